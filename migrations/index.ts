@@ -1,0 +1,15 @@
+import { CreatedBaselineSchema1590969600000 } from './1590969600000-CreatedBaselineSchema';
+import { AddedInstanceCreateTimeAndRetryTimes1600000000000 } from './1600000000000-AddedInstanceCreateTimeAndRetryTimes';
+import { AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000 } from './1610000000000-AddedInstanceIsAsyncAndLogicBakVersionIndex';
+import { AddedInstanceBizIdParentServerTimeIndex1620000000000 } from './1620000000000-AddedInstanceBizIdParentServerTimeIndex';
+
+/**
+ * Every migration, oldest first. Listed explicitly rather than globbed so the same list
+ * works from ts-jest, from dist/, and from the TypeORM CLI.
+ */
+export const MIGRATIONS = [
+  CreatedBaselineSchema1590969600000,
+  AddedInstanceCreateTimeAndRetryTimes1600000000000,
+  AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000,
+  AddedInstanceBizIdParentServerTimeIndex1620000000000,
+];

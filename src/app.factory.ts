@@ -1,0 +1,50 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { createRootLogger } from './common/logging/root-logger';
+import { PinoNestLogger } from './common/logging/pino-nest.logger';
+import { setupOpenApi } from './common/http/openapi';
+import { REQUEST_ID_HEADER, requestIdFromHeaders } from './common/http/request-id';
+import { createValidationPipe } from './common/http/validation';
+import { AppConfig } from './config/app-config';
+
+export interface CreateAppOptions {
+  /** Defaults to a JSON logger on stdout at the configured level. */
+  rootLogger?: Logger;
+}
+
+/**
+ * Builds the whole application exactly as it runs in production (used by main.ts and by
+ * the e2e tests): Fastify with request ids and a body limit, the one exception filter,
+ * global validation, auth, OpenAPI. Does not listen.
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const rootLogger = options.rootLogger ?? createRootLogger(config.log.level);
+  const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    genReqId: requestIdFromHeaders,
+    requestIdHeader: false,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Shutdown: idle keep-alive sockets are closed at once; in-flight requests finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), adapter, {
+    logger: new PinoNestLogger(rootLogger),
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  installFastifyHooks(app);
+  setupOpenApi(app);
+  return app;
+}
+
+function installFastifyHooks(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+}

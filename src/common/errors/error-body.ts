@@ -1,0 +1,73 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { CommonErrorCode } from './common-error-code';
+import { DomainError, ErrorKind } from './domain-error';
+
+/** The body of every error answer: `{ statusCode, code, message, details?, correlationId? }`. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: unknown;
+  correlationId?: string;
+}
+
+export interface ErrorAnswer {
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** Unexpected errors are logged with their stack; expected ones are not noise. */
+  unexpected: boolean;
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  [ErrorKind.InvalidInput]: HttpStatus.BAD_REQUEST,
+  [ErrorKind.Unauthorized]: HttpStatus.UNAUTHORIZED,
+  [ErrorKind.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorKind.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorKind.Conflict]: HttpStatus.CONFLICT,
+  [ErrorKind.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorKind.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorKind.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+/**
+ * Codes for HttpExceptions, including Fastify's own errors (body too large, malformed
+ * JSON, wrong media type), which Nest turns into HttpExceptions before our filter sees them.
+ */
+const CODE_BY_HTTP_STATUS: Record<number, CommonErrorCode> = {
+  [HttpStatus.BAD_REQUEST]: CommonErrorCode.MalformedBody,
+  [HttpStatus.NOT_FOUND]: CommonErrorCode.RouteNotFound,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: CommonErrorCode.PayloadTooLarge,
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: CommonErrorCode.UnsupportedMediaType,
+};
+
+/** Maps anything thrown to the answer a client gets. Pure, so it is unit-tested alone. */
+export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswer {
+  if (error instanceof DomainError) return fromDomainError(error);
+  if (error instanceof HttpException) return fromHttpException(error);
+  return {
+    body: {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: CommonErrorCode.InternalError,
+      message: 'Internal server error; quote the correlationId when reporting it',
+      correlationId,
+    },
+    headers: {},
+    unexpected: true,
+  };
+}
+
+function fromDomainError(error: DomainError): ErrorAnswer {
+  const statusCode = STATUS_BY_KIND[error.kind];
+  const headers: Record<string, string> = {};
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error.kind === ErrorKind.Unauthorized) headers['www-authenticate'] = 'Bearer';
+  const body: ErrorBody = { statusCode, code: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  return { body, headers, unexpected: error.kind === ErrorKind.Internal };
+}
+
+function fromHttpException(error: HttpException): ErrorAnswer {
+  const statusCode = error.getStatus();
+  const code = CODE_BY_HTTP_STATUS[statusCode] ?? CommonErrorCode.HttpError;
+  return { body: { statusCode, code, message: error.message }, headers: {}, unexpected: statusCode >= 500 };
+}

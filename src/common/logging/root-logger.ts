@@ -1,0 +1,29 @@
+import pino, { Logger } from 'pino';
+import type { LogLevel } from '../../config/app-config';
+
+/**
+ * Paths redacted from every log line. Request headers carry the bearer tokens; config
+ * objects are never logged whole (describeConfig() is), but a stray one still loses its secrets.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.adminToken',
+  '*.runtimeToken',
+];
+
+/** The process-wide pino logger; Fastify logs requests through it, Nest through PinoNestLogger. */
+export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'logic-ha' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

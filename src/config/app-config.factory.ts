@@ -1,0 +1,163 @@
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { AppConfig, Credentials, DatabaseConfig, RuntimeAccess } from './app-config';
+import { ConfigProblem, ConfigValidationError } from './config-validation.error';
+import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
+import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
+
+const MIB = 1024 * 1024;
+export const DEFAULTS = {
+  DATA_DIR: './data',
+  HOST: '127.0.0.1',
+  PORT: 3000,
+  DB_CONNECT_TIMEOUT_MS: 5000,
+  DB_POOL_SIZE: 10,
+  BODY_LIMIT_BYTES: 5 * MIB,
+  SHUTDOWN_TIMEOUT_MS: 10_000,
+  HEALTH_CHECK_TIMEOUT_MS: 2000,
+  HEALTH_DISK_MIN_FREE_BYTES: 100 * MIB,
+  HEALTH_HEAP_MAX_BYTES: 1536 * MIB,
+  LOG_LEVEL: 'info',
+} as const;
+
+type Environment = Record<string, string | undefined>;
+
+/**
+ * Validates the environment and builds the typed AppConfig.
+ * Throws ConfigValidationError listing every bad variable; never echoes a secret value.
+ */
+export function loadAppConfig(environment: Environment, cwd = process.cwd()): AppConfig {
+  const env = withoutEmptyValues(environment);
+  const schema = plainToInstance(EnvironmentSchema, env);
+  const problems = validateSync(schema, { forbidUnknownValues: false }).flatMap((error) => toProblems(error, env));
+  problems.push(...crossFieldProblems(schema));
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return buildConfig(schema, cwd);
+}
+
+/** `PORT=` in a unit file or compose file means "use the default", as most tools read it. */
+function withoutEmptyValues(environment: Environment): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(environment)) {
+    if (value !== undefined && value.trim() !== '') result[key] = value;
+  }
+  return result;
+}
+
+function toProblems(error: ValidationError, env: Record<string, string>): ConfigProblem[] {
+  const variable = error.property;
+  const shown = SECRET_VARIABLES.has(variable) ? '' : ` (got ${JSON.stringify(env[variable])})`;
+  return Object.values(error.constraints ?? {}).map((reason) => ({ variable, reason: `${reason}${shown}` }));
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
+
+function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (schema.DB_TYPE === 'mysql' && !schema.DB_PRIMARY_URL) {
+    problems.push({ variable: 'DB_PRIMARY_URL', reason: 'is required when DB_TYPE=mysql' });
+  }
+  if (schema.DB_TYPE !== 'mysql' && schema.DB_STANDBY_URLS) {
+    problems.push({ variable: 'DB_STANDBY_URLS', reason: 'needs DB_TYPE=mysql (SQLite has no standby)' });
+  }
+  if (schema.RUNTIME_AUTH === 'token' && !schema.RUNTIME_TOKEN) {
+    problems.push({ variable: 'RUNTIME_TOKEN', reason: 'is required when RUNTIME_AUTH=token' });
+  }
+  const host = schema.HOST ?? DEFAULTS.HOST;
+  if (!isLoopback(host) && !schema.RUNTIME_TOKEN && schema.RUNTIME_AUTH !== 'none') {
+    problems.push({
+      variable: 'RUNTIME_TOKEN',
+      reason: `is required when HOST (${host}) is not a loopback address; set it, or open runtime routes explicitly with RUNTIME_AUTH=none`,
+    });
+  }
+  problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
+  problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
+  return problems;
+}
+
+function pairProblems(schema: EnvironmentSchema, user: keyof EnvironmentSchema, password: keyof EnvironmentSchema) {
+  return schema[password] !== undefined && schema[user] === undefined
+    ? [{ variable: user, reason: `is required when ${password} is set` }]
+    : [];
+}
+
+function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
+  const dataDir = resolve(cwd, schema.DATA_DIR ?? DEFAULTS.DATA_DIR);
+  const host = schema.HOST ?? DEFAULTS.HOST;
+  return {
+    dataDir,
+    database: buildDatabaseConfig(schema, dataDir, cwd),
+    http: {
+      host,
+      port: schema.PORT ?? DEFAULTS.PORT,
+      bodyLimitBytes: schema.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: schema.SHUTDOWN_TIMEOUT_MS ?? DEFAULTS.SHUTDOWN_TIMEOUT_MS,
+    },
+    auth: {
+      adminToken: schema.ADMIN_TOKEN,
+      runtimeToken: schema.RUNTIME_TOKEN,
+      runtimeAccess: runtimeAccess(schema),
+    },
+    log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL },
+    health: {
+      checkTimeoutMs: schema.HEALTH_CHECK_TIMEOUT_MS ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS,
+      diskMinFreeBytes: schema.HEALTH_DISK_MIN_FREE_BYTES ?? DEFAULTS.HEALTH_DISK_MIN_FREE_BYTES,
+      heapMaxBytes: schema.HEALTH_HEAP_MAX_BYTES ?? DEFAULTS.HEALTH_HEAP_MAX_BYTES,
+    },
+    monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
+    replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
+  };
+}
+
+function runtimeAccess(schema: EnvironmentSchema): RuntimeAccess {
+  if (schema.RUNTIME_AUTH === 'none') return 'none';
+  return schema.RUNTIME_TOKEN ? 'token' : 'loopback-open';
+}
+
+function credentials(user?: string, password?: string): Credentials | undefined {
+  return user === undefined ? undefined : { user, password: password ?? '' };
+}
+
+function buildDatabaseConfig(schema: EnvironmentSchema, dataDir: string, cwd: string): DatabaseConfig {
+  if (schema.DB_TYPE !== 'mysql') {
+    const sqlitePath = schema.SQLITE_PATH ? resolve(cwd, schema.SQLITE_PATH) : join(dataDir, 'logic-ha.sqlite');
+    return { type: 'sqlite', sqlitePath };
+  }
+  return {
+    type: 'mysql',
+    primary: endpointOf(schema.DB_PRIMARY_URL!),
+    standbys: splitUrlList(schema.DB_STANDBY_URLS ?? '').map(endpointOf),
+    connectTimeoutMs: schema.DB_CONNECT_TIMEOUT_MS ?? DEFAULTS.DB_CONNECT_TIMEOUT_MS,
+    poolSize: schema.DB_POOL_SIZE ?? DEFAULTS.DB_POOL_SIZE,
+  };
+}
+
+/** Only called on URLs the validator already accepted. */
+function endpointOf(url: string): MysqlEndpoint {
+  const parsed = parseMysqlUrl(url);
+  if (isParseError(parsed)) throw new Error(`unreachable: validated URL failed to parse: ${parsed.error}`);
+  return parsed;
+}
+
+/** A log-safe summary of the configuration: no token, no password. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const db = config.database;
+  return {
+    dataDir: config.dataDir,
+    database:
+      db.type === 'sqlite'
+        ? { type: 'sqlite', path: db.sqlitePath }
+        : { type: 'mysql', primary: `${db.primary.host}:${db.primary.port}/${db.primary.database}`, standbys: db.standbys.length },
+    listen: `${config.http.host}:${config.http.port}`,
+    adminTokenSource: config.auth.adminToken ? 'ADMIN_TOKEN' : 'DATA_DIR/admin-token',
+    runtimeAccess: config.auth.runtimeAccess,
+    logLevel: config.log.level,
+  };
+}

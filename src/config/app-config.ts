@@ -1,0 +1,61 @@
+import type { MysqlEndpoint } from './mysql-url';
+import type { LOG_LEVELS } from './environment.schema';
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface SqliteDatabaseConfig {
+  type: 'sqlite';
+  sqlitePath: string;
+}
+
+export interface MysqlDatabaseConfig {
+  type: 'mysql';
+  primary: MysqlEndpoint;
+  standbys: MysqlEndpoint[];
+  connectTimeoutMs: number;
+  poolSize: number;
+}
+
+export type DatabaseConfig = SqliteDatabaseConfig | MysqlDatabaseConfig;
+
+/**
+ * How runtime routes are guarded:
+ * - `token`: the runtime (or admin) token is required;
+ * - `loopback-open`: no token, allowed only because HOST is a loopback address;
+ * - `none`: the operator opened them explicitly with RUNTIME_AUTH=none.
+ */
+export type RuntimeAccess = 'token' | 'loopback-open' | 'none';
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * The one typed configuration object, built once from validated environment variables.
+ * Injected by class token; treat as read-only.
+ */
+export abstract class AppConfig {
+  abstract readonly dataDir: string;
+  abstract readonly database: DatabaseConfig;
+  abstract readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  abstract readonly auth: {
+    /** Unset means "generate or load from DATA_DIR on first start". */
+    readonly adminToken?: string;
+    readonly runtimeToken?: string;
+    readonly runtimeAccess: RuntimeAccess;
+  };
+  abstract readonly log: { readonly level: LogLevel };
+  abstract readonly health: {
+    readonly checkTimeoutMs: number;
+    readonly diskMinFreeBytes: number;
+    readonly heapMaxBytes: number;
+  };
+  abstract readonly monitorAccount?: Credentials;
+  abstract readonly replicationAccount?: Credentials;
+}

@@ -1,0 +1,93 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsMysqlUrl, IsMysqlUrlList } from './mysql-url.validator';
+
+export const DB_TYPES = ['sqlite', 'mysql'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
+
+/** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
+const MIN_TOKEN_LENGTH = 16;
+const HOST_PATTERN = /^[A-Za-z0-9.\-:\[\]]+$/;
+
+/**
+ * Every environment variable logic-ha reads. Names are the contract with operators
+ * (see ARCHITECTURE.md, "Configuration names"); defaults live in app-config.factory.ts.
+ */
+export class EnvironmentSchema {
+  @IsOptional() @IsIn(DB_TYPES)
+  DB_TYPE?: (typeof DB_TYPES)[number];
+
+  @IsOptional() @IsString() @MinLength(1)
+  SQLITE_PATH?: string;
+
+  @IsOptional() @IsMysqlUrl()
+  DB_PRIMARY_URL?: string;
+
+  @IsOptional() @IsMysqlUrlList()
+  DB_STANDBY_URLS?: string;
+
+  @IsOptional() @IsString() @MaxLength(80)
+  DB_ADMIN_USER?: string;
+
+  @IsOptional() @IsString()
+  DB_ADMIN_PASSWORD?: string;
+
+  @IsOptional() @IsString() @MaxLength(80)
+  DB_REPLICATION_USER?: string;
+
+  @IsOptional() @IsString()
+  DB_REPLICATION_PASSWORD?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  DB_CONNECT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional() @IsString() @MinLength(1)
+  DATA_DIR?: string;
+
+  @IsOptional() @IsString() @Matches(HOST_PATTERN, { message: '$property must be an IP address or host name' })
+  HOST?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65_535)
+  PORT?: number;
+
+  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH)
+  ADMIN_TOKEN?: string;
+
+  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH)
+  RUNTIME_TOKEN?: string;
+
+  @IsOptional() @IsIn(RUNTIME_AUTH_MODES)
+  RUNTIME_AUTH?: (typeof RUNTIME_AUTH_MODES)[number];
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  HEALTH_CHECK_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  HEALTH_DISK_MIN_FREE_BYTES?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(16 * 1024 * 1024)
+  HEALTH_HEAP_MAX_BYTES?: number;
+}
+
+/** Variables whose values must never appear in a log line or an error message. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'ADMIN_TOKEN',
+  'RUNTIME_TOKEN',
+  'DB_ADMIN_PASSWORD',
+  'DB_REPLICATION_PASSWORD',
+  'DB_PRIMARY_URL',
+  'DB_STANDBY_URLS',
+]);

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS_TABLE } from './data-source-options.factory';
+
+export interface SchemaStatus {
+  /** Migration names applied to the connected database, oldest first. */
+  applied: string[];
+  /** Known migrations not applied yet (the app applies them at start). */
+  pending: string[];
+  /** The logic-solution schema version the newest applied migration reproduces. */
+  logicSolutionVersion: string | null;
+}
+
+@Injectable()
+export class SchemaStatusService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async status(): Promise<SchemaStatus> {
+    const rows: { name: string }[] = await this.dataSource.query(
+      `SELECT name FROM ${this.dataSource.driver.escape(MIGRATIONS_TABLE)} ORDER BY timestamp, id`,
+    );
+    const applied = rows.map((row) => row.name);
+    const appliedSet = new Set(applied);
+    // TypeORM names a migration after its class unless it sets `name` itself.
+    const known = this.dataSource.migrations.map((m) => ({ name: m.name ?? m.constructor.name, migration: m }));
+    const pending = known.filter((k) => !appliedSet.has(k.name)).map((k) => k.name);
+    const newest = [...known].reverse().find((k) => appliedSet.has(k.name))?.migration as
+      | { logicSolutionVersion?: string }
+      | undefined;
+    return { applied, pending, logicSolutionVersion: newest?.logicSolutionVersion ?? null };
+  }
+}

@@ -1,0 +1,3 @@
+export enum HealthErrorCode {
+  NotReady = 'NOT_READY',
+}

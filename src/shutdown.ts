@@ -1,0 +1,35 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Logger } from 'pino';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run the
+ * modules' shutdown hooks (the database is closed there), exit 0. If that takes longer
+ * than `timeoutMs`, exit 1 rather than hang an orchestrator's stop.
+ */
+export function installGracefulShutdown(app: INestApplication, timeoutMs: number, logger: Logger): void {
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    const watchdog = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out; exiting');
+      logger.flush();
+      process.exit(1);
+    }, timeoutMs);
+    watchdog.unref();
+    try {
+      await app.close();
+      logger.info('shutdown complete');
+      logger.flush();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      logger.flush();
+      process.exit(1);
+    }
+  };
+  for (const signal of SIGNALS) process.once(signal, (s) => void shutdown(s));
+}

@@ -1,0 +1,3 @@
+export * from './mariadb-binaries';
+export * from './mariadb-server';
+export * from './replicated-pair';
