@@ -1,0 +1,153 @@
+import type { ColumnShape, IndexShape, TableShape } from '../../src/database/schema-inspector';
+
+/**
+ * logic-solution's schema at each version, transcribed from ../shared/logic-solution-schema.md.
+ * Where the notes give no column order, the order is the migrations' (and the same on
+ * both engines); where they give a position (`after isRunning`), it is kept.
+ */
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8';
+export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8'];
+
+interface ColumnOptions {
+  notNull?: boolean;
+  default?: string;
+  onUpdate?: boolean;
+  autoIncrement?: boolean;
+}
+
+function column(name: string, type: string, options: ColumnOptions = {}): ColumnShape {
+  return {
+    name,
+    type,
+    nullable: !options.notNull,
+    default: options.default ?? null,
+    onUpdateCurrentTimestamp: options.onUpdate ?? false,
+    autoIncrement: options.autoIncrement ?? false,
+  };
+}
+
+function index(name: string, columns: string[], descending = false): IndexShape {
+  return { name, unique: false, columns: columns.map((c) => ({ name: c, descending })) };
+}
+
+const configColumns = (): ColumnShape[] => [
+  column('name', 'varchar(50)'),
+  column('version', 'varchar(50)'),
+  column('module', 'varchar(50)'),
+  column('configJson', 'longtext'),
+  column('updateTime', 'datetime', { default: 'CURRENT_TIMESTAMP', onUpdate: true }),
+];
+
+function baseline(): TableShape[] {
+  return [
+    { name: 'logic', primaryKey: ['id'], indexes: [], columns: [column('id', 'varchar(36)', { notNull: true }), ...configColumns()] },
+    {
+      name: 'logic_bak',
+      primaryKey: ['aid'],
+      indexes: [],
+      columns: [column('aid', 'varchar(36)', { notNull: true }), column('id', 'varchar(36)'), ...configColumns()],
+    },
+    {
+      name: 'logic_instance',
+      primaryKey: ['id'],
+      indexes: [index('idx_logicId_bizId', ['logicId', 'bizId'])],
+      columns: [
+        column('id', 'varchar(36)', { notNull: true }),
+        column('logicId', 'varchar(36)'),
+        column('version', 'varchar(50)'),
+        column('bizId', 'varchar(36)'),
+        column('parentLogicId', 'varchar(36)'),
+        column('parentBizId', 'varchar(36)'),
+        column('env', 'varchar(10)'),
+        column('nextId', 'varchar(36)'),
+        column('nextName', 'varchar(255)'),
+        column('paramsJson', 'text'),
+        column('varsJson', 'text'),
+        column('envsJson', 'text'),
+        column('varsJsonEnd', 'text'),
+        column('returnData', 'longtext'),
+        column('message', 'varchar(255)'),
+        column('messageId', 'varchar(255)'),
+        column('success', 'tinyint'),
+        column('isOver', 'tinyint', { default: '0' }),
+        column('isRunning', 'tinyint', { default: '0' }),
+        column('serverTime', 'datetime', { onUpdate: true }),
+        column('startTime', 'datetime(3)', { default: 'CURRENT_TIMESTAMP(3)' }),
+        column('stopTime', 'datetime(3)'),
+        column('duration', 'bigint'),
+      ],
+    },
+    {
+      name: 'logic_log',
+      primaryKey: ['id', 'version'],
+      indexes: [index('idx_logic_log_logicId_bizId', ['logicId', 'bizId'])],
+      columns: [
+        column('id', 'varchar(36)', { notNull: true }),
+        column('version', 'varchar(50)', { notNull: true }),
+        column('logicId', 'varchar(36)'),
+        column('bizId', 'varchar(36)'),
+        column('nextId', 'varchar(36)'),
+        column('clientId', 'varchar(50)'),
+        column('host', 'varchar(50)'),
+        column('nextName', 'varchar(50)'),
+        column('env', 'varchar(10)'),
+        column('message', 'varchar(255)'),
+        column('messageId', 'varchar(255)'),
+        column('paramsJson', 'text'),
+        column('varsJson', 'text'),
+        column('varsJsonEnd', 'text'),
+        column('returnData', 'text'),
+        column('itemLogs', 'longtext'),
+        column('success', 'tinyint'),
+        column('isOver', 'tinyint', { default: '0' }),
+        column('serverTime', 'datetime(3)'),
+      ],
+    },
+    {
+      name: 'logic_published',
+      primaryKey: ['id'],
+      indexes: [],
+      columns: [
+        column('id', 'bigint', { notNull: true, autoIncrement: true }),
+        column('logicId', 'varchar(36)'),
+        column('name', 'varchar(50)'),
+        column('version', 'varchar(50)'),
+        column('module', 'varchar(50)'),
+        column('configJson', 'longtext'),
+        column('publishTime', 'datetime', { default: 'CURRENT_TIMESTAMP' }),
+        column('source', 'varchar(100)'),
+        column('target', 'varchar(100)'),
+      ],
+    },
+  ];
+}
+
+function table(tables: TableShape[], name: string): TableShape {
+  const found = tables.find((t) => t.name === name);
+  if (!found) throw new Error(`fixture has no table ${name}`);
+  return found;
+}
+
+function insertAfter(columns: ColumnShape[], after: string, added: ColumnShape): void {
+  columns.splice(columns.findIndex((c) => c.name === after) + 1, 0, added);
+}
+
+/** The whole schema as logic-solution `version` left it (tables sorted by name, indexes by name). */
+export function expectedSchema(version: SchemaVersion): TableShape[] {
+  const tables = baseline();
+  const rank = SCHEMA_VERSIONS.indexOf(version);
+  const instance = table(tables, 'logic_instance');
+  if (rank >= 1) {
+    insertAfter(instance.columns, 'isRunning', column('createTime', 'datetime', { default: 'CURRENT_TIMESTAMP' }));
+    insertAfter(instance.columns, 'duration', column('retryTimes', 'int', { default: '0' }));
+  }
+  if (rank >= 2) {
+    instance.columns.push(column('isAsync', 'tinyint', { default: '0' }));
+    table(tables, 'logic_bak').indexes.push(index('logicid_version_idx', ['id', 'version']));
+  }
+  if (rank >= 3) {
+    instance.indexes.push(index('idx_bizId_parBizId_serverTime', ['bizId', 'parentBizId', 'serverTime'], true));
+  }
+  for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
+  return tables;
+}
