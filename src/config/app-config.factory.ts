@@ -46,10 +46,15 @@ function withoutEmptyValues(environment: Environment): Record<string, string> {
   return result;
 }
 
+/** One problem per variable: its reasons joined, the value shown unless it is a secret. */
 function toProblems(error: ValidationError, env: Record<string, string>): ConfigProblem[] {
   const variable = error.property;
+  const reasons = Object.values(error.constraints ?? {})
+    .reverse() // class-validator lists the decorator nearest the property last
+    .map((reason) => reason.replace(new RegExp(`^${variable} `), ''));
+  if (reasons.length === 0) return [];
   const shown = SECRET_VARIABLES.has(variable) ? '' : ` (got ${JSON.stringify(env[variable])})`;
-  return Object.values(error.constraints ?? {}).map((reason) => ({ variable, reason: `${reason}${shown}` }));
+  return [{ variable, reason: `${reasons.join('; ')}${shown}` }];
 }
 
 function isLoopback(host: string): boolean {

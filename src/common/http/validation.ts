@@ -1,4 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
 import { CommonErrorCode } from '../errors/common-error-code';
 import { DomainError, ErrorKind } from '../errors/domain-error';
 

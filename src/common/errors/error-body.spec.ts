@@ -1,0 +1,51 @@
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { CommonErrorCode } from './common-error-code';
+import { DomainError, ErrorKind } from './domain-error';
+import { toErrorAnswer } from './error-body';
+
+describe('toErrorAnswer', () => {
+  it.each([
+    [ErrorKind.InvalidInput, 400],
+    [ErrorKind.Unauthorized, 401],
+    [ErrorKind.Forbidden, 403],
+    [ErrorKind.NotFound, 404],
+    [ErrorKind.Conflict, 409],
+    [ErrorKind.PayloadTooLarge, 413],
+    [ErrorKind.Unavailable, 503],
+    [ErrorKind.Internal, 500],
+  ])('maps a %s DomainError to %i with its code and message', (kind, status) => {
+    const answer = toErrorAnswer(new DomainError('SOME_CODE', kind, 'what happened', { details: { a: 1 } }), 'req-1');
+    expect(answer.body).toEqual({ statusCode: status, code: 'SOME_CODE', message: 'what happened', details: { a: 1 } });
+  });
+
+  it('sends Retry-After for an unavailable error that names one', () => {
+    const answer = toErrorAnswer(new DomainError('SWITCHING', ErrorKind.Unavailable, 'wait', { retryAfterSeconds: 2 }), 'r');
+    expect(answer.headers).toEqual({ 'retry-after': '2' });
+  });
+
+  it('asks for a bearer token on 401', () => {
+    expect(toErrorAnswer(new DomainError('X', ErrorKind.Unauthorized, 'no'), 'r').headers).toEqual({ 'www-authenticate': 'Bearer' });
+  });
+
+  it('hides an unknown error behind a 500 with the correlation id and no internals', () => {
+    const answer = toErrorAnswer(new Error('password=hunter2 at db.ts:42'), 'req-42');
+    expect(answer.unexpected).toBe(true);
+    expect(answer.body).toEqual({
+      statusCode: 500,
+      code: CommonErrorCode.InternalError,
+      message: expect.stringContaining('correlationId'),
+      correlationId: 'req-42',
+    });
+    expect(JSON.stringify(answer.body)).not.toContain('hunter2');
+  });
+
+  it.each([
+    [new NotFoundException('Cannot GET /x'), 404, CommonErrorCode.RouteNotFound],
+    [new BadRequestException('Body is not valid JSON'), 400, CommonErrorCode.MalformedBody],
+    [new HttpException('Request body is too large', 413), 413, CommonErrorCode.PayloadTooLarge],
+    [new HttpException('Unsupported Media Type', 415), 415, CommonErrorCode.UnsupportedMediaType],
+    [new HttpException('Teapot', 418), 418, CommonErrorCode.HttpError],
+  ])('gives framework HTTP errors a code (%s)', (error, status, code) => {
+    expect(toErrorAnswer(error, 'r')).toMatchObject({ body: { statusCode: status, code }, unexpected: false });
+  });
+});

@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { loadAppConfig } from './app-config.factory';
+import { ConfigValidationError } from './config-validation.error';
+
+const CWD = '/srv/logic-ha';
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadAppConfig(env, CWD);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadAppConfig', () => {
+  it('boots on defaults with an empty environment: SQLite under ./data, loopback:3000', () => {
+    const config = loadAppConfig({}, CWD);
+    expect(config).toMatchObject({
+      dataDir: join(CWD, 'data'),
+      database: { type: 'sqlite', sqlitePath: join(CWD, 'data', 'logic-ha.sqlite') },
+      http: { host: '127.0.0.1', port: 3000, bodyLimitBytes: 5 * 1024 * 1024 },
+      auth: { adminToken: undefined, runtimeToken: undefined, runtimeAccess: 'loopback-open' },
+      log: { level: 'info' },
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadAppConfig({ PORT: '', DB_TYPE: ' ' }, CWD).http.port).toBe(3000);
+  });
+
+  it('builds a MariaDB topology from URLs, decoding credentials', () => {
+    const config = loadAppConfig(
+      {
+        DB_TYPE: 'mysql',
+        DB_PRIMARY_URL: 'mysql://app:p%40ss@db1.internal:3307/logic',
+        DB_STANDBY_URLS: 'mysql://app:x@db2:3306/logic, mariadb://app:y@db3/logic',
+      },
+      CWD,
+    );
+    expect(config.database).toEqual({
+      type: 'mysql',
+      primary: { host: 'db1.internal', port: 3307, user: 'app', password: 'p@ss', database: 'logic' },
+      standbys: [
+        { host: 'db2', port: 3306, user: 'app', password: 'x', database: 'logic' },
+        { host: 'db3', port: 3306, user: 'app', password: 'y', database: 'logic' },
+      ],
+      connectTimeoutMs: 5000,
+      poolSize: 10,
+    });
+  });
+
+  it('resolves SQLITE_PATH and DATA_DIR against the working directory', () => {
+    const config = loadAppConfig({ DATA_DIR: 'state', SQLITE_PATH: '/var/lib/x.sqlite' }, CWD);
+    expect(config.dataDir).toBe(join(CWD, 'state'));
+    expect(config.database).toEqual({ type: 'sqlite', sqlitePath: '/var/lib/x.sqlite' });
+  });
+
+  it.each([
+    ['DB_TYPE', 'postgres', /DB_TYPE: must be one of the following values: sqlite, mysql \(got "postgres"\)/],
+    ['DB_PRIMARY_URL', 'postgres://u:p@h/db', /DB_PRIMARY_URL: must start with mysql:\/\/ or mariadb:\/\//],
+    ['DB_PRIMARY_URL', 'mysql://u:p@h', /DB_PRIMARY_URL: .*must name exactly one database/],
+    ['DB_PRIMARY_URL', 'mysql://h/db', /DB_PRIMARY_URL: .*has no user/],
+    ['DB_PRIMARY_URL', 'not a url', /DB_PRIMARY_URL: .*is not a URL/],
+    ['DB_STANDBY_URLS', 'mysql://u:p@h/db,http://x', /DB_STANDBY_URLS: .*entry 2 must start with mysql:\/\//],
+    ['DB_CONNECT_TIMEOUT_MS', '10', /DB_CONNECT_TIMEOUT_MS: .*must not be less than 100 \(got "10"\)/],
+    ['DB_POOL_SIZE', 'many', /DB_POOL_SIZE: must be an integer number.*\(got "many"\)/],
+    ['DB_ADMIN_USER', 'x'.repeat(81), /DB_ADMIN_USER: .*shorter than or equal to 80/],
+    ['DB_REPLICATION_USER', 'x'.repeat(81), /DB_REPLICATION_USER: .*shorter than or equal to 80/],
+    ['HOST', 'bad host!', /HOST: must be an IP address or host name \(got "bad host!"\)/],
+    ['PORT', '70000', /PORT: must not be greater than 65535 \(got "70000"\)/],
+    ['PORT', '3.5', /PORT: must be an integer number/],
+    ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be longer than or equal to 16 characters$/m],
+    ['RUNTIME_TOKEN', 'short', /RUNTIME_TOKEN: must be longer than or equal to 16 characters$/m],
+    ['RUNTIME_AUTH', 'maybe', /RUNTIME_AUTH: .*auto, token, none \(got "maybe"\)/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*fatal, error, warn, info, debug, trace, silent \(got "loud"\)/],
+    ['BODY_LIMIT_BYTES', '10', /BODY_LIMIT_BYTES: .*must not be less than 1024/],
+    ['SHUTDOWN_TIMEOUT_MS', '-1', /SHUTDOWN_TIMEOUT_MS: .*must not be less than 0/],
+    ['HEALTH_CHECK_TIMEOUT_MS', '1', /HEALTH_CHECK_TIMEOUT_MS: .*must not be less than 50/],
+    ['HEALTH_DISK_MIN_FREE_BYTES', '-5', /HEALTH_DISK_MIN_FREE_BYTES: .*must not be less than 0/],
+    ['HEALTH_HEAP_MAX_BYTES', '1000', /HEALTH_HEAP_MAX_BYTES: .*must not be less than 16777216/],
+    ['DATA_DIR', ' ', null],
+  ])('reports a bad %s (%j)', (variable, value, expected) => {
+    if (expected === null) {
+      // Blank means unset, which is valid.
+      expect(() => loadAppConfig({ [variable]: value }, CWD)).not.toThrow();
+      return;
+    }
+    expect(problemsOf({ [variable]: value })).toMatch(expected);
+  });
+
+  it('lists every bad variable in one message', () => {
+    const message = problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', DB_TYPE: 'oracle' });
+    expect(message).toMatch(/^Invalid configuration \(3 problems\):/);
+    expect(message).toMatch(/PORT:/);
+    expect(message).toMatch(/LOG_LEVEL:/);
+    expect(message).toMatch(/DB_TYPE:/);
+  });
+
+  it.each([
+    [{ DB_TYPE: 'mysql' }, /DB_PRIMARY_URL: is required when DB_TYPE=mysql/],
+    [{ DB_STANDBY_URLS: 'mysql://u:p@h/db' }, /DB_STANDBY_URLS: needs DB_TYPE=mysql/],
+    [{ RUNTIME_AUTH: 'token' }, /RUNTIME_TOKEN: is required when RUNTIME_AUTH=token/],
+    [{ HOST: '0.0.0.0' }, /RUNTIME_TOKEN: is required when HOST \(0\.0\.0\.0\) is not a loopback address/],
+    [{ DB_ADMIN_PASSWORD: 'secret' }, /DB_ADMIN_USER: is required when DB_ADMIN_PASSWORD is set/],
+    [{ DB_REPLICATION_PASSWORD: 'secret' }, /DB_REPLICATION_USER: is required when DB_REPLICATION_PASSWORD is set/],
+  ])('refuses the inconsistent combination %j', (env, expected) => {
+    expect(problemsOf(env as Record<string, string>)).toMatch(expected);
+  });
+
+  it.each([
+    [{ HOST: '0.0.0.0', RUNTIME_AUTH: 'none' }, 'none'],
+    [{ HOST: '0.0.0.0', RUNTIME_TOKEN: 'r'.repeat(20) }, 'token'],
+    [{ HOST: '::1' }, 'loopback-open'],
+    [{ HOST: 'localhost' }, 'loopback-open'],
+    [{ HOST: '127.0.0.2' }, 'loopback-open'],
+  ])('derives runtime access from %j', (env, access) => {
+    expect(loadAppConfig(env as Record<string, string>, CWD).auth.runtimeAccess).toBe(access);
+  });
+
+  it('never echoes a secret in the message', () => {
+    const message = problemsOf({
+      ADMIN_TOKEN: 'tiny-secret',
+      DB_PRIMARY_URL: 'postgres://u:hunter2-password@h/db',
+      DB_TYPE: 'mysql',
+    });
+    expect(message).not.toContain('tiny-secret');
+    expect(message).not.toContain('hunter2');
+  });
+});
