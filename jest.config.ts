@@ -2,12 +2,17 @@ import type { Config } from 'jest';
 
 // Type checking is `npm run typecheck` (part of `npm test`); ts-jest only transpiles, which keeps runs fast.
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
 };
+
+// Node 20.19 can require() ES modules; Jest's module system cannot. content-disposition 3
+// (pulled in by @fastify/static for /docs) ships only ESM, so it is transpiled to CommonJS.
+const ESM_ONLY_PACKAGES = ['content-disposition'];
 
 const shared = {
   rootDir: __dirname,
   transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60_000,

@@ -9,6 +9,7 @@ import { setupOpenApi } from './common/http/openapi';
 import { REQUEST_ID_HEADER, requestIdFromHeaders } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/app-config';
+import { prepareDataDirectory } from './config/data-directory';
 
 export interface CreateAppOptions {
   /** Defaults to a JSON logger on stdout at the configured level. */
@@ -22,6 +23,7 @@ export interface CreateAppOptions {
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const rootLogger = options.rootLogger ?? createRootLogger(config.log.level);
+  prepareDataDirectory(config.dataDir);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
     genReqId: requestIdFromHeaders,

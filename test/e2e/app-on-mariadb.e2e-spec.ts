@@ -1,0 +1,72 @@
+import request from 'supertest';
+import { MIGRATIONS } from '../../migrations';
+import { MariaDbServer } from '../support/mariadb';
+import { TestApp, startTestApp } from '../support/test-app';
+
+const ADMIN_TOKEN = 'mariadb-e2e-admin-token';
+
+function urlOf(e: { user: string; password: string; host: string; port: number; database: string }) {
+  return `mysql://${e.user}:${encodeURIComponent(e.password)}@${e.host}:${e.port}/${e.database}`;
+}
+
+describe('logic-ha on a private MariaDB', () => {
+  let server: MariaDbServer;
+  let t: TestApp;
+  const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    server = await MariaDbServer.start({ serverId: 31 });
+    const endpoint = await server.createDatabaseWithUser('logic_ha', 'app', 'app p@ss');
+    t = await startTestApp({
+      DB_TYPE: 'mysql',
+      DB_PRIMARY_URL: urlOf(endpoint),
+      ADMIN_TOKEN,
+      HEALTH_CHECK_TIMEOUT_MS: '1000',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await server?.stop();
+  });
+
+  it('applies the schema history on start with the non-admin app account', async () => {
+    const response = await request(t.server).get('/api/v1/system').set(auth).expect(200);
+    expect(response.body.database).toEqual({
+      type: 'mysql',
+      schema: { applied: MIGRATIONS.map((m) => m.name), pending: [], logicSolutionVersion: '0.8' },
+    });
+    const tables = await server.query<{ name: string }[]>(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'logic_ha' ORDER BY TABLE_NAME",
+    );
+    expect(tables.map((row) => row.name)).toEqual([
+      'logic', 'logic_bak', 'logic_ha_migrations', 'logic_instance', 'logic_log', 'logic_published',
+    ]);
+  });
+
+  it('is ready while MariaDB answers', async () => {
+    const response = await request(t.server).get('/health/ready');
+    expect({ status: response.status, body: response.body }).toMatchObject({ status: 200, body: { info: { database: { status: 'up' } } } });
+  });
+
+  it('reports not ready (503) once MariaDB is killed, and stays live', async () => {
+    await server.kill();
+    const response = await request(t.server).get('/health/ready').expect(503);
+    expect(response.body).toMatchObject({ code: 'NOT_READY', details: { error: { database: { status: 'down' } } } });
+    await request(t.server).get('/health/live').expect(200);
+  });
+});
+
+describe('logic-ha against a MariaDB that refuses it', () => {
+  let server: MariaDbServer;
+  beforeAll(async () => {
+    server = await MariaDbServer.start({ serverId: 32 });
+    await server.createDatabaseWithUser('logic_ha', 'app', 'right-password');
+  });
+  afterAll(() => server?.stop());
+
+  it('fails to start with the database error, not a hang', async () => {
+    const url = `mysql://app:wrong-password@127.0.0.1:${server.port}/logic_ha`;
+    await expect(startTestApp({ DB_TYPE: 'mysql', DB_PRIMARY_URL: url, ADMIN_TOKEN })).rejects.toThrow(/Access denied/);
+  });
+});

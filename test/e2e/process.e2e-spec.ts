@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnApp } from '../support/app-process';
+
+/** The built service as a real process: configuration errors, first start, graceful stop. */
+describe('the logic-ha process', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'logic-ha-process-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('refuses bad configuration with exit code 78 and one message listing every bad variable', async () => {
+    const app = spawnApp(cwd, { PORT: 'eighty', DB_TYPE: 'oracle', ADMIN_TOKEN: 'leaky-secret' });
+    const { code } = await app.exited;
+    expect(code).toBe(78);
+    const stderr = app.stderr();
+    expect(stderr).toMatch(/Invalid configuration \(3 problems\)/);
+    expect(stderr).toMatch(/- PORT: must be an integer number/);
+    expect(stderr).toMatch(/- DB_TYPE: must be one of the following values: sqlite, mysql/);
+    expect(stderr).toMatch(/- ADMIN_TOKEN: must be longer than or equal to 16 characters/);
+    expect(stderr).not.toContain('leaky-secret');
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace for an operator's typo
+  });
+
+  it('starts with no configuration, shows a generated admin token once, and stops cleanly on SIGTERM', async () => {
+    // PORT=0 only so that parallel runs never collide on 3000; everything else is default.
+    const first = spawnApp(cwd, { PORT: '0' });
+    const url = await first.listening();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(first.stderr()).toMatch(/generated an admin token/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    const lines = first.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'shutdown complete']));
+
+    const second = spawnApp(cwd, { PORT: '0' });
+    await second.listening();
+    expect(second.stderr()).not.toMatch(/generated an admin token/);
+    second.child.kill('SIGINT');
+    expect((await second.exited).code).toBe(0);
+  });
+});
