@@ -26,6 +26,7 @@ const config: Config = {
   ],
   // MariaDB suites start their own servers; two cores, so two workers.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-file.reporter.js'],
 };
 
 export default config;
