@@ -1,0 +1,21 @@
+-- Accounts for a logic-ha deployment; run on the primary AND the replica at first start
+-- (the replica must have them too, to serve after a promotion).
+-- Change the passwords through the compose variables before any real use.
+
+CREATE DATABASE IF NOT EXISTS logic_ha CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
+
+-- The application account: everything on its database, nothing global. Without SUPER or
+-- READ ONLY ADMIN, read_only = ON really fences it on a replica or a demoted primary.
+CREATE USER IF NOT EXISTS 'logic_ha'@'%' IDENTIFIED BY 'app-password-change-me';
+GRANT ALL PRIVILEGES ON logic_ha.* TO 'logic_ha'@'%';
+
+-- Replication: what a replica's IO thread connects as.
+CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'repl-password-change-me';
+GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%';
+
+-- The failover monitor: reads replication state, promotes, fences (read_only), flushes
+-- binary logs for incremental backups, and dumps for full ones.
+CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY 'monitor-password-change-me';
+GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN,
+      READ_ONLY ADMIN, BINLOG ADMIN, CONNECTION ADMIN, SELECT, SHOW VIEW, EVENT, TRIGGER, LOCK TABLES
+  ON *.* TO 'monitor'@'%';
