@@ -15,7 +15,6 @@ const shared = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testTimeout: 60_000,
 };
 
 const config: Config = {
@@ -26,6 +25,8 @@ const config: Config = {
   ],
   // MariaDB suites start their own servers; two cores, so two workers.
   maxWorkers: 2,
+  // Real servers and processes: generous, since a slow CI machine is not a failure.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/summary-file.reporter.js'],
 };
 

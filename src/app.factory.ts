@@ -46,7 +46,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
 function installFastifyHooks(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // Set when close() starts: answers still being produced then tell the client to drop
+  // the connection, so a keep-alive peer cannot hold the shutdown open until it times out.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) reply.header('connection', 'close');
   });
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnApp } from '../support/app-process';
@@ -43,5 +44,36 @@ describe('the logic-ha process', () => {
     expect(second.stderr()).not.toMatch(/generated an admin token/);
     second.child.kill('SIGINT');
     expect((await second.exited).code).toBe(0);
+  });
+
+  it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
+    const app = spawnApp(cwd, { PORT: '0', ADMIN_TOKEN: 'in-flight-admin-token' });
+    const url = new URL(await app.listening());
+    const body = JSON.stringify({ level: 'debug' });
+    const answer = new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, method: 'PUT', path: '/api/v1/system/log-level',
+          headers: { authorization: 'Bearer in-flight-admin-token', 'content-type': 'application/json', 'content-length': body.length } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, SIGTERM, the rest later: the request is in flight during shutdown.
+      req.write(body.slice(0, 5));
+      setTimeout(() => {
+        app.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(5)), 300);
+      }, 300);
+    });
+    // Connection: close, so a keep-alive client cannot hold the shutdown open.
+    expect(await answer).toEqual({
+      status: 200,
+      connection: 'close',
+      body: JSON.stringify({ previous: 'info', level: 'debug' }),
+    });
+    expect(await app.exited).toEqual({ code: 0, signal: null });
   });
 });
