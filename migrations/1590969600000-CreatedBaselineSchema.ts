@@ -3,7 +3,7 @@ import { SQLITE_NOW_MS, isSqlite, runAll, sqliteOnUpdateTrigger } from './suppor
 
 /** logic-solution 0.6.2: the five tables as that release created them. */
 export class CreatedBaselineSchema1590969600000 implements MigrationInterface {
-  readonly logicSolutionVersion = '0.6.2';
+  readonly schemaVersion = '0.6.2';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await runAll(queryRunner, isSqlite(queryRunner) ? SQLITE_UP : MYSQL_UP);

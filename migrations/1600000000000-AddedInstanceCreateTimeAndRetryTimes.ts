@@ -7,7 +7,7 @@ import { SQLITE_NOW_MS, isSqlite, rebuildSqliteTable, runAll, sqliteOnUpdateTrig
  * duration). Rows that exist before the upgrade get the upgrade time and 0, as MySQL fills them.
  */
 export class AddedInstanceCreateTimeAndRetryTimes1600000000000 implements MigrationInterface {
-  readonly logicSolutionVersion = '0.7.4';
+  readonly schemaVersion = '0.7.4';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (isSqlite(queryRunner)) {

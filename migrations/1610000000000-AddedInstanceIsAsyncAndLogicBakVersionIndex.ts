@@ -3,7 +3,7 @@ import { isSqlite, runAll } from './support/dialect';
 
 /** logic-solution 0.7.7: logic_instance.isAsync and the (id, version) index on logic_bak. */
 export class AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000 implements MigrationInterface {
-  readonly logicSolutionVersion = '0.7.7';
+  readonly schemaVersion = '0.7.7';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await runAll(

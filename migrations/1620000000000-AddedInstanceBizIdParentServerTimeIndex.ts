@@ -3,7 +3,7 @@ import { isSqlite } from './support/dialect';
 
 /** logic-solution 0.8: a descending index for "newest instance of a business id" lookups. */
 export class AddedInstanceBizIdParentServerTimeIndex1620000000000 implements MigrationInterface {
-  readonly logicSolutionVersion = '0.8';
+  readonly schemaVersion = '0.8';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const q = isSqlite(queryRunner) ? '"' : '`';

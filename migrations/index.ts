@@ -2,9 +2,11 @@ import { CreatedBaselineSchema1590969600000 } from './1590969600000-CreatedBasel
 import { AddedInstanceCreateTimeAndRetryTimes1600000000000 } from './1600000000000-AddedInstanceCreateTimeAndRetryTimes';
 import { AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000 } from './1610000000000-AddedInstanceIsAsyncAndLogicBakVersionIndex';
 import { AddedInstanceBizIdParentServerTimeIndex1620000000000 } from './1620000000000-AddedInstanceBizIdParentServerTimeIndex';
+import { AddedInstanceQueryIndexes1764201600000 } from './1764201600000-AddedInstanceQueryIndexes';
 
 /**
- * Every migration, oldest first. Listed explicitly rather than globbed so the same list
+ * Every migration, oldest first. Each names the schema it leaves: a logic-solution
+ * version ('0.6.2' ... '0.8') or a logic-ha revision on top of it ('ha-1', ...). Listed explicitly rather than globbed so the same list
  * works from ts-jest, from dist/, and from the TypeORM CLI.
  */
 export const MIGRATIONS = [
@@ -12,4 +14,5 @@ export const MIGRATIONS = [
   AddedInstanceCreateTimeAndRetryTimes1600000000000,
   AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000,
   AddedInstanceBizIdParentServerTimeIndex1620000000000,
+  AddedInstanceQueryIndexes1764201600000,
 ];

@@ -1,26 +1,37 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AuthModule } from './common/auth/auth.module';
+import { EventsModule } from './common/events/events.module';
+import { TimeModule } from './common/time/time.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InstancesModule } from './instances/instances.module';
 import { SystemModule } from './system/system.module';
+
+export interface AppModuleOptions {
+  /** False for one-off commands (the CLI): no cron schedules. */
+  runSchedules?: boolean;
+}
 
 /** Wires the feature modules, nothing else. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, rootLogger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, rootLogger: Logger, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot(rootLogger),
+        TimeModule,
+        EventsModule,
         AuthModule,
         DatabaseModule,
         HealthModule,
         SystemModule,
+        InstancesModule.forRoot({ runSchedules: options.runSchedules ?? true }),
       ],
     };
   }

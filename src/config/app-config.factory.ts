@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { AppConfig, Credentials, DatabaseConfig, RuntimeAccess } from './app-config';
+import { AppConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
 import { ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
@@ -20,6 +20,15 @@ export const DEFAULTS = {
   HEALTH_DISK_MIN_FREE_BYTES: 100 * MIB,
   HEALTH_HEAP_MAX_BYTES: 1536 * MIB,
   LOG_LEVEL: 'info',
+  CRON_TIMEZONE: 'UTC',
+  INSTANCE_LONG_RUNNING_CRON: '* * * * *',
+  INSTANCE_LONG_RUNNING_TIMEOUT_S: 3600,
+  INSTANCE_RETRY_CRON: '*/5 * * * *',
+  INSTANCE_RETRY_MAX_TIMES: 3,
+  INSTANCE_RETRY_LOOKBACK_S: 86_400,
+  INSTANCE_RETRY_COOLDOWN_S: 60,
+  INSTANCE_CLEANUP_CRON: '30 3 * * *',
+  INSTANCE_RETENTION_DAYS: 30,
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -116,8 +125,30 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
       diskMinFreeBytes: schema.HEALTH_DISK_MIN_FREE_BYTES ?? DEFAULTS.HEALTH_DISK_MIN_FREE_BYTES,
       heapMaxBytes: schema.HEALTH_HEAP_MAX_BYTES ?? DEFAULTS.HEALTH_HEAP_MAX_BYTES,
     },
+    instanceJobs: buildInstanceJobsConfig(schema),
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
+  };
+}
+
+function buildInstanceJobsConfig(schema: EnvironmentSchema): InstanceJobsConfig {
+  return {
+    timeZone: schema.CRON_TIMEZONE ?? DEFAULTS.CRON_TIMEZONE,
+    longRunning: {
+      schedule: schema.INSTANCE_LONG_RUNNING_CRON ?? DEFAULTS.INSTANCE_LONG_RUNNING_CRON,
+      timeoutSeconds: schema.INSTANCE_LONG_RUNNING_TIMEOUT_S ?? DEFAULTS.INSTANCE_LONG_RUNNING_TIMEOUT_S,
+    },
+    retry: {
+      schedule: schema.INSTANCE_RETRY_CRON ?? DEFAULTS.INSTANCE_RETRY_CRON,
+      maxRetryTimes: schema.INSTANCE_RETRY_MAX_TIMES ?? DEFAULTS.INSTANCE_RETRY_MAX_TIMES,
+      excludeLogicIds: (schema.INSTANCE_RETRY_EXCLUDE_LOGIC_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+      lookbackSeconds: schema.INSTANCE_RETRY_LOOKBACK_S ?? DEFAULTS.INSTANCE_RETRY_LOOKBACK_S,
+      cooldownSeconds: schema.INSTANCE_RETRY_COOLDOWN_S ?? DEFAULTS.INSTANCE_RETRY_COOLDOWN_S,
+    },
+    cleanup: {
+      schedule: schema.INSTANCE_CLEANUP_CRON ?? DEFAULTS.INSTANCE_CLEANUP_CRON,
+      retentionDays: schema.INSTANCE_RETENTION_DAYS ?? DEFAULTS.INSTANCE_RETENTION_DAYS,
+    },
   };
 }
 

@@ -31,6 +31,20 @@ export interface Credentials {
   password: string;
 }
 
+/** Schedules are cron expressions in `timeZone`, or `off`. */
+export interface InstanceJobsConfig {
+  timeZone: string;
+  longRunning: { schedule: string; timeoutSeconds: number };
+  retry: {
+    schedule: string;
+    maxRetryTimes: number;
+    excludeLogicIds: string[];
+    lookbackSeconds: number;
+    cooldownSeconds: number;
+  };
+  cleanup: { schedule: string; retentionDays: number };
+}
+
 /**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
@@ -56,6 +70,7 @@ export abstract class AppConfig {
     readonly diskMinFreeBytes: number;
     readonly heapMaxBytes: number;
   };
+  abstract readonly instanceJobs: InstanceJobsConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsCronOrOff, IsTimeZone } from './cron.validator';
 import { IsMysqlUrl, IsMysqlUrlList } from './mysql-url.validator';
 
 export const DB_TYPES = ['sqlite', 'mysql'] as const;
@@ -81,6 +82,38 @@ export class EnvironmentSchema {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(16 * 1024 * 1024)
   HEALTH_HEAP_MAX_BYTES?: number;
+
+  @IsOptional() @IsTimeZone()
+  CRON_TIMEZONE?: string;
+
+  @IsOptional() @IsCronOrOff()
+  INSTANCE_LONG_RUNNING_CRON?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10 * 365 * 24 * 3600)
+  INSTANCE_LONG_RUNNING_TIMEOUT_S?: number;
+
+  @IsOptional() @IsCronOrOff()
+  INSTANCE_RETRY_CRON?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
+  INSTANCE_RETRY_MAX_TIMES?: number;
+
+  @IsOptional() @IsString() @Matches(/^[^,]{1,36}(,[^,]{1,36}){0,99}$/, {
+    message: '$property must list at most 100 comma-separated logic ids of 1 to 36 characters',
+  })
+  INSTANCE_RETRY_EXCLUDE_LOGIC_IDS?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(60) @Max(10 * 365 * 24 * 3600)
+  INSTANCE_RETRY_LOOKBACK_S?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(24 * 3600)
+  INSTANCE_RETRY_COOLDOWN_S?: number;
+
+  @IsOptional() @IsCronOrOff()
+  INSTANCE_CLEANUP_CRON?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(36_500)
+  INSTANCE_RETENTION_DAYS?: number;
 }
 
 /** Variables whose values must never appear in a log line or an error message. */

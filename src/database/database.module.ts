@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from './data-source-options.factory';
 import { SchemaStatusService } from './schema-status.service';
+import { TransactionRunner } from './transaction-runner';
 import { TypeOrmNestLogger } from './typeorm-nest.logger';
 
 /** The app's data source: pending migrations are applied at start, never `synchronize`. */
@@ -25,7 +26,7 @@ import { TypeOrmNestLogger } from './typeorm-nest.logger';
       },
     }),
   ],
-  providers: [SchemaStatusService],
-  exports: [SchemaStatusService],
+  providers: [SchemaStatusService, TransactionRunner],
+  exports: [SchemaStatusService, TransactionRunner],
 })
 export class DatabaseModule {}

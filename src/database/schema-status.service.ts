@@ -24,9 +24,12 @@ export class SchemaStatusService {
     // TypeORM names a migration after its class unless it sets `name` itself.
     const known = this.dataSource.migrations.map((m) => ({ name: m.name ?? m.constructor.name, migration: m }));
     const pending = known.filter((k) => !appliedSet.has(k.name)).map((k) => k.name);
-    const newest = [...known].reverse().find((k) => appliedSet.has(k.name))?.migration as
-      | { logicSolutionVersion?: string }
-      | undefined;
-    return { applied, pending, logicSolutionVersion: newest?.logicSolutionVersion ?? null };
+    const logicSolutionVersion =
+      [...known]
+        .reverse()
+        .filter((k) => appliedSet.has(k.name))
+        .map((k) => (k.migration as { schemaVersion?: string }).schemaVersion)
+        .find((version) => version !== undefined && !version.startsWith('ha-')) ?? null;
+    return { applied, pending, logicSolutionVersion };
   }
 }

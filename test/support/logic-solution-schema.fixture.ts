@@ -5,8 +5,9 @@ import type { ColumnShape, IndexShape, TableShape } from '../../src/database/sch
  * Where the notes give no column order, the order is the migrations' (and the same on
  * both engines); where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8';
-export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8'];
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1';
+/** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
+export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1'];
 
 interface ColumnOptions {
   notNull?: boolean;
@@ -132,7 +133,7 @@ function insertAfter(columns: ColumnShape[], after: string, added: ColumnShape):
   columns.splice(columns.findIndex((c) => c.name === after) + 1, 0, added);
 }
 
-/** The whole schema as logic-solution `version` left it (tables sorted by name, indexes by name). */
+/** The whole schema as logic-solution `version` (or logic-ha's revision) left it (tables sorted by name, indexes by name). */
 export function expectedSchema(version: SchemaVersion): TableShape[] {
   const tables = baseline();
   const rank = SCHEMA_VERSIONS.indexOf(version);
@@ -147,6 +148,14 @@ export function expectedSchema(version: SchemaVersion): TableShape[] {
   }
   if (rank >= 3) {
     instance.indexes.push(index('idx_bizId_parBizId_serverTime', ['bizId', 'parentBizId', 'serverTime'], true));
+  }
+  if (rank >= 4) {
+    // logic-ha's indexes for the instance queries and jobs (not part of logic-solution).
+    instance.indexes.push(
+      index('idx_instance_isOver_createTime', ['isOver', 'createTime']),
+      index('idx_instance_isRunning_startTime', ['isRunning', 'startTime']),
+      index('idx_instance_createTime', ['createTime']),
+    );
   }
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables;

@@ -1,0 +1,44 @@
+/**
+ * Every event logic-ha emits, with its payload: the one typed map. Names follow
+ * ARCHITECTURE.md; features add their payloads here when they start emitting.
+ */
+export interface InstanceRef {
+  logicId: string;
+  bizId: string;
+  instanceId: string;
+}
+
+export interface InstanceBeforeRunEvent extends InstanceRef {
+  /** The run's parameters (paramsJson) as the runtime sent them. */
+  params: string | null;
+}
+
+export interface InstanceAfterStopEvent extends InstanceRef {
+  returnData: string | null;
+  success: boolean;
+  isOver: boolean;
+}
+
+export interface InstanceBizCompletedEvent extends InstanceRef {
+  returnData: string | null;
+}
+
+export interface InstanceLongRunningEvent extends InstanceRef {
+  startTime: Date;
+  runningSeconds: number;
+}
+
+export interface InstanceRetryDueEvent extends InstanceRef {
+  /** retryTimes after this claim. */
+  retryTimes: number;
+}
+
+export interface AppEventMap {
+  'instance.before-run': InstanceBeforeRunEvent;
+  'instance.after-stop': InstanceAfterStopEvent;
+  'instance.biz-completed': InstanceBizCompletedEvent;
+  'instance.long-running': InstanceLongRunningEvent;
+  'instance.retry-due': InstanceRetryDueEvent;
+}
+
+export type AppEventName = keyof AppEventMap;
