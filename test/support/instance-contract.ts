@@ -3,6 +3,7 @@ import { DomainError } from '../../src/common/errors/domain-error';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import type { UncompletedCriteria } from '../../src/instances/instance-criteria';
 import { InstanceWorld, NOW, ROWS, TIME, ago, openInstanceWorld } from './instance-fixtures';
+import { jobsFor } from './instance-jobs';
 
 const { S, H, D } = TIME;
 const ids = (items: { id: string }[]) => items.map((item) => item.id);
@@ -113,7 +114,7 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       expect(await remainingIds()).toHaveLength(ROWS.length);
     });
 
-    it('deletes 5,000 rows in statements of at most 1,000', async () => {
+    it('deletes 5,000 rows in statements of at most 1,000 rows', async () => {
       const many = Array.from({ length: 5000 }, (_, i) => ({
         id: `bulk-${String(i).padStart(5, '0')}`, logicId: 'BULK', bizId: `b${i}`, isOver: true, createTime: ago(D),
       }));
@@ -121,7 +122,8 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       expect(await world.instances.deleteCompletedBizInstanceByLogicId('BULK')).toBe(5000);
       const deletes = world.logger.queries.filter((q) => /^DELETE/i.test(q.sql));
       expect(deletes.length).toBeGreaterThanOrEqual(5);
-      for (const statement of deletes) expect(statement.parameters.length).toBeLessThanOrEqual(1000 + 2);
+      // Each DELETE names its rows' ids, plus the two criteria parameters.
+      for (const statement of deletes) expect(statement.parameters.length - 2).toBeLessThanOrEqual(1000);
       expect(await remainingIds()).toEqual([]);
     });
   });
@@ -202,6 +204,42 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       const found = await world.instances.getInstance(nasty.logicId, nasty.bizId);
       expect(found).toMatchObject(nasty);
       expect(await remainingIds()).toHaveLength(ROWS.length + 1);
+    });
+  });
+
+  describe('recovery jobs', () => {
+    it('long-running emits once per instance running past the timeout', async () => {
+      expect(await jobsFor(world).longRunning.run()).toEqual({ emitted: 1 });
+      expect(world.events).toEqual([
+        {
+          name: 'instance.long-running',
+          payload: { logicId: 'L1', bizId: 'B1', instanceId: 'a1', startTime: ago(2 * H), runningSeconds: 7200 },
+        },
+      ]);
+    });
+
+    it('retry claims uncompleted, not running rows within the limits, once, and emits retry-due', async () => {
+      // Candidates: not over, not running, retryTimes <= 2, not L3, created within 7 days: a2 (a3 has 3, a6 is L3).
+      expect(await jobsFor(world).retry.run()).toEqual({ candidates: 1, claimed: 1, skipped: 0 });
+      expect(world.events).toEqual([
+        { name: 'instance.retry-due', payload: { logicId: 'L1', bizId: 'B2', instanceId: 'a2', retryTimes: 2 } },
+      ]);
+      const a2 = await world.dataSource.getRepository(LogicInstanceEntity).findOneByOrFail({ id: 'a2' });
+      expect(a2).toMatchObject({ retryTimes: 2, serverTime: NOW });
+      // Within the cool-down the same row is not handed out again.
+      world.clock.advance(30 * S);
+      expect(await jobsFor(world).retry.run()).toEqual({ candidates: 1, claimed: 0, skipped: 1 });
+    });
+
+    it('retry leaves a row a runtime touched during the cool-down', async () => {
+      await world.dataSource.getRepository(LogicInstanceEntity).update({ id: 'a2' }, { serverTime: ago(10 * S) });
+      expect(await jobsFor(world).retry.run()).toMatchObject({ claimed: 0 });
+    });
+
+    it('cleanup removes completed rows older than the retention, and nothing else', async () => {
+      // Completed: a5 (20 d), a7 (30 d), a8 (2 d); retention 7 days.
+      expect(await jobsFor(world).cleanup.run()).toEqual({ deleted: 2 });
+      expect(await remainingIds()).toEqual(['a1', 'a2', 'a3', 'a4', 'a6', 'a8']);
     });
   });
 
