@@ -1,14 +1,15 @@
-import { Controller, Delete, Get, Param, ParseEnumPipe, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
 import { parseUtcInstant } from '../common/validation/query-transforms';
 import { DeleteCompletedQuery, DeleteInstancesQuery } from './dto/delete-instances.query';
 import { InstanceKeyParams } from './dto/instance-key.params';
+import { JobParams } from './dto/job.params';
 import { LongRunningQuery } from './dto/long-running.query';
 import { UncompletedQuery } from './dto/uncompleted.query';
 import { InstanceService } from './instance.service';
 import { instanceNotFound } from './instance.errors';
-import { INSTANCE_JOB_NAMES, InstanceJobName } from './jobs/instance-job';
+import { INSTANCE_JOB_NAMES } from './jobs/instance-job';
 import { InstanceJobsService } from './jobs/instance-jobs.service';
 
 const instant = (value?: string) => (value === undefined ? undefined : parseUtcInstant(value));
@@ -72,7 +73,7 @@ export class InstanceAdminController {
   @Post('jobs/:job/run')
   @ApiOperation({ summary: 'Run a recovery job once now and report what it did' })
   @ApiParam({ name: 'job', enum: INSTANCE_JOB_NAMES })
-  runJob(@Param('job', new ParseEnumPipe(Object.fromEntries(INSTANCE_JOB_NAMES.map((n) => [n, n])))) job: InstanceJobName) {
-    return this.jobs.run(job, 'manual');
+  runJob(@Param() params: JobParams) {
+    return this.jobs.run(params.job, 'manual');
   }
 }

@@ -44,6 +44,20 @@ describe('logic-ha on a private MariaDB', () => {
     ]);
   });
 
+  it('serves the instance lifecycle and queries over HTTP', async () => {
+    await request(t.server).post('/api/v1/instances/start').send({ logicId: 'm-logic', bizId: 'm-biz' }).expect(200);
+    await request(t.server)
+      .post('/api/v1/instances/stop')
+      .send({ logicId: 'm-logic', bizId: 'm-biz', success: false, isOver: false, message: 'x'.repeat(400) })
+      .expect(200);
+    const latest = await request(t.server).get('/api/v1/instances/m-logic/m-biz').set(auth).expect(200);
+    expect(latest.body).toMatchObject({ isRunning: false, isOver: false, success: false, message: 'x'.repeat(255) });
+    const uncompleted = await request(t.server).get('/api/v1/instances/uncompleted?isSuccess=false').set(auth).expect(200);
+    expect(uncompleted.body.items.map((i: { bizId: string }) => i.bizId)).toEqual(['m-biz']);
+    const rows = await server.query<{ n: number }[]>("SELECT COUNT(*) AS n FROM logic_ha.logic_instance WHERE bizId = 'm-biz'");
+    expect(Number(rows[0].n)).toBe(1);
+  });
+
   it('is ready while MariaDB answers', async () => {
     const response = await request(t.server).get('/health/ready');
     expect({ status: response.status, body: response.body }).toMatchObject({ status: 200, body: { info: { database: { status: 'up' } } } });

@@ -18,5 +18,18 @@ export const ToList = () =>
 /** ISO 8601 instants; one without a zone designator is read as UTC, never as the server's local time. */
 export function parseUtcInstant(value: string): Date {
   const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(value);
-  return new Date(hasZone ? value : `${value.replace(' ', 'T')}Z`);
+  const normalised = value.replace(' ', 'T');
+  return new Date(hasZone ? normalised : `${normalised}${normalised.includes('T') ? '' : 'T00:00:00'}Z`);
+}
+
+/**
+ * True when `value` names a real instant: the calendar date it spells exists (no
+ * February 30th, which Date would silently roll into March).
+ */
+export function isRealInstant(value: string): boolean {
+  const parsed = parseUtcInstant(value);
+  if (Number.isNaN(parsed.getTime())) return false;
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
 }

@@ -1,16 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Length } from 'class-validator';
 import { ToList } from '../../common/validation/query-transforms';
-import { DELETE_IDS_MAX, ID_MAX, INSTANT_PATTERN } from './instance-fields';
-import { INSTANT_MESSAGE } from './uncompleted.query';
+import { IsInstant } from '../../common/validation/is-instant.validator';
+import { DELETE_IDS_MAX, ID_MAX } from './instance-fields';
 
 export class DeleteInstancesQuery {
   @ApiPropertyOptional({ description: 'createTime >= from; used only together with to' })
-  @IsOptional() @IsString() @Matches(INSTANT_PATTERN, { message: INSTANT_MESSAGE })
+  @IsOptional() @IsString() @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'createTime <= to; used only together with from' })
-  @IsOptional() @IsString() @Matches(INSTANT_PATTERN, { message: INSTANT_MESSAGE })
+  @IsOptional() @IsString() @IsInstant()
   to?: string;
 
   @ApiPropertyOptional({ description: `instance ids, comma-separated, at most ${DELETE_IDS_MAX}` })

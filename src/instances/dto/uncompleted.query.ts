@@ -1,19 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { ToBoolean, ToList } from '../../common/validation/query-transforms';
-import { EXCLUDE_MAX, ID_MAX, INSTANT_PATTERN } from './instance-fields';
+import { IsInstant } from '../../common/validation/is-instant.validator';
+import { EXCLUDE_MAX, ID_MAX } from './instance-fields';
 import { PageQuery } from './page.query';
-
-const INSTANT_MESSAGE = '$property must be an ISO 8601 date-time (a value without a zone is UTC)';
 
 export class UncompletedQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'createTime >= from (inclusive)', example: '2026-01-01T00:00:00Z' })
-  @IsOptional() @IsString() @Matches(INSTANT_PATTERN, { message: INSTANT_MESSAGE })
+  @IsOptional() @IsString() @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'createTime <= to (inclusive)' })
-  @IsOptional() @IsString() @Matches(INSTANT_PATTERN, { message: INSTANT_MESSAGE })
+  @IsOptional() @IsString() @IsInstant()
   to?: string;
 
   @ApiPropertyOptional() @IsOptional() @ToBoolean() @IsBoolean()
@@ -29,5 +28,3 @@ export class UncompletedQuery extends PageQuery {
   @IsOptional() @ToList() @IsArray() @ArrayMaxSize(EXCLUDE_MAX) @IsString({ each: true }) @Length(1, ID_MAX, { each: true })
   excludeLogicIds?: string[];
 }
-
-export { INSTANT_MESSAGE };
