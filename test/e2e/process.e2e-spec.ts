@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnApp } from '../support/app-process';
+import { BUILT_CLI, spawnApp } from '../support/app-process';
 
 /** The built service as a real process: configuration errors, first start, graceful stop. */
 describe('the logic-ha process', () => {
@@ -75,5 +75,24 @@ describe('the logic-ha process', () => {
       body: JSON.stringify({ previous: 'info', level: 'debug' }),
     });
     expect(await app.exited).toEqual({ code: 0, signal: null });
+  });
+
+  describe('the CLI', () => {
+    it('runs a job once and prints its report as JSON on stdout', async () => {
+      const cli = spawnApp(cwd, { ADMIN_TOKEN: 'cli-admin-token-0123' }, ['instances', 'run-job', 'cleanup'], BUILT_CLI);
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+      expect(JSON.parse(cli.stdout())).toMatchObject({ job: 'cleanup', trigger: 'manual', counts: { deleted: 0 } });
+    });
+
+    it.each([
+      [['instances', 'run-job', 'reboot'], /job must be one of long-running, retry, cleanup \(got "reboot"\)/],
+      [['instances', 'delete-all'], /unknown command "instances delete-all"/],
+      [[], /a command is required/],
+    ])('refuses %j with exit code 2 and the usage', async (args, message) => {
+      const cli = spawnApp(cwd, {}, args, BUILT_CLI);
+      expect((await cli.exited).code).toBe(2);
+      expect(cli.stderr()).toMatch(message);
+      expect(cli.stderr()).toMatch(/usage: logic-ha/);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BUILT_MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+export const BUILT_CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
 
 export interface AppProcess {
   child: ChildProcess;
@@ -18,9 +19,9 @@ export interface AppProcess {
  * Runs the built service (dist/, made by `npm test`'s pretest step) as operators run it:
  * its own process, only the environment given (plus PATH), in `cwd`.
  */
-export function spawnApp(cwd: string, env: Record<string, string>): AppProcess {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run "npm run build" (npm test does it first)`);
-  const child = spawn(process.execPath, [BUILT_MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+export function spawnApp(cwd: string, env: Record<string, string>, args: string[] = [], entry = BUILT_MAIN): AppProcess {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does it first)`);
+  const child = spawn(process.execPath, [entry, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
