@@ -7,7 +7,7 @@ const { execSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
 const marker = join(root, 'dist', 'src', 'main.js');
-const sources = ['src', 'migrations', 'bench', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const sources = ['src', 'migrations', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 function newestMtime(path) {
   const stats = statSync(path);

@@ -32,6 +32,11 @@ export interface StopInstance {
   varsJsonEnd?: string;
 }
 
+/** The lock key of one (logicId, bizId) pair; NUL cannot occur in either id. */
+function pairKey(ids: { logicId: string; bizId: string }): string {
+  return `instance\u0000${ids.logicId}\u0000${ids.bizId}`;
+}
+
 /** Cuts by code points so a multi-byte character is never split in half. */
 export function truncateMessage(message: string | undefined): string | null {
   if (message === undefined) return null;
@@ -53,9 +58,9 @@ export class InstanceLifecycleService {
 
   async start(command: StartInstance): Promise<LogicInstanceEntity> {
     const now = this.clock.now();
-    const instance = await this.transactions.run(async (manager) => {
-      // Locking the pair's newest row keeps two concurrent starts from both inserting.
-      const existing = await this.newestForUpdate(manager, command.logicId, command.bizId);
+    // Exclusive per pair: two concurrent starts of a new pair never both insert.
+    const instance = await this.transactions.runExclusive(pairKey(command), async (manager) => {
+      const existing = await this.newest(manager, command.logicId, command.bizId);
       const fields = {
         version: command.version ?? existing?.version ?? null,
         paramsJson: command.paramsJson ?? null,
@@ -70,7 +75,8 @@ export class InstanceLifecycleService {
       };
       if (existing) {
         await manager.update(LogicInstanceEntity, { id: existing.id }, fields);
-        return manager.findOneByOrFail(LogicInstanceEntity, { id: existing.id });
+        // Under the pair's lock nothing else changed the row: no need to read it back.
+        return Object.assign(existing, fields);
       }
       const created = manager.create(LogicInstanceEntity, {
         id: randomUUID(),
@@ -82,7 +88,8 @@ export class InstanceLifecycleService {
         retryTimes: 0,
         createTime: now,
       });
-      await manager.insert(LogicInstanceEntity, created);
+      // Every column is set here; updateEntity(false) spares the SELECT TypeORM would send to read defaults back.
+      await manager.createQueryBuilder().insert().into(LogicInstanceEntity).values(created).updateEntity(false).execute();
       return created;
     });
     this.events.emit('instance.before-run', {
@@ -96,8 +103,8 @@ export class InstanceLifecycleService {
 
   async stop(command: StopInstance): Promise<LogicInstanceEntity> {
     const now = this.clock.now();
-    const instance = await this.transactions.run(async (manager) => {
-      const existing = await this.newestForUpdate(manager, command.logicId, command.bizId);
+    const instance = await this.transactions.runExclusive(pairKey(command), async (manager) => {
+      const existing = await this.newest(manager, command.logicId, command.bizId);
       if (!existing) throw instanceNotFound(command.logicId, command.bizId);
       const fields: Partial<LogicInstanceEntity> = {
         stopTime: now,
@@ -113,7 +120,7 @@ export class InstanceLifecycleService {
       if (command.nextName !== undefined) fields.nextName = command.nextName;
       if (command.varsJsonEnd !== undefined) fields.varsJsonEnd = command.varsJsonEnd;
       await manager.update(LogicInstanceEntity, { id: existing.id }, fields);
-      return manager.findOneByOrFail(LogicInstanceEntity, { id: existing.id });
+      return Object.assign(existing, fields);
     });
     const ref = { logicId: command.logicId, bizId: command.bizId, instanceId: instance.id };
     this.events.emit('instance.after-stop', {
@@ -126,14 +133,14 @@ export class InstanceLifecycleService {
     return instance;
   }
 
-  private newestForUpdate(manager: EntityManager, logicId: string, bizId: string) {
-    const query = manager
+  private newest(manager: EntityManager, logicId: string, bizId: string) {
+    return manager
       .createQueryBuilder(LogicInstanceEntity, 'i')
       .where('i.logicId = :logicId AND i.bizId = :bizId', { logicId, bizId })
       .orderBy('i.serverTime', 'DESC')
       .addOrderBy('i.startTime', 'DESC')
       .addOrderBy('i.id', 'DESC')
-      .limit(1);
-    return this.transactions.lockForUpdate(query).getOne();
+      .limit(1)
+      .getOne();
   }
 }

@@ -165,6 +165,11 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       expect(await world.dataSource.getRepository(LogicInstanceEntity).countBy({ logicId: 'L1', bizId: 'B2' })).toBe(1);
     });
 
+    it('concurrent starts of a new pair create exactly one instance', async () => {
+      await Promise.all(Array.from({ length: 8 }, () => world.lifecycle.start({ logicId: 'L8', bizId: 'race' })));
+      expect(await world.dataSource.getRepository(LogicInstanceEntity).countBy({ logicId: 'L8', bizId: 'race' })).toBe(1);
+    });
+
     it('stop records the outcome, then emits after-stop and biz-completed in that order', async () => {
       const started = await world.lifecycle.start({ logicId: 'L7', bizId: 'B7' });
       world.clock.advance(1234);
