@@ -3,8 +3,12 @@ import { isSqlite, runAll } from './support/dialect';
 
 /**
  * logic-ha's own indexes on logic_instance, so that every instance query and job uses an
- * index at 1M rows: uncompleted (isOver, createTime), long-running (isRunning, startTime),
- * deletes by creation range (createTime).
+ * index at 1M rows:
+ * - uncompleted: (isOver, createTime) gives the page order; the trailing filter columns
+ *   let InnoDB check isRunning/success/retryTimes/logicId inside the index (index
+ *   condition pushdown) and fetch only the rows that match;
+ * - long-running: (isRunning, startTime);
+ * - deletes by creation range: (createTime).
  */
 export class AddedInstanceQueryIndexes1764201600000 implements MigrationInterface {
   readonly schemaVersion = 'ha-1';
@@ -26,7 +30,7 @@ export class AddedInstanceQueryIndexes1764201600000 implements MigrationInterfac
 }
 
 export const INDEXES: [string, string[]][] = [
-  ['idx_instance_isOver_createTime', ['isOver', 'createTime']],
+  ['idx_instance_uncompleted', ['isOver', 'createTime', 'isRunning', 'success', 'retryTimes', 'logicId']],
   ['idx_instance_isRunning_startTime', ['isRunning', 'startTime']],
   ['idx_instance_createTime', ['createTime']],
 ];

@@ -26,6 +26,20 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('schedules the instance jobs by default and takes `off` to switch one off', () => {
+    expect(loadAppConfig({}, CWD).instanceJobs).toEqual({
+      timeZone: 'UTC',
+      longRunning: { schedule: '* * * * *', timeoutSeconds: 3600 },
+      retry: { schedule: '*/5 * * * *', maxRetryTimes: 3, excludeLogicIds: [], lookbackSeconds: 86400, cooldownSeconds: 60 },
+      cleanup: { schedule: '30 3 * * *', retentionDays: 30 },
+    });
+    const custom = loadAppConfig(
+      { INSTANCE_RETRY_CRON: 'off', INSTANCE_RETRY_EXCLUDE_LOGIC_IDS: 'a, b', CRON_TIMEZONE: 'Europe/Berlin' },
+      CWD,
+    ).instanceJobs;
+    expect(custom).toMatchObject({ timeZone: 'Europe/Berlin', retry: { schedule: 'off', excludeLogicIds: ['a', 'b'] } });
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadAppConfig({ PORT: '', DB_TYPE: ' ' }, CWD).http.port).toBe(3000);
   });
@@ -80,6 +94,17 @@ describe('loadAppConfig', () => {
     ['HEALTH_CHECK_TIMEOUT_MS', '1', /HEALTH_CHECK_TIMEOUT_MS: .*must not be less than 50/],
     ['HEALTH_DISK_MIN_FREE_BYTES', '-5', /HEALTH_DISK_MIN_FREE_BYTES: .*must not be less than 0/],
     ['HEALTH_HEAP_MAX_BYTES', '1000', /HEALTH_HEAP_MAX_BYTES: .*must not be less than 16777216/],
+    ['CRON_TIMEZONE', 'Mars/Olympus', /CRON_TIMEZONE: must be an IANA time zone/],
+    ['INSTANCE_LONG_RUNNING_CRON', 'every minute', /INSTANCE_LONG_RUNNING_CRON: must be a cron expression/],
+    ['INSTANCE_LONG_RUNNING_TIMEOUT_S', '0', /INSTANCE_LONG_RUNNING_TIMEOUT_S: must not be less than 1/],
+    ['INSTANCE_RETRY_CRON', '61 * * * *', /INSTANCE_RETRY_CRON: must be a cron expression/],
+    ['INSTANCE_RETRY_MAX_TIMES', '-1', /INSTANCE_RETRY_MAX_TIMES: must not be less than 0/],
+    ['INSTANCE_RETRY_EXCLUDE_LOGIC_IDS', 'a,,b', /INSTANCE_RETRY_EXCLUDE_LOGIC_IDS: must list at most 100/],
+    ['INSTANCE_RETRY_EXCLUDE_LOGIC_IDS', Array.from({ length: 101 }, (_, i) => `l${i}`).join(','), /at most 100/],
+    ['INSTANCE_RETRY_LOOKBACK_S', '10', /INSTANCE_RETRY_LOOKBACK_S: must not be less than 60/],
+    ['INSTANCE_RETRY_COOLDOWN_S', '0', /INSTANCE_RETRY_COOLDOWN_S: must not be less than 1/],
+    ['INSTANCE_CLEANUP_CRON', 'sometimes', /INSTANCE_CLEANUP_CRON: must be a cron expression/],
+    ['INSTANCE_RETENTION_DAYS', '0', /INSTANCE_RETENTION_DAYS: must not be less than 1/],
     ['DATA_DIR', ' ', null],
   ])('reports a bad %s (%j)', (variable, value, expected) => {
     if (expected === null) {

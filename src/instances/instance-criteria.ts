@@ -1,4 +1,5 @@
-import type { ObjectLiteral, WhereExpressionBuilder } from 'typeorm';
+import type { ObjectLiteral, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import type { LogicInstanceEntity } from './entities/logic-instance.entity';
 
 /**
  * queryUncompletedBizExclude's arguments. Every filter applies only when given
@@ -74,4 +75,18 @@ export function afterPosition(column: 'createTime' | 'startTime', position: { ti
     sql: `(${column} > :afterTime OR (${column} = :afterTime AND id > :afterId))`,
     params: { afterTime: position.time, afterId: position.id },
   };
+}
+
+/** getInstance's order: the newest row of the pair by serverTime (ties: later start, then id). */
+export function newestOfPair(
+  query: SelectQueryBuilder<LogicInstanceEntity>,
+  logicId: string,
+  bizId: string,
+): SelectQueryBuilder<LogicInstanceEntity> {
+  return query
+    .where('i.logicId = :logicId AND i.bizId = :bizId', { logicId, bizId })
+    .orderBy('i.serverTime', 'DESC')
+    .addOrderBy('i.startTime', 'DESC')
+    .addOrderBy('i.id', 'DESC')
+    .limit(1);
 }

@@ -5,6 +5,7 @@ import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { LogicInstanceEntity } from './entities/logic-instance.entity';
+import { newestOfPair } from './instance-criteria';
 import { instanceNotFound } from './instance.errors';
 
 /** varchar(255): `message` is cut to fit rather than failing a runtime's stop call. */
@@ -134,13 +135,6 @@ export class InstanceLifecycleService {
   }
 
   private newest(manager: EntityManager, logicId: string, bizId: string) {
-    return manager
-      .createQueryBuilder(LogicInstanceEntity, 'i')
-      .where('i.logicId = :logicId AND i.bizId = :bizId', { logicId, bizId })
-      .orderBy('i.serverTime', 'DESC')
-      .addOrderBy('i.startTime', 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .limit(1)
-      .getOne();
+    return newestOfPair(manager.createQueryBuilder(LogicInstanceEntity, 'i'), logicId, bizId).getOne();
   }
 }

@@ -12,6 +12,7 @@ import {
   afterPosition,
   applyConditions,
   longRunningConditions,
+  newestOfPair,
   uncompletedConditions,
 } from './instance-criteria';
 import { InstanceErrorCode } from './instance.errors';
@@ -39,14 +40,7 @@ export class InstanceService {
   /** The newest row of the pair by serverTime; null when either id is missing or no row exists. */
   async getInstance(logicId?: string, bizId?: string): Promise<LogicInstanceEntity | null> {
     if (!logicId || !bizId) return null;
-    return this.instances
-      .createQueryBuilder('i')
-      .where('i.logicId = :logicId AND i.bizId = :bizId', { logicId, bizId })
-      .orderBy('i.serverTime', 'DESC')
-      .addOrderBy('i.startTime', 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .limit(1)
-      .getOne();
+    return newestOfPair(this.instances.createQueryBuilder('i'), logicId, bizId).getOne();
   }
 
   /** Running instances whose startTime is more than `timeoutSeconds` before now (Clock). */

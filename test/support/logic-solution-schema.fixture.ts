@@ -152,7 +152,7 @@ export function expectedSchema(version: SchemaVersion): TableShape[] {
   if (rank >= 4) {
     // logic-ha's indexes for the instance queries and jobs (not part of logic-solution).
     instance.indexes.push(
-      index('idx_instance_isOver_createTime', ['isOver', 'createTime']),
+      index('idx_instance_uncompleted', ['isOver', 'createTime', 'isRunning', 'success', 'retryTimes', 'logicId']),
       index('idx_instance_isRunning_startTime', ['isRunning', 'startTime']),
       index('idx_instance_createTime', ['createTime']),
     );
