@@ -6,6 +6,7 @@ import { TimeModule } from './common/time/time.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
+import { ConfigStoreModule } from './config-store/config-store.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
@@ -29,6 +30,7 @@ export class AppModule {
         EventsModule,
         AuthModule,
         DatabaseModule,
+        ConfigStoreModule,
         HealthModule,
         SystemModule,
         InstancesModule.forRoot({ runSchedules: options.runSchedules ?? true }),

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { AppConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
+import { AppConfig, ConfigStoreConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
 import { ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
@@ -29,6 +29,14 @@ export const DEFAULTS = {
   INSTANCE_RETRY_COOLDOWN_S: 60,
   INSTANCE_CLEANUP_CRON: '30 3 * * *',
   INSTANCE_RETENTION_DAYS: 30,
+  CONFIG_MODE: 'online',
+  CONFIG_HOST_TIMEOUT_MS: 3000,
+  CONFIG_HOST_RETRIES: 2,
+  CONFIG_HOST_BREAKER_FAILURES: 5,
+  CONFIG_HOST_BREAKER_HALF_OPEN_MS: 10_000,
+  CONFIG_CACHE_TTL_MS: 3_600_000,
+  CONFIG_CACHE_MAX: 10_000,
+  CONFIG_CACHE_STORE: 'memory',
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -91,6 +99,9 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
       reason: `is required when HOST (${host}) is not a loopback address; set it, or open runtime routes explicitly with RUNTIME_AUTH=none`,
     });
   }
+  if (schema.CONFIG_CACHE_STORE === 'redis' && !schema.CONFIG_CACHE_REDIS_URL) {
+    problems.push({ variable: 'CONFIG_CACHE_REDIS_URL', reason: 'is required when CONFIG_CACHE_STORE=redis' });
+  }
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
@@ -126,8 +137,25 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
       heapMaxBytes: schema.HEALTH_HEAP_MAX_BYTES ?? DEFAULTS.HEALTH_HEAP_MAX_BYTES,
     },
     instanceJobs: buildInstanceJobsConfig(schema),
+    configStore: buildConfigStoreConfig(schema),
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
+  };
+}
+
+function buildConfigStoreConfig(schema: EnvironmentSchema): ConfigStoreConfig {
+  return {
+    mode: schema.CONFIG_MODE ?? DEFAULTS.CONFIG_MODE,
+    hostUrl: schema.CONFIG_HOST_URL?.replace(/\/+$/, ''),
+    hostToken: schema.CONFIG_HOST_TOKEN,
+    hostTimeoutMs: schema.CONFIG_HOST_TIMEOUT_MS ?? DEFAULTS.CONFIG_HOST_TIMEOUT_MS,
+    hostRetries: schema.CONFIG_HOST_RETRIES ?? DEFAULTS.CONFIG_HOST_RETRIES,
+    breakerFailures: schema.CONFIG_HOST_BREAKER_FAILURES ?? DEFAULTS.CONFIG_HOST_BREAKER_FAILURES,
+    breakerHalfOpenMs: schema.CONFIG_HOST_BREAKER_HALF_OPEN_MS ?? DEFAULTS.CONFIG_HOST_BREAKER_HALF_OPEN_MS,
+    cacheTtlMs: schema.CONFIG_CACHE_TTL_MS ?? DEFAULTS.CONFIG_CACHE_TTL_MS,
+    cacheMax: schema.CONFIG_CACHE_MAX ?? DEFAULTS.CONFIG_CACHE_MAX,
+    cacheStore: schema.CONFIG_CACHE_STORE ?? DEFAULTS.CONFIG_CACHE_STORE,
+    cacheRedisUrl: schema.CONFIG_CACHE_REDIS_URL,
   };
 }
 

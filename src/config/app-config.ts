@@ -31,6 +31,21 @@ export interface Credentials {
   password: string;
 }
 
+export interface ConfigStoreConfig {
+  mode: 'online' | 'offline';
+  /** Upstream host; undefined: this node's own database is the host. */
+  hostUrl?: string;
+  hostToken?: string;
+  hostTimeoutMs: number;
+  hostRetries: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
+  cacheTtlMs: number;
+  cacheMax: number;
+  cacheStore: 'memory' | 'redis';
+  cacheRedisUrl?: string;
+}
+
 /** Schedules are cron expressions in `timeZone`, or `off`. */
 export interface InstanceJobsConfig {
   timeZone: string;
@@ -71,6 +86,7 @@ export abstract class AppConfig {
     readonly heapMaxBytes: number;
   };
   abstract readonly instanceJobs: InstanceJobsConfig;
+  abstract readonly configStore: ConfigStoreConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsCronOrOff, IsTimeZone } from './cron.validator';
 import { IsMysqlUrl, IsMysqlUrlList } from './mysql-url.validator';
 
 export const DB_TYPES = ['sqlite', 'mysql'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
+export const CONFIG_MODES = ['online', 'offline'] as const;
+export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
 
 /** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
 const MIN_TOKEN_LENGTH = 16;
@@ -114,6 +116,40 @@ export class EnvironmentSchema {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(36_500)
   INSTANCE_RETENTION_DAYS?: number;
+
+  @IsOptional() @IsIn(CONFIG_MODES)
+  CONFIG_MODE?: (typeof CONFIG_MODES)[number];
+
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: '$property must be an http:// or https:// URL' })
+  CONFIG_HOST_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  CONFIG_HOST_TOKEN?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)
+  CONFIG_HOST_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10)
+  CONFIG_HOST_RETRIES?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  CONFIG_HOST_BREAKER_FAILURES?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  CONFIG_HOST_BREAKER_HALF_OPEN_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(30 * 24 * 3600 * 1000)
+  CONFIG_CACHE_TTL_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000)
+  CONFIG_CACHE_MAX?: number;
+
+  @IsOptional() @IsIn(CONFIG_CACHE_STORES)
+  CONFIG_CACHE_STORE?: (typeof CONFIG_CACHE_STORES)[number];
+
+  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: '$property must be a redis:// or rediss:// URL' })
+  CONFIG_CACHE_REDIS_URL?: string;
 }
 
 /** Variables whose values must never appear in a log line or an error message. */
@@ -124,4 +160,6 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DB_REPLICATION_PASSWORD',
   'DB_PRIMARY_URL',
   'DB_STANDBY_URLS',
+  'CONFIG_HOST_TOKEN',
+  'CONFIG_CACHE_REDIS_URL',
 ]);

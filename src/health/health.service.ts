@@ -1,6 +1,7 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { ConfigStoreIndicator } from '../config-store/config-store.indicator';
 import { AppConfig } from '../config/app-config';
 import { boundedCheck } from './bounded-check';
 import { DiskSpaceIndicator } from './disk-space.indicator';
@@ -17,6 +18,7 @@ export class HealthService {
     private readonly database: TypeOrmHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
     private readonly disk: DiskSpaceIndicator,
+    private readonly configStore: ConfigStoreIndicator,
   ) {}
 
   /** Every indicator is bounded by HEALTH_CHECK_TIMEOUT_MS; a 503 carries which ones are down. */
@@ -27,6 +29,7 @@ export class HealthService {
         boundedCheck('database', checkTimeoutMs, () => this.database.pingCheck('database', { timeout: checkTimeoutMs })),
         boundedCheck('disk', checkTimeoutMs, () => this.disk.check('disk', this.config.dataDir, diskMinFreeBytes)),
         boundedCheck('memory', checkTimeoutMs, () => this.memory.checkHeap('memory', heapMaxBytes)),
+        boundedCheck('configStore', checkTimeoutMs, () => this.configStore.check('configStore')),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -33,12 +33,34 @@ export interface InstanceRetryDueEvent extends InstanceRef {
   retryTimes: number;
 }
 
+export interface ConfigPublishedEvent {
+  logicId: string;
+  version: string;
+  publishedAt: Date;
+}
+
+export interface ConfigEvictedEvent {
+  /** null when the whole cache was cleared. */
+  logicId: string | null;
+  keys: string[];
+}
+
+export interface ConfigHostUnreachableEvent {
+  host: string;
+  failure: string;
+  reason: string;
+  since: Date;
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
   'instance.biz-completed': InstanceBizCompletedEvent;
   'instance.long-running': InstanceLongRunningEvent;
   'instance.retry-due': InstanceRetryDueEvent;
+  'config.published': ConfigPublishedEvent;
+  'config.evicted': ConfigEvictedEvent;
+  'config.host-unreachable': ConfigHostUnreachableEvent;
 }
 
 export type AppEventName = keyof AppEventMap;

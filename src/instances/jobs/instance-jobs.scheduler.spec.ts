@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { CronJob } from 'cron';
 import type { AppConfig } from '../../config/app-config';
@@ -40,6 +41,9 @@ describe('InstanceJobsScheduler', () => {
       return {};
     },
   } as unknown as InstanceJobsService;
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
   beforeEach(() => {
     registry = new FakeRegistry();

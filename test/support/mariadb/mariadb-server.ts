@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,10 +58,13 @@ export class MariaDbServer {
     const mariadbd = findMariaDbBinary('mariadbd');
     const installDb = findMariaDbBinary('mariadb-install-db');
     const baseDir = mkdtempSync(join(tmpdir(), 'logic-ha-mariadb-'));
+    // A private tmpdir too: servers bootstrapping in parallel must not share temporary tables in /tmp.
+    mkdirSync(join(baseDir, 'tmp'));
     try {
       await run(installDb, [
         '--no-defaults',
         `--datadir=${join(baseDir, 'data')}`,
+        `--tmpdir=${join(baseDir, 'tmp')}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
         '--innodb-log-file-size=16M',
@@ -167,6 +170,7 @@ function serverArguments(baseDir: string, port: number, options: MariaDbServerOp
     '--no-defaults',
     '--user=root',
     `--datadir=${dataDir}`,
+    `--tmpdir=${join(baseDir, 'tmp')}`,
     `--socket=${join(baseDir, 'mysqld.sock')}`,
     `--pid-file=${join(baseDir, 'mysqld.pid')}`,
     `--log-error=${join(baseDir, 'error.log')}`,

@@ -1,0 +1,81 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { AppConfig } from '../../config/app-config';
+import type { ConfigMode, LogicConfig } from '../config-answer';
+
+/** What the cache holds for one key. */
+export interface CachedConfig {
+  logicId: string;
+  version: string | null;
+  origin: 'host' | 'db' | 'file';
+  fetchedAt: string;
+  config: LogicConfig;
+}
+
+export interface ConfigCacheStats {
+  store: 'memory' | 'redis';
+  /** Entries held by this node's memory store; null for a shared Redis store. */
+  entries: number | null;
+  maxEntries: number;
+  ttlMs: number;
+  hits: number;
+  misses: number;
+}
+
+/** Cache key part of a read without a version: not in the version alphabet, so no version collides. */
+export const LATEST = '@latest';
+
+/** The contract's key: `{logicId}-{version}`; offline mode uses the version `offline`. */
+export function cacheKey(logicId: string, version: string | undefined, mode: ConfigMode): string {
+  return mode === 'offline' ? `${logicId}-offline` : `${logicId}-${version ?? LATEST}`;
+}
+
+interface SizedStore {
+  getStore?: () => { size: number };
+}
+
+/**
+ * The cache tier over @nestjs/cache-manager: bounded by entry count (LRU), and
+ * expire-after-access: every hit stores the entry again with a fresh TTL.
+ */
+@Injectable()
+export class ConfigCache {
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly config: AppConfig,
+  ) {}
+
+  async get(key: string): Promise<CachedConfig | undefined> {
+    const entry = await this.cache.get<CachedConfig>(key);
+    if (entry === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    await this.cache.set(key, entry, this.config.configStore.cacheTtlMs);
+    return entry;
+  }
+
+  async set(key: string, entry: CachedConfig): Promise<void> {
+    await this.cache.set(key, entry, this.config.configStore.cacheTtlMs);
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.cache.mdel(keys);
+  }
+
+  async clear(): Promise<void> {
+    await this.cache.clear();
+  }
+
+  stats(): ConfigCacheStats {
+    const { cacheStore, cacheMax, cacheTtlMs } = this.config.configStore;
+    const adapter = this.cache.stores[0]?.store as SizedStore | undefined;
+    const entries = cacheStore === 'memory' && adapter?.getStore ? adapter.getStore().size : null;
+    return { store: cacheStore, entries, maxEntries: cacheMax, ttlMs: cacheTtlMs, hits: this.hits, misses: this.misses };
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, AccessScope } from '../common/auth/access-scope';
+import { EventBus } from '../common/events/event-bus';
+import { ConfigCache, cacheKey } from './cache/config-cache';
+import { ConfigPublisher } from './config-publisher.service';
+import { ConfigStoreService } from './config-store.service';
+import { LogicIdParams, PublishConfigDto, ReadConfigQuery, SaveConfigFileDto } from './dto/config-dtos';
+import { DatabaseConfigHost } from './host/database-config-host';
+
+@ApiTags('configs')
+@Controller('api/v1/configs')
+export class ConfigsController {
+  constructor(
+    private readonly store: ConfigStoreService,
+    private readonly publisher: ConfigPublisher,
+    private readonly cache: ConfigCache,
+    private readonly database: DatabaseConfigHost,
+    private readonly events: EventBus,
+  ) {}
+
+  @Get('offline-ids')
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: 'Logic ids that have a local file (what offline mode can serve)' })
+  async offlineIds() {
+    return { ids: await this.store.getOfflineLogicIds() };
+  }
+
+  @Get('cache/stats')
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: 'Cache entries, hits and misses' })
+  stats() {
+    return this.cache.stats();
+  }
+
+  @Delete('cache')
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: 'Clear the whole config cache' })
+  async clear() {
+    await this.cache.clear();
+    this.events.emit('config.evicted', { logicId: null, keys: [] });
+    return { cleared: true };
+  }
+
+  @Delete('cache/:logicId')
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: "Evict one logic's entries: latest, offline, and every version this database knows" })
+  async evict(@Param() params: LogicIdParams) {
+    const versions = await this.database.knownVersions(params.logicId).catch(() => [] as string[]);
+    const keys = [undefined, ...versions].map((version) => cacheKey(params.logicId, version, 'online'));
+    keys.push(cacheKey(params.logicId, undefined, 'offline'));
+    await this.cache.remove(keys);
+    this.events.emit('config.evicted', { logicId: params.logicId, keys });
+    return { evictedKeys: keys };
+  }
+
+  @Get(':logicId')
+  @ApiBearerAuth('runtime')
+  @Access(AccessScope.Runtime)
+  @ApiOperation({ summary: 'Read through cache -> host -> file (online) or cache -> file (offline); says the source' })
+  read(@Param() params: LogicIdParams, @Query() query: ReadConfigQuery) {
+    return this.store.readLogicConfig(params.logicId, query.version, query.mode);
+  }
+
+  @Post(':logicId/publish')
+  @HttpCode(201)
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: 'Publish a version: logic, logic_bak and logic_published in one transaction; evicts the cache' })
+  publish(@Param() params: LogicIdParams, @Body() body: PublishConfigDto) {
+    return this.publisher.publish(params.logicId, body);
+  }
+
+  @Put(':logicId/file')
+  @ApiBearerAuth('admin')
+  @Access(AccessScope.Admin)
+  @ApiOperation({ summary: 'Save a config to the local file store (atomic, checksummed)' })
+  saveFile(@Param() params: LogicIdParams, @Body() body: SaveConfigFileDto) {
+    return this.store.saveLogicConfigToFile(params.logicId, body.config, body.version);
+  }
+}
