@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, spawnApp } from '../support/app-process';
+import { AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
 
 /** The built service as a real process: configuration errors, first start, graceful stop. */
 describe('the logic-ha process', () => {
@@ -94,5 +94,52 @@ describe('the logic-ha process', () => {
       expect(cli.stderr()).toMatch(message);
       expect(cli.stderr()).toMatch(/usage: logic-ha/);
     });
+  });
+
+  it('two processes: B serves from A, from its file while A is dead, and from A again when A returns', async () => {
+    const aDir = mkdtempSync(join(tmpdir(), 'logic-ha-node-a-'));
+    const token = 'two-node-admin-token';
+    const spawned: AppProcess[] = [];
+    const start = (dir: string, env: Record<string, string>) => {
+      const app = spawnApp(dir, env);
+      spawned.push(app);
+      return app;
+    };
+    try {
+      let a = start(aDir, { PORT: '0', ADMIN_TOKEN: token });
+      const aUrl = await a.listening();
+      const b = start(cwd, {
+        PORT: '0', ADMIN_TOKEN: token, CONFIG_HOST_URL: aUrl, CONFIG_HOST_TIMEOUT_MS: '500',
+        CONFIG_HOST_RETRIES: '0', CONFIG_HOST_BREAKER_FAILURES: '1', CONFIG_HOST_BREAKER_HALF_OPEN_MS: '300',
+      });
+      const bUrl = await b.listening();
+      const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const publish = await fetch(`${aUrl}/api/v1/configs/flow/publish`, {
+        method: 'POST', headers: admin, body: JSON.stringify({ version: '1', config: { steps: 3 } }),
+      });
+      expect(publish.status).toBe(201);
+      const read = async () => (await fetch(`${bUrl}/api/v1/configs/flow`)).json() as Promise<{ source: string; stale: boolean }>;
+      const clearB = async () => {
+        const cleared = await fetch(`${bUrl}/api/v1/configs/cache`, { method: 'DELETE', headers: { authorization: admin.authorization } });
+        expect(cleared.status).toBe(200);
+      };
+
+      expect(await read()).toMatchObject({ source: 'host', stale: false });
+      a.child.kill('SIGKILL');
+      await a.exited;
+      await clearB();
+      expect(await read()).toMatchObject({ source: 'file', stale: true });
+
+      a = start(aDir, { PORT: new URL(aUrl).port, ADMIN_TOKEN: token });
+      await a.listening();
+      await new Promise((resolve) => setTimeout(resolve, 350)); // the breaker half-opens after 300 ms
+      await clearB();
+      expect(await read()).toMatchObject({ source: 'host', stale: false });
+
+    } finally {
+      for (const app of spawned) app.child.kill('SIGKILL');
+      await Promise.all(spawned.map((app) => app.exited));
+      rmSync(aDir, { recursive: true, force: true });
+    }
   });
 });
