@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
 import { EventBus } from '../common/events/event-bus';
 import { ConfigCache, cacheKey } from './cache/config-cache';
 import { ConfigPublisher } from './config-publisher.service';
 import { ConfigStoreService } from './config-store.service';
-import { LogicIdParams, PublishConfigDto, ReadConfigQuery, SaveConfigFileDto } from './dto/config-dtos';
+import { serialiseAnswer } from './answer-serialiser';
+import { LogicIdParams, PublishConfigDto, SaveConfigFileDto } from './dto/config-dtos';
+import { LogicIdPipe, ReadConfigOptions, ReadConfigQueryPipe } from './read-config.pipes';
 import { DatabaseConfigHost } from './host/database-config-host';
 
 @ApiTags('configs')
@@ -59,11 +61,15 @@ export class ConfigsController {
   }
 
   @Get(':logicId')
+  @Header('content-type', 'application/json; charset=utf-8')
   @ApiBearerAuth('runtime')
   @Access(AccessScope.Runtime)
   @ApiOperation({ summary: 'Read through cache -> host -> file (online) or cache -> file (offline); says the source' })
-  read(@Param() params: LogicIdParams, @Query() query: ReadConfigQuery) {
-    return this.store.readLogicConfig(params.logicId, query.version, query.mode);
+  @ApiParam({ name: 'logicId' })
+  @ApiQuery({ name: 'version', required: false })
+  @ApiQuery({ name: 'mode', required: false, enum: ['online', 'offline'] })
+  async read(@Param('logicId', LogicIdPipe) logicId: string, @Query(ReadConfigQueryPipe) query: ReadConfigOptions): Promise<string> {
+    return serialiseAnswer(await this.store.readLogicConfig(logicId, query.version, query.mode));
   }
 
   @Post(':logicId/publish')

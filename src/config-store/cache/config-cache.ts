@@ -11,7 +11,16 @@ export interface CachedConfig {
   origin: 'host' | 'db' | 'file';
   fetchedAt: string;
   config: LogicConfig;
+  /** When the entry's TTL was last renewed (ms since epoch). */
+  renewedAt?: number;
 }
+
+/**
+ * A hit renews the TTL only when the last renewal is older than this share of the TTL:
+ * expiry drifts by at most 1% of the TTL, and a hot entry is not rewritten on every
+ * read (on Redis, every renewal is a network write).
+ */
+const RENEW_AFTER_SHARE_OF_TTL = 0.01;
 
 export interface ConfigCacheStats {
   store: 'memory' | 'redis';
@@ -37,7 +46,7 @@ interface SizedStore {
 
 /**
  * The cache tier over @nestjs/cache-manager: bounded by entry count (LRU), and
- * expire-after-access: every hit stores the entry again with a fresh TTL.
+ * expire-after-access: a hit stores the entry again with a fresh TTL.
  */
 @Injectable()
 export class ConfigCache {
@@ -56,11 +65,14 @@ export class ConfigCache {
       return undefined;
     }
     this.hits++;
-    await this.cache.set(key, entry, this.config.configStore.cacheTtlMs);
+    const ttl = this.config.configStore.cacheTtlMs;
+    if (Date.now() - (entry.renewedAt ?? 0) > ttl * RENEW_AFTER_SHARE_OF_TTL) await this.set(key, entry);
     return entry;
   }
 
+  /** Stores the entry with a full TTL. The store keeps this very object (no clone), so it is renewed in place. */
   async set(key: string, entry: CachedConfig): Promise<void> {
+    entry.renewedAt = Date.now();
     await this.cache.set(key, entry, this.config.configStore.cacheTtlMs);
   }
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { LOGIC_ID_PATTERN, VERSION_PATTERN } from '../logic-id';
 
 const LOGIC_ID_MESSAGE = '$property must be 1 to 36 characters of A-Z, a-z, 0-9, ".", "_", "-", not starting with "." or "-"';
@@ -17,16 +17,6 @@ export class HostConfigParams {
 
   @IsOptional() @IsString() @Matches(VERSION_PATTERN, { message: VERSION_MESSAGE })
   version?: string;
-}
-
-export class ReadConfigQuery {
-  @ApiPropertyOptional({ description: 'a published version; latest when absent' })
-  @IsOptional() @IsString() @Matches(VERSION_PATTERN, { message: VERSION_MESSAGE })
-  version?: string;
-
-  @ApiPropertyOptional({ enum: ['online', 'offline'], description: 'CONFIG_MODE when absent' })
-  @IsOptional() @IsIn(['online', 'offline'])
-  mode?: 'online' | 'offline';
 }
 
 export class PublishConfigDto {
