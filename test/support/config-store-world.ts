@@ -46,7 +46,8 @@ export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): Con
   const events: ConfigStoreWorld['events'] = [];
   emitter.on('config.host-unreachable', (payload) => events.push({ name: 'config.host-unreachable', payload }));
   const bus = new EventBus(emitter);
-  const cache = new ConfigCache(createCache({ stores: [createConfigCacheStore(configStore)] }), appConfig);
+  const cacheManager = createCache({ stores: [createConfigCacheStore(configStore)] });
+  const cache = new ConfigCache(cacheManager, appConfig);
   const host = new HttpConfigHost(configStore);
   const files = new ConfigFileStore(appConfig, new AtomicFileWriter(), clock);
   const service = new ConfigStoreService(appConfig, cache, host, files, new HostReachability(bus, clock), clock);
@@ -59,6 +60,7 @@ export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): Con
     events,
     close: async () => {
       await host.onModuleDestroy();
+      await cacheManager.disconnect();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

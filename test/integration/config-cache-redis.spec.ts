@@ -1,0 +1,39 @@
+import { openConfigStoreWorld } from '../support/config-store-world';
+import { PrivateRedis } from '../support/redis-server';
+
+describe('config cache on a shared Redis store', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+  });
+  afterAll(() => redis?.stop());
+
+  it('shares entries between two nodes and evicts for both', async () => {
+    const nodeA = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
+    const nodeB = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
+    try {
+      const entry = { logicId: 'flow', version: '3', origin: 'host' as const, fetchedAt: '2026-01-01T00:00:00.000Z', config: { id: 'flow', n: 1 } };
+      await nodeA.cache.set('flow-@latest', entry);
+      expect(await nodeB.cache.get('flow-@latest')).toMatchObject({ version: '3', config: { id: 'flow', n: 1 } });
+      await nodeB.cache.remove(['flow-@latest']);
+      expect(await nodeA.cache.get('flow-@latest')).toBeUndefined();
+      expect(nodeA.cache.stats()).toMatchObject({ store: 'redis', entries: null, misses: 1 });
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+    }
+  });
+
+  it('lets an entry expire after its TTL without access', async () => {
+    const node = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url, cacheTtlMs: 1000 });
+    try {
+      const entry = { logicId: 'ttl', version: null, origin: 'host' as const, fetchedAt: '', config: {} };
+      await node.cache.set('ttl-@latest', entry);
+      expect(await node.cache.get('ttl-@latest')).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      expect(await node.cache.get('ttl-@latest')).toBeUndefined();
+    } finally {
+      await node.close();
+    }
+  });
+});
