@@ -1,18 +1,14 @@
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { readFileIfExists } from './read-if-exists';
 
 /** File access for secrets kept in DATA_DIR, behind an injectable so the logic can be tested with a fake. */
 @Injectable()
 export class SecretFileStore {
   /** The file's content, or undefined when it does not exist. */
-  async read(path: string): Promise<string | undefined> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  read(path: string): Promise<string | undefined> {
+    return readFileIfExists(path);
   }
 
   /**

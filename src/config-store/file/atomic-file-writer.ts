@@ -1,7 +1,8 @@
-import { open, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import writeFileAtomic from 'write-file-atomic';
+import { readFileIfExists } from '../../common/fs/read-if-exists';
 
 /**
  * File access for the config file tier, behind an injectable. Writes are atomic and
@@ -25,13 +26,8 @@ export class AtomicFileWriter {
   }
 
   /** The content, or undefined when the file does not exist. */
-  async read(path: string): Promise<string | undefined> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  read(path: string): Promise<string | undefined> {
+    return readFileIfExists(path);
   }
 
   /** File names in a directory; none when it does not exist yet. */
