@@ -52,8 +52,10 @@ function installFastifyHooks(app: NestFastifyApplication): void {
   fastify.addHook('preClose', async () => {
     closing = true;
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  // Callback style, not async: this runs on every answer, and a promise per answer is measurable.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 }

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { ConfigCache } from './cache/config-cache';
 import { createConfigCacheStore } from './cache/config-cache-store.factory';
+import { CachedReadFastPath } from './cached-read.fast-path';
 import { ConfigPublisher } from './config-publisher.service';
 import { ConfigStoreIndicator } from './config-store.indicator';
 import { ConfigStoreService } from './config-store.service';
@@ -42,6 +43,7 @@ import { IdeHostController } from './ide-host.controller';
     ConfigStoreService,
     ConfigPublisher,
     ConfigStoreIndicator,
+    CachedReadFastPath,
     {
       // CONFIG_HOST_URL set: an upstream over HTTP; empty: this node's own database is the host.
       provide: ConfigHost,

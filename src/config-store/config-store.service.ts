@@ -39,6 +39,12 @@ export class ConfigStoreService {
     return mode === 'offline' ? this.readOffline(logicId, key) : this.readOnline(logicId, version, key);
   }
 
+  /** The cached answer of a read, or undefined on a miss (which is not counted: the full read will count it). */
+  async readCachedAnswer(logicId: string, version?: string, mode: ConfigMode = this.config.configStore.mode): Promise<ConfigAnswer | undefined> {
+    const cached = await this.cache.get(cacheKey(logicId, version, mode), { countMiss: false });
+    return cached && { ...answerOf(cached), source: 'cache', stale: false };
+  }
+
   readFromCache(key: string): Promise<CachedConfig | undefined> {
     return this.cache.get(key);
   }

@@ -58,10 +58,11 @@ export class ConfigCache {
     private readonly config: AppConfig,
   ) {}
 
-  async get(key: string): Promise<CachedConfig | undefined> {
+  /** `countMiss: false` for a look that a full read will follow on a miss (which counts it then). */
+  async get(key: string, options: { countMiss?: boolean } = {}): Promise<CachedConfig | undefined> {
     const entry = await this.cache.get<CachedConfig>(key);
     if (entry === undefined) {
-      this.misses++;
+      if (options.countMiss !== false) this.misses++;
       return undefined;
     }
     this.hits++;
