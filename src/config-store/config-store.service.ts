@@ -10,8 +10,6 @@ import { ConfigHost, ConfigHostError } from './host/config-host';
 import { HostReachability } from './host-reachability';
 import { assertLogicId } from './logic-id';
 
-const FILE_ORIGIN = 'file' as const;
-
 /**
  * logic-solution's config store, with a fallback that really exists:
  * - online: cache -> host (upstream or this node's database) -> written through to the
@@ -84,7 +82,7 @@ export class ConfigStoreService {
   private async readOffline(logicId: string, key: string): Promise<ConfigAnswer> {
     const file = await this.readLogicConfigFromFile(logicId);
     if (!file) throw configNotFound(logicId, `in offline mode: no file ${this.files.pathOf(logicId)}`);
-    const entry: CachedConfig = { logicId, version: file.version, origin: FILE_ORIGIN, fetchedAt: file.savedAt, config: file.config };
+    const entry: CachedConfig = { logicId, version: file.version, origin: 'file', fetchedAt: file.savedAt, config: file.config };
     await this.cache.set(key, entry);
     return { ...answerOf(entry), source: 'file', stale: false };
   }
