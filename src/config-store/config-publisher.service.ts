@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
-import { ConfigCache, cacheKey } from './cache/config-cache';
+import { ConfigCache } from './cache/config-cache';
 import { LogicConfig } from './config-answer';
 import { LogicBakEntity } from './entities/logic-bak.entity';
 import { LogicPublishedEntity } from './entities/logic-published.entity';
@@ -53,10 +53,7 @@ export class ConfigPublisher {
       else await manager.insert(LogicBakEntity, { aid: randomUUID(), id: logicId, ...fields });
       await manager.insert(LogicPublishedEntity, { logicId, ...fields, publishTime: now, source: PUBLISH_SOURCE, target: null });
     });
-    const evictedKeys = [undefined, command.version].map((version) => cacheKey(logicId, version, 'online'));
-    evictedKeys.push(cacheKey(logicId, undefined, 'offline'));
-    await this.cache.remove(evictedKeys);
-    this.events.emit('config.evicted', { logicId, keys: evictedKeys });
+    const evictedKeys = await this.cache.evictLogic(logicId, [command.version]);
     this.events.emit('config.published', { logicId, version: command.version, publishedAt: now });
     return { logicId, version: command.version, publishedAt: now.toISOString(), evictedKeys };
   }

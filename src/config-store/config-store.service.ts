@@ -75,6 +75,13 @@ export class ConfigStoreService {
     return { path: this.files.pathOf(logicId), savedAt: envelope.savedAt };
   }
 
+  /** Evicts a logic's entries: latest, offline and every version the database knows (none when it cannot be read). */
+  async evictLogic(logicId: string, knownVersions: () => Promise<string[]>): Promise<string[]> {
+    assertLogicId(logicId);
+    const versions = await knownVersions().catch(() => [] as string[]);
+    return this.cache.evictLogic(logicId, versions);
+  }
+
   getOfflineLogicIds(): Promise<string[]> {
     return this.files.logicIds();
   }

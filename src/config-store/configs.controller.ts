@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
-import { EventBus } from '../common/events/event-bus';
-import { ConfigCache, cacheKey } from './cache/config-cache';
+import { ConfigCache } from './cache/config-cache';
 import { ConfigPublisher } from './config-publisher.service';
 import { ConfigStoreService } from './config-store.service';
 import { serialiseAnswer } from './answer-serialiser';
@@ -18,7 +17,6 @@ export class ConfigsController {
     private readonly publisher: ConfigPublisher,
     private readonly cache: ConfigCache,
     private readonly database: DatabaseConfigHost,
-    private readonly events: EventBus,
   ) {}
 
   @Get('offline-ids')
@@ -43,7 +41,6 @@ export class ConfigsController {
   @ApiOperation({ summary: 'Clear the whole config cache' })
   async clear() {
     await this.cache.clear();
-    this.events.emit('config.evicted', { logicId: null, keys: [] });
     return { cleared: true };
   }
 
@@ -52,12 +49,8 @@ export class ConfigsController {
   @Access(AccessScope.Admin)
   @ApiOperation({ summary: "Evict one logic's entries: latest, offline, and every version this database knows" })
   async evict(@Param() params: LogicIdParams) {
-    const versions = await this.database.knownVersions(params.logicId).catch(() => [] as string[]);
-    const keys = [undefined, ...versions].map((version) => cacheKey(params.logicId, version, 'online'));
-    keys.push(cacheKey(params.logicId, undefined, 'offline'));
-    await this.cache.remove(keys);
-    this.events.emit('config.evicted', { logicId: params.logicId, keys });
-    return { evictedKeys: keys };
+    const evictedKeys = await this.store.evictLogic(params.logicId, () => this.database.knownVersions(params.logicId));
+    return { evictedKeys };
   }
 
   @Get(':logicId')

@@ -115,6 +115,15 @@ describe('instance routes (SQLite, runtime routes open on loopback)', () => {
       expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
     });
 
+    it('GET of one instance refuses an over-long id with a 400 naming it, and 404s an unknown pair', async () => {
+      const longBiz = await request(t.server).get(`/api/v1/instances/q/${'b'.repeat(37)}`).set(admin).expect(400);
+      expect(longBiz.body.details.map((d: { field: string }) => d.field)).toEqual(['bizId']);
+      const longLogic = await request(t.server).get(`/api/v1/instances/${'l'.repeat(37)}/running`).set(admin).expect(400);
+      expect(longLogic.body.details.map((d: { field: string }) => d.field)).toEqual(['logicId']);
+      const unknown = await request(t.server).get('/api/v1/instances/q/unknown').set(admin).expect(404);
+      expect(unknown.body.code).toBe('INSTANCE_NOT_FOUND');
+    });
+
     it('admin routes need the admin token', async () => {
       await request(t.server).get('/api/v1/instances/uncompleted').expect(401);
       await request(t.server).get('/api/v1/instances/q/running').expect(401);

@@ -47,7 +47,7 @@ export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): Con
   emitter.on('config.host-unreachable', (payload) => events.push({ name: 'config.host-unreachable', payload }));
   const bus = new EventBus(emitter);
   const cacheManager = createCache({ stores: [createConfigCacheStore(configStore)] });
-  const cache = new ConfigCache(cacheManager, appConfig);
+  const cache = new ConfigCache(cacheManager, appConfig, bus);
   const host = new HttpConfigHost(configStore);
   const files = new ConfigFileStore(appConfig, new AtomicFileWriter(), clock);
   const service = new ConfigStoreService(appConfig, cache, host, files, new HostReachability(bus, clock), clock);

@@ -1,6 +1,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
 import type { ConfigMode, LogicConfig } from '../config-answer';
 
@@ -56,6 +57,7 @@ export class ConfigCache {
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly config: AppConfig,
+    private readonly events: EventBus,
   ) {}
 
   /** `countMiss: false` for a look that a full read will follow on a miss (which counts it then). */
@@ -81,8 +83,19 @@ export class ConfigCache {
     if (keys.length > 0) await this.cache.mdel(keys);
   }
 
+  /** Evicts a logic's latest, offline and given versions' entries; emits `config.evicted`. */
+  async evictLogic(logicId: string, versions: string[]): Promise<string[]> {
+    const keys = [undefined, ...versions].map((version) => cacheKey(logicId, version, 'online'));
+    keys.push(cacheKey(logicId, undefined, 'offline'));
+    await this.remove(keys);
+    this.events.emit('config.evicted', { logicId, keys });
+    return keys;
+  }
+
+  /** Empties the whole cache; emits `config.evicted` without a logic. */
   async clear(): Promise<void> {
     await this.cache.clear();
+    this.events.emit('config.evicted', { logicId: null, keys: [] });
   }
 
   stats(): ConfigCacheStats {
