@@ -3,6 +3,7 @@ import { AddedInstanceCreateTimeAndRetryTimes1600000000000 } from './16000000000
 import { AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000 } from './1610000000000-AddedInstanceIsAsyncAndLogicBakVersionIndex';
 import { AddedInstanceBizIdParentServerTimeIndex1620000000000 } from './1620000000000-AddedInstanceBizIdParentServerTimeIndex';
 import { AddedInstanceQueryIndexes1764201600000 } from './1764201600000-AddedInstanceQueryIndexes';
+import { AddedBackupCatalog1764288000000 } from './1764288000000-AddedBackupCatalog';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000,
   AddedInstanceBizIdParentServerTimeIndex1620000000000,
   AddedInstanceQueryIndexes1764201600000,
+  AddedBackupCatalog1764288000000,
 ];

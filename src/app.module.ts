@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { BackupModule } from './backup/backup.module';
 import { AuthModule } from './common/auth/auth.module';
 import { EventsModule } from './common/events/events.module';
 import { TimeModule } from './common/time/time.module';
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         SystemModule,
         InstancesModule.forRoot({ runSchedules: options.runSchedules ?? true }),
+        BackupModule.forRoot({ runSchedules: options.runSchedules ?? true }),
       ],
     };
   }

@@ -65,6 +65,13 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('puts backups under DATA_DIR unless BACKUP_DIR says otherwise, on the cron time zone unless BACKUP_TIMEZONE is set', () => {
+    const defaults = loadAppConfig({ DATA_DIR: 'state', CRON_TIMEZONE: 'Europe/Berlin' }, CWD).backup;
+    expect(defaults).toMatchObject({ directory: join(CWD, 'state', 'backups'), timeZone: 'Europe/Berlin', fullSchedule: '0 2 * * *' });
+    const chosen = loadAppConfig({ BACKUP_DIR: '/mnt/nfs/backups', BACKUP_TIMEZONE: 'UTC', BACKUP_INCREMENTAL_CRON: 'off' }, CWD).backup;
+    expect(chosen).toMatchObject({ directory: '/mnt/nfs/backups', timeZone: 'UTC', incrementalSchedule: 'off' });
+  });
+
   it('resolves SQLITE_PATH and DATA_DIR against the working directory', () => {
     const config = loadAppConfig({ DATA_DIR: 'state', SQLITE_PATH: '/var/lib/x.sqlite' }, CWD);
     expect(config.dataDir).toBe(join(CWD, 'state'));
@@ -105,6 +112,13 @@ describe('loadAppConfig', () => {
     ['INSTANCE_RETRY_COOLDOWN_S', '0', /INSTANCE_RETRY_COOLDOWN_S: must not be less than 1/],
     ['INSTANCE_CLEANUP_CRON', 'sometimes', /INSTANCE_CLEANUP_CRON: must be a cron expression/],
     ['INSTANCE_RETENTION_DAYS', '0', /INSTANCE_RETENTION_DAYS: must not be less than 1/],
+    ['BACKUP_STORAGE', 's3', /BACKUP_STORAGE: must be one of the following values: local \(got "s3"\)/],
+    ['BACKUP_FULL_CRON', 'daily', /BACKUP_FULL_CRON: must be a cron expression/],
+    ['BACKUP_INCREMENTAL_CRON', '* * *', /BACKUP_INCREMENTAL_CRON: must be a cron expression/],
+    ['BACKUP_TIMEZONE', 'Nowhere/City', /BACKUP_TIMEZONE: must be an IANA time zone/],
+    ['BACKUP_RETAIN_FULL', '0', /BACKUP_RETAIN_FULL: must not be less than 1/],
+    ['BACKUP_TIMEOUT_S', '5', /BACKUP_TIMEOUT_S: must not be less than 10/],
+    ['BACKUP_COMPRESSION_LEVEL', '10', /BACKUP_COMPRESSION_LEVEL: must not be greater than 9/],
     ['DATA_DIR', ' ', null],
   ])('reports a bad %s (%j)', (variable, value, expected) => {
     if (expected === null) {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { AppConfig, ConfigStoreConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
+import { AppConfig, BackupConfig, ConfigStoreConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
 import { ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
@@ -37,6 +37,12 @@ export const DEFAULTS = {
   CONFIG_CACHE_TTL_MS: 3_600_000,
   CONFIG_CACHE_MAX: 10_000,
   CONFIG_CACHE_STORE: 'memory',
+  BACKUP_STORAGE: 'local',
+  BACKUP_FULL_CRON: '0 2 * * *',
+  BACKUP_INCREMENTAL_CRON: '0 * * * *',
+  BACKUP_RETAIN_FULL: 7,
+  BACKUP_TIMEOUT_S: 6 * 3600,
+  BACKUP_COMPRESSION_LEVEL: 1,
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -138,6 +144,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
     },
     instanceJobs: buildInstanceJobsConfig(schema),
     configStore: buildConfigStoreConfig(schema),
+    backup: buildBackupConfig(schema, dataDir, cwd),
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
   };
@@ -156,6 +163,19 @@ function buildConfigStoreConfig(schema: EnvironmentSchema): ConfigStoreConfig {
     cacheMax: schema.CONFIG_CACHE_MAX ?? DEFAULTS.CONFIG_CACHE_MAX,
     cacheStore: schema.CONFIG_CACHE_STORE ?? DEFAULTS.CONFIG_CACHE_STORE,
     cacheRedisUrl: schema.CONFIG_CACHE_REDIS_URL,
+  };
+}
+
+function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: string): BackupConfig {
+  return {
+    storage: schema.BACKUP_STORAGE ?? DEFAULTS.BACKUP_STORAGE,
+    directory: schema.BACKUP_DIR ? resolve(cwd, schema.BACKUP_DIR) : join(dataDir, 'backups'),
+    fullSchedule: schema.BACKUP_FULL_CRON ?? DEFAULTS.BACKUP_FULL_CRON,
+    incrementalSchedule: schema.BACKUP_INCREMENTAL_CRON ?? DEFAULTS.BACKUP_INCREMENTAL_CRON,
+    timeZone: schema.BACKUP_TIMEZONE ?? schema.CRON_TIMEZONE ?? DEFAULTS.CRON_TIMEZONE,
+    retainFull: schema.BACKUP_RETAIN_FULL ?? DEFAULTS.BACKUP_RETAIN_FULL,
+    timeoutSeconds: schema.BACKUP_TIMEOUT_S ?? DEFAULTS.BACKUP_TIMEOUT_S,
+    compressionLevel: schema.BACKUP_COMPRESSION_LEVEL ?? DEFAULTS.BACKUP_COMPRESSION_LEVEL,
   };
 }
 

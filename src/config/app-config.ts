@@ -60,6 +60,21 @@ export interface InstanceJobsConfig {
   cleanup: { schedule: string; retentionDays: number };
 }
 
+export interface BackupConfig {
+  storage: 'local';
+  /** Local storage root; in production a mounted remote path (NFS). */
+  directory: string;
+  /** Cron expressions in `timeZone`, or `off`. */
+  fullSchedule: string;
+  incrementalSchedule: string;
+  timeZone: string;
+  /** Full backups kept, each with its incrementals. */
+  retainFull: number;
+  timeoutSeconds: number;
+  /** gzip level of every stored file. */
+  compressionLevel: number;
+}
+
 /**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
@@ -87,6 +102,7 @@ export abstract class AppConfig {
   };
   abstract readonly instanceJobs: InstanceJobsConfig;
   abstract readonly configStore: ConfigStoreConfig;
+  abstract readonly backup: BackupConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

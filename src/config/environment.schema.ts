@@ -9,6 +9,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
 export const CONFIG_MODES = ['online', 'offline'] as const;
 export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
+/** `s3` is named in ARCHITECTURE.md but not built yet; the storage interface is ready for it. */
+export const BACKUP_STORAGES = ['local'] as const;
 
 /** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
 const MIN_TOKEN_LENGTH = 16;
@@ -150,6 +152,30 @@ export class EnvironmentSchema {
 
   @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: '$property must be a redis:// or rediss:// URL' })
   CONFIG_CACHE_REDIS_URL?: string;
+
+  @IsOptional() @IsIn(BACKUP_STORAGES)
+  BACKUP_STORAGE?: (typeof BACKUP_STORAGES)[number];
+
+  @IsOptional() @IsString() @MinLength(1)
+  BACKUP_DIR?: string;
+
+  @IsOptional() @IsCronOrOff()
+  BACKUP_FULL_CRON?: string;
+
+  @IsOptional() @IsCronOrOff()
+  BACKUP_INCREMENTAL_CRON?: string;
+
+  @IsOptional() @IsTimeZone()
+  BACKUP_TIMEZONE?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  BACKUP_RETAIN_FULL?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  BACKUP_TIMEOUT_S?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(9)
+  BACKUP_COMPRESSION_LEVEL?: number;
 }
 
 /** Variables whose values must never appear in a log line or an error message. */

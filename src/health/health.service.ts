@@ -1,6 +1,7 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { BackupIndicator } from '../backup/backup.indicator';
 import { ConfigStoreIndicator } from '../config-store/config-store.indicator';
 import { AppConfig } from '../config/app-config';
 import { boundedCheck } from './bounded-check';
@@ -19,6 +20,7 @@ export class HealthService {
     private readonly memory: MemoryHealthIndicator,
     private readonly disk: DiskSpaceIndicator,
     private readonly configStore: ConfigStoreIndicator,
+    private readonly backup: BackupIndicator,
   ) {}
 
   /** Every indicator is bounded by HEALTH_CHECK_TIMEOUT_MS; a 503 carries which ones are down. */
@@ -30,6 +32,7 @@ export class HealthService {
         boundedCheck('disk', checkTimeoutMs, () => this.disk.check('disk', this.config.dataDir, diskMinFreeBytes)),
         boundedCheck('memory', checkTimeoutMs, () => this.memory.checkHeap('memory', heapMaxBytes)),
         boundedCheck('configStore', checkTimeoutMs, () => this.configStore.check('configStore')),
+        boundedCheck('backup', checkTimeoutMs, () => this.backup.check('backup')),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -5,9 +5,9 @@ import type { ColumnShape, IndexShape, TableShape } from '../../src/database/sch
  * Where the notes give no column order, the order is the migrations' (and the same on
  * both engines); where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1';
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
-export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1'];
+export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2'];
 
 interface ColumnOptions {
   notNull?: boolean;
@@ -133,6 +133,32 @@ function insertAfter(columns: ColumnShape[], after: string, added: ColumnShape):
   columns.splice(columns.findIndex((c) => c.name === after) + 1, 0, added);
 }
 
+/** logic-ha's backup catalog (ha-2). */
+function backupCatalog(): TableShape {
+  return {
+    name: 'logic_ha_backup',
+    primaryKey: ['id'],
+    indexes: [index('idx_backup_state_startedAt', ['state', 'startedAt'])],
+    columns: [
+      column('id', 'varchar(32)', { notNull: true }),
+      column('type', 'varchar(16)', { notNull: true }),
+      column('state', 'varchar(16)', { notNull: true }),
+      column('parentId', 'varchar(32)'),
+      column('tag', 'varchar(128)'),
+      column('engine', 'varchar(16)', { notNull: true }),
+      column('triggeredBy', 'varchar(16)', { notNull: true }),
+      column('startedAt', 'datetime(3)', { notNull: true }),
+      column('finishedAt', 'datetime(3)'),
+      column('verifiedAt', 'datetime(3)'),
+      column('sizeBytes', 'bigint', { notNull: true, default: '0' }),
+      column('fileCount', 'int', { notNull: true, default: '0' }),
+      column('errorCode', 'varchar(64)'),
+      column('error', 'text'),
+      column('manifest', 'longtext'),
+    ],
+  };
+}
+
 /** The whole schema as logic-solution `version` (or logic-ha's revision) left it (tables sorted by name, indexes by name). */
 export function expectedSchema(version: SchemaVersion): TableShape[] {
   const tables = baseline();
@@ -157,6 +183,7 @@ export function expectedSchema(version: SchemaVersion): TableShape[] {
       index('idx_instance_createTime', ['createTime']),
     );
   }
+  if (rank >= 5) tables.push(backupCatalog());
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
-  return tables;
+  return tables.sort((a, b) => a.name.localeCompare(b.name));
 }

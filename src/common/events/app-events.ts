@@ -52,6 +52,32 @@ export interface ConfigHostUnreachableEvent {
   since: Date;
 }
 
+export interface BackupStartedEvent {
+  id: string;
+  type: 'full' | 'incremental';
+  triggeredBy: 'manual' | 'schedule' | 'upgrade';
+}
+
+export interface BackupSucceededEvent {
+  id: string;
+  type: 'full' | 'incremental';
+  sizeBytes: number;
+  durationMs: number;
+}
+
+export interface BackupFailedEvent {
+  id: string;
+  type: 'full' | 'incremental';
+  code: string;
+  reason: string;
+}
+
+export interface BackupVerifiedEvent {
+  id: string;
+  ok: boolean;
+  problems: string[];
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
@@ -61,6 +87,10 @@ export interface AppEventMap {
   'config.published': ConfigPublishedEvent;
   'config.evicted': ConfigEvictedEvent;
   'config.host-unreachable': ConfigHostUnreachableEvent;
+  'backup.started': BackupStartedEvent;
+  'backup.succeeded': BackupSucceededEvent;
+  'backup.failed': BackupFailedEvent;
+  'backup.verified': BackupVerifiedEvent;
 }
 
 export type AppEventName = keyof AppEventMap;

@@ -1,0 +1,69 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { BackupReader } from './backup-reader';
+import { BackupService } from './backup.service';
+import { BackupCatalogService } from './catalog/backup-catalog.service';
+import { RetentionPlan, planRetention } from './retention';
+import { BackupStorage } from './storage/backup-storage';
+
+export interface ExpireReport extends RetentionPlan {
+  dryRun: boolean;
+}
+
+export interface RebuildReport {
+  inserted: string[];
+  updated: string[];
+  /** Folders without a manifest: unfinished backups, never usable. */
+  incomplete: string[];
+  /** Catalog rows whose backup is not in storage any more; now marked expired. */
+  missing: string[];
+}
+
+/** Retention and catalog rebuild: the jobs that keep catalog and storage in step. */
+@Injectable()
+export class BackupMaintenanceService {
+  private readonly logger = new Logger('Backup');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly catalog: BackupCatalogService,
+    private readonly storage: BackupStorage,
+    private readonly reader: BackupReader,
+    private readonly backups: BackupService,
+  ) {}
+
+  async expire(dryRun: boolean): Promise<ExpireReport> {
+    const plan = planRetention(await this.catalog.all(), this.config.backup.retainFull);
+    if (!dryRun) {
+      for (const { id, reason } of plan.expire) {
+        if (id === this.backups.runningId) continue;
+        await this.storage.remove(id);
+        await this.catalog.markExpired([id]);
+        this.logger.log({ msg: 'backup expired', id, reason });
+      }
+    }
+    return { dryRun, ...plan };
+  }
+
+  /** Recreates the catalog from storage alone: every manifest found becomes a row. */
+  async rebuildCatalog(): Promise<RebuildReport> {
+    const report: RebuildReport = { inserted: [], updated: [], incomplete: [], missing: [] };
+    const stored = new Set(await this.storage.listIds());
+    for (const id of stored) {
+      if (id === this.backups.runningId) continue;
+      const manifest = await this.reader.manifest(id).catch(() => null);
+      if (!manifest) {
+        report.incomplete.push(id);
+        continue;
+      }
+      const outcome = await this.catalog.upsertFromManifest(manifest, manifest.tag?.startsWith('pre-upgrade') ? 'upgrade' : 'manual');
+      report[outcome].push(id);
+    }
+    for (const row of await this.catalog.all()) {
+      if (row.state === 'succeeded' && !stored.has(row.id)) report.missing.push(row.id);
+    }
+    await this.catalog.markExpired(report.missing);
+    this.logger.log({ msg: 'backup catalog rebuilt', inserted: report.inserted.length, updated: report.updated.length, incomplete: report.incomplete.length, missing: report.missing.length });
+    return report;
+  }
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import type { MysqlEndpoint } from '../config/mysql-url';
+import { BackupReader } from './backup-reader';
+import { BackupEngine } from './engines/backup-engine';
+import { MysqlBackupEngine } from './engines/mysql/mysql-backup.engine';
+import { MysqlRestoreEngine } from './engines/mysql/mysql-restore.engine';
+import { SqliteBackupEngine } from './engines/sqlite/sqlite-backup.engine';
+import { SqliteRestoreEngine } from './engines/sqlite/sqlite-restore.engine';
+import { ClientTools } from './process/client-tools';
+import { ProcessRunner } from './process/process-runner';
+import { RestoreService } from './restore.service';
+import { BackupStorage } from './storage/backup-storage';
+import { LocalBackupStorage } from './storage/local-backup.storage';
+
+/**
+ * Factories shared by the Nest module and the CLI's offline commands (restore, verify),
+ * which must work with no database: they need only the configuration and storage.
+ */
+export function createBackupStorage(config: AppConfig): BackupStorage {
+  return new LocalBackupStorage(config.backup.directory);
+}
+
+export function createRestoreService(config: AppConfig, reader: BackupReader, runner = new ProcessRunner(), tools = new ClientTools()): RestoreService {
+  return new RestoreService(reader, { mysql: new MysqlRestoreEngine(runner, tools), sqlite: new SqliteRestoreEngine() }, join(config.dataDir, 'tmp'));
+}
+
+/** The source a backup reads: the primary, through the monitor's admin account when one is configured. */
+export function createBackupEngine(config: AppConfig, runner: ProcessRunner, tools: ClientTools): BackupEngine {
+  const database = config.database;
+  if (database.type === 'sqlite') return new SqliteBackupEngine(database.sqlitePath);
+  const admin = config.monitorAccount;
+  const source: MysqlEndpoint = admin ? { ...database.primary, user: admin.user, password: admin.password } : database.primary;
+  return new MysqlBackupEngine(source, runner, tools);
+}

@@ -1,0 +1,40 @@
+import type { BackupState, BackupTrigger, BackupType, EngineName, Progress } from './backup.types';
+import type { BackupRecordEntity } from './catalog/backup-record.entity';
+
+/** A backup as the API shows it. */
+export interface BackupView {
+  id: string;
+  type: BackupType;
+  state: BackupState;
+  parentId: string | null;
+  tag: string | null;
+  engine: EngineName;
+  triggeredBy: BackupTrigger;
+  startedAt: string;
+  finishedAt: string | null;
+  verifiedAt: string | null;
+  sizeBytes: number;
+  fileCount: number;
+  error: { code: string | null; message: string } | null;
+  /** Live while running, null otherwise. */
+  progress: Progress | null;
+}
+
+export function toBackupView(record: BackupRecordEntity, progress: Progress | null = null): BackupView {
+  return {
+    id: record.id,
+    type: record.type,
+    state: record.state,
+    parentId: record.parentId,
+    tag: record.tag,
+    engine: record.engine,
+    triggeredBy: record.triggeredBy,
+    startedAt: record.startedAt.toISOString(),
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+    verifiedAt: record.verifiedAt?.toISOString() ?? null,
+    sizeBytes: record.sizeBytes,
+    fileCount: record.fileCount,
+    error: record.error === null ? null : { code: record.errorCode, message: record.error },
+    progress,
+  };
+}

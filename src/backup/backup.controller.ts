@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, AccessScope } from '../common/auth/access-scope';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { BackupErrorCode } from './backup.errors';
+import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupVerifyService } from './backup-verify.service';
+import { toBackupView } from './backup-view';
+import { BackupService } from './backup.service';
+import { BackupCatalogService } from './catalog/backup-catalog.service';
+import { BackupIdParams, RestoreJobIdParams } from './dto/backup-id.params';
+import { ListBackupsQuery } from './dto/list-backups.query';
+import { ExpireDto, RestoreDto } from './dto/restore.dto';
+import { StartBackupDto } from './dto/start-backup.dto';
+import { RestoreJobsService } from './restore-jobs.service';
+
+@ApiTags('backups')
+@ApiBearerAuth('admin')
+@Access(AccessScope.Admin)
+@Controller('api/v1/backups')
+export class BackupController {
+  constructor(
+    private readonly backups: BackupService,
+    private readonly catalog: BackupCatalogService,
+    private readonly verifier: BackupVerifyService,
+    private readonly restores: RestoreJobsService,
+    private readonly maintenance: BackupMaintenanceService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a backup now (202 with its id); 409 names the running one' })
+  start(@Body() body: StartBackupDto) {
+    return this.backups.start({ type: body.type, tag: body.tag ?? null, triggeredBy: 'manual' });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The catalog, newest first' })
+  async list(@Query() query: ListBackupsQuery) {
+    const rows = await this.catalog.list({ state: query.state, type: query.type, limit: query.limit ?? 100 });
+    return { items: rows.map((row) => toBackupView(row)) };
+  }
+
+  @Post('restore')
+  @ApiOperation({ summary: 'Restore a chain into a target (202 with a restore job); dryRun plans and checks only (200)' })
+  async restore(@Body() body: RestoreDto) {
+    const request = { backupId: body.backupId, to: body.to, target: body.target, force: body.force, configsTo: body.configsTo };
+    if (body.dryRun) return this.restores.dryRun(request);
+    return this.restores.start(request);
+  }
+
+  @Get('restores/:id')
+  @ApiOperation({ summary: 'A restore job: state, progress, row counts when done' })
+  restoreJob(@Param() params: RestoreJobIdParams) {
+    const view = this.restores.view(params.id);
+    if (!view) throw new DomainError(BackupErrorCode.RestoreNotFound, ErrorKind.NotFound, `no restore job ${params.id} (jobs live in memory until restart)`);
+    return view;
+  }
+
+  @Post('expire')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Apply retention (BACKUP_RETAIN_FULL); dryRun lists what would go' })
+  expire(@Body() body: ExpireDto) {
+    return this.maintenance.expire(body.dryRun ?? false);
+  }
+
+  @Post('catalog/rebuild')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Recreate the catalog from storage alone' })
+  rebuild() {
+    return this.maintenance.rebuildCatalog();
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One backup: state, and progress while it runs' })
+  async get(@Param() params: BackupIdParams) {
+    const view = await this.backups.view(params.id);
+    if (!view) throw new DomainError(BackupErrorCode.NotFound, ErrorKind.NotFound, `no backup ${params.id} in the catalog`);
+    return view;
+  }
+
+  @Post(':id/verify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-read every file of the chain and check sha256 and links' })
+  verify(@Param() params: BackupIdParams) {
+    return this.verifier.verify(params.id);
+  }
+}

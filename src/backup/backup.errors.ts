@@ -1,0 +1,17 @@
+export enum BackupErrorCode {
+  AlreadyRunning = 'BACKUP_ALREADY_RUNNING',
+  NotFound = 'BACKUP_NOT_FOUND',
+  ChainBroken = 'BACKUP_CHAIN_BROKEN',
+  NoFullBackup = 'BACKUP_NO_FULL_BACKUP',
+  NotUsable = 'BACKUP_NOT_USABLE',
+  Corrupt = 'BACKUP_CORRUPT',
+  ToolFailed = 'BACKUP_TOOL_FAILED',
+  TimedOut = 'BACKUP_TIMED_OUT',
+  Interrupted = 'BACKUP_INTERRUPTED',
+  TargetNotEmpty = 'RESTORE_TARGET_NOT_EMPTY',
+  TargetRefused = 'RESTORE_TARGET_REFUSED',
+  TargetUnreachable = 'RESTORE_TARGET_UNREACHABLE',
+  PointNotCovered = 'RESTORE_POINT_NOT_COVERED',
+  RestoreRunning = 'RESTORE_ALREADY_RUNNING',
+  RestoreNotFound = 'RESTORE_NOT_FOUND',
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Clock } from '../common/time/clock';
+import { BackupService } from './backup.service';
+import { BackupCatalogService } from './catalog/backup-catalog.service';
+
+/**
+ * Reports the age of the newest verified and newest successful backup. Always "up": a
+ * node that can serve must not leave rotation because a backup is old; alert on the age.
+ */
+@Injectable()
+export class BackupIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly catalog: BackupCatalogService,
+    private readonly backups: BackupService,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(key: string): Promise<HealthIndicatorResult> {
+    const [verified, succeeded] = await Promise.all([this.catalog.newestVerified(), this.catalog.newestSucceeded()]);
+    const ageOf = (at: Date | null | undefined) => (at ? Math.round((this.clock.now().getTime() - at.getTime()) / 1000) : null);
+    return this.indicators.check(key).up({
+      newestVerifiedId: verified?.id ?? null,
+      newestVerifiedAgeSeconds: ageOf(verified?.finishedAt),
+      newestSucceededId: succeeded?.id ?? null,
+      newestSucceededAgeSeconds: ageOf(succeeded?.finishedAt),
+      running: this.backups.runningId,
+    });
+  }
+}

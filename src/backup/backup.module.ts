@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { BackupController } from './backup.controller';
+import { BackupIndicator } from './backup.indicator';
+import { BackupLock } from './backup-lock';
+import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupReader } from './backup-reader';
+import { BackupScheduler, RUN_BACKUP_SCHEDULES } from './backup.scheduler';
+import { BackupService } from './backup.service';
+import { createBackupEngine, createBackupStorage, createRestoreService } from './backup-tools';
+import { BackupVerifyService } from './backup-verify.service';
+import { BackupCatalogService } from './catalog/backup-catalog.service';
+import { BackupRecordEntity } from './catalog/backup-record.entity';
+import { BackupEngine } from './engines/backup-engine';
+import { InterruptedBackups } from './interrupted-backups';
+import { ClientTools } from './process/client-tools';
+import { ProcessRunner } from './process/process-runner';
+import { RestoreJobsService } from './restore-jobs.service';
+import { RestoreService } from './restore.service';
+import { BackupStorage } from './storage/backup-storage';
+
+@Module({})
+export class BackupModule {
+  static forRoot(options: { runSchedules: boolean }): DynamicModule {
+    return {
+      module: BackupModule,
+      global: true,
+      imports: [TypeOrmModule.forFeature([BackupRecordEntity]), ScheduleModule.forRoot(), TerminusModule],
+      controllers: [BackupController],
+      providers: [
+        ProcessRunner,
+        ClientTools,
+        { provide: BackupStorage, inject: [AppConfig], useFactory: createBackupStorage },
+        { provide: BackupReader, inject: [BackupStorage], useFactory: (storage: BackupStorage) => new BackupReader(storage) },
+        { provide: BackupLock, inject: [AppConfig], useFactory: (config: AppConfig) => new BackupLock(config.backup.directory) },
+        { provide: BackupEngine, inject: [AppConfig, ProcessRunner, ClientTools], useFactory: createBackupEngine },
+        { provide: RestoreService, inject: [AppConfig, BackupReader, ProcessRunner, ClientTools], useFactory: createRestoreService },
+        { provide: RUN_BACKUP_SCHEDULES, useValue: options.runSchedules },
+        BackupCatalogService,
+        BackupService,
+        InterruptedBackups,
+        BackupVerifyService,
+        BackupMaintenanceService,
+        RestoreJobsService,
+        BackupScheduler,
+        BackupIndicator,
+      ],
+      exports: [BackupService, BackupCatalogService, BackupVerifyService, BackupMaintenanceService, BackupIndicator, BackupReader, RestoreService, BackupScheduler],
+    };
+  }
+}

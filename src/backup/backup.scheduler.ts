@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { AppConfig } from '../config/app-config';
+import { CRON_OFF } from '../config/cron.validator';
+import type { BackupType } from './backup.types';
+import { BackupService } from './backup.service';
+import { InterruptedBackups } from './interrupted-backups';
+
+/** False in the CLI: a one-off command starts no schedule and settles no one else's backup. */
+export const RUN_BACKUP_SCHEDULES = Symbol('RUN_BACKUP_SCHEDULES');
+
+/**
+ * Cron schedules from configuration (full daily, incremental hourly by default), built at
+ * start. A tick that finds a backup running is skipped and logged, so runs never pile up;
+ * an incremental tick with no usable chain (or after a refused incremental) takes a full.
+ */
+@Injectable()
+export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Backup');
+  private readonly bootedAt = new Date();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: SchedulerRegistry,
+    private readonly backups: BackupService,
+    private readonly interrupted: InterruptedBackups,
+    @Inject(RUN_BACKUP_SCHEDULES) private readonly runSchedules: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.runSchedules) return;
+    void this.interrupted
+      .settle(this.bootedAt, (id) => id === this.backups.runningId)
+      .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
+    const { fullSchedule, incrementalSchedule, timeZone } = this.config.backup;
+    for (const [type, schedule] of [['full', fullSchedule], ['incremental', incrementalSchedule]] as [BackupType, string][]) {
+      if (schedule === CRON_OFF) {
+        this.logger.log({ msg: 'backup schedule switched off', type });
+        continue;
+      }
+      const cron = CronJob.from({ cronTime: schedule, timeZone, start: true, onTick: async () => void (await this.tick(type)) });
+      this.registry.addCronJob(`backup.${type}`, cron);
+      this.logger.log({ msg: 'backup scheduled', type, schedule, timeZone });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.interrupted.stop();
+    for (const name of this.registry.getCronJobs().keys()) {
+      if (name.startsWith('backup.')) this.registry.deleteCronJob(name);
+    }
+    await this.backups.abortRunning(new Error('the service is shutting down'));
+  }
+
+  /** One scheduled run; public so tests can drive a tick without waiting for the clock. */
+  async tick(type: BackupType): Promise<string | null> {
+    if (this.backups.runningId) {
+      this.logger.warn({ msg: 'scheduled backup skipped: another backup is still running', type, runningId: this.backups.runningId });
+      return null;
+    }
+    let chosen = type;
+    if (type === 'incremental' && (await this.backups.needsFull())) {
+      this.logger.warn({ msg: 'scheduled incremental taken as a full: no usable chain, or the last incremental was refused' });
+      chosen = 'full';
+    }
+    try {
+      return (await this.backups.start({ type: chosen, triggeredBy: 'schedule' })).id;
+    } catch (error) {
+      this.logger.warn({ msg: 'scheduled backup not started', type: chosen, err: (error as Error).message });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { EventBus } from '../common/events/event-bus';
+import { Clock } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { SchemaStatusService } from '../database/schema-status.service';
+import { BackupErrorCode } from './backup.errors';
+import { BackupManifest, BackupTrigger, BackupType, MANIFEST_FORMAT } from './backup.types';
+import { newBackupId } from './backup-id';
+import { BackupLock } from './backup-lock';
+import { BackupReader } from './backup-reader';
+import { BackupTimeoutError, describeFailure } from './backup-failure';
+import { BackupView, toBackupView } from './backup-view';
+import { BackupCatalogService } from './catalog/backup-catalog.service';
+import { storeConfigsArchive } from './configs-archive';
+import { BackupEngine, EngineResult } from './engines/backup-engine';
+import { serialiseManifest } from './manifest';
+import { ProgressTracker } from './progress';
+import { BackupStorage } from './storage/backup-storage';
+
+interface RunningBackup {
+  id: string;
+  type: BackupType;
+  progress: ProgressTracker;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface StartRequest {
+  type: BackupType;
+  triggeredBy: BackupTrigger;
+  tag?: string | null;
+}
+
+/**
+ * Takes backups: one at a time (in this process and, through BackupLock, across
+ * processes), each bounded by BACKUP_TIMEOUT_S, recorded in the catalog as running before
+ * any byte is written, and usable only once its manifest is in storage.
+ */
+@Injectable()
+export class BackupService {
+  private readonly logger = new Logger('Backup');
+  private running: RunningBackup | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly events: EventBus,
+    private readonly catalog: BackupCatalogService,
+    private readonly storage: BackupStorage,
+    private readonly reader: BackupReader,
+    private readonly engine: BackupEngine,
+    private readonly lock: BackupLock,
+    private readonly schema: SchemaStatusService,
+  ) {}
+
+  get runningId(): string | null {
+    return this.running?.id ?? null;
+  }
+
+  /** Starts a backup and returns at once; the work goes on in the background. */
+  async start(request: StartRequest): Promise<BackupView> {
+    this.refuseWhileRunning();
+    const parent = request.type === 'incremental' ? await this.parentForIncremental() : null;
+    const job = { controller: new AbortController(), progress: new ProgressTracker() };
+    const release = await this.lock.tryAcquire((error) => job.controller.abort(error));
+    if (!release) throw alreadyRunning('another logic-ha process is taking a backup to this storage', null);
+    try {
+      this.refuseWhileRunning();
+      const id = await this.freshId(request.type);
+      await this.catalog.insertRunning({
+        id,
+        type: request.type,
+        parentId: parent?.id ?? null,
+        tag: request.tag ?? null,
+        engine: this.engine.name,
+        triggeredBy: request.triggeredBy,
+        startedAt: this.clock.now(),
+      });
+      const running: RunningBackup = { id, type: request.type, ...job, done: Promise.resolve() };
+      this.running = running;
+      this.events.emit('backup.started', { id, type: request.type, triggeredBy: request.triggeredBy });
+      this.logger.log({ msg: 'backup started', id, type: request.type, parentId: parent?.id ?? null, triggeredBy: request.triggeredBy });
+      running.done = this.execute(running, parent, request.tag ?? null).finally(async () => {
+        this.running = null;
+        await release().catch(() => undefined);
+      });
+      return (await this.view(id))!;
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Resolves when the backup `id` (if this process runs it) has finished, whatever the outcome. */
+  async waitFor(id: string): Promise<void> {
+    if (this.running?.id === id) await this.running.done;
+  }
+
+  async view(id: string): Promise<BackupView | null> {
+    const record = await this.catalog.find(id);
+    if (!record) return null;
+    return toBackupView(record, this.running?.id === id ? this.running.progress.snapshot() : null);
+  }
+
+  /** Stops a running backup (shutdown); it is recorded as failed. */
+  async abortRunning(reason: Error): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.controller.abort(reason);
+    await running.done;
+  }
+
+  /** True when the next scheduled incremental must be a full: no usable chain, or the last incremental was refused. */
+  async needsFull(): Promise<boolean> {
+    const newest = await this.catalog.newest();
+    if (newest?.type === 'incremental' && newest.state === 'failed' && newest.errorCode === BackupErrorCode.ChainBroken) return true;
+    return (await this.parentForIncremental().catch(() => null)) === null;
+  }
+
+  private refuseWhileRunning(): void {
+    if (this.running) throw alreadyRunning(`backup ${this.running.id} is running`, this.running.id);
+  }
+
+  /** The newest succeeded backup, when its whole chain back to a full is intact in storage. */
+  private async parentForIncremental(): Promise<BackupManifest> {
+    const newest = await this.catalog.newestSucceeded();
+    if (!newest) throw noFull('there is no successful backup yet: take a full backup first');
+    try {
+      await this.reader.chainOf(newest.id);
+      return await this.reader.manifest(newest.id);
+    } catch (error) {
+      throw noFull(`the newest backup ${newest.id} is not usable (${(error as Error).message}): take a full backup first`);
+    }
+  }
+
+  private async execute(job: RunningBackup, parent: BackupManifest | null, tag: string | null): Promise<void> {
+    const startedAt = this.clock.now();
+    const { timeoutSeconds } = this.config.backup;
+    const timer = setTimeout(() => job.controller.abort(new BackupTimeoutError(timeoutSeconds)), timeoutSeconds * 1000);
+    const tempRoot = join(this.config.dataDir, 'tmp');
+    await mkdir(tempRoot, { recursive: true });
+    const tempDir = await mkdtemp(join(tempRoot, `backup-${job.id}-`));
+    try {
+      const context = { backupId: job.id, storage: this.storage, compressionLevel: this.config.backup.compressionLevel, signal: job.controller.signal, progress: job.progress, tempDir };
+      const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
+      job.progress.enter('configs');
+      const configs = await storeConfigsArchive(this.storage, job.id, join(this.config.dataDir, 'configs'), context);
+      job.controller.signal.throwIfAborted();
+      const manifest = await this.manifestOf(job, parent, tag, result, [...result.files, configs], startedAt);
+      await this.storage.writeManifest(job.id, serialiseManifest(manifest));
+      await this.catalog.markSucceeded(manifest);
+      const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
+      const durationMs = this.clock.now().getTime() - startedAt.getTime();
+      this.logger.log({ msg: 'backup succeeded', id: job.id, type: job.type, sizeBytes, files: manifest.files.length, durationMs });
+      this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
+    } catch (error) {
+      await this.recordFailure(job, describeFailure(error, job.controller.signal));
+    } finally {
+      clearTimeout(timer);
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+
+  private async recordFailure(job: RunningBackup, failure: { code: string; reason: string }): Promise<void> {
+    this.logger.error({ msg: 'backup failed', id: job.id, type: job.type, ...failure });
+    await this.storage.remove(job.id).catch((error: Error) => this.logger.warn({ msg: 'could not remove the failed backup', id: job.id, err: error.message }));
+    await this.catalog.markFailed(job.id, failure.code, failure.reason, this.clock.now());
+    this.events.emit('backup.failed', { id: job.id, type: job.type, ...failure });
+  }
+
+  private async manifestOf(
+    job: RunningBackup,
+    parent: BackupManifest | null,
+    tag: string | null,
+    result: EngineResult,
+    files: BackupManifest['files'],
+    startedAt: Date,
+  ): Promise<BackupManifest> {
+    return {
+      format: MANIFEST_FORMAT,
+      id: job.id,
+      type: job.type,
+      parentId: parent?.id ?? null,
+      tag,
+      engine: this.engine.name,
+      serverVersion: result.serverVersion,
+      schemaVersion: await this.schemaVersion(),
+      sourceDatabase: result.sourceDatabase,
+      start: result.start,
+      end: result.end,
+      startedAt: startedAt.toISOString(),
+      finishedAt: this.clock.now().toISOString(),
+      files,
+    };
+  }
+
+  private async schemaVersion(): Promise<string | null> {
+    const status = await this.schema.status();
+    return status.applied[status.applied.length - 1] ?? null;
+  }
+
+  /** Ids carry milliseconds; two backups in one millisecond get the next one. */
+  private async freshId(type: BackupType): Promise<string> {
+    let at = this.clock.now().getTime();
+    for (;;) {
+      const id = newBackupId(type, new Date(at));
+      if (!(await this.catalog.find(id))) return id;
+      at += 1;
+    }
+  }
+}
+
+function alreadyRunning(message: string, runningId: string | null): DomainError {
+  return new DomainError(BackupErrorCode.AlreadyRunning, ErrorKind.Conflict, `a backup is already running: ${message}`, { details: { runningId } });
+}
+
+function noFull(message: string): DomainError {
+  return new DomainError(BackupErrorCode.NoFullBackup, ErrorKind.Conflict, `incremental refused: ${message}`);
+}

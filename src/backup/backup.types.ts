@@ -1,0 +1,75 @@
+export const BACKUP_TYPES = ['full', 'incremental'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export const BACKUP_STATES = ['running', 'succeeded', 'failed', 'expired'] as const;
+export type BackupState = (typeof BACKUP_STATES)[number];
+
+export type EngineName = 'mysql' | 'sqlite';
+
+/** Who asked for a backup. */
+export type BackupTrigger = 'manual' | 'schedule' | 'upgrade';
+
+/** A point in a MariaDB/MySQL binary log history. */
+export interface MysqlPosition {
+  kind: 'mysql';
+  /** GTID position (`domain-server-seq[,…]`); '' on a server that never logged a transaction. */
+  gtid: string;
+  binlogFile: string;
+  binlogPosition: number;
+}
+
+/** The exact state of a SQLite file: its page layout and the hash of every byte. */
+export interface SqlitePosition {
+  kind: 'sqlite';
+  pageSize: number;
+  pageCount: number;
+  sha256: string;
+}
+
+export type ChainPosition = MysqlPosition | SqlitePosition;
+
+/** What a stored file holds; restore uses the role, never the name, to decide what to do. */
+export type FileRole = 'dump' | 'binlog' | 'database' | 'pages' | 'delta' | 'configs';
+
+export interface ManifestFile {
+  name: string;
+  role: FileRole;
+  /** Bytes as stored (compressed). */
+  sizeBytes: number;
+  /** sha256 of the stored bytes, hex. */
+  sha256: string;
+  /** Bytes before compression. */
+  rawBytes: number;
+}
+
+export const MANIFEST_FORMAT = 'logic-ha/backup@1';
+
+/** Written last: a backup without a manifest does not exist for restore or the catalog. */
+export interface BackupManifest {
+  format: typeof MANIFEST_FORMAT;
+  id: string;
+  type: BackupType;
+  parentId: string | null;
+  tag: string | null;
+  engine: EngineName;
+  serverVersion: string;
+  /** Newest applied migration, e.g. `1764201600000 (ha-1)`. */
+  schemaVersion: string | null;
+  /** The source database's name (MariaDB), so restore can rewrite it. */
+  sourceDatabase: string | null;
+  /** Where this backup starts: the parent's end; null for a full. */
+  start: ChainPosition | null;
+  end: ChainPosition;
+  startedAt: string;
+  finishedAt: string;
+  files: ManifestFile[];
+}
+
+/** Live progress of a running backup or restore. */
+export interface Progress {
+  phase: string;
+  bytes: number;
+  files: number;
+  /** 0..100 when the total is known in advance. */
+  percent: number | null;
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
+import type { BackupManifest, BackupState, BackupTrigger, BackupType, EngineName } from '../backup.types';
+import { serialiseManifest } from '../manifest';
+import { BackupRecordEntity } from './backup-record.entity';
+
+export interface NewBackupRecord {
+  id: string;
+  type: BackupType;
+  parentId: string | null;
+  tag: string | null;
+  engine: EngineName;
+  triggeredBy: BackupTrigger;
+  startedAt: Date;
+}
+
+export interface ListFilter {
+  state?: BackupState;
+  type?: BackupType;
+  limit: number;
+}
+
+/** The catalog table: a queryable mirror of the manifests in storage. */
+@Injectable()
+export class BackupCatalogService {
+  constructor(@InjectRepository(BackupRecordEntity) private readonly records: Repository<BackupRecordEntity>) {}
+
+  async insertRunning(record: NewBackupRecord): Promise<void> {
+    await this.records.insert({ ...record, state: 'running', sizeBytes: 0, fileCount: 0 });
+  }
+
+  async markSucceeded(manifest: BackupManifest): Promise<void> {
+    await this.records.update({ id: manifest.id }, successFields(manifest));
+  }
+
+  async markFailed(id: string, code: string, message: string, finishedAt: Date): Promise<void> {
+    await this.records.update({ id }, { state: 'failed', errorCode: code, error: message.slice(0, 4000), finishedAt });
+  }
+
+  /** Rows still `running` although no backup runs: the process died during them. */
+  async findRunning(): Promise<BackupRecordEntity[]> {
+    return this.records.find({ where: { state: 'running' } });
+  }
+
+  async markVerified(id: string, at: Date): Promise<void> {
+    await this.records.update({ id }, { verifiedAt: at });
+  }
+
+  async markExpired(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.records.update({ id: In(ids) }, { state: 'expired' });
+  }
+
+  find(id: string): Promise<BackupRecordEntity | null> {
+    return this.records.findOne({ where: { id } });
+  }
+
+  list(filter: ListFilter): Promise<BackupRecordEntity[]> {
+    return this.records.find({
+      where: { ...(filter.state ? { state: filter.state } : {}), ...(filter.type ? { type: filter.type } : {}) },
+      order: { startedAt: 'DESC', id: 'DESC' },
+      take: filter.limit,
+    });
+  }
+
+  /** Every row, oldest first: retention and chain walks need the whole picture. */
+  all(): Promise<BackupRecordEntity[]> {
+    return this.records.find({ order: { startedAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** The newest attempt of any state: tells whether the last incremental was refused. */
+  async newest(): Promise<BackupRecordEntity | null> {
+    const [row] = await this.records.find({ order: { startedAt: 'DESC', id: 'DESC' }, take: 1 });
+    return row ?? null;
+  }
+
+  async newestSucceeded(): Promise<BackupRecordEntity | null> {
+    const [row] = await this.records.find({ where: { state: 'succeeded' }, order: { startedAt: 'DESC', id: 'DESC' }, take: 1 });
+    return row ?? null;
+  }
+
+  async newestVerified(): Promise<BackupRecordEntity | null> {
+    const [row] = await this.records.find({ where: { state: 'succeeded', verifiedAt: Not(IsNull()) }, order: { startedAt: 'DESC', id: 'DESC' }, take: 1 });
+    return row ?? null;
+  }
+
+  /** Inserts or overwrites the row of a backup found in storage (catalog rebuild). */
+  async upsertFromManifest(manifest: BackupManifest, triggeredBy: BackupTrigger): Promise<'inserted' | 'updated'> {
+    const existing = await this.find(manifest.id);
+    const fields = {
+      type: manifest.type,
+      parentId: manifest.parentId,
+      tag: manifest.tag,
+      engine: manifest.engine,
+      startedAt: new Date(manifest.startedAt),
+      ...successFields(manifest),
+    };
+    if (existing) {
+      await this.records.update({ id: manifest.id }, fields);
+      return 'updated';
+    }
+    await this.records.insert({ id: manifest.id, triggeredBy, verifiedAt: null, ...fields });
+    return 'inserted';
+  }
+}
+
+function successFields(manifest: BackupManifest) {
+  return {
+    state: 'succeeded' as const,
+    finishedAt: new Date(manifest.finishedAt),
+    sizeBytes: manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0),
+    fileCount: manifest.files.length,
+    errorCode: null,
+    error: null,
+    manifest: serialiseManifest(manifest),
+  };
+}

@@ -1,0 +1,34 @@
+import type { BackupManifest, ChainPosition, EngineName, ManifestFile } from '../backup.types';
+import type { ProgressTracker } from '../progress';
+import type { BackupStorage } from '../storage/backup-storage';
+
+export interface EngineContext {
+  backupId: string;
+  storage: BackupStorage;
+  compressionLevel: number;
+  signal: AbortSignal;
+  progress: ProgressTracker;
+  /** Scratch space for this run, removed afterwards. */
+  tempDir: string;
+}
+
+export interface EngineResult {
+  files: ManifestFile[];
+  start: ChainPosition | null;
+  end: ChainPosition;
+  serverVersion: string;
+  sourceDatabase: string | null;
+}
+
+/**
+ * Takes backups of one kind of database. An incremental starts exactly at its parent's
+ * end; when it cannot (purged logs, another server's history), the engine throws a
+ * BACKUP_CHAIN_BROKEN DomainError and takes nothing.
+ */
+export abstract class BackupEngine {
+  abstract readonly name: EngineName;
+
+  abstract full(context: EngineContext): Promise<EngineResult>;
+
+  abstract incremental(context: EngineContext, parent: BackupManifest): Promise<EngineResult>;
+}

@@ -1,0 +1,153 @@
+import { createReadStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Connection } from 'mysql2/promise';
+import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
+import type { MysqlEndpoint } from '../../../config/mysql-url';
+import { BackupErrorCode } from '../../backup.errors';
+import type { BackupManifest, ManifestFile, MysqlPosition } from '../../backup.types';
+import type { ClientTools } from '../../process/client-tools';
+import type { ProcessRunner } from '../../process/process-runner';
+import { storeFile } from '../../streams/store-file';
+import { BackupEngine, EngineContext, EngineResult } from '../backup-engine';
+import { DumpPositionSniffer } from './dump-position.sniffer';
+import { gtidPositionsEqual } from './gtid';
+import { clientArguments, clientEnvironment, connectTo, queryRows } from './mysql-client';
+
+interface BinaryLog {
+  Log_name: string;
+  File_size: number | string;
+}
+
+/**
+ * MariaDB/MySQL: a full is `mariadb-dump --single-transaction` of the app's database with
+ * the snapshot's binlog coordinates and GTID; an incremental is the binary logs from the
+ * parent's end, closed by FLUSH BINARY LOGS and fetched raw with mariadb-binlog. Needs an
+ * account with SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, RELOAD, BINLOG MONITOR and
+ * REPLICATION SLAVE (the monitor's admin account).
+ */
+export class MysqlBackupEngine extends BackupEngine {
+  readonly name = 'mysql' as const;
+
+  constructor(
+    private readonly source: MysqlEndpoint,
+    private readonly runner: ProcessRunner,
+    private readonly tools: ClientTools,
+  ) {
+    super();
+  }
+
+  async full(context: EngineContext): Promise<EngineResult> {
+    const serverVersion = await this.withConnection((c) => this.serverVersion(c));
+    context.progress.enter('dump');
+    const dump = this.runner.start(
+      this.tools.path('dump'),
+      [
+        ...clientArguments(this.source),
+        '--single-transaction',
+        '--gtid',
+        '--master-data=2',
+        '--routines',
+        '--triggers',
+        '--hex-blob',
+        '--quick',
+        '--default-character-set=utf8mb4',
+        this.source.database,
+      ],
+      { env: clientEnvironment(this.source), signal: context.signal },
+    );
+    const sniffer = new DumpPositionSniffer();
+    const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), {
+      compressionLevel: context.compressionLevel,
+      signal: context.signal,
+      onBytes: context.progress.addBytes,
+    });
+    const [file] = await Promise.all([stored, dump.finished]);
+    context.progress.fileDone();
+    if (sniffer.binlogFile === null || sniffer.binlogPosition === null || sniffer.gtid === null) {
+      throw new DomainError(BackupErrorCode.ToolFailed, ErrorKind.Internal, 'the dump carries no binlog coordinates: is the binary log enabled on the source?');
+    }
+    const end: MysqlPosition = { kind: 'mysql', gtid: sniffer.gtid, binlogFile: sniffer.binlogFile, binlogPosition: sniffer.binlogPosition };
+    return { files: [file], start: null, end, serverVersion, sourceDatabase: this.source.database };
+  }
+
+  async incremental(context: EngineContext, parent: BackupManifest): Promise<EngineResult> {
+    const start = parent.end;
+    if (start.kind !== 'mysql') throw chainBroken(`parent ${parent.id} is not a MariaDB/MySQL backup`);
+    const { serverVersion, logs, end } = await this.withConnection(async (connection) => {
+      await this.assertContinues(connection, start);
+      await connection.query('FLUSH BINARY LOGS');
+      const all = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
+      return { serverVersion: await this.serverVersion(connection), ...(await this.closedSince(connection, all, start)) };
+    });
+    const files: ManifestFile[] = [];
+    context.progress.enter('binlogs', logs.reduce((sum, log) => sum + log.size, 0));
+    for (const log of logs) files.push(await this.fetchBinlog(context, log));
+    return { files, start, end, serverVersion, sourceDatabase: this.source.database };
+  }
+
+  /** The parent's end must be a point in this server's binlog with the same GTID history. */
+  private async assertContinues(connection: Connection, start: MysqlPosition): Promise<void> {
+    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [start.binlogFile, start.binlogPosition]);
+    if (row.pos === null) {
+      throw chainBroken(`binlog ${start.binlogFile} at ${start.binlogPosition} is not on the server any more (purged, or another server): a full backup is needed`);
+    }
+    if (!gtidPositionsEqual(row.pos, start.gtid)) {
+      throw chainBroken(
+        `the server's history at ${start.binlogFile}:${start.binlogPosition} is GTID ${row.pos || "''"}, the parent ended at ${start.gtid || "''"} (a new primary after failover?): a full backup is needed`,
+      );
+    }
+  }
+
+  /** The binlogs closed by our FLUSH, from the parent's file on; a file the parent already read to its end is skipped. */
+  private async closedSince(connection: Connection, all: BinaryLog[], start: MysqlPosition) {
+    const from = all.findIndex((log) => log.Log_name === start.binlogFile);
+    if (from < 0) throw chainBroken(`binlog ${start.binlogFile} was purged while the backup started: a full backup is needed`);
+    const closed = all.slice(from, all.length - 1).map((log) => ({ name: log.Log_name, size: Number(log.File_size) }));
+    const logs = closed.filter((log, index) => index > 0 || start.binlogPosition < log.size);
+    const last = closed[closed.length - 1];
+    if (!last) return { logs, end: start };
+    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [last.name, last.size]);
+    const end: MysqlPosition = { kind: 'mysql', gtid: row.pos ?? '', binlogFile: last.name, binlogPosition: last.size };
+    return { logs, end };
+  }
+
+  private async fetchBinlog(context: EngineContext, log: { name: string; size: number }): Promise<ManifestFile> {
+    const fetch = this.runner.start(
+      this.tools.path('binlog'),
+      [...clientArguments(this.source), '--read-from-remote-server', '--raw', `--result-file=${context.tempDir}/`, log.name],
+      { env: clientEnvironment(this.source), signal: context.signal },
+    );
+    fetch.stdout.resume();
+    await fetch.finished;
+    const local = join(context.tempDir, log.name);
+    const { size } = await stat(local);
+    if (size !== log.size) throw new DomainError(BackupErrorCode.ToolFailed, ErrorKind.Internal, `binlog ${log.name} arrived with ${size} bytes, the server lists ${log.size}`);
+    const file = await storeFile(context.storage, context.backupId, log.name, 'binlog', createReadStream(local), {
+      compressionLevel: context.compressionLevel,
+      signal: context.signal,
+      onBytes: context.progress.addBytes,
+    });
+    await unlink(local);
+    context.progress.fileDone();
+    return file;
+  }
+
+  private async serverVersion(connection: Connection): Promise<string> {
+    const [row] = await queryRows<{ version: string }>(connection, 'SELECT VERSION() AS version');
+    return row.version;
+  }
+
+  private async withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    const connection = await connectTo(this.source, undefined);
+    try {
+      return await work(connection);
+    } finally {
+      await connection.end();
+    }
+  }
+}
+
+function chainBroken(reason: string): DomainError {
+  return new DomainError(BackupErrorCode.ChainBroken, ErrorKind.Conflict, `incremental refused: ${reason}`);
+}

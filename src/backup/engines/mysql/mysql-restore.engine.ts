@@ -1,0 +1,166 @@
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
+import { MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } from '../../../config/mysql-url';
+import { BackupErrorCode } from '../../backup.errors';
+import type { BackupManifest, MysqlPosition } from '../../backup.types';
+import type { ClientTools } from '../../process/client-tools';
+import type { ProcessRunner } from '../../process/process-runner';
+import { openStoredFile } from '../../streams/read-file';
+import { RestoreContext, RestoreEngine, RestoreOutcome, RestorePoint } from '../restore-engine';
+import { GtidSessionStripper } from './gtid-session.stripper';
+import { clientArguments, clientEnvironment, connectTo, queryRows } from './mysql-client';
+
+/**
+ * Restores a MariaDB/MySQL chain into the database a mysql:// URL names: the dump through
+ * `mariadb`, then the chain's binlogs through `mariadb-binlog | mariadb`, from the full's
+ * snapshot GTID (exclusive) up to the target point.
+ */
+export class MysqlRestoreEngine extends RestoreEngine {
+  readonly name = 'mysql' as const;
+
+  constructor(
+    private readonly runner: ProcessRunner,
+    private readonly tools: ClientTools,
+  ) {
+    super();
+  }
+
+  async checkTarget(target: string, force: boolean): Promise<void> {
+    const endpoint = parseTarget(target);
+    const tables = await this.tableCount(endpoint);
+    if (tables > 0 && !force) {
+      throw new DomainError(
+        BackupErrorCode.TargetNotEmpty,
+        ErrorKind.Conflict,
+        `target ${describeEndpoint(endpoint)} already holds ${tables} table(s); restore refuses to overwrite it unless forced`,
+      );
+    }
+  }
+
+  async restore(context: RestoreContext): Promise<RestoreOutcome> {
+    const endpoint = parseTarget(context.target);
+    await this.recreateDatabase(endpoint, context.force);
+    const [full, ...incrementals] = context.chain;
+    await this.applyDump(context, endpoint, full);
+    const binlogs = await this.unpackBinlogs(context, incrementals);
+    if (binlogs.length > 0) await this.applyBinlogs(context, endpoint, full, binlogs);
+    return { rowCounts: await this.rowCounts(endpoint) };
+  }
+
+  private async tableCount(endpoint: MysqlEndpoint): Promise<number> {
+    const connection = await connectTo(endpoint, undefined).catch((error: Error) => {
+      throw new DomainError(BackupErrorCode.TargetUnreachable, ErrorKind.Unavailable, `cannot connect to ${describeEndpoint(endpoint)}: ${error.message}`);
+    });
+    try {
+      const [row] = await queryRows<{ n: number }>(connection, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [endpoint.database]);
+      return Number(row.n);
+    } finally {
+      await connection.end();
+    }
+  }
+
+  /** Forced: the database is dropped and created again, so nothing of the old content survives. */
+  private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean): Promise<void> {
+    const connection = await connectTo(endpoint, undefined);
+    const name = connection.escapeId(endpoint.database);
+    try {
+      if (force) await connection.query(`DROP DATABASE IF EXISTS ${name}`);
+      await connection.query(`CREATE DATABASE IF NOT EXISTS ${name} CHARACTER SET utf8mb4`);
+    } finally {
+      await connection.end();
+    }
+  }
+
+  private async applyDump(context: RestoreContext, endpoint: MysqlEndpoint, full: BackupManifest): Promise<void> {
+    const dump = full.files.find((file) => file.role === 'dump');
+    if (!dump) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
+    context.progress.enter('dump', dump.sizeBytes);
+    const client = this.client(endpoint, context.signal);
+    await Promise.all([pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!), client.finished]);
+    context.progress.fileDone();
+  }
+
+  private async unpackBinlogs(context: RestoreContext, incrementals: BackupManifest[]): Promise<string[]> {
+    const files = incrementals.flatMap((backup) => backup.files.filter((f) => f.role === 'binlog').map((file) => ({ backup, file })));
+    context.progress.enter('binlogs', files.reduce((sum, { file }) => sum + file.sizeBytes, 0));
+    const paths: string[] = [];
+    for (const { backup, file } of files) {
+      const path = join(context.tempDir, `${String(paths.length).padStart(6, '0')}-${file.name.replace(/\.gz$/, '')}`);
+      await pipeline(openStoredFile(context.storage, backup.id, file, context.progress.addBytes), createWriteStream(path), { signal: context.signal });
+      context.progress.fileDone();
+      paths.push(path);
+    }
+    return paths;
+  }
+
+  private async applyBinlogs(context: RestoreContext, endpoint: MysqlEndpoint, full: BackupManifest, paths: string[]): Promise<void> {
+    context.progress.enter('replay');
+    const decoder = this.runner.start(
+      this.tools.path('binlog'),
+      [...replayRange(full.end as MysqlPosition, paths[0], context.point), ...databaseFilter(full.sourceDatabase, endpoint.database), ...paths],
+      // mariadb-binlog reads --stop-datetime in the local time zone; ours are UTC.
+      { env: { TZ: 'UTC' }, signal: context.signal },
+    );
+    const client = this.client(endpoint, context.signal);
+    await Promise.all([pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!), decoder.finished, client.finished]);
+  }
+
+  private client(endpoint: MysqlEndpoint, signal: AbortSignal) {
+    return this.runner.start(this.tools.path('client'), [...clientArguments(endpoint), '--binary-mode', `--database=${endpoint.database}`], {
+      env: clientEnvironment(endpoint),
+      signal,
+      stdin: true,
+    });
+  }
+
+  private async rowCounts(endpoint: MysqlEndpoint): Promise<Record<string, number>> {
+    const connection = await connectTo(endpoint, endpoint.database);
+    try {
+      const tables = await queryRows<{ name: string }>(
+        connection,
+        "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+        [endpoint.database],
+      );
+      const counts: Record<string, number> = {};
+      for (const { name } of tables) {
+        const [row] = await queryRows<{ n: number }>(connection, `SELECT COUNT(*) AS n FROM ${connection.escapeId(name)}`);
+        counts[name] = Number(row.n);
+      }
+      return counts;
+    } finally {
+      await connection.end();
+    }
+  }
+}
+
+/**
+ * Where replay starts and stops. Start: after the full's snapshot GTID (exclusive), or its
+ * binlog offset when the source had logged no GTID yet. Stop: a GTID (inclusive) or a time;
+ * binlog times have one-second resolution, so a time includes every event of its second.
+ */
+function replayRange(fullEnd: MysqlPosition, firstPath: string, point: RestorePoint): string[] {
+  const args: string[] = [];
+  if (fullEnd.gtid !== '') args.push(`--start-position=${fullEnd.gtid}`);
+  else if (firstPath.endsWith(fullEnd.binlogFile)) args.push(`--start-position=${fullEnd.binlogPosition}`);
+  if (point.kind === 'gtid') args.push(`--stop-position=${point.gtid}`);
+  if (point.kind === 'time') args.push(`--stop-datetime=${binlogDatetime(new Date(Math.floor(point.at.getTime() / 1000) * 1000 + 1000))}`);
+  return args;
+}
+
+/** Only the app database's events; renamed when the target database has another name. */
+function databaseFilter(source: string | null, target: string): string[] {
+  if (!source) return [];
+  return source === target ? [`--database=${target}`] : [`--rewrite-db=${source}->${target}`, `--database=${target}`];
+}
+
+function binlogDatetime(at: Date): string {
+  return at.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function parseTarget(target: string): MysqlEndpoint {
+  const parsed = parseMysqlUrl(target);
+  if (isParseError(parsed)) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${parsed.error}`, { details: { field: 'target' } });
+  return parsed;
+}

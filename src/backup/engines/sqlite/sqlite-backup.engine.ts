@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import Database from 'better-sqlite3';
+import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
+import { BackupErrorCode } from '../../backup.errors';
+import type { BackupManifest, ManifestFile, SqlitePosition } from '../../backup.types';
+import { checkStoredFile, openStoredFile } from '../../streams/read-file';
+import { storeFile } from '../../streams/store-file';
+import { BackupEngine, EngineContext, EngineResult } from '../backup-engine';
+import { deltaStream } from './page-delta';
+import { HASH_BYTES, summarisePages } from './sqlite-pages';
+
+/**
+ * SQLite (the embedded default): a full is a copy made with SQLite's online backup API
+ * (better-sqlite3 `backup()`, consistent while the app writes); an incremental is the set
+ * of pages whose sha256 changed since the parent, which rebuilds the exact file. Each
+ * backup stores the page hashes its child compares against.
+ */
+export class SqliteBackupEngine extends BackupEngine {
+  readonly name = 'sqlite' as const;
+
+  constructor(private readonly databasePath: string) {
+    super();
+  }
+
+  async full(context: EngineContext): Promise<EngineResult> {
+    const copy = await this.snapshot(context);
+    const summary = await summarisePages(copy);
+    context.progress.enter('store', summary.pageCount * summary.pageSize);
+    const database = await storeFile(context.storage, context.backupId, 'database.sqlite', 'database', createReadStream(copy), this.storeOptions(context));
+    context.progress.fileDone();
+    const pages = await this.storePageHashes(context, summary.pageHashes);
+    return this.result([database, pages], null, position(summary));
+  }
+
+  async incremental(context: EngineContext, parent: BackupManifest): Promise<EngineResult> {
+    const start = parent.end;
+    if (start.kind !== 'sqlite') throw chainBroken(`parent ${parent.id} is not a SQLite backup`);
+    const parentHashes = await this.parentPageHashes(context, parent);
+    const copy = await this.snapshot(context);
+    const summary = await summarisePages(copy);
+    if (summary.pageSize !== start.pageSize) {
+      throw chainBroken(`the page size changed from ${start.pageSize} to ${summary.pageSize} (VACUUM?): a full backup is needed`);
+    }
+    context.progress.enter('delta', summary.pageCount * summary.pageSize);
+    let changedPages = 0;
+    const delta = deltaStream(copy, { pageSize: summary.pageSize, pageCount: summary.pageCount }, parentHashes, () => (changedPages += 1));
+    const deltaFile = await storeFile(context.storage, context.backupId, 'delta.bin', 'delta', delta, this.storeOptions(context));
+    context.progress.fileDone();
+    const pages = await this.storePageHashes(context, summary.pageHashes);
+    return this.result([deltaFile, pages], start, position(summary));
+  }
+
+  private async snapshot(context: EngineContext): Promise<string> {
+    context.progress.enter('snapshot');
+    const copy = join(context.tempDir, 'snapshot.sqlite');
+    const source = new Database(this.databasePath, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(copy, {
+        progress: ({ totalPages, remainingPages }) => {
+          if (context.signal.aborted) return 0;
+          context.progress.enter('snapshot', totalPages);
+          context.progress.addBytes(0);
+          return remainingPages > 0 ? 256 : 0;
+        },
+      });
+    } finally {
+      source.close();
+    }
+    context.signal.throwIfAborted();
+    return copy;
+  }
+
+  /** The parent's page hashes, checked against its manifest before any comparison. */
+  private async parentPageHashes(context: EngineContext, parent: BackupManifest): Promise<Buffer> {
+    const file = parent.files.find((f) => f.role === 'pages');
+    if (!file) throw chainBroken(`parent ${parent.id} stores no page hashes`);
+    const check = await checkStoredFile(context.storage, parent.id, file);
+    if (!check.ok) throw chainBroken(`parent ${parent.id}'s page hashes are damaged (${check.problem}): a full backup is needed`);
+    const hashes = await buffer(openStoredFile(context.storage, parent.id, file));
+    const end = parent.end as SqlitePosition;
+    if (hashes.length !== end.pageCount * HASH_BYTES) throw chainBroken(`parent ${parent.id}'s page hashes do not match its page count`);
+    return hashes;
+  }
+
+  private async storePageHashes(context: EngineContext, hashes: Buffer): Promise<ManifestFile> {
+    const file = await storeFile(context.storage, context.backupId, 'pages.sha256', 'pages', Readable.from([hashes]), this.storeOptions(context));
+    context.progress.fileDone();
+    return file;
+  }
+
+  private storeOptions(context: EngineContext) {
+    return { compressionLevel: context.compressionLevel, signal: context.signal, onBytes: context.progress.addBytes };
+  }
+
+  private result(files: ManifestFile[], start: SqlitePosition | null, end: SqlitePosition): EngineResult {
+    return { files, start, end, serverVersion: `SQLite ${new Database(':memory:').prepare('SELECT sqlite_version() AS v').pluck().get() as string}`, sourceDatabase: null };
+  }
+}
+
+function position(summary: { pageSize: number; pageCount: number; sha256: string }): SqlitePosition {
+  return { kind: 'sqlite', pageSize: summary.pageSize, pageCount: summary.pageCount, sha256: summary.sha256 };
+}
+
+function chainBroken(reason: string): DomainError {
+  return new DomainError(BackupErrorCode.ChainBroken, ErrorKind.Conflict, `incremental refused: ${reason}`);
+}

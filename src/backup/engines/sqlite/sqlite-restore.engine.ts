@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { lstat, open, rename, rm } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import Database from 'better-sqlite3';
+import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
+import { BackupErrorCode } from '../../backup.errors';
+import type { BackupManifest, SqlitePosition } from '../../backup.types';
+import { openStoredFile } from '../../streams/read-file';
+import { RestoreContext, RestoreEngine, RestoreOutcome } from '../restore-engine';
+import { DeltaHeader, readDelta } from './page-delta';
+import { readPages } from './sqlite-pages';
+
+/**
+ * Restores a SQLite chain into a file path: the full copy, then each delta's pages in
+ * order, truncated to the final page count. The result must hash to the sha256 the last
+ * backup recorded, or nothing is put in place.
+ */
+export class SqliteRestoreEngine extends RestoreEngine {
+  readonly name = 'sqlite' as const;
+
+  async checkTarget(target: string, force: boolean): Promise<void> {
+    if (!isAbsolute(target)) {
+      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, 'target must be an absolute path to a SQLite file', { details: { field: 'target' } });
+    }
+    const existing = await lstat(target).catch(() => null);
+    if (existing?.isDirectory()) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target} is a directory`, { details: { field: 'target' } });
+    if (existing && existing.size > 0 && !force) {
+      throw new DomainError(BackupErrorCode.TargetNotEmpty, ErrorKind.Conflict, `target ${target} exists (${existing.size} bytes); restore refuses to overwrite it unless forced`);
+    }
+  }
+
+  async restore(context: RestoreContext): Promise<RestoreOutcome> {
+    const [full, ...incrementals] = context.chain;
+    const staging = `${context.target}.restoring`;
+    await rm(staging, { force: true });
+    try {
+      await this.writeFull(context, full, staging);
+      for (const backup of incrementals) await this.applyDelta(context, backup, staging);
+      await this.assertExact(staging, context.chain[context.chain.length - 1]);
+      await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(`${context.target}${suffix}`, { force: true })));
+      await rename(staging, context.target);
+    } catch (error) {
+      await rm(staging, { force: true });
+      throw error;
+    }
+    return { rowCounts: rowCounts(context.target) };
+  }
+
+  private async writeFull(context: RestoreContext, full: BackupManifest, path: string): Promise<void> {
+    const file = full.files.find((f) => f.role === 'database');
+    if (!file) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no database file`);
+    context.progress.enter('database', file.sizeBytes);
+    await pipeline(openStoredFile(context.storage, full.id, file, context.progress.addBytes), createWriteStream(path), { signal: context.signal });
+    context.progress.fileDone();
+  }
+
+  private async applyDelta(context: RestoreContext, backup: BackupManifest, path: string): Promise<void> {
+    const file = backup.files.find((f) => f.role === 'delta');
+    if (!file) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `incremental ${backup.id} holds no delta`);
+    context.progress.enter(`delta ${backup.id}`, file.sizeBytes);
+    const handle = await open(path, 'r+');
+    try {
+      let header: DeltaHeader | null = null;
+      for await (const item of readDelta(openStoredFile(context.storage, backup.id, file, context.progress.addBytes))) {
+        if ('pageCount' in item) header = item;
+        else await handle.write(item.page, 0, item.page.length, item.pageNumber * header!.pageSize);
+      }
+      await handle.truncate(header!.pageCount * header!.pageSize);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    context.progress.fileDone();
+  }
+
+  private async assertExact(path: string, last: BackupManifest): Promise<void> {
+    const end = last.end as SqlitePosition;
+    const hash = createHash('sha256');
+    for await (const { page } of readPages(path, end.pageSize)) hash.update(page);
+    const actual = hash.digest('hex');
+    if (actual !== end.sha256) {
+      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `the restored file hashes to ${actual}, backup ${last.id} recorded ${end.sha256}`);
+    }
+  }
+}
+
+function rowCounts(path: string): Record<string, number> {
+  const database = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(tables.map((name) => [name, Number(database.prepare(`SELECT COUNT(*) FROM "${name.replace(/"/g, '""')}"`).pluck().get())]));
+  } finally {
+    database.close();
+  }
+}

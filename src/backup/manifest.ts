@@ -1,0 +1,31 @@
+import { BACKUP_TYPES, BackupManifest, MANIFEST_FORMAT } from './backup.types';
+import { isBackupId } from './backup-id';
+
+export const MANIFEST_NAME = 'manifest.json';
+
+export function serialiseManifest(manifest: BackupManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/**
+ * Parses a stored manifest and checks the fields restore relies on; a manifest that is
+ * not ours or is damaged is refused with the reason, never half-trusted.
+ */
+export function parseManifest(text: string, expectedId: string): BackupManifest {
+  let value: Partial<BackupManifest>;
+  try {
+    value = JSON.parse(text) as Partial<BackupManifest>;
+  } catch {
+    throw new Error(`manifest of ${expectedId} is not valid JSON`);
+  }
+  const problems: string[] = [];
+  if (value.format !== MANIFEST_FORMAT) problems.push(`format is not ${MANIFEST_FORMAT}`);
+  if (value.id !== expectedId) problems.push(`id ${JSON.stringify(value.id)} does not match its folder`);
+  if (!BACKUP_TYPES.includes(value.type as never)) problems.push('type is missing');
+  if (value.type === 'incremental' && !isBackupId(value.parentId)) problems.push('an incremental names no parent');
+  if (value.engine !== 'mysql' && value.engine !== 'sqlite') problems.push('engine is missing');
+  if (!value.end || typeof value.end !== 'object') problems.push('end position is missing');
+  if (!Array.isArray(value.files) || value.files.some((f) => !/^[0-9a-f]{64}$/.test(f?.sha256 ?? ''))) problems.push('file list is damaged');
+  if (problems.length > 0) throw new Error(`manifest of ${expectedId} is unusable: ${problems.join('; ')}`);
+  return value as BackupManifest;
+}

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { Injectable } from '@nestjs/common';
+import type { Readable, Writable } from 'node:stream';
+import { fatalStderrLines } from './stderr-policy';
+
+const STDERR_KEPT_BYTES = 16 * 1024;
+const KILL_GRACE_MS = 5000;
+
+export interface StartOptions {
+  /** Added to the inherited environment (e.g. MYSQL_PWD, so no password is on a command line). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Give the child a writable stdin (a restore feeds SQL through it). */
+  stdin?: boolean;
+}
+
+export interface RunningProcess {
+  stdin: Writable | null;
+  stdout: Readable;
+  /** Resolves when the child exited 0 and wrote nothing alarming to stderr. */
+  finished: Promise<void>;
+}
+
+export class ProcessFailedError extends Error {
+  constructor(
+    readonly command: string,
+    readonly reason: string,
+    readonly stderr: string,
+  ) {
+    super(`${command} ${reason}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`);
+    this.name = 'ProcessFailedError';
+  }
+}
+
+/**
+ * The one way logic-ha runs a child process (mariadb-dump, mariadb-binlog, mariadb): every
+ * exit code is checked, stderr is kept, and a stderr warning that can mean lost data fails
+ * the run even when the exit code is 0.
+ */
+@Injectable()
+export class ProcessRunner {
+  start(command: string, args: string[], options: StartOptions = {}): RunningProcess {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...options.env },
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_KEPT_BYTES);
+    });
+    const onAbort = (): void => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finished = new Promise<void>((resolve, reject) => {
+      child.once('error', (error) => reject(new ProcessFailedError(command, `could not start (${error.message})`, '')));
+      child.once('close', (code, signal) => {
+        options.signal?.removeEventListener('abort', onAbort);
+        if (signal) return reject(new ProcessFailedError(command, `was killed by ${signal}`, stderr));
+        if (code !== 0) return reject(new ProcessFailedError(command, `exited with code ${code}`, stderr));
+        const fatal = fatalStderrLines(stderr);
+        if (fatal.length > 0) return reject(new ProcessFailedError(command, 'exited 0 but reported a problem', fatal.join('\n')));
+        resolve();
+      });
+    });
+    // A caller that never awaits `finished` (because its pipeline failed first) must not crash the process.
+    finished.catch(() => undefined);
+    return { stdin: child.stdin, stdout: child.stdout!, finished };
+  }
+}

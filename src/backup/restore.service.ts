@@ -1,0 +1,113 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { BackupErrorCode } from './backup.errors';
+import type { BackupManifest, EngineName } from './backup.types';
+import { BackupReader } from './backup-reader';
+import { extractConfigsArchive } from './configs-archive';
+import { RestoreEngine } from './engines/restore-engine';
+import { ProgressTracker } from './progress';
+import { RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
+import { checkStoredFile } from './streams/read-file';
+
+export interface RestoreRequest {
+  backupId: string;
+  to?: string | null;
+  target: string;
+  force?: boolean;
+  /** Where to put the backed-up config files; not restored when absent. */
+  configsTo?: string | null;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  target: string;
+  chain: string[];
+  reaches: string;
+  rowCounts: Record<string, number>;
+  durationMs: number;
+}
+
+/** Summarised for a dry run and the API. */
+export function describePlan(plan: RestorePlan) {
+  return {
+    engine: plan.engine,
+    reaches: plan.reaches,
+    chain: plan.chain.map((b) => ({ id: b.id, type: b.type, finishedAt: b.finishedAt, files: b.files.map((f) => f.name) })),
+  };
+}
+
+/**
+ * Restores from storage alone: plan the chain, check the target, verify every file of the
+ * chain before the first byte is written, then hand the chain to the engine. Shared by the
+ * API and the CLI; needs no catalog, so it works when the database is gone.
+ */
+export class RestoreService {
+  constructor(
+    private readonly reader: BackupReader,
+    private readonly engines: Record<EngineName, RestoreEngine>,
+    private readonly tempRoot: string,
+  ) {}
+
+  async plan(backupId: string, to?: string | null): Promise<RestorePlan> {
+    const point = parseRestorePoint(to);
+    return planRestore(await this.reader.chainOf(backupId), point);
+  }
+
+  async checkTarget(plan: RestorePlan, target: string, force: boolean): Promise<void> {
+    await this.engines[plan.engine].checkTarget(target, force);
+  }
+
+  async restore(request: RestoreRequest, progress: ProgressTracker, signal: AbortSignal): Promise<RestoreResult> {
+    const started = Date.now();
+    const plan = await this.plan(request.backupId, request.to);
+    const engine = this.engines[plan.engine];
+    await engine.checkTarget(request.target, request.force ?? false);
+    await this.verifyFiles(plan.chain, progress);
+    await mkdir(this.tempRoot, { recursive: true });
+    const tempDir = await mkdtemp(join(this.tempRoot, 'restore-'));
+    try {
+      const outcome = await engine.restore({
+        storage: this.reader.storage,
+        chain: plan.chain,
+        point: plan.point,
+        target: request.target,
+        force: request.force ?? false,
+        signal,
+        progress,
+        tempDir,
+      });
+      if (request.configsTo) await this.restoreConfigs(plan.chain[plan.chain.length - 1], request.configsTo);
+      progress.enter('done');
+      return {
+        backupId: request.backupId,
+        target: request.target,
+        chain: plan.chain.map((b) => b.id),
+        reaches: plan.reaches,
+        rowCounts: outcome.rowCounts,
+        durationMs: Date.now() - started,
+      };
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+
+  private async verifyFiles(chain: BackupManifest[], progress: ProgressTracker): Promise<void> {
+    progress.enter('verify', chain.reduce((sum, b) => sum + b.files.reduce((s, f) => s + f.sizeBytes, 0), 0));
+    const problems: string[] = [];
+    for (const backup of chain) {
+      for (const file of backup.files) {
+        const check = await checkStoredFile(this.reader.storage, backup.id, file, progress.addBytes);
+        if (!check.ok) problems.push(`${backup.id}/${check.file}: ${check.problem}`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `restore refused, the chain is damaged: ${problems.join('; ')}`, { details: { problems } });
+    }
+  }
+
+  private async restoreConfigs(backup: BackupManifest, directory: string): Promise<void> {
+    const file = backup.files.find((f) => f.role === 'configs');
+    if (file) await extractConfigsArchive(this.reader.storage, backup.id, file, directory);
+  }
+}

@@ -1,0 +1,39 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { FileRole, ManifestFile } from '../backup.types';
+import type { BackupStorage } from '../storage/backup-storage';
+import { ByteMeter } from './byte-meter';
+
+export interface StoreOptions {
+  compressionLevel: number;
+  signal?: AbortSignal;
+  /** Called with raw (uncompressed) byte counts as they pass, for progress. */
+  onBytes?: (count: number) => void;
+}
+
+/**
+ * Streams `source` through gzip and sha256 into storage and returns the manifest entry.
+ * The stored name gets `.gz`. On any failure the partial upload is removed.
+ */
+export async function storeFile(
+  storage: BackupStorage,
+  backupId: string,
+  name: string,
+  role: FileRole,
+  source: Readable,
+  options: StoreOptions,
+): Promise<ManifestFile> {
+  const storedName = `${name}.gz`;
+  const upload = await storage.upload(backupId, storedName);
+  const raw = new ByteMeter({}, options.onBytes);
+  const stored = new ByteMeter({ hash: true });
+  try {
+    await pipeline(source, raw, createGzip({ level: options.compressionLevel }), stored, upload.stream, { signal: options.signal });
+    await upload.commit();
+  } catch (error) {
+    await upload.abort();
+    throw error;
+  }
+  return { name: storedName, role, sizeBytes: stored.bytes, sha256: stored.digest(), rawBytes: raw.bytes };
+}
