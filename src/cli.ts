@@ -1,8 +1,13 @@
 import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { runBackupCommand } from './cli/backup-commands';
+import { EXIT_USAGE, UsageError } from './cli/cli-errors';
+import { DomainError } from './common/errors/domain-error';
 import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
+import { AppConfig } from './config/app-config';
 import { loadAppConfigOrExit } from './config/load-or-exit';
 import { INSTANCE_JOB_NAMES, InstanceJobName } from './instances/jobs/instance-job';
 import { InstanceJobsService } from './instances/jobs/instance-jobs.service';
@@ -11,46 +16,69 @@ const USAGE = `usage: logic-ha <command>
 
 commands:
   instances run-job <${INSTANCE_JOB_NAMES.join('|')}>   run one recovery job now and print its report
+  backup run <full|incremental> [--tag <tag>]        take a backup now and wait for it
+  backup list [--state <state>]                      the catalog, newest first
+  backup verify <id>                                 re-read the chain's files from storage (no database needed)
+  backup restore <id> --target <mysql://…|/path.sqlite> [--to <ISO time|GTID>] [--force] [--dry-run] [--configs-to <dir>]
+                                                     restore from storage alone (no database needed)
+  backup expire [--dry-run]                          apply retention (BACKUP_RETAIN_FULL)
+  backup catalog rebuild                             recreate the catalog from storage
 
-Configuration comes from the same environment variables as the service.`;
+Configuration comes from the same environment variables as the service.
+Results are JSON on stdout; logs and progress go to stderr.`;
 
-/** Exit code for a command line the CLI does not understand. */
-const EXIT_USAGE = 2;
+const io = {
+  out: (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`),
+  err: (value: unknown) => process.stderr.write(`${JSON.stringify(value)}\n`),
+};
 
-function usageError(message: string): never {
-  process.stderr.write(`logic-ha: ${message}\n\n${USAGE}\n`);
-  process.exit(EXIT_USAGE);
+function withAppFor(config: AppConfig) {
+  return async <T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> => {
+    // Logs go to stderr so stdout carries only the result.
+    const rootLogger = createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false }), {
+      logger: new PinoNestLogger(rootLogger),
+      abortOnError: false,
+    });
+    try {
+      return await work(app);
+    } finally {
+      await app.close();
+    }
+  };
 }
 
-function parseJob(args: string[]): InstanceJobName {
-  const [group, command, job, ...rest] = args;
-  if (group === undefined || group === '--help' || group === '-h') usageError('a command is required');
-  if (group !== 'instances' || command !== 'run-job') usageError(`unknown command "${[group, command].filter(Boolean).join(' ')}"`);
+async function runInstanceJob(args: string[], config: AppConfig): Promise<number> {
+  const [command, job, ...rest] = args;
+  if (command !== 'run-job') throw new UsageError(`unknown command "instances ${command ?? ''}"`);
   if (!INSTANCE_JOB_NAMES.includes(job as InstanceJobName)) {
-    usageError(`job must be one of ${INSTANCE_JOB_NAMES.join(', ')} (got ${JSON.stringify(job ?? '')})`);
+    throw new UsageError(`job must be one of ${INSTANCE_JOB_NAMES.join(', ')} (got ${JSON.stringify(job ?? '')})`);
   }
-  if (rest.length > 0) usageError(`unexpected arguments: ${rest.join(' ')}`);
-  return job as InstanceJobName;
-}
-
-async function main(): Promise<void> {
-  const job = parseJob(process.argv.slice(2));
-  const config = loadAppConfigOrExit(process.env);
-  // Logs go to stderr so stdout carries only the report.
-  const rootLogger = createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false }), {
-    logger: new PinoNestLogger(rootLogger),
-    abortOnError: false,
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  return withAppFor(config)(async (app) => {
+    io.out(await app.get(InstanceJobsService).run(job as InstanceJobName, 'manual'));
+    return 0;
   });
-  try {
-    const report = await app.get(InstanceJobsService).run(job, 'manual');
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-  } finally {
-    await app.close();
-  }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`logic-ha: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+async function main(): Promise<number> {
+  const [group, ...args] = process.argv.slice(2);
+  if (group === undefined || group === '--help' || group === '-h') throw new UsageError('a command is required');
+  if (group !== 'instances' && group !== 'backup') throw new UsageError(`unknown command "${group}"`);
+  const config = loadAppConfigOrExit(process.env);
+  if (group === 'instances') return runInstanceJob(args, config);
+  return runBackupCommand(args, config, withAppFor(config), io);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`logic-ha: ${error.message}\n\n${USAGE}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    const code = error instanceof DomainError ? ` [${error.code}]` : '';
+    process.stderr.write(`logic-ha${code}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

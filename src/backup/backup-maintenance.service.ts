@@ -1,5 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
+import { BackupErrorCode } from './backup.errors';
+import type { BackupManifest } from './backup.types';
+import { checkStoredFile } from './streams/read-file';
 import { BackupReader } from './backup-reader';
 import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
@@ -15,6 +19,8 @@ export interface RebuildReport {
   updated: string[];
   /** Folders without a manifest: unfinished backups, never usable. */
   incomplete: string[];
+  /** Backups whose files do not match their manifest: recorded as failed. */
+  corrupt: string[];
   /** Catalog rows whose backup is not in storage any more; now marked expired. */
   missing: string[];
 }
@@ -30,6 +36,7 @@ export class BackupMaintenanceService {
     private readonly storage: BackupStorage,
     private readonly reader: BackupReader,
     private readonly backups: BackupService,
+    private readonly clock: Clock,
   ) {}
 
   async expire(dryRun: boolean): Promise<ExpireReport> {
@@ -45,9 +52,19 @@ export class BackupMaintenanceService {
     return { dryRun, ...plan };
   }
 
-  /** Recreates the catalog from storage alone: every manifest found becomes a row. */
+  /** A rebuilt catalog must not list a damaged backup as usable, so every file is re-read. */
+  private async damagedFiles(manifest: BackupManifest): Promise<string[]> {
+    const problems: string[] = [];
+    for (const file of manifest.files) {
+      const check = await checkStoredFile(this.storage, manifest.id, file);
+      if (!check.ok) problems.push(`${file.name}: ${check.problem}`);
+    }
+    return problems;
+  }
+
+  /** Recreates the catalog from storage alone: every manifest found becomes a row, its files re-read. */
   async rebuildCatalog(): Promise<RebuildReport> {
-    const report: RebuildReport = { inserted: [], updated: [], incomplete: [], missing: [] };
+    const report: RebuildReport = { inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] };
     const stored = new Set(await this.storage.listIds());
     for (const id of stored) {
       if (id === this.backups.runningId) continue;
@@ -58,6 +75,11 @@ export class BackupMaintenanceService {
       }
       const outcome = await this.catalog.upsertFromManifest(manifest, manifest.tag?.startsWith('pre-upgrade') ? 'upgrade' : 'manual');
       report[outcome].push(id);
+      const damaged = await this.damagedFiles(manifest);
+      if (damaged.length > 0) {
+        report.corrupt.push(id);
+        await this.catalog.markFailed(id, BackupErrorCode.Corrupt, `found damaged by catalog rebuild: ${damaged.join('; ')}`, this.clock.now());
+      }
     }
     for (const row of await this.catalog.all()) {
       if (row.state === 'succeeded' && !stored.has(row.id)) report.missing.push(row.id);

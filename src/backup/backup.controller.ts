@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
@@ -42,11 +43,13 @@ export class BackupController {
   }
 
   @Post('restore')
+  @HttpCode(202)
   @ApiOperation({ summary: 'Restore a chain into a target (202 with a restore job); dryRun plans and checks only (200)' })
-  async restore(@Body() body: RestoreDto) {
+  async restore(@Body() body: RestoreDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = { backupId: body.backupId, to: body.to, target: body.target, force: body.force, configsTo: body.configsTo };
-    if (body.dryRun) return this.restores.dryRun(request);
-    return this.restores.start(request);
+    if (!body.dryRun) return this.restores.start(request);
+    void reply.status(200);
+    return this.restores.dryRun(request);
   }
 
   @Get('restores/:id')

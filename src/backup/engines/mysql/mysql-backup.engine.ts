@@ -88,6 +88,10 @@ export class MysqlBackupEngine extends BackupEngine {
 
   /** The parent's end must be a point in this server's binlog with the same GTID history. */
   private async assertContinues(connection: Connection, start: MysqlPosition): Promise<void> {
+    const logs = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
+    if (!logs.some((log) => log.Log_name === start.binlogFile)) {
+      throw chainBroken(`binlog ${start.binlogFile} is not on the server any more (purged, or another server): a full backup is needed`);
+    }
     const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [start.binlogFile, start.binlogPosition]);
     if (row.pos === null) {
       throw chainBroken(`binlog ${start.binlogFile} at ${start.binlogPosition} is not on the server any more (purged, or another server): a full backup is needed`);

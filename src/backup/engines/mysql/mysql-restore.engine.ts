@@ -149,10 +149,13 @@ function replayRange(fullEnd: MysqlPosition, firstPath: string, point: RestorePo
   return args;
 }
 
-/** Only the app database's events; renamed when the target database has another name. */
+/**
+ * Only the app database's events, renamed when the target database has another name.
+ * MariaDB's mariadb-binlog filters --database on the name before the rewrite.
+ */
 function databaseFilter(source: string | null, target: string): string[] {
   if (!source) return [];
-  return source === target ? [`--database=${target}`] : [`--rewrite-db=${source}->${target}`, `--database=${target}`];
+  return source === target ? [`--database=${source}`] : [`--rewrite-db=${source}->${target}`, `--database=${source}`];
 }
 
 function binlogDatetime(at: Date): string {
