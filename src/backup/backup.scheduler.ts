@@ -28,9 +28,9 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
     @Inject(RUN_BACKUP_SCHEDULES) private readonly runSchedules: boolean,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.runSchedules) return;
-    void this.interrupted
+    await this.interrupted
       .settle(this.bootedAt, (id) => id === this.backups.runningId)
       .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
     const { fullSchedule, incrementalSchedule, timeZone } = this.config.backup;

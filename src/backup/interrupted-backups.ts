@@ -31,25 +31,35 @@ export class InterruptedBackups {
     this.stopped = true;
   }
 
-  /** Retries until the lock is free; only rows started before `before` are touched. */
-  async settle(before: Date, isOwn: (id: string) => boolean): Promise<string[]> {
-    const deadline = Date.now() + LOCK_STALE_MS * 4;
-    while (!this.stopped && Date.now() < deadline) {
-      const release = await this.lock.tryAcquire(() => undefined);
-      if (release) {
-        try {
-          return await this.settleUnderLock(before, isOwn);
-        } finally {
-          await release().catch(() => undefined);
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
-    }
-    return [];
+  /**
+   * Settles under the lock if it is free now (awaited at start, before any request can
+   * take a backup); otherwise retries in the background until a dead holder's lock is stale.
+   */
+  async settle(before: Date, isOwn: (id: string) => boolean): Promise<void> {
+    if (await this.attempt(before, isOwn)) return;
+    void this.retry(before, isOwn);
   }
 
-  private async settleUnderLock(before: Date, isOwn: (id: string) => boolean): Promise<string[]> {
-    const settled: string[] = [];
+  private async retry(before: Date, isOwn: (id: string) => boolean): Promise<void> {
+    const deadline = Date.now() + LOCK_STALE_MS * 4;
+    while (!this.stopped && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+      if (this.stopped || (await this.attempt(before, isOwn).catch(() => false))) return;
+    }
+  }
+
+  private async attempt(before: Date, isOwn: (id: string) => boolean): Promise<boolean> {
+    const release = await this.lock.tryAcquire(() => undefined);
+    if (!release) return false;
+    try {
+      await this.settleUnderLock(before, isOwn);
+      return true;
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  private async settleUnderLock(before: Date, isOwn: (id: string) => boolean): Promise<void> {
     for (const row of await this.catalog.findRunning()) {
       if (row.startedAt >= before || isOwn(row.id)) continue;
       const manifest = await this.reader.manifest(row.id).catch(() => null);
@@ -62,8 +72,6 @@ export class InterruptedBackups {
         await this.catalog.markFailed(row.id, BackupErrorCode.Interrupted, reason, this.clock.now());
         this.logger.warn({ msg: 'interrupted backup marked failed', id: row.id });
       }
-      settled.push(row.id);
     }
-    return settled;
   }
 }
