@@ -1,0 +1,96 @@
+import request from 'supertest';
+import { ADMIN_TOKEN, AUTH } from '../support/backup-api';
+import { TestApp, startTestApp } from '../support/test-app';
+
+/** Every backup route with bad input: a 4xx naming the field, and nothing started or written. */
+describe('backup routes: bad input', () => {
+  let t: TestApp;
+  const catalogSize = async () => (await request(t.server).get('/api/v1/backups').set(AUTH).expect(200)).body.items.length;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_TOKEN, BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off' });
+  });
+  afterAll(() => t?.close());
+
+  it('needs the admin token', async () => {
+    await request(t.server).get('/api/v1/backups').expect(401);
+    await request(t.server).post('/api/v1/backups').send({ type: 'full' }).expect(401);
+  });
+
+  it.each([
+    [{ type: 'weekly' }, 'type'],
+    [{}, 'type'],
+    [{ type: 'full', tag: 'has spaces' }, 'tag'],
+    [{ type: 'full', tag: 'x'.repeat(129) }, 'tag'],
+    [{ type: 'full', extra: true }, 'extra'],
+  ])('POST /api/v1/backups %j is a 400 naming %s', async (body, field) => {
+    const response = await request(t.server).post('/api/v1/backups').set(AUTH).send(body).expect(400);
+    expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await catalogSize()).toBe(0);
+  });
+
+  it('an incremental with no full backup is refused with the reason', async () => {
+    const response = await request(t.server).post('/api/v1/backups').set(AUTH).send({ type: 'incremental' }).expect(409);
+    expect(response.body).toMatchObject({ code: 'BACKUP_NO_FULL_BACKUP', message: expect.stringMatching(/take a full backup first/) });
+    expect(await catalogSize()).toBe(0);
+  });
+
+  it.each([
+    ['?state=broken', 'state'],
+    ['?type=daily', 'type'],
+    ['?limit=0', 'limit'],
+    ['?limit=abc', 'limit'],
+    ['?unknown=1', 'unknown'],
+  ])('GET /api/v1/backups%s is a 400 naming %s', async (query, field) => {
+    const response = await request(t.server).get(`/api/v1/backups${query}`).set(AUTH).expect(400);
+    expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('GET and verify of a malformed id are 400, of an unknown id 404', async () => {
+    const malformed = await request(t.server).get('/api/v1/backups/latest').set(AUTH).expect(400);
+    expect(malformed.body.details[0].field).toBe('id');
+    await request(t.server).post('/api/v1/backups/..%2Fetc/verify').set(AUTH).expect(400);
+    const unknown = await request(t.server).get('/api/v1/backups/20261127-020000-000F').set(AUTH).expect(404);
+    expect(unknown.body.code).toBe('BACKUP_NOT_FOUND');
+    await request(t.server).post('/api/v1/backups/20261127-020000-000F/verify').set(AUTH).expect(404);
+  });
+
+  it.each([
+    [{ target: '/tmp/x.sqlite' }, 'backupId'],
+    [{ backupId: 'nope', target: '/tmp/x.sqlite' }, 'backupId'],
+    [{ backupId: '20261127-020000-000F' }, 'target'],
+    [{ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite', force: 'yes' }, 'force'],
+    [{ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite', configsTo: 'relative/dir' }, 'configsTo'],
+    [{ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite', dryRun: 1 }, 'dryRun'],
+  ])('POST /api/v1/backups/restore %j is a 400 naming %s', async (body, field) => {
+    const response = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send(body).expect(400);
+    expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('a restore of an unknown backup is 404; a bad point names `to`', async () => {
+    const unknown = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite' }).expect(404);
+    expect(unknown.body.code).toBe('BACKUP_NOT_USABLE');
+    const badPoint = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite', to: 'yesterday' })
+      .expect(400);
+    expect(badPoint.body.details).toEqual({ field: 'to' });
+  });
+
+  it('GET of a restore job: malformed id 400, unknown 404', async () => {
+    await request(t.server).get('/api/v1/backups/restores/abc').set(AUTH).expect(400);
+    const unknown = await request(t.server).get('/api/v1/backups/restores/restore-1795745400000').set(AUTH).expect(404);
+    expect(unknown.body.code).toBe('RESTORE_NOT_FOUND');
+  });
+
+  it('expire and catalog rebuild refuse unknown or mistyped fields', async () => {
+    const expire = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: 'maybe' }).expect(400);
+    expect(expire.body.details[0].field).toBe('dryRun');
+    await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ keep: 3 }).expect(400);
+    const dry = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
+    expect(dry.body).toEqual({ dryRun: true, expire: [], keptFulls: [] });
+    const rebuilt = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
+    expect(rebuilt.body).toEqual({ inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] });
+  });
+});
