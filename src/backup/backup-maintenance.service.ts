@@ -5,7 +5,6 @@ import { BackupErrorCode } from './backup.errors';
 import type { BackupManifest } from './backup.types';
 import { checkStoredFile } from './streams/read-file';
 import { BackupReader } from './backup-reader';
-import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { RetentionPlan, planRetention } from './retention';
 import { BackupStorage } from './storage/backup-storage';
@@ -35,15 +34,14 @@ export class BackupMaintenanceService {
     private readonly catalog: BackupCatalogService,
     private readonly storage: BackupStorage,
     private readonly reader: BackupReader,
-    private readonly backups: BackupService,
     private readonly clock: Clock,
   ) {}
 
+  /** Running backups are never in the plan: only succeeded rows expire. */
   async expire(dryRun: boolean): Promise<ExpireReport> {
     const plan = planRetention(await this.catalog.all(), this.config.backup.retainFull);
     if (!dryRun) {
       for (const { id, reason } of plan.expire) {
-        if (id === this.backups.runningId) continue;
         await this.storage.remove(id);
         await this.catalog.markExpired([id]);
         this.logger.log({ msg: 'backup expired', id, reason });
@@ -67,7 +65,6 @@ export class BackupMaintenanceService {
     const report: RebuildReport = { inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] };
     const stored = new Set(await this.storage.listIds());
     for (const id of stored) {
-      if (id === this.backups.runningId) continue;
       const manifest = await this.reader.manifest(id).catch(() => null);
       if (!manifest) {
         report.incomplete.push(id);

@@ -10,6 +10,7 @@ import { BackupErrorCode } from './backup.errors';
 import { BackupManifest, BackupTrigger, BackupType, MANIFEST_FORMAT } from './backup.types';
 import { newBackupId } from './backup-id';
 import { BackupLock } from './backup-lock';
+import { BackupMaintenanceService } from './backup-maintenance.service';
 import { BackupReader } from './backup-reader';
 import { BackupTimeoutError, describeFailure } from './backup-failure';
 import { BackupView, toBackupView } from './backup-view';
@@ -54,6 +55,7 @@ export class BackupService {
     private readonly engine: BackupEngine,
     private readonly lock: BackupLock,
     private readonly schema: SchemaStatusService,
+    private readonly maintenance: BackupMaintenanceService,
   ) {}
 
   get runningId(): string | null {
@@ -144,6 +146,7 @@ export class BackupService {
     await mkdir(tempRoot, { recursive: true });
     const tempDir = await mkdtemp(join(tempRoot, `backup-${job.id}-`));
     try {
+      job.controller.signal.throwIfAborted();
       const context = { backupId: job.id, storage: this.storage, compressionLevel: this.config.backup.compressionLevel, signal: job.controller.signal, progress: job.progress, tempDir };
       const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
       job.progress.enter('configs');
@@ -156,11 +159,22 @@ export class BackupService {
       const durationMs = this.clock.now().getTime() - startedAt.getTime();
       this.logger.log({ msg: 'backup succeeded', id: job.id, type: job.type, sizeBytes, files: manifest.files.length, durationMs });
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
+      if (job.type === 'full') await this.applyRetention();
     } catch (error) {
       await this.recordFailure(job, describeFailure(error, job.controller.signal));
     } finally {
       clearTimeout(timer);
       await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+
+  /** As pgBackRest does: every successful full applies retention, still under the backup lock. */
+  private async applyRetention(): Promise<void> {
+    try {
+      const report = await this.maintenance.expire(false);
+      if (report.expire.length > 0) this.logger.log({ msg: 'retention applied', expired: report.expire.map((e) => e.id), keptFulls: report.keptFulls });
+    } catch (error) {
+      this.logger.error({ msg: 'retention failed; backups are kept', err: (error as Error).message });
     }
   }
 

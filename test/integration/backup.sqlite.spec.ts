@@ -127,15 +127,16 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
     writeFileSync(path, original);
   });
 
-  it('retention keeps the newest full and the newest verified one; incrementals behind a damaged link go; the dry run changes nothing', async () => {
-    const second = await takeBackup(t, 'full');
-    const dry = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
-    // BACKUP_RETAIN_FULL=1 keeps the new full; the first full was verified by the previous test, so it stays too.
-    expect(dry.body.keptFulls).toEqual([second.id, backups.full]);
+  it('a successful full applies retention: the newest full and the newest verified one stay; incrementals behind a damaged link go', async () => {
+    const before = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
     // The first incremental was found damaged: the two incrementals after it no longer reach a usable full.
-    expect(dry.body.expire.map((e: { id: string }) => e.id).sort()).toEqual([backups.second, backups.third].sort());
+    expect(before.body.expire.map((e: { id: string }) => e.id).sort()).toEqual([backups.second, backups.third].sort());
     expect(existsSync(join(backupDir, backups.second))).toBe(true);
-    await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: false }).expect(200);
+
+    const second = await takeBackup(t, 'full');
+    // BACKUP_RETAIN_FULL=1 keeps the new full; the first full was verified by the previous test, so it stays too.
+    const after = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
+    expect(after.body).toEqual({ dryRun: true, expire: [], keptFulls: [second.id, backups.full] });
     expect(existsSync(join(backupDir, backups.second))).toBe(false);
     expect(existsSync(join(backupDir, backups.full))).toBe(true);
     const expired = await request(t.server).get('/api/v1/backups?state=expired').set(AUTH).expect(200);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { BackupService } from '../../src/backup/backup.service';
 import type { TestApp } from './test-app';
 
 export const ADMIN_TOKEN = 'backup-tests-admin-token';
@@ -18,7 +19,10 @@ export async function waitForBackup(t: TestApp, id: string, timeoutMs = 60_000):
 /** Triggers a backup through the API and waits for it to succeed. */
 export async function takeBackup(t: TestApp, type: 'full' | 'incremental', tag?: string): Promise<Record<string, any>> {
   const { body } = await request(t.server).post('/api/v1/backups').set(AUTH).send(tag ? { type, tag } : { type }).expect(202);
-  const done = await waitForBackup(t, body.id);
+  await waitForBackup(t, body.id);
+  // The job may still be applying retention after it is recorded as succeeded.
+  await t.app.get(BackupService).waitFor(body.id);
+  const done = (await request(t.server).get(`/api/v1/backups/${body.id}`).set(AUTH).expect(200)).body;
   if (done.state !== 'succeeded') throw new Error(`backup ${body.id} ${done.state}: ${JSON.stringify(done.error)}`);
   return done;
 }
