@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { BackupReader } from '../../src/backup/backup-reader';
+import { newBackupId } from '../../src/backup/backup-id';
+import { BackupManifest, MANIFEST_FORMAT } from '../../src/backup/backup.types';
+import { EngineContext } from '../../src/backup/engines/backup-engine';
+import { MysqlBackupEngine } from '../../src/backup/engines/mysql/mysql-backup.engine';
+import { MysqlRestoreEngine } from '../../src/backup/engines/mysql/mysql-restore.engine';
+import { serialiseManifest } from '../../src/backup/manifest';
+import { ClientTools } from '../../src/backup/process/client-tools';
+import { ProcessRunner } from '../../src/backup/process/process-runner';
+import { ProgressTracker } from '../../src/backup/progress';
+import { RestoreService } from '../../src/backup/restore.service';
+import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
+import { ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
+
+/** The MariaDB engine against a GTID pair: another server's history, a GTID stop, a failing tool. */
+describe('MariaDB backup engine on a replicated pair', () => {
+  let pair: ReplicatedPair;
+  const root = mkdtempSync(join(tmpdir(), 'logic-ha-engine-'));
+  const storage = new LocalBackupStorage(join(root, 'backups'));
+  const runner = new ProcessRunner();
+  const tools = new ClientTools();
+  let clockMs = Date.parse('2026-11-27T02:00:00Z');
+
+  const engineOn = (port: number, password = '') => new MysqlBackupEngine({ host: '127.0.0.1', port, user: 'root', password, database: 'logic_ha' }, runner, tools);
+  const context = (type: 'full' | 'incremental'): EngineContext => {
+    clockMs += 1000;
+    return { backupId: newBackupId(type, new Date(clockMs)), storage, compressionLevel: 1, signal: new AbortController().signal, progress: new ProgressTracker(), tempDir: mkdtempSync(join(root, 'tmp-')) };
+  };
+  /** What BackupService does after an engine run: the manifest, written last. */
+  const record = async (ctx: EngineContext, type: 'full' | 'incremental', parent: BackupManifest | null, run: Promise<Awaited<ReturnType<MysqlBackupEngine['full']>>>) => {
+    const result = await run;
+    const manifest: BackupManifest = {
+      format: MANIFEST_FORMAT,
+      id: ctx.backupId,
+      type,
+      parentId: parent?.id ?? null,
+      tag: null,
+      engine: 'mysql',
+      serverVersion: result.serverVersion,
+      schemaVersion: null,
+      sourceDatabase: result.sourceDatabase,
+      start: result.start,
+      end: result.end,
+      startedAt: new Date(clockMs).toISOString(),
+      finishedAt: new Date(clockMs + 500).toISOString(),
+      files: result.files,
+    };
+    await storage.writeManifest(ctx.backupId, serialiseManifest(manifest));
+    return manifest;
+  };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    pair = await startReplicatedPair();
+    await createAppDatabase(pair, 'logic_ha', 'app', 'app-password');
+    await pair.primary.query('CREATE TABLE logic_ha.t (id int PRIMARY KEY, v varchar(20)); INSERT INTO logic_ha.t VALUES (1, "a"), (2, "b");');
+  });
+  afterAll(async () => {
+    await pair?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('continues on a replica whose binlog is the same history, and refuses one whose binlog differs (a promoted replica)', async () => {
+    // The harness's replica logs every event at the same positions as the primary: same history, same offsets.
+    const sameCtx = context('full');
+    const same = await record(sameCtx, 'full', null, engineOn(pair.primary.port).full(sameCtx));
+    await pair.primary.query('INSERT INTO logic_ha.t VALUES (4, "d")');
+    await waitForReplicaCaughtUp(pair.primary, pair.replica);
+    const continued = await engineOn(pair.replica.port).incremental(context('incremental'), same);
+    expect(continued.start).toEqual(same.end);
+    await pair.primary.query('DELETE FROM logic_ha.t WHERE id = 4');
+
+    // Rotating only the replica's binlog makes its offsets differ from the primary's from here on.
+    await pair.replica.query('FLUSH BINARY LOGS');
+    const fullCtx = context('full');
+    const full = await record(fullCtx, 'full', null, engineOn(pair.primary.port).full(fullCtx));
+    await pair.primary.query('INSERT INTO logic_ha.t VALUES (3, "c")');
+    await waitForReplicaCaughtUp(pair.primary, pair.replica);
+    const ctx = context('incremental');
+    await expect(engineOn(pair.replica.port).incremental(ctx, full)).rejects.toMatchObject({
+      code: 'BACKUP_CHAIN_BROKEN',
+      message: expect.stringMatching(/a full backup is needed/),
+    });
+    expect(await storage.listIds()).not.toContain(ctx.backupId);
+  });
+
+  it('restores to a GTID, inclusive, and to the end of the chain', async () => {
+    const fullCtx = context('full');
+    const full = await record(fullCtx, 'full', null, engineOn(pair.primary.port).full(fullCtx));
+    await pair.primary.query('INSERT INTO logic_ha.t VALUES (10, "x")');
+    const [{ gtid }] = await pair.primary.query<{ gtid: string }[]>('SELECT @@gtid_binlog_pos AS gtid');
+    await pair.primary.query('INSERT INTO logic_ha.t VALUES (11, "y")');
+    const incCtx = context('incremental');
+    const incremental = await record(incCtx, 'incremental', full, engineOn(pair.primary.port).incremental(incCtx, full));
+    expect(incremental.start).toEqual(full.end);
+
+    const restores = new RestoreService(new BackupReader(storage), { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as never }, join(root, 'tmp'));
+    const target = (database: string) => `mysql://root@127.0.0.1:${pair.replica.port}/${database}`;
+    // The replica is read-only for the app, not for root: a convenient second server.
+    await restores.restore({ backupId: incremental.id, target: target('at_gtid'), to: gtid }, new ProgressTracker(), new AbortController().signal);
+    await restores.restore({ backupId: incremental.id, target: target('at_end') }, new ProgressTracker(), new AbortController().signal);
+    const ids = async (database: string) => (await pair.replica.query<{ id: number }[]>(`SELECT id FROM ${database}.t ORDER BY id`)).map((row) => row.id);
+    expect(await ids('at_gtid')).toEqual([1, 2, 3, 10]);
+    expect(await ids('at_end')).toEqual([1, 2, 3, 10, 11]);
+  });
+
+  it('fails a dump that cannot log in, with the tool and its error', async () => {
+    const ctx = context('full');
+    await expect(engineOn(pair.primary.port, 'wrong-password').full(ctx)).rejects.toThrow(/Access denied/);
+  });
+});
