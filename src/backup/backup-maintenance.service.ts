@@ -70,7 +70,7 @@ export class BackupMaintenanceService {
         report.incomplete.push(id);
         continue;
       }
-      const outcome = await this.catalog.upsertFromManifest(manifest, manifest.tag?.startsWith('pre-upgrade') ? 'upgrade' : 'manual');
+      const outcome = await this.catalog.upsertFromManifest(manifest, manifest.triggeredBy ?? 'manual');
       report[outcome].push(id);
       const damaged = await this.damagedFiles(manifest);
       if (damaged.length > 0) {

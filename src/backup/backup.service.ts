@@ -24,6 +24,7 @@ import { BackupStorage } from './storage/backup-storage';
 interface RunningBackup {
   id: string;
   type: BackupType;
+  triggeredBy: BackupTrigger;
   progress: ProgressTracker;
   controller: AbortController;
   done: Promise<void>;
@@ -81,7 +82,7 @@ export class BackupService {
         triggeredBy: request.triggeredBy,
         startedAt: this.clock.now(),
       });
-      const running: RunningBackup = { id, type: request.type, ...job, done: Promise.resolve() };
+      const running: RunningBackup = { id, type: request.type, triggeredBy: request.triggeredBy, ...job, done: Promise.resolve() };
       this.running = running;
       this.events.emit('backup.started', { id, type: request.type, triggeredBy: request.triggeredBy });
       this.logger.log({ msg: 'backup started', id, type: request.type, parentId: parent?.id ?? null, triggeredBy: request.triggeredBy });
@@ -199,6 +200,7 @@ export class BackupService {
       type: job.type,
       parentId: parent?.id ?? null,
       tag,
+      triggeredBy: job.triggeredBy,
       engine: this.engine.name,
       serverVersion: result.serverVersion,
       schemaVersion: await this.schemaVersion(),

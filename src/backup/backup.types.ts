@@ -51,6 +51,8 @@ export interface BackupManifest {
   type: BackupType;
   parentId: string | null;
   tag: string | null;
+  /** Who asked for it; absent in manifests older than this field. */
+  triggeredBy?: BackupTrigger;
   engine: EngineName;
   serverVersion: string;
   /** Newest applied migration, e.g. `1764201600000 (ha-1)`. */

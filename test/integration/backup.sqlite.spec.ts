@@ -152,5 +152,6 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
     expect(body.corrupt).toEqual([]);
     const listed = await request(t.server).get('/api/v1/backups').set(AUTH).expect(200);
     expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([backups.secondFull, backups.first, backups.full]);
+    expect(listed.body.items.map((b: { triggeredBy: string }) => b.triggeredBy)).toEqual(['manual', 'manual', 'manual']);
   });
 });

@@ -1,8 +1,16 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import type { BackupManifest } from '../../src/backup/backup.types';
+import type { EngineContext } from '../../src/backup/engines/backup-engine';
+import { MysqlBackupEngine } from '../../src/backup/engines/mysql/mysql-backup.engine';
+import { ClientTools } from '../../src/backup/process/client-tools';
+import { ProcessRunner } from '../../src/backup/process/process-runner';
+import { ProgressTracker } from '../../src/backup/progress';
+import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
 import { MariaDbServer, findMariaDbBinary, waitForReplicaCaughtUp } from '../support/mariadb';
 
 const run = promisify(execFile);
@@ -62,5 +70,33 @@ describe('docker/mariadb init files', () => {
     await app.end();
     await waitForReplicaCaughtUp(primary, replica);
     expect(await replica.query('SELECT id FROM logic_ha.ping')).toEqual([{ id: 42 }]);
+  });
+
+  it('users.sql gives the monitor account what a full and an incremental backup need', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'logic-ha-monitor-backup-'));
+    try {
+      const storage = new LocalBackupStorage(join(root, 'backups'));
+      const engine = new MysqlBackupEngine(
+        { host: '127.0.0.1', port: primary.port, user: 'monitor', password: 'monitor-password-change-me', database: 'logic_ha' },
+        new ProcessRunner(),
+        new ClientTools(),
+      );
+      const context = (id: string): EngineContext => ({
+        backupId: id,
+        storage,
+        compressionLevel: 1,
+        signal: new AbortController().signal,
+        progress: new ProgressTracker(),
+        tempDir: mkdtempSync(join(root, 'tmp-')),
+      });
+      const full = await engine.full(context('20261127-020000-000F'));
+      expect(full.files.map((f) => f.role)).toEqual(['dump']);
+      await primary.query('INSERT INTO logic_ha.ping VALUES (43)');
+      const parent = { id: '20261127-020000-000F', end: full.end } as BackupManifest;
+      const incremental = await engine.incremental(context('20261127-030000-000I'), parent);
+      expect(incremental.files.map((f) => f.role)).toEqual(['binlog']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
