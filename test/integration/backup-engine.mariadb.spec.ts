@@ -64,18 +64,8 @@ describe('MariaDB backup engine on a replicated pair', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('continues on a replica whose binlog is the same history, and refuses one whose binlog differs (a promoted replica)', async () => {
-    // The harness's replica logs every event at the same positions as the primary: same history, same offsets.
-    const sameCtx = context('full');
-    const same = await record(sameCtx, 'full', null, engineOn(pair.primary.port).full(sameCtx));
-    await pair.primary.query('INSERT INTO logic_ha.t VALUES (4, "d")');
-    await waitForReplicaCaughtUp(pair.primary, pair.replica);
-    const continued = await engineOn(pair.replica.port).incremental(context('incremental'), same);
-    expect(continued.start).toEqual(same.end);
-    await pair.primary.query('DELETE FROM logic_ha.t WHERE id = 4');
-
-    // Rotating only the replica's binlog makes its offsets differ from the primary's from here on.
-    await pair.replica.query('FLUSH BINARY LOGS');
+  it('refuses an incremental on a server whose binlog differs (a promoted replica), with the reason, and stores nothing', async () => {
+    // The full rotates the primary's binlog (--flush-logs); the replica's files and offsets no longer match.
     const fullCtx = context('full');
     const full = await record(fullCtx, 'full', null, engineOn(pair.primary.port).full(fullCtx));
     await pair.primary.query('INSERT INTO logic_ha.t VALUES (3, "c")');
@@ -83,9 +73,19 @@ describe('MariaDB backup engine on a replicated pair', () => {
     const ctx = context('incremental');
     await expect(engineOn(pair.replica.port).incremental(ctx, full)).rejects.toMatchObject({
       code: 'BACKUP_CHAIN_BROKEN',
-      message: expect.stringMatching(/a full backup is needed/),
+      message: expect.stringMatching(/binlog binlog\.\d+ at \d+ is not on the server any more|binlog binlog\.\d+ is not on the server any more/),
     });
     expect(await storage.listIds()).not.toContain(ctx.backupId);
+
+    // Once the replica has a file of that name too, its history at that offset is another one.
+    await pair.replica.query('FLUSH BINARY LOGS');
+    await pair.primary.query('INSERT INTO logic_ha.t VALUES (5, "e")');
+    await waitForReplicaCaughtUp(pair.primary, pair.replica);
+    await expect(engineOn(pair.replica.port).incremental(context('incremental'), full)).rejects.toMatchObject({
+      code: 'BACKUP_CHAIN_BROKEN',
+      message: expect.stringMatching(/history at binlog\.\d+:\d+ is GTID .*, the parent ended at/),
+    });
+    await pair.primary.query('DELETE FROM logic_ha.t WHERE id = 5');
   });
 
   it('restores to a GTID, inclusive, and to the end of the chain', async () => {

@@ -215,7 +215,8 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
   it('rebuilds the catalog from storage alone after the database was dropped', async () => {
     const stored = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map((b: { id: string }) => b.id).sort();
     // The first incremental was found damaged earlier; damage it again, so the rebuild must find it by itself.
-    const damagedPath = join(backupDir, backups.first, 'binlog.000001.gz');
+    const firstFile = JSON.parse(readFileSync(join(backupDir, backups.first, 'manifest.json'), 'utf8')).files[0].name;
+    const damagedPath = join(backupDir, backups.first, firstFile);
     writeFileSync(damagedPath, Buffer.concat([readFileSync(damagedPath), Buffer.from('x')]));
     await t.close();
     await source.query(`DROP DATABASE ${DB}; CREATE DATABASE ${DB}; GRANT ALL PRIVILEGES ON ${DB}.* TO 'app'@'127.0.0.1';`);

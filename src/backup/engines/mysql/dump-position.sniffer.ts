@@ -18,9 +18,13 @@ export class DumpPositionSniffer extends Transform {
   private carry = Buffer.alloc(0);
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const window = Buffer.concat([this.carry, chunk]);
-    this.scan(window);
-    this.carry = window.subarray(Math.max(0, window.length - CARRY_BYTES));
+    // Only the seam between chunks is copied: a marker split across two chunks lies within
+    // CARRY_BYTES of it; everything else is searched in place.
+    const head = chunk.subarray(0, CARRY_BYTES);
+    if (this.carry.length > 0) this.scan(Buffer.concat([this.carry, head]));
+    this.scan(chunk);
+    const tail = chunk.length >= CARRY_BYTES ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = Buffer.from(tail.subarray(Math.max(0, tail.length - CARRY_BYTES)));
     callback(null, chunk);
   }
 

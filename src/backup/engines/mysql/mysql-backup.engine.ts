@@ -45,6 +45,9 @@ export class MysqlBackupEngine extends BackupEngine {
       [
         ...clientArguments(this.source),
         '--single-transaction',
+        // A fresh binlog file at the snapshot: the next incremental fetches only what was
+        // written since, not the whole file the full ended in (up to max_binlog_size).
+        '--flush-logs',
         '--gtid',
         '--master-data=2',
         '--routines',
