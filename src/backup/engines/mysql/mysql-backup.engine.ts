@@ -40,25 +40,22 @@ export class MysqlBackupEngine extends BackupEngine {
   async full(context: EngineContext): Promise<EngineResult> {
     const serverVersion = await this.withConnection((c) => this.serverVersion(c));
     context.progress.enter('dump');
-    const dump = this.runner.start(
-      this.tools.path('dump'),
-      [
-        ...clientArguments(this.source),
-        '--single-transaction',
-        // A fresh binlog file at the snapshot: the next incremental fetches only what was
-        // written since, not the whole file the full ended in (up to max_binlog_size).
-        '--flush-logs',
-        '--gtid',
-        '--master-data=2',
-        '--routines',
-        '--triggers',
-        '--hex-blob',
-        '--quick',
-        '--default-character-set=utf8mb4',
-        this.source.database,
-      ],
-      { env: clientEnvironment(this.source), signal: context.signal },
-    );
+    const command = this.tools.withLargeOutputBuffer('dump', [
+      ...clientArguments(this.source),
+      '--single-transaction',
+      // A fresh binlog file at the snapshot: the next incremental fetches only what was
+      // written since, not the whole file the full ended in (up to max_binlog_size).
+      '--flush-logs',
+      '--gtid',
+      '--master-data=2',
+      '--routines',
+      '--triggers',
+      '--hex-blob',
+      '--quick',
+      '--default-character-set=utf8mb4',
+      this.source.database,
+    ]);
+    const dump = this.runner.start(command.command, command.args, { env: clientEnvironment(this.source), signal: context.signal, label: 'mariadb-dump' });
     const sniffer = new DumpPositionSniffer();
     const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), {
       compressionLevel: context.compressionLevel,
