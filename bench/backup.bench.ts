@@ -8,12 +8,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../src/backup/backup-reader';
-import { BackupManifest, BackupType, MANIFEST_FORMAT } from '../src/backup/backup.types';
+import { BackupManifest, BackupType } from '../src/backup/backup.types';
 import { newBackupId } from '../src/backup/backup-id';
 import { storeConfigsArchive } from '../src/backup/configs-archive';
 import { MysqlBackupEngine } from '../src/backup/engines/mysql/mysql-backup.engine';
 import { MysqlRestoreEngine } from '../src/backup/engines/mysql/mysql-restore.engine';
-import { serialiseManifest } from '../src/backup/manifest';
+import { assembleManifest, serialiseManifest } from '../src/backup/manifest';
 import { ClientTools } from '../src/backup/process/client-tools';
 import { ProcessRunner } from '../src/backup/process/process-runner';
 import { ProgressTracker } from '../src/backup/progress';
@@ -23,6 +23,7 @@ import { RestoreService } from '../src/backup/restore.service';
 import { LocalBackupStorage } from '../src/backup/storage/local-backup.storage';
 import { buildDataSourceOptions } from '../src/database/data-source-options.factory';
 import { MariaDbServer } from '../test/support/mariadb';
+import { fillInstances } from './servers/fill-instances';
 
 /**
  * 1,000,000 logic_instance rows in `logic_ha` on a private MariaDB (binlog + GTID, 2 GiB
@@ -42,9 +43,7 @@ import { MariaDbServer } from '../test/support/mariadb';
  */
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const FILL_CHUNK = 100_000;
 const DATABASE = 'logic_ha';
-const DAY_S = 86_400;
 const COMPRESSION_LEVEL = 1;
 
 const DUMP_FLAGS = ['--single-transaction', '--gtid', '--master-data=2', '--routines', '--triggers', '--hex-blob', '--quick', '--default-character-set=utf8mb4'];
@@ -96,27 +95,15 @@ function runTool(command: string, args: string[], files: { stdin?: string; stdou
   });
 }
 
-async function fill(server: MariaDbServer): Promise<number> {
-  const started = Date.now();
-  const connection = await server.connectAsRoot(DATABASE);
-  try {
-    for (let from = 1; from <= ROWS; from += FILL_CHUNK) {
-      const to = Math.min(ROWS, from + FILL_CHUNK - 1);
-      await connection.query(
-        `INSERT INTO logic_instance (id, logicId, bizId, version, isOver, isRunning, success, retryTimes, createTime, startTime, stopTime, duration, serverTime, paramsJson)
-         SELECT CONCAT('seed-', LPAD(seq, 8, '0')), CONCAT('logic-', seq % 200), CONCAT('biz-', seq), '1.0',
-                IF(seq % 10 < 3, 0, 1), IF(seq % 10 = 0, 1, 0), IF(seq % 10 = 0, NULL, seq % 2), seq % 6,
-                UTC_TIMESTAMP() - INTERVAL (seq * ${(90 * DAY_S) / ROWS}) SECOND,
-                IF(seq % 10 = 0, UTC_TIMESTAMP() - INTERVAL (seq % 14400) SECOND, UTC_TIMESTAMP() - INTERVAL (seq * ${(90 * DAY_S) / ROWS}) SECOND),
-                NULL, NULL, UTC_TIMESTAMP() - INTERVAL (seq % 86400) SECOND, '{"orderId":1,"amount":100}'
-           FROM seq_${from}_to_${to}`,
-      );
-    }
-    await connection.query('ANALYZE TABLE logic_instance');
-  } finally {
-    await connection.end();
+
+/** Runs both sides of a round, the baseline first in even rounds, so neither always gets the warmer server. */
+async function alternating<A, B>(round: number, logicHa: () => Promise<A>, plain: () => Promise<B>): Promise<{ logicHa: A; plain: B }> {
+  if (round % 2 === 0) {
+    const plainResult = await plain();
+    return { plain: plainResult, logicHa: await logicHa() };
   }
-  return (Date.now() - started) / 1000;
+  const logicHaResult = await logicHa();
+  return { logicHa: logicHaResult, plain: await plain() };
 }
 
 let settleSeconds = 0;
@@ -156,7 +143,7 @@ async function main(): Promise<void> {
     const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: 2 };
     const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true }), logging: false }).initialize();
     await dataSource.destroy();
-    const fillSeconds = await fill(server);
+    const fillSeconds = await fillInstances(server, DATABASE, ROWS);
 
     const runner = new ProcessRunner();
     const tools = new ClientTools();
@@ -182,22 +169,18 @@ async function main(): Promise<void> {
         const context = { backupId: id, storage, compressionLevel, signal: new AbortController().signal, progress: new ProgressTracker(), tempDir };
         const result = parent ? await engine.incremental(context, parent) : await engine.full(context);
         const configs = await storeConfigsArchive(storage, id, configsDir, context);
-        const manifest: BackupManifest = {
-          format: MANIFEST_FORMAT,
+        const manifest = assembleManifest({
           id,
           type,
-          parentId: parent?.id ?? null,
+          parent,
           tag: null,
           engine: 'mysql',
-          serverVersion: result.serverVersion,
           schemaVersion: null,
-          sourceDatabase: result.sourceDatabase,
-          start: result.start,
-          end: result.end,
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
+          result,
           files: [...result.files, configs],
-        };
+          startedAt,
+          finishedAt: new Date(),
+        });
         await storage.writeManifest(id, serialiseManifest(manifest));
         return manifest;
       } finally {
@@ -240,14 +223,7 @@ async function main(): Promise<void> {
         const { s } = await seconds(() => plainDump(round));
         return { s, cpu: cpuDelta(before, cpu(server.pid!)) };
       };
-      let logicHa, plain;
-      if (round % 2 === 0) {
-        plain = await measurePlain();
-        logicHa = await measureLogicHa();
-      } else {
-        logicHa = await measureLogicHa();
-        plain = await measurePlain();
-      }
+      const { logicHa, plain } = await alternating(round, measureLogicHa, measurePlain);
       full.push({ logicHa: logicHa.s, plain: plain.s, cpuLogicHa: logicHa.cpu, cpuPlain: plain.cpu });
 
       // 1% of the rows, a different 1% each round, then an incremental on this round's full.
@@ -304,14 +280,7 @@ async function main(): Promise<void> {
         await server.query(`DROP DATABASE ${target}`);
         return { s, count: counted.s };
       };
-      let logicHa, plain;
-      if (round % 2 === 0) {
-        plain = await measurePlain();
-        logicHa = await measureLogicHa();
-      } else {
-        logicHa = await measureLogicHa();
-        plain = await measurePlain();
-      }
+      const { logicHa, plain } = await alternating(round, measureLogicHa, measurePlain);
       // The sha256 check restore runs before writing anything, timed alone for the breakdown.
       const verify = await seconds(async () => {
         for (const file of fulls[last].files) if (!(await checkStoredFile(storage, fulls[last].id, file)).ok) throw new Error(`${file.name} does not verify`);

@@ -12,6 +12,7 @@ import { LogicInstanceEntity } from '../src/instances/entities/logic-instance.en
 import { InstanceLifecycleService } from '../src/instances/instance-lifecycle.service';
 import { InstanceService } from '../src/instances/instance.service';
 import { MariaDbServer } from '../test/support/mariadb';
+import { fillInstances } from './servers/fill-instances';
 import { percentiles, throughput, timeEach } from './stats';
 
 /**
@@ -25,7 +26,6 @@ const QUERY_ITERATIONS = Number(process.env.BENCH_QUERY_ITERATIONS ?? 200);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROUNDS = 3;
-const FILL_CHUNK = 100_000;
 
 async function withCpu(measure: () => Promise<number>): Promise<{ perSecond: number; cpuMs: number }> {
   const before = process.cpuUsage();
@@ -35,28 +35,6 @@ async function withCpu(measure: () => Promise<number>): Promise<{ perSecond: num
 }
 const DAY_S = 86_400;
 
-async function fill(server: MariaDbServer, database: string): Promise<number> {
-  const started = Date.now();
-  const connection = await server.connectAsRoot(database);
-  try {
-    for (let from = 1; from <= ROWS; from += FILL_CHUNK) {
-      const to = Math.min(ROWS, from + FILL_CHUNK - 1);
-      await connection.query(
-        `INSERT INTO logic_instance (id, logicId, bizId, version, isOver, isRunning, success, retryTimes, createTime, startTime, stopTime, duration, serverTime, paramsJson)
-         SELECT CONCAT('seed-', LPAD(seq, 8, '0')), CONCAT('logic-', seq % 200), CONCAT('biz-', seq), '1.0',
-                IF(seq % 10 < 3, 0, 1), IF(seq % 10 = 0, 1, 0), IF(seq % 10 = 0, NULL, seq % 2), seq % 6,
-                UTC_TIMESTAMP() - INTERVAL (seq * ${(90 * DAY_S) / ROWS}) SECOND,
-                IF(seq % 10 = 0, UTC_TIMESTAMP() - INTERVAL (seq % 14400) SECOND, UTC_TIMESTAMP() - INTERVAL (seq * ${(90 * DAY_S) / ROWS}) SECOND),
-                NULL, NULL, UTC_TIMESTAMP() - INTERVAL (seq % 86400) SECOND, '{"orderId":1,"amount":100}'
-           FROM seq_${from}_to_${to}`,
-      );
-    }
-    await connection.query('ANALYZE TABLE logic_instance');
-  } finally {
-    await connection.end();
-  }
-  return (Date.now() - started) / 1000;
-}
 
 async function measureQueries(instances: InstanceService) {
   const now = Date.now();
@@ -164,7 +142,7 @@ async function main(): Promise<void> {
     const endpoint = await server.createDatabaseWithUser('bench', 'app', 'app-password');
     const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: CONCURRENCY };
     const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true }), logging: false }).initialize();
-    const fillSeconds = await fill(server, 'bench');
+    const fillSeconds = await fillInstances(server, 'bench', ROWS);
     const clock = new SystemClock();
     const instances = new InstanceService(dataSource.getRepository(LogicInstanceEntity), clock);
     const lifecycle = new InstanceLifecycleService(new TransactionRunner(dataSource), clock, new EventBus(new EventEmitter2()));

@@ -2,8 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { BackupErrorCode } from './backup.errors';
-import type { BackupManifest } from './backup.types';
-import { checkStoredFile } from './streams/read-file';
+import { checkBackupFiles, fileProblems } from './streams/read-file';
 import { BackupReader } from './backup-reader';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { RetentionPlan, planRetention } from './retention';
@@ -50,16 +49,6 @@ export class BackupMaintenanceService {
     return { dryRun, ...plan };
   }
 
-  /** A rebuilt catalog must not list a damaged backup as usable, so every file is re-read. */
-  private async damagedFiles(manifest: BackupManifest): Promise<string[]> {
-    const problems: string[] = [];
-    for (const file of manifest.files) {
-      const check = await checkStoredFile(this.storage, manifest.id, file);
-      if (!check.ok) problems.push(`${file.name}: ${check.problem}`);
-    }
-    return problems;
-  }
-
   /** Recreates the catalog from storage alone: every manifest found becomes a row, its files re-read. */
   async rebuildCatalog(): Promise<RebuildReport> {
     const report: RebuildReport = { inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] };
@@ -72,7 +61,8 @@ export class BackupMaintenanceService {
       }
       const outcome = await this.catalog.upsertFromManifest(manifest, manifest.triggeredBy ?? 'manual');
       report[outcome].push(id);
-      const damaged = await this.damagedFiles(manifest);
+      // A rebuilt catalog must not list a damaged backup as usable, so every file is re-read.
+      const damaged = fileProblems(await checkBackupFiles(this.storage, manifest));
       if (damaged.length > 0) {
         report.corrupt.push(id);
         await this.catalog.markFailed(id, BackupErrorCode.Corrupt, `found damaged by catalog rebuild: ${damaged.join('; ')}`, this.clock.now());

@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import { BackupReader } from './backup-reader';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
-import { FileCheck, checkStoredFile } from './streams/read-file';
+import { FileCheck, checkBackupFiles, fileProblems } from './streams/read-file';
 
 export interface VerifyReport {
   id: string;
@@ -26,11 +26,10 @@ export async function verifyChain(reader: BackupReader, id: string): Promise<Ver
   }
   const chain: VerifyReport['chain'] = [];
   for (const manifest of manifests) {
-    const files: FileCheck[] = [];
-    for (const file of manifest.files) files.push(await checkStoredFile(reader.storage, manifest.id, file));
+    const files = await checkBackupFiles(reader.storage, manifest);
     chain.push({ id: manifest.id, ok: files.every((f) => f.ok), files });
   }
-  const problems = chain.flatMap((backup) => backup.files.filter((f) => !f.ok).map((f) => `${backup.id}/${f.file}: ${f.problem}`));
+  const problems = chain.flatMap((backup) => fileProblems(backup.files, `${backup.id}/`));
   return { id, ok: problems.length === 0, chain, problems };
 }
 
@@ -54,8 +53,7 @@ export class BackupVerifyService {
       if (backup.ok) {
         await this.catalog.markVerified(backup.id, now);
       } else {
-        const problems = backup.files.filter((f) => !f.ok).map((f) => `${f.file}: ${f.problem}`);
-        await this.catalog.markFailed(backup.id, BackupErrorCode.Corrupt, `verify failed: ${problems.join('; ')}`, now);
+        await this.catalog.markFailed(backup.id, BackupErrorCode.Corrupt, `verify failed: ${fileProblems(backup.files).join('; ')}`, now);
       }
     }
     this.logger[report.ok ? 'log' : 'error']({ msg: 'backup verified', id, ok: report.ok, problems: report.problems });

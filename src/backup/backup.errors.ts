@@ -1,3 +1,5 @@
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+
 export enum BackupErrorCode {
   AlreadyRunning = 'BACKUP_ALREADY_RUNNING',
   NotFound = 'BACKUP_NOT_FOUND',
@@ -14,4 +16,9 @@ export enum BackupErrorCode {
   PointNotCovered = 'RESTORE_POINT_NOT_COVERED',
   RestoreRunning = 'RESTORE_ALREADY_RUNNING',
   RestoreNotFound = 'RESTORE_NOT_FOUND',
+}
+
+/** An incremental that cannot start where its parent ended; nothing is taken. */
+export function chainBroken(reason: string): DomainError {
+  return new DomainError(BackupErrorCode.ChainBroken, ErrorKind.Conflict, `incremental refused: ${reason}`);
 }

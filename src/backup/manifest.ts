@@ -1,7 +1,44 @@
-import { BACKUP_TYPES, BackupManifest, MANIFEST_FORMAT } from './backup.types';
+import { BACKUP_TYPES, BackupManifest, BackupTrigger, BackupType, EngineName, MANIFEST_FORMAT, ManifestFile } from './backup.types';
+import type { EngineResult } from './engines/backup-engine';
 import { isBackupId } from './backup-id';
 
 export const MANIFEST_NAME = 'manifest.json';
+
+export interface ManifestFacts {
+  id: string;
+  type: BackupType;
+  parent: BackupManifest | null;
+  tag: string | null;
+  triggeredBy?: BackupTrigger;
+  engine: EngineName;
+  schemaVersion: string | null;
+  result: EngineResult;
+  /** The engine's files and whatever the caller stored beside them (the configs archive). */
+  files: ManifestFile[];
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** The manifest of a finished engine run. */
+export function assembleManifest(facts: ManifestFacts): BackupManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    id: facts.id,
+    type: facts.type,
+    parentId: facts.parent?.id ?? null,
+    tag: facts.tag,
+    triggeredBy: facts.triggeredBy,
+    engine: facts.engine,
+    serverVersion: facts.result.serverVersion,
+    schemaVersion: facts.schemaVersion,
+    sourceDatabase: facts.result.sourceDatabase,
+    start: facts.result.start,
+    end: facts.result.end,
+    startedAt: facts.startedAt.toISOString(),
+    finishedAt: facts.finishedAt.toISOString(),
+    files: facts.files,
+  };
+}
 
 export function serialiseManifest(manifest: BackupManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;

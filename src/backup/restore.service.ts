@@ -8,7 +8,7 @@ import { extractConfigsArchive } from './configs-archive';
 import { RestoreEngine } from './engines/restore-engine';
 import { ProgressTracker } from './progress';
 import { RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
-import { checkStoredFile } from './streams/read-file';
+import { checkBackupFiles, fileProblems } from './streams/read-file';
 
 export interface RestoreRequest {
   backupId: string;
@@ -95,12 +95,7 @@ export class RestoreService {
   private async verifyFiles(chain: BackupManifest[], progress: ProgressTracker): Promise<void> {
     progress.enter('verify', chain.reduce((sum, b) => sum + b.files.reduce((s, f) => s + f.sizeBytes, 0), 0));
     const problems: string[] = [];
-    for (const backup of chain) {
-      for (const file of backup.files) {
-        const check = await checkStoredFile(this.reader.storage, backup.id, file, progress.addBytes);
-        if (!check.ok) problems.push(`${backup.id}/${check.file}: ${check.problem}`);
-      }
-    }
+    for (const backup of chain) problems.push(...fileProblems(await checkBackupFiles(this.reader.storage, backup, progress.addBytes), `${backup.id}/`));
     if (problems.length > 0) {
       throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `restore refused, the chain is damaged: ${problems.join('; ')}`, { details: { problems } });
     }

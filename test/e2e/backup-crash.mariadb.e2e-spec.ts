@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { adminHttp } from '../support/app-http';
 import { AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
 import { MariaDbServer } from '../support/mariadb';
 
@@ -16,23 +17,7 @@ describe('backup process failures on a private MariaDB', () => {
   let app: AppProcess | null = null;
   let base = '';
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
-  const poll = async (path: string, done: (body: Record<string, any>) => boolean, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { body } = await api('GET', path);
-      if (done(body)) return body;
-      if (Date.now() > deadline) throw new Error(`${path} never reached the expected state: ${JSON.stringify(body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const { api, poll } = adminHttp(() => base, ADMIN_TOKEN);
   const start = async () => {
     app = spawnApp(cwd, env);
     base = await app.listening();

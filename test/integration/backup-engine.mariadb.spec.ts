@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { BackupReader } from '../../src/backup/backup-reader';
 import { newBackupId } from '../../src/backup/backup-id';
-import { BackupManifest, MANIFEST_FORMAT } from '../../src/backup/backup.types';
+import type { BackupManifest } from '../../src/backup/backup.types';
 import { EngineContext } from '../../src/backup/engines/backup-engine';
 import { MysqlBackupEngine } from '../../src/backup/engines/mysql/mysql-backup.engine';
 import { MysqlRestoreEngine } from '../../src/backup/engines/mysql/mysql-restore.engine';
-import { serialiseManifest } from '../../src/backup/manifest';
+import { assembleManifest, serialiseManifest } from '../../src/backup/manifest';
 import { ClientTools } from '../../src/backup/process/client-tools';
 import { ProcessRunner } from '../../src/backup/process/process-runner';
 import { ProgressTracker } from '../../src/backup/progress';
@@ -33,22 +33,18 @@ describe('MariaDB backup engine on a replicated pair', () => {
   /** What BackupService does after an engine run: the manifest, written last. */
   const record = async (ctx: EngineContext, type: 'full' | 'incremental', parent: BackupManifest | null, run: Promise<Awaited<ReturnType<MysqlBackupEngine['full']>>>) => {
     const result = await run;
-    const manifest: BackupManifest = {
-      format: MANIFEST_FORMAT,
+    const manifest = assembleManifest({
       id: ctx.backupId,
       type,
-      parentId: parent?.id ?? null,
+      parent,
       tag: null,
       engine: 'mysql',
-      serverVersion: result.serverVersion,
       schemaVersion: null,
-      sourceDatabase: result.sourceDatabase,
-      start: result.start,
-      end: result.end,
-      startedAt: new Date(clockMs).toISOString(),
-      finishedAt: new Date(clockMs + 500).toISOString(),
+      result,
       files: result.files,
-    };
+      startedAt: new Date(clockMs),
+      finishedAt: new Date(clockMs + 500),
+    });
     await storage.writeManifest(ctx.backupId, serialiseManifest(manifest));
     return manifest;
   };

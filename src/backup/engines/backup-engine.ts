@@ -1,6 +1,7 @@
 import type { BackupManifest, ChainPosition, EngineName, ManifestFile } from '../backup.types';
 import type { ProgressTracker } from '../progress';
 import type { BackupStorage } from '../storage/backup-storage';
+import type { StoreOptions } from '../streams/store-file';
 
 export interface EngineContext {
   backupId: string;
@@ -10,6 +11,11 @@ export interface EngineContext {
   progress: ProgressTracker;
   /** Scratch space for this run, removed afterwards. */
   tempDir: string;
+}
+
+/** How an engine stores a file: the run's compression, cancellation and progress. */
+export function storeOptionsOf(context: EngineContext): StoreOptions {
+  return { compressionLevel: context.compressionLevel, signal: context.signal, onBytes: context.progress.addBytes };
 }
 
 export interface EngineResult {

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { ManifestFile } from '../backup.types';
+import type { BackupManifest, ManifestFile } from '../backup.types';
 import type { BackupStorage } from '../storage/backup-storage';
 import { ByteMeter } from './byte-meter';
 
@@ -30,6 +30,18 @@ export async function checkStoredFile(
   const sha256 = meter.digest();
   if (sha256 !== file.sha256) return { file: file.name, ok: false, problem: `sha256 is ${sha256}, the manifest says ${file.sha256}` };
   return { file: file.name, ok: true };
+}
+
+/** Re-reads every file of one backup, in manifest order. */
+export async function checkBackupFiles(storage: BackupStorage, manifest: BackupManifest, onBytes?: (count: number) => void): Promise<FileCheck[]> {
+  const checks: FileCheck[] = [];
+  for (const file of manifest.files) checks.push(await checkStoredFile(storage, manifest.id, file, onBytes));
+  return checks;
+}
+
+/** The failed checks as `<prefix><file>: <problem>` lines. */
+export function fileProblems(checks: FileCheck[], prefix = ''): string[] {
+  return checks.filter((check) => !check.ok).map((check) => `${prefix}${check.file}: ${check.problem}`);
 }
 
 /** The decompressed content of a stored file. Callers check it first with checkStoredFile. */

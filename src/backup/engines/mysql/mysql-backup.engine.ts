@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { Connection } from 'mysql2/promise';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import type { MysqlEndpoint } from '../../../config/mysql-url';
-import { BackupErrorCode } from '../../backup.errors';
+import { BackupErrorCode, chainBroken } from '../../backup.errors';
 import type { BackupManifest, ManifestFile, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
 import type { ProcessRunner } from '../../process/process-runner';
 import { storeFile } from '../../streams/store-file';
-import { BackupEngine, EngineContext, EngineResult } from '../backup-engine';
+import { BackupEngine, EngineContext, EngineResult, storeOptionsOf } from '../backup-engine';
 import { DumpPositionSniffer } from './dump-position.sniffer';
 import { gtidPositionsEqual } from './gtid';
-import { clientArguments, clientEnvironment, connectTo, queryRows } from './mysql-client';
+import { clientArguments, clientEnvironment, queryRows, withConnection } from './mysql-client';
 
 interface BinaryLog {
   Log_name: string;
@@ -38,7 +38,7 @@ export class MysqlBackupEngine extends BackupEngine {
   }
 
   async full(context: EngineContext): Promise<EngineResult> {
-    const serverVersion = await this.withConnection((c) => this.serverVersion(c));
+    const serverVersion = await withConnection(this.source, undefined, (c) => this.serverVersion(c));
     context.progress.enter('dump');
     const command = this.tools.withLargeOutputBuffer('dump', [
       ...clientArguments(this.source),
@@ -57,11 +57,7 @@ export class MysqlBackupEngine extends BackupEngine {
     ]);
     const dump = this.runner.start(command.command, command.args, { env: clientEnvironment(this.source), signal: context.signal, label: 'mariadb-dump' });
     const sniffer = new DumpPositionSniffer();
-    const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), {
-      compressionLevel: context.compressionLevel,
-      signal: context.signal,
-      onBytes: context.progress.addBytes,
-    });
+    const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), storeOptionsOf(context));
     const [file] = await Promise.all([stored, dump.finished]);
     context.progress.fileDone();
     if (sniffer.binlogFile === null || sniffer.binlogPosition === null || sniffer.gtid === null) {
@@ -74,7 +70,7 @@ export class MysqlBackupEngine extends BackupEngine {
   async incremental(context: EngineContext, parent: BackupManifest): Promise<EngineResult> {
     const start = parent.end;
     if (start.kind !== 'mysql') throw chainBroken(`parent ${parent.id} is not a MariaDB/MySQL backup`);
-    const { serverVersion, logs, end } = await this.withConnection(async (connection) => {
+    const { serverVersion, logs, end } = await withConnection(this.source, undefined, async (connection) => {
       await this.assertContinues(connection, start);
       await connection.query('FLUSH BINARY LOGS');
       const all = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
@@ -127,11 +123,7 @@ export class MysqlBackupEngine extends BackupEngine {
     const local = join(context.tempDir, log.name);
     const { size } = await stat(local);
     if (size !== log.size) throw new DomainError(BackupErrorCode.ToolFailed, ErrorKind.Internal, `binlog ${log.name} arrived with ${size} bytes, the server lists ${log.size}`);
-    const file = await storeFile(context.storage, context.backupId, log.name, 'binlog', createReadStream(local), {
-      compressionLevel: context.compressionLevel,
-      signal: context.signal,
-      onBytes: context.progress.addBytes,
-    });
+    const file = await storeFile(context.storage, context.backupId, log.name, 'binlog', createReadStream(local), storeOptionsOf(context));
     await unlink(local);
     context.progress.fileDone();
     return file;
@@ -141,17 +133,4 @@ export class MysqlBackupEngine extends BackupEngine {
     const [row] = await queryRows<{ version: string }>(connection, 'SELECT VERSION() AS version');
     return row.version;
   }
-
-  private async withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    const connection = await connectTo(this.source, undefined);
-    try {
-      return await work(connection);
-    } finally {
-      await connection.end();
-    }
-  }
-}
-
-function chainBroken(reason: string): DomainError {
-  return new DomainError(BackupErrorCode.ChainBroken, ErrorKind.Conflict, `incremental refused: ${reason}`);
 }

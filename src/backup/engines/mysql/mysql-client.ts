@@ -23,6 +23,16 @@ export function connectTo(endpoint: MysqlEndpoint, database: string | undefined,
   });
 }
 
+/** Runs `work` on a short-lived connection, closed whatever happens. */
+export async function withConnection<T>(endpoint: MysqlEndpoint, database: string | undefined, work: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connectTo(endpoint, database);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end();
+  }
+}
+
 export async function queryRows<T>(connection: Connection, sql: string, params: unknown[] = []): Promise<T[]> {
   const [rows] = await connection.query(sql, params);
   return rows as T[];

@@ -10,7 +10,7 @@ import type { ProcessRunner } from '../../process/process-runner';
 import { openStoredFile } from '../../streams/read-file';
 import { RestoreContext, RestoreEngine, RestoreOutcome, RestorePoint } from '../restore-engine';
 import { GtidSessionStripper } from './gtid-session.stripper';
-import { clientArguments, clientEnvironment, connectTo, queryRows } from './mysql-client';
+import { clientArguments, clientEnvironment, connectTo, queryRows, withConnection } from './mysql-client';
 
 /**
  * Restores a MariaDB/MySQL chain into the database a mysql:// URL names: the dump through
@@ -63,14 +63,11 @@ export class MysqlRestoreEngine extends RestoreEngine {
 
   /** Forced: the database is dropped and created again, so nothing of the old content survives. */
   private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean): Promise<void> {
-    const connection = await connectTo(endpoint, undefined);
-    const name = connection.escapeId(endpoint.database);
-    try {
+    await withConnection(endpoint, undefined, async (connection) => {
+      const name = connection.escapeId(endpoint.database);
       if (force) await connection.query(`DROP DATABASE IF EXISTS ${name}`);
       await connection.query(`CREATE DATABASE IF NOT EXISTS ${name} CHARACTER SET utf8mb4`);
-    } finally {
-      await connection.end();
-    }
+    });
   }
 
   private async applyDump(context: RestoreContext, endpoint: MysqlEndpoint, full: BackupManifest): Promise<void> {
@@ -115,9 +112,8 @@ export class MysqlRestoreEngine extends RestoreEngine {
     });
   }
 
-  private async rowCounts(endpoint: MysqlEndpoint): Promise<Record<string, number>> {
-    const connection = await connectTo(endpoint, endpoint.database);
-    try {
+  private rowCounts(endpoint: MysqlEndpoint): Promise<Record<string, number>> {
+    return withConnection(endpoint, endpoint.database, async (connection) => {
       const tables = await queryRows<{ name: string }>(
         connection,
         "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
@@ -129,9 +125,7 @@ export class MysqlRestoreEngine extends RestoreEngine {
         counts[name] = Number(row.n);
       }
       return counts;
-    } finally {
-      await connection.end();
-    }
+    });
   }
 }
 

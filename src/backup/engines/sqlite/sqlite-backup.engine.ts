@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
-import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
-import { BackupErrorCode } from '../../backup.errors';
+import { chainBroken } from '../../backup.errors';
 import type { BackupManifest, ManifestFile, SqlitePosition } from '../../backup.types';
 import { checkStoredFile, openStoredFile } from '../../streams/read-file';
 import { storeFile } from '../../streams/store-file';
-import { BackupEngine, EngineContext, EngineResult } from '../backup-engine';
+import { BackupEngine, EngineContext, EngineResult, storeOptionsOf } from '../backup-engine';
 import { deltaStream } from './page-delta';
 import { HASH_BYTES, summarisePages } from './sqlite-pages';
 
@@ -32,7 +31,7 @@ export class SqliteBackupEngine extends BackupEngine {
     const copy = await this.snapshot(context);
     const summary = await summarisePages(copy);
     context.progress.enter('store', summary.pageCount * summary.pageSize);
-    const database = await storeFile(context.storage, context.backupId, 'database.sqlite', 'database', createReadStream(copy), this.storeOptions(context));
+    const database = await storeFile(context.storage, context.backupId, 'database.sqlite', 'database', createReadStream(copy), storeOptionsOf(context));
     context.progress.fileDone();
     const pages = await this.storePageHashes(context, summary.pageHashes);
     return this.result([database, pages], null, position(summary));
@@ -50,7 +49,7 @@ export class SqliteBackupEngine extends BackupEngine {
     context.progress.enter('delta', summary.pageCount * summary.pageSize);
     let changedPages = 0;
     const delta = deltaStream(copy, { pageSize: summary.pageSize, pageCount: summary.pageCount }, parentHashes, () => (changedPages += 1));
-    const deltaFile = await storeFile(context.storage, context.backupId, 'delta.bin', 'delta', delta, this.storeOptions(context));
+    const deltaFile = await storeFile(context.storage, context.backupId, 'delta.bin', 'delta', delta, storeOptionsOf(context));
     context.progress.fileDone();
     const pages = await this.storePageHashes(context, summary.pageHashes);
     return this.result([deltaFile, pages], start, position(summary));
@@ -88,13 +87,9 @@ export class SqliteBackupEngine extends BackupEngine {
   }
 
   private async storePageHashes(context: EngineContext, hashes: Buffer): Promise<ManifestFile> {
-    const file = await storeFile(context.storage, context.backupId, 'pages.sha256', 'pages', Readable.from([hashes]), this.storeOptions(context));
+    const file = await storeFile(context.storage, context.backupId, 'pages.sha256', 'pages', Readable.from([hashes]), storeOptionsOf(context));
     context.progress.fileDone();
     return file;
-  }
-
-  private storeOptions(context: EngineContext) {
-    return { compressionLevel: context.compressionLevel, signal: context.signal, onBytes: context.progress.addBytes };
   }
 
   private result(files: ManifestFile[], start: SqlitePosition | null, end: SqlitePosition): EngineResult {
@@ -115,8 +110,4 @@ function sqliteVersion(): string {
 
 function position(summary: { pageSize: number; pageCount: number; sha256: string }): SqlitePosition {
   return { kind: 'sqlite', pageSize: summary.pageSize, pageCount: summary.pageCount, sha256: summary.sha256 };
-}
-
-function chainBroken(reason: string): DomainError {
-  return new DomainError(BackupErrorCode.ChainBroken, ErrorKind.Conflict, `incremental refused: ${reason}`);
 }
