@@ -7,7 +7,7 @@ import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { SchemaStatusService } from '../database/schema-status.service';
 import { BackupErrorCode } from './backup.errors';
-import { BackupManifest, BackupTrigger, BackupType, MANIFEST_FORMAT } from './backup.types';
+import { BackupManifest, BackupTrigger, BackupType } from './backup.types';
 import { newBackupId } from './backup-id';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
@@ -16,8 +16,8 @@ import { BackupTimeoutError, describeFailure } from './backup-failure';
 import { BackupView, toBackupView } from './backup-view';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { storeConfigsArchive } from './configs-archive';
-import { BackupEngine, EngineResult } from './engines/backup-engine';
-import { serialiseManifest } from './manifest';
+import { BackupEngine } from './engines/backup-engine';
+import { assembleManifest, serialiseManifest } from './manifest';
 import { ProgressTracker } from './progress';
 import { BackupStorage } from './storage/backup-storage';
 
@@ -45,6 +45,8 @@ export interface StartRequest {
 export class BackupService {
   private readonly logger = new Logger('Backup');
   private running: RunningBackup | null = null;
+  /** The newest job this process started, kept after it ends so waitFor can await its retention. */
+  private newestJob: RunningBackup | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -86,10 +88,13 @@ export class BackupService {
       this.running = running;
       this.events.emit('backup.started', { id, type: request.type, triggeredBy: request.triggeredBy });
       this.logger.log({ msg: 'backup started', id, type: request.type, parentId: parent?.id ?? null, triggeredBy: request.triggeredBy });
-      running.done = this.execute(running, parent, request.tag ?? null).finally(async () => {
-        this.running = null;
-        await release().catch(() => undefined);
-      });
+      this.newestJob = running;
+      running.done = this.execute(running, parent, request.tag ?? null)
+        .finally(async () => {
+          this.running = null;
+          await release().catch(() => undefined);
+        })
+        .then((fullSucceeded) => (fullSucceeded ? this.applyRetention() : undefined));
       return (await this.view(id))!;
     } catch (error) {
       await release().catch(() => undefined);
@@ -97,9 +102,9 @@ export class BackupService {
     }
   }
 
-  /** Resolves when the backup `id` (if this process runs it) has finished, whatever the outcome. */
+  /** Resolves when the backup `id` (if this process ran it) has finished, retention included, whatever the outcome. */
   async waitFor(id: string): Promise<void> {
-    if (this.running?.id === id) await this.running.done;
+    if (this.newestJob?.id === id) await this.newestJob.done;
   }
 
   async view(id: string): Promise<BackupView | null> {
@@ -139,7 +144,8 @@ export class BackupService {
     }
   }
 
-  private async execute(job: RunningBackup, parent: BackupManifest | null, tag: string | null): Promise<void> {
+  /** True when a full backup succeeded (retention is then due). */
+  private async execute(job: RunningBackup, parent: BackupManifest | null, tag: string | null): Promise<boolean> {
     const startedAt = this.clock.now();
     const { timeoutSeconds } = this.config.backup;
     const timer = setTimeout(() => job.controller.abort(new BackupTimeoutError(timeoutSeconds)), timeoutSeconds * 1000);
@@ -153,23 +159,40 @@ export class BackupService {
       job.progress.enter('configs');
       const configs = await storeConfigsArchive(this.storage, job.id, join(this.config.dataDir, 'configs'), context);
       job.controller.signal.throwIfAborted();
-      const manifest = await this.manifestOf(job, parent, tag, result, [...result.files, configs], startedAt);
+      const manifest = assembleManifest({
+        id: job.id,
+        type: job.type,
+        parent,
+        tag,
+        triggeredBy: job.triggeredBy,
+        engine: this.engine.name,
+        schemaVersion: await this.schemaVersion(),
+        result,
+        files: [...result.files, configs],
+        startedAt,
+        finishedAt: this.clock.now(),
+      });
       await this.storage.writeManifest(job.id, serialiseManifest(manifest));
       await this.catalog.markSucceeded(manifest);
       const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
       const durationMs = this.clock.now().getTime() - startedAt.getTime();
       this.logger.log({ msg: 'backup succeeded', id: job.id, type: job.type, sizeBytes, files: manifest.files.length, durationMs });
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
-      if (job.type === 'full') await this.applyRetention();
+      return job.type === 'full';
     } catch (error) {
       await this.recordFailure(job, describeFailure(error, job.controller.signal));
+      return false;
     } finally {
       clearTimeout(timer);
       await rm(tempDir, { recursive: true, force: true });
     }
   }
 
-  /** As pgBackRest does: every successful full applies retention, still under the backup lock. */
+  /**
+   * As pgBackRest does: every successful full applies retention. It runs once the backup is
+   * recorded and its lock released, so a backup triggered right after this one succeeded is
+   * not refused; retention never touches running rows and always keeps the newest full.
+   */
   private async applyRetention(): Promise<void> {
     try {
       const report = await this.maintenance.expire(false);
@@ -184,33 +207,6 @@ export class BackupService {
     await this.storage.remove(job.id).catch((error: Error) => this.logger.warn({ msg: 'could not remove the failed backup', id: job.id, err: error.message }));
     await this.catalog.markFailed(job.id, failure.code, failure.reason, this.clock.now());
     this.events.emit('backup.failed', { id: job.id, type: job.type, ...failure });
-  }
-
-  private async manifestOf(
-    job: RunningBackup,
-    parent: BackupManifest | null,
-    tag: string | null,
-    result: EngineResult,
-    files: BackupManifest['files'],
-    startedAt: Date,
-  ): Promise<BackupManifest> {
-    return {
-      format: MANIFEST_FORMAT,
-      id: job.id,
-      type: job.type,
-      parentId: parent?.id ?? null,
-      tag,
-      triggeredBy: job.triggeredBy,
-      engine: this.engine.name,
-      serverVersion: result.serverVersion,
-      schemaVersion: await this.schemaVersion(),
-      sourceDatabase: result.sourceDatabase,
-      start: result.start,
-      end: result.end,
-      startedAt: startedAt.toISOString(),
-      finishedAt: this.clock.now().toISOString(),
-      files,
-    };
   }
 
   private async schemaVersion(): Promise<string | null> {

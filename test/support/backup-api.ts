@@ -5,12 +5,19 @@ import type { TestApp } from './test-app';
 export const ADMIN_TOKEN = 'backup-tests-admin-token';
 export const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** Polls GET until the backup leaves `running`; returns its final view. */
+/**
+ * Polls GET until the backup leaves `running`, then waits for the job itself to end (it
+ * still removes its scratch space and releases its lock, then applies retention), so the
+ * next trigger is never refused; returns the final view.
+ */
 export async function waitForBackup(t: TestApp, id: string, timeoutMs = 60_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await request(t.server).get(`/api/v1/backups/${id}`).set(AUTH).expect(200);
-    if (body.state !== 'running') return body;
+    if (body.state !== 'running') {
+      await t.app.get(BackupService).waitFor(id);
+      return body;
+    }
     if (Date.now() > deadline) throw new Error(`backup ${id} still running after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -19,10 +26,7 @@ export async function waitForBackup(t: TestApp, id: string, timeoutMs = 60_000):
 /** Triggers a backup through the API and waits for it to succeed. */
 export async function takeBackup(t: TestApp, type: 'full' | 'incremental', tag?: string): Promise<Record<string, any>> {
   const { body } = await request(t.server).post('/api/v1/backups').set(AUTH).send(tag ? { type, tag } : { type }).expect(202);
-  await waitForBackup(t, body.id);
-  // The job may still be applying retention after it is recorded as succeeded.
-  await t.app.get(BackupService).waitFor(body.id);
-  const done = (await request(t.server).get(`/api/v1/backups/${body.id}`).set(AUTH).expect(200)).body;
+  const done = await waitForBackup(t, body.id);
   if (done.state !== 'succeeded') throw new Error(`backup ${body.id} ${done.state}: ${JSON.stringify(done.error)}`);
   return done;
 }
