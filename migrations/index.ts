@@ -4,6 +4,7 @@ import { AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000 } from './1610
 import { AddedInstanceBizIdParentServerTimeIndex1620000000000 } from './1620000000000-AddedInstanceBizIdParentServerTimeIndex';
 import { AddedInstanceQueryIndexes1764201600000 } from './1764201600000-AddedInstanceQueryIndexes';
 import { AddedBackupCatalog1764288000000 } from './1764288000000-AddedBackupCatalog';
+import { AddedFailoverHistory1764374400000 } from './1764374400000-AddedFailoverHistory';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddedInstanceBizIdParentServerTimeIndex1620000000000,
   AddedInstanceQueryIndexes1764201600000,
   AddedBackupCatalog1764288000000,
+  AddedFailoverHistory1764374400000,
 ];

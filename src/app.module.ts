@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ConfigStoreModule } from './config-store/config-store.module';
 import { DatabaseModule } from './database/database.module';
+import { FailoverModule } from './failover/failover.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { SystemModule } from './system/system.module';
@@ -36,6 +37,7 @@ export class AppModule {
         SystemModule,
         InstancesModule.forRoot({ runSchedules: options.runSchedules ?? true }),
         BackupModule.forRoot({ runSchedules: options.runSchedules ?? true }),
+        FailoverModule.forRoot({ runMonitor: options.runSchedules ?? true }),
       ],
     };
   }

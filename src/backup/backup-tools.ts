@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
+import { DatabaseTopology } from '../database/topology/database-topology';
 import type { MysqlEndpoint } from '../config/mysql-url';
 import { BackupReader } from './backup-reader';
 import { BackupEngine } from './engines/backup-engine';
@@ -25,11 +26,14 @@ export function createRestoreService(config: AppConfig, reader: BackupReader, ru
   return new RestoreService(reader, { mysql: new MysqlRestoreEngine(runner, tools), sqlite: new SqliteRestoreEngine() }, join(config.dataDir, 'tmp'));
 }
 
-/** The source a backup reads: the primary, through the monitor's admin account when one is configured. */
-export function createBackupEngine(config: AppConfig, runner: ProcessRunner, tools: ClientTools): BackupEngine {
+/**
+ * The source a backup reads: the primary of the topology at the time of the backup (so it
+ * follows a failover), through the monitor's admin account when one is configured.
+ */
+export function createBackupEngine(config: AppConfig, runner: ProcessRunner, tools: ClientTools, topology?: DatabaseTopology): BackupEngine {
   const database = config.database;
   if (database.type === 'sqlite') return new SqliteBackupEngine(database.sqlitePath);
   const admin = config.monitorAccount;
-  const source: MysqlEndpoint = admin ? { ...database.primary, user: admin.user, password: admin.password } : database.primary;
-  return new MysqlBackupEngine(source, runner, tools);
+  const primary = (): MysqlEndpoint => (topology?.replicated ? topology.primaryEndpoint() : database.primary);
+  return new MysqlBackupEngine(() => (admin ? { ...primary(), user: admin.user, password: admin.password } : primary()), runner, tools);
 }

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { DatabaseTopology } from '../database/topology/database-topology';
 import { BackupController } from './backup.controller';
 import { BackupIndicator } from './backup.indicator';
 import { BackupLock } from './backup-lock';
@@ -38,7 +39,7 @@ export class BackupModule {
         { provide: BackupStorage, inject: [AppConfig], useFactory: createBackupStorage },
         { provide: BackupReader, inject: [BackupStorage], useFactory: (storage: BackupStorage) => new BackupReader(storage) },
         { provide: BackupLock, inject: [AppConfig], useFactory: (config: AppConfig) => new BackupLock(config.backup.directory) },
-        { provide: BackupEngine, inject: [AppConfig, ProcessRunner, ClientTools], useFactory: createBackupEngine },
+        { provide: BackupEngine, inject: [AppConfig, ProcessRunner, ClientTools, DatabaseTopology], useFactory: createBackupEngine },
         { provide: RestoreService, inject: [AppConfig, BackupReader, ProcessRunner, ClientTools], useFactory: createRestoreService },
         { provide: RUN_BACKUP_SCHEDULES, useValue: options.runSchedules },
         BackupCatalogService,

@@ -99,7 +99,9 @@ export class RestoreJobsService {
         ? resolve(target) === resolve(db.sqlitePath)
         : (() => {
             const parsed = parseMysqlUrl(target);
-            return !isParseError(parsed) && parsed.port === db.primary.port && parsed.host === db.primary.host && parsed.database === db.primary.database;
+            // Any server of the topology is live: a standby replicates what is restored onto the primary.
+            const servers = [db.primary, ...db.standbys];
+            return !isParseError(parsed) && servers.some((s) => parsed.port === s.port && parsed.host === s.host && parsed.database === s.database);
           })();
     if (live) {
       throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.Conflict, "target is this service's own live database: stop the service and restore with the CLI", {

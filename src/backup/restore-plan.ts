@@ -2,7 +2,7 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import type { BackupManifest } from './backup.types';
 import type { RestorePoint } from './engines/restore-engine';
-import { GTID_LIST_PATTERN } from './engines/mysql/gtid';
+import { GTID_LIST_PATTERN } from '../database/gtid-position';
 
 export interface RestorePlan {
   engine: BackupManifest['engine'];

@@ -40,6 +40,19 @@ describe('loadAppConfig', () => {
     expect(custom).toMatchObject({ timeZone: 'Europe/Berlin', retry: { schedule: 'off', excludeLogicIds: ['a', 'b'] } });
   });
 
+  it('times failover from HEARTBEAT_INTERVAL_MS, the heartbeat timeout following the interval unless set', () => {
+    expect(loadAppConfig({}, CWD).failover).toEqual({
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: 1000,
+      failureThreshold: 3,
+      cooldownMs: 600_000,
+      applyTimeoutMs: 30_000,
+    });
+    const tuned = loadAppConfig({ HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' }, CWD).failover;
+    expect(tuned).toMatchObject({ heartbeatIntervalMs: 500, heartbeatTimeoutMs: 300, failureThreshold: 5 });
+    expect(loadAppConfig({ HEARTBEAT_INTERVAL_MS: '400' }, CWD).failover.heartbeatTimeoutMs).toBe(400);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadAppConfig({ PORT: '', DB_TYPE: ' ' }, CWD).http.port).toBe(3000);
   });
@@ -50,6 +63,7 @@ describe('loadAppConfig', () => {
         DB_TYPE: 'mysql',
         DB_PRIMARY_URL: 'mysql://app:p%40ss@db1.internal:3307/logic',
         DB_STANDBY_URLS: 'mysql://app:x@db2:3306/logic, mariadb://app:y@db3/logic',
+        DB_ADMIN_USER: 'monitor',
       },
       CWD,
     );
@@ -119,6 +133,11 @@ describe('loadAppConfig', () => {
     ['BACKUP_RETAIN_FULL', '0', /BACKUP_RETAIN_FULL: must not be less than 1/],
     ['BACKUP_TIMEOUT_S', '5', /BACKUP_TIMEOUT_S: must not be less than 10/],
     ['BACKUP_COMPRESSION_LEVEL', '10', /BACKUP_COMPRESSION_LEVEL: must not be greater than 9/],
+    ['HEARTBEAT_INTERVAL_MS', '50', /HEARTBEAT_INTERVAL_MS: must not be less than 100/],
+    ['HEARTBEAT_TIMEOUT_MS', 'soon', /HEARTBEAT_TIMEOUT_MS: must be an integer number/],
+    ['FAILURE_THRESHOLD', '0', /FAILURE_THRESHOLD: must not be less than 1/],
+    ['FAILOVER_COOLDOWN_MS', '-1', /FAILOVER_COOLDOWN_MS: must not be less than 0/],
+    ['FAILOVER_APPLY_TIMEOUT_MS', '10', /FAILOVER_APPLY_TIMEOUT_MS: must not be less than 100/],
     ['DATA_DIR', ' ', null],
   ])('reports a bad %s (%j)', (variable, value, expected) => {
     if (expected === null) {
@@ -143,6 +162,10 @@ describe('loadAppConfig', () => {
     [{ RUNTIME_AUTH: 'token' }, /RUNTIME_TOKEN: is required when RUNTIME_AUTH=token/],
     [{ HOST: '0.0.0.0' }, /RUNTIME_TOKEN: is required when HOST \(0\.0\.0\.0\) is not a loopback address/],
     [{ DB_ADMIN_PASSWORD: 'secret' }, /DB_ADMIN_USER: is required when DB_ADMIN_PASSWORD is set/],
+    [
+      { DB_TYPE: 'mysql', DB_PRIMARY_URL: 'mysql://u:p@h/db', DB_STANDBY_URLS: 'mysql://u:p@h2/db' },
+      /DB_ADMIN_USER: is required when DB_STANDBY_URLS is set/,
+    ],
     [{ DB_REPLICATION_PASSWORD: 'secret' }, /DB_REPLICATION_USER: is required when DB_REPLICATION_PASSWORD is set/],
   ])('refuses the inconsistent combination %j', (env, expected) => {
     expect(problemsOf(env as Record<string, string>)).toMatch(expected);

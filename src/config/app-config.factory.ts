@@ -2,7 +2,16 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { AppConfig, BackupConfig, ConfigStoreConfig, Credentials, DatabaseConfig, InstanceJobsConfig, RuntimeAccess } from './app-config';
+import {
+  AppConfig,
+  BackupConfig,
+  ConfigStoreConfig,
+  Credentials,
+  DatabaseConfig,
+  FailoverConfig,
+  InstanceJobsConfig,
+  RuntimeAccess,
+} from './app-config';
 import { ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
@@ -43,6 +52,10 @@ export const DEFAULTS = {
   BACKUP_RETAIN_FULL: 7,
   BACKUP_TIMEOUT_S: 6 * 3600,
   BACKUP_COMPRESSION_LEVEL: 1,
+  HEARTBEAT_INTERVAL_MS: 1000,
+  FAILURE_THRESHOLD: 3,
+  FAILOVER_COOLDOWN_MS: 600_000,
+  FAILOVER_APPLY_TIMEOUT_MS: 30_000,
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -108,6 +121,9 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
   if (schema.CONFIG_CACHE_STORE === 'redis' && !schema.CONFIG_CACHE_REDIS_URL) {
     problems.push({ variable: 'CONFIG_CACHE_REDIS_URL', reason: 'is required when CONFIG_CACHE_STORE=redis' });
   }
+  if (schema.DB_STANDBY_URLS && !schema.DB_ADMIN_USER) {
+    problems.push({ variable: 'DB_ADMIN_USER', reason: 'is required when DB_STANDBY_URLS is set: the failover monitor needs its own admin account' });
+  }
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
@@ -145,6 +161,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
     instanceJobs: buildInstanceJobsConfig(schema),
     configStore: buildConfigStoreConfig(schema),
     backup: buildBackupConfig(schema, dataDir, cwd),
+    failover: buildFailoverConfig(schema),
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
   };
@@ -176,6 +193,17 @@ function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: stri
     retainFull: schema.BACKUP_RETAIN_FULL ?? DEFAULTS.BACKUP_RETAIN_FULL,
     timeoutSeconds: schema.BACKUP_TIMEOUT_S ?? DEFAULTS.BACKUP_TIMEOUT_S,
     compressionLevel: schema.BACKUP_COMPRESSION_LEVEL ?? DEFAULTS.BACKUP_COMPRESSION_LEVEL,
+  };
+}
+
+function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
+  const heartbeatIntervalMs = schema.HEARTBEAT_INTERVAL_MS ?? DEFAULTS.HEARTBEAT_INTERVAL_MS;
+  return {
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs: schema.HEARTBEAT_TIMEOUT_MS ?? heartbeatIntervalMs,
+    failureThreshold: schema.FAILURE_THRESHOLD ?? DEFAULTS.FAILURE_THRESHOLD,
+    cooldownMs: schema.FAILOVER_COOLDOWN_MS ?? DEFAULTS.FAILOVER_COOLDOWN_MS,
+    applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
   };
 }
 

@@ -75,6 +75,18 @@ export interface BackupConfig {
   compressionLevel: number;
 }
 
+/** Failover monitor timing; see the README's operator section for the worst-case detection time. */
+export interface FailoverConfig {
+  heartbeatIntervalMs: number;
+  /** Connect and query timeout of one heartbeat. */
+  heartbeatTimeoutMs: number;
+  /** Consecutive missed heartbeats before the standbys are asked to confirm. */
+  failureThreshold: number;
+  cooldownMs: number;
+  /** How long promotion waits for the standby to apply its relay log. */
+  applyTimeoutMs: number;
+}
+
 /**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
@@ -103,6 +115,7 @@ export abstract class AppConfig {
   abstract readonly instanceJobs: InstanceJobsConfig;
   abstract readonly configStore: ConfigStoreConfig;
   abstract readonly backup: BackupConfig;
+  abstract readonly failover: FailoverConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

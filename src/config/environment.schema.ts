@@ -176,6 +176,21 @@ export class EnvironmentSchema {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(9)
   BACKUP_COMPRESSION_LEVEL?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  HEARTBEAT_INTERVAL_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  HEARTBEAT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  FAILURE_THRESHOLD?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(7 * 24 * 3600 * 1000)
+  FAILOVER_COOLDOWN_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  FAILOVER_APPLY_TIMEOUT_MS?: number;
 }
 
 /** Variables whose values must never appear in a log line or an error message. */

@@ -5,6 +5,7 @@ import { BackupIndicator } from '../backup/backup.indicator';
 import { ConfigStoreIndicator } from '../config-store/config-store.indicator';
 import { AppConfig } from '../config/app-config';
 import { boundedCheck } from './bounded-check';
+import { FailoverIndicator } from '../failover/failover.indicator';
 import { DiskSpaceIndicator } from './disk-space.indicator';
 import { HealthErrorCode } from './health.errors';
 
@@ -21,6 +22,7 @@ export class HealthService {
     private readonly disk: DiskSpaceIndicator,
     private readonly configStore: ConfigStoreIndicator,
     private readonly backup: BackupIndicator,
+    private readonly failover: FailoverIndicator,
   ) {}
 
   /** Every indicator is bounded by HEALTH_CHECK_TIMEOUT_MS; a 503 carries which ones are down. */
@@ -33,6 +35,7 @@ export class HealthService {
         boundedCheck('memory', checkTimeoutMs, () => this.memory.checkHeap('memory', heapMaxBytes)),
         boundedCheck('configStore', checkTimeoutMs, () => this.configStore.check('configStore')),
         boundedCheck('backup', checkTimeoutMs, () => this.backup.check('backup')),
+        boundedCheck('topology', checkTimeoutMs, async () => this.failover.check('topology')),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

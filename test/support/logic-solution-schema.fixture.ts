@@ -5,9 +5,9 @@ import type { ColumnShape, IndexShape, TableShape } from '../../src/database/sch
  * Where the notes give no column order, the order is the migrations' (and the same on
  * both engines); where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2';
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
-export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2'];
+export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2', 'ha-3'];
 
 interface ColumnOptions {
   notNull?: boolean;
@@ -159,6 +159,28 @@ function backupCatalog(): TableShape {
   };
 }
 
+/** logic-ha's failover history (ha-3). */
+function failoverHistory(): TableShape {
+  return {
+    name: 'logic_ha_failover',
+    primaryKey: ['id'],
+    indexes: [index('idx_failover_startedAt', ['startedAt'])],
+    columns: [
+      column('id', 'varchar(40)', { notNull: true }),
+      column('kind', 'varchar(16)', { notNull: true }),
+      column('reason', 'text', { notNull: true }),
+      column('startedAt', 'datetime(3)', { notNull: true }),
+      column('finishedAt', 'datetime(3)', { notNull: true }),
+      column('oldPrimary', 'varchar(255)', { notNull: true }),
+      column('newPrimary', 'varchar(255)'),
+      column('epoch', 'int', { notNull: true }),
+      column('outcome', 'varchar(16)', { notNull: true }),
+      column('steps', 'longtext', { notNull: true }),
+      column('error', 'text'),
+    ],
+  };
+}
+
 /** The whole schema as logic-solution `version` (or logic-ha's revision) left it (tables sorted by name, indexes by name). */
 export function expectedSchema(version: SchemaVersion): TableShape[] {
   const tables = baseline();
@@ -184,6 +206,7 @@ export function expectedSchema(version: SchemaVersion): TableShape[] {
     );
   }
   if (rank >= 5) tables.push(backupCatalog());
+  if (rank >= 6) tables.push(failoverHistory());
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -9,4 +9,5 @@ export enum CommonErrorCode {
   MalformedBody = 'MALFORMED_BODY',
   HttpError = 'HTTP_ERROR',
   InternalError = 'INTERNAL_ERROR',
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
 }

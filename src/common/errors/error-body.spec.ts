@@ -23,6 +23,24 @@ describe('toErrorAnswer', () => {
     expect(answer.headers).toEqual({ 'retry-after': '2' });
   });
 
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3307'), { code: 'ECONNREFUSED' })],
+    ['a lost connection', Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' })],
+    ['a read-only server (TypeORM wraps it)', Object.assign(new Error('QueryFailedError'), { driverError: { code: 'ER_OPTION_PREVENTS_STATEMENT' } })],
+    ['a closed pool', Object.assign(new Error('Cannot execute operation on "default" connection'), { name: 'CannotExecuteNotConnectedError' })],
+    ['a driver with no pool', new Error('Driver not Connected')],
+  ])('answers %s with 503 + Retry-After, not a 500', (_, error) => {
+    const answer = toErrorAnswer(error, 'r');
+    expect(answer.body).toMatchObject({ statusCode: 503, code: CommonErrorCode.DatabaseUnavailable });
+    expect(answer.headers).toEqual({ 'retry-after': '1' });
+    expect(answer.unexpected).toBe(false);
+  });
+
+  it('keeps a duplicate key (a database error that is not about reachability) a 500', () => {
+    const answer = toErrorAnswer(Object.assign(new Error('dup'), { driverError: { code: 'ER_DUP_ENTRY' } }), 'r');
+    expect(answer.body.statusCode).toBe(500);
+  });
+
   it('asks for a bearer token on 401', () => {
     expect(toErrorAnswer(new DomainError('X', ErrorKind.Unauthorized, 'no'), 'r').headers).toEqual({ 'www-authenticate': 'Bearer' });
   });

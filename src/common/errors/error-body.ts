@@ -1,6 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { CommonErrorCode } from './common-error-code';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, ErrorKind } from './domain-error';
+
+/** Long enough for a failover's data-source switch; short enough to keep writers moving. */
+const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /** The body of every error answer: `{ statusCode, code, message, details?, correlationId? }`. */
 export interface ErrorBody {
@@ -44,6 +48,18 @@ const CODE_BY_HTTP_STATUS: Record<number, CommonErrorCode> = {
 export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswer {
   if (error instanceof DomainError) return fromDomainError(error);
   if (error instanceof HttpException) return fromHttpException(error);
+  if (isDatabaseUnavailable(error)) {
+    return {
+      body: {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        code: CommonErrorCode.DatabaseUnavailable,
+        message: 'The database is not reachable right now (failover or outage); retry shortly',
+        correlationId,
+      },
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      unexpected: false,
+    };
+  }
   return {
     body: {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,

@@ -78,6 +78,49 @@ export interface BackupVerifiedEvent {
   problems: string[];
 }
 
+/** A server as `host:port`. */
+export interface DbPrimarySuspectEvent {
+  primary: string;
+  epoch: number;
+  misses: number;
+  /** Why there is no failover: standbys that still hear the primary, or none to ask. */
+  reason: string;
+  seenBy: string[];
+}
+
+export interface DbFailoverStartedEvent {
+  id: string;
+  kind: 'failover' | 'switchover';
+  epoch: number;
+  oldPrimary: string;
+  reason: string;
+}
+
+export interface DbPrimaryChangedEvent {
+  id: string;
+  kind: 'failover' | 'switchover';
+  /** The epoch after the change. */
+  epoch: number;
+  oldPrimary: string;
+  newPrimary: string;
+  at: Date;
+}
+
+export interface DbFailoverFailedEvent {
+  id: string;
+  kind: 'failover' | 'switchover';
+  epoch: number;
+  oldPrimary: string;
+  step: string;
+  reason: string;
+}
+
+export interface DbOldPrimaryFencedEvent {
+  server: string;
+  epoch: number;
+  killedConnections: number;
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
@@ -91,6 +134,11 @@ export interface AppEventMap {
   'backup.succeeded': BackupSucceededEvent;
   'backup.failed': BackupFailedEvent;
   'backup.verified': BackupVerifiedEvent;
+  'db.primary-suspect': DbPrimarySuspectEvent;
+  'db.failover-started': DbFailoverStartedEvent;
+  'db.primary-changed': DbPrimaryChangedEvent;
+  'db.failover-failed': DbFailoverFailedEvent;
+  'db.old-primary-fenced': DbOldPrimaryFencedEvent;
 }
 
 export type AppEventName = keyof AppEventMap;

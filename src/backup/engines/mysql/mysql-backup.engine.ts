@@ -11,7 +11,7 @@ import type { ProcessRunner } from '../../process/process-runner';
 import { storeFile } from '../../streams/store-file';
 import { BackupEngine, EngineContext, EngineResult, storeOptionsOf } from '../backup-engine';
 import { DumpPositionSniffer } from './dump-position.sniffer';
-import { gtidPositionsEqual } from './gtid';
+import { gtidPositionsEqual } from '../../../database/gtid-position';
 import { clientArguments, clientEnvironment, queryRows, withConnection } from './mysql-client';
 
 interface BinaryLog {
@@ -29,12 +29,20 @@ interface BinaryLog {
 export class MysqlBackupEngine extends BackupEngine {
   readonly name = 'mysql' as const;
 
+  private readonly sourceOf: () => MysqlEndpoint;
+
+  /** `source` may be a function: the primary is looked up per backup, so a failover moves backups with it. */
   constructor(
-    private readonly source: MysqlEndpoint,
+    source: MysqlEndpoint | (() => MysqlEndpoint),
     private readonly runner: ProcessRunner,
     private readonly tools: ClientTools,
   ) {
     super();
+    this.sourceOf = typeof source === 'function' ? source : () => source;
+  }
+
+  private get source(): MysqlEndpoint {
+    return this.sourceOf();
   }
 
   async full(context: EngineContext): Promise<EngineResult> {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { DumpPositionSniffer } from './dump-position.sniffer';
-import { gtidPositionsEqual } from './gtid';
+import { gtidPositionsEqual } from '../../../database/gtid-position';
 import { GtidSessionStripper } from './gtid-session.stripper';
 
 /** Feeds `text` in chunks of `size` bytes, so markers straddle chunk boundaries. */

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { MysqlEndpoint } from '../config/mysql-url';
+
+/** A pool that does not close in this time belongs to a dead server: leave it behind. */
+const CLOSE_TIMEOUT_MS = 2000;
+const REOPEN_ATTEMPTS = 5;
+const REOPEN_DELAY_MS = 200;
+
+/**
+ * Moves the app's one TypeORM data source to another server without a restart: the pool
+ * is closed (so nothing more can reach the old primary), the connection options are
+ * replaced and the pool is opened again. Repositories keep working because they hold the
+ * same DataSource object. While closed, queries fail with "not connected", which the
+ * error filter answers with 503 + Retry-After.
+ */
+@Injectable()
+export class DataSourceSwitch {
+  private readonly logger = new Logger('DataSourceSwitch');
+  private switching = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get inProgress(): boolean {
+    return this.switching;
+  }
+
+  /** Closes the pool to the current server; the first step of every failover. */
+  async close(): Promise<void> {
+    this.switching = true;
+    if (!this.dataSource.isInitialized) return;
+    const closed = this.dataSource.destroy().then(
+      () => true,
+      (error: unknown) => {
+        this.logger.warn({ msg: 'closing the old pool failed; continuing', err: String(error) });
+        return true;
+      },
+    );
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS).unref());
+    if (!(await Promise.race([closed, timedOut]))) {
+      this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms; abandoning it` });
+      // TypeORM only flags itself uninitialised after the driver disconnected.
+      Object.assign(this.dataSource, { isInitialized: false });
+    }
+  }
+
+  /** Opens the pool against `endpoint`; retried briefly, since a just-promoted server is up. */
+  async open(endpoint: MysqlEndpoint): Promise<void> {
+    if (this.dataSource.isInitialized) await this.close();
+    const target = { host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password };
+    // The MySQL driver copies the options when it is created; both copies must point at the new server.
+    Object.assign(this.dataSource.options, target);
+    Object.assign((this.dataSource.driver as unknown as { options: object }).options, target);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= REOPEN_ATTEMPTS; attempt++) {
+      try {
+        await this.dataSource.initialize();
+        this.switching = false;
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
+      }
+    }
+    throw lastError;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What logic-ha persists about its database servers, in one atomically written file in
+ * DATA_DIR: which server is the primary now, the epoch (incremented on every change), the
+ * servers fenced after a failover, the failover controls and the recent history. A node
+ * that restarts reads it before it connects, so it never goes back to a demoted primary.
+ */
+export const TOPOLOGY_FORMAT = 'logic-ha/topology@1';
+export const TOPOLOGY_FILE_NAME = 'topology.json';
+/** The file keeps the newest records; the database table keeps all of them. */
+export const HISTORY_KEPT_IN_FILE = 50;
+
+/** `host:port`, as the app reaches the server. */
+export type ServerKey = string;
+
+export interface FailoverStepRecord {
+  name: string;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  detail?: string;
+}
+
+export type FailoverKind = 'failover' | 'switchover';
+export type FailoverOutcome = 'succeeded' | 'failed';
+
+export interface FailoverRecord {
+  id: string;
+  kind: FailoverKind;
+  reason: string;
+  startedAt: string;
+  finishedAt: string;
+  oldPrimary: ServerKey;
+  /** null when no server was promoted. */
+  newPrimary: ServerKey | null;
+  /** The epoch after the change (unchanged when it failed). */
+  epoch: number;
+  outcome: FailoverOutcome;
+  steps: FailoverStepRecord[];
+  error: string | null;
+}
+
+export interface FailoverControl {
+  /** Automatic actions suspended by an operator. */
+  maintenance: boolean;
+  maintenanceReason: string | null;
+  /** Start of the cooldown: the last automatic or planned change. */
+  lastChangeAt: string | null;
+  /** An operator acknowledged the last change: the cooldown no longer blocks. */
+  acknowledged: boolean;
+  /** Set when a failover failed part-way: nothing automatic until acknowledged. */
+  disabledReason: string | null;
+}
+
+export interface TopologyState {
+  format: typeof TOPOLOGY_FORMAT;
+  epoch: number;
+  primary: ServerKey;
+  fenced: ServerKey[];
+  updatedAt: string;
+  control: FailoverControl;
+  history: FailoverRecord[];
+}
+
+export function initialTopologyState(primary: ServerKey, now: Date): TopologyState {
+  return {
+    format: TOPOLOGY_FORMAT,
+    epoch: 0,
+    primary,
+    fenced: [],
+    updatedAt: now.toISOString(),
+    control: { maintenance: false, maintenanceReason: null, lastChangeAt: null, acknowledged: true, disabledReason: null },
+    history: [],
+  };
+}
+
+/** Parses the file's text; throws an Error naming what is wrong, for the operator. */
+export function parseTopologyState(text: string, source: string): TopologyState {
+  let value: Partial<TopologyState>;
+  try {
+    value = JSON.parse(text) as Partial<TopologyState>;
+  } catch (error) {
+    throw new Error(`${source} is not valid JSON (${(error as Error).message})`);
+  }
+  if (value.format !== TOPOLOGY_FORMAT) throw new Error(`${source} has format ${JSON.stringify(value.format)}, expected ${TOPOLOGY_FORMAT}`);
+  if (!Number.isInteger(value.epoch) || (value.epoch as number) < 0) throw new Error(`${source}: epoch must be a non-negative integer`);
+  if (typeof value.primary !== 'string' || !value.primary.includes(':')) throw new Error(`${source}: primary must be "host:port"`);
+  if (!Array.isArray(value.fenced)) throw new Error(`${source}: fenced must be a list`);
+  if (typeof value.control !== 'object' || value.control === null) throw new Error(`${source}: control is missing`);
+  return { ...value, history: Array.isArray(value.history) ? value.history : [] } as TopologyState;
+}

@@ -1,0 +1,67 @@
+import { Injectable, MessageEvent } from '@nestjs/common';
+import { Observable, Subject, concat, defer, interval, map, merge, of } from 'rxjs';
+import { AppEventMap } from '../common/events/app-events';
+import { OnAppEvent } from '../common/events/event-bus';
+import { DatabaseTopology } from '../database/topology/database-topology';
+
+type StreamedEvent = keyof Pick<AppEventMap, 'db.primary-suspect' | 'db.failover-started' | 'db.primary-changed' | 'db.failover-failed' | 'db.old-primary-fenced'>;
+
+/** Proxies drop idle streams; a comment-only line every 15 s keeps them open. */
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * Feeds GET /api/v1/events: every failover event as it happens, each with the epoch and
+ * the primary at the time it is sent, after a first `topology` event so a client that
+ * (re)connects knows where to write without waiting for the next change.
+ */
+@Injectable()
+export class EventStreamService {
+  private readonly events = new Subject<MessageEvent>();
+  private sequence = 0;
+
+  constructor(private readonly topology: DatabaseTopology) {}
+
+  stream(): Observable<MessageEvent> {
+    const first = defer(() => of(this.message('topology', {})));
+    const keepalive = interval(KEEPALIVE_MS).pipe(map((): MessageEvent => ({ type: 'keepalive', data: {} })));
+    return merge(concat(first, this.events), keepalive);
+  }
+
+  @OnAppEvent('db.primary-suspect')
+  onSuspect(payload: AppEventMap['db.primary-suspect']): void {
+    this.publish('db.primary-suspect', payload);
+  }
+
+  @OnAppEvent('db.failover-started')
+  onStarted(payload: AppEventMap['db.failover-started']): void {
+    this.publish('db.failover-started', payload);
+  }
+
+  @OnAppEvent('db.primary-changed')
+  onChanged(payload: AppEventMap['db.primary-changed']): void {
+    this.publish('db.primary-changed', payload);
+  }
+
+  @OnAppEvent('db.failover-failed')
+  onFailed(payload: AppEventMap['db.failover-failed']): void {
+    this.publish('db.failover-failed', payload);
+  }
+
+  @OnAppEvent('db.old-primary-fenced')
+  onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
+    this.publish('db.old-primary-fenced', payload);
+  }
+
+  private publish<K extends StreamedEvent>(name: K, payload: AppEventMap[K]): void {
+    this.events.next(this.message(name, payload as object));
+  }
+
+  private message(type: string, payload: object): MessageEvent {
+    const replicated = this.topology.replicated;
+    return {
+      id: String(++this.sequence),
+      type,
+      data: { ...payload, epoch: replicated ? this.topology.epoch : null, primary: replicated ? this.topology.primaryKey : null, sentAt: new Date().toISOString() },
+    };
+  }
+}

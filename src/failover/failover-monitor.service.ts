@@ -1,0 +1,220 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventBus } from '../common/events/event-bus';
+import { Clock } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { PrimaryVerdict, StandbyView, confirmationWindowMs, judgePrimary } from './detection/primary-verdict';
+import { StandbyContact } from './detection/standby-contact';
+import { automaticFailoverBlocked } from './failover-policy';
+import { FailoverRunner } from './failover-runner';
+import { Fencer } from './fencer';
+import { PrimaryHeartbeat, ServerProbe } from './probes/server-probe';
+import { ReplicaStatus } from './probes/replica-status';
+import { addressOf } from './server-address';
+
+export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
+
+export interface PrimaryObservation {
+  key: string;
+  reachable: boolean;
+  lastHeartbeatAt: string | null;
+  lastError: string | null;
+  heartbeat: PrimaryHeartbeat | null;
+}
+
+export interface StandbyObservation {
+  key: string;
+  reachable: boolean;
+  lastSeenAt: string | null;
+  lastError: string | null;
+  status: ReplicaStatus | null;
+  /** ms since it last heard the primary; null: its IO thread is not connected. */
+  silenceMs: number | null;
+}
+
+/**
+ * The heartbeat loop. Each tick (HEARTBEAT_INTERVAL_MS, ticks never overlap): heartbeat
+ * the primary on the monitor's own connection, read every standby's replication status,
+ * enforce fencing, then judge. A failover starts only on a confirmed death and when no
+ * cooldown, maintenance or earlier failure blocks it.
+ */
+@Injectable()
+export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('FailoverMonitor');
+  private readonly contacts = new Map<string, StandbyContact>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private misses = 0;
+  private primary: PrimaryObservation | null = null;
+  private standbys: StandbyObservation[] = [];
+  private verdict: PrimaryVerdict = { kind: 'healthy' };
+  private windowMs: number;
+  private blockedReason: string | null = null;
+  /** The suspicion being reported, so one episode emits one event. */
+  private reportedEpisode: string | null = null;
+  private lastTickAt: string | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topology: DatabaseTopology,
+    private readonly probe: ServerProbe,
+    private readonly runner: FailoverRunner,
+    private readonly fencer: Fencer,
+    private readonly dataSource: DataSourceSwitch,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
+  ) {
+    const { heartbeatIntervalMs, failureThreshold } = config.failover;
+    this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
+  }
+
+  /** Why the monitor does not run, or null when it does. */
+  get disabledReason(): string | null {
+    if (!this.topology.replicated) return 'DB_TYPE is not mysql: nothing to fail over';
+    if (!this.config.monitorAccount) return 'DB_ADMIN_USER is not set: the monitor has no admin account';
+    if (!this.runLoop) return 'not started in this process (one-off command)';
+    return null;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.disabledReason) return;
+    await this.topology.ensurePersisted();
+    this.logger.log({ msg: 'failover monitor started', primary: this.topology.primaryKey, epoch: this.topology.epoch, ...this.config.failover });
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.probe.close();
+  }
+
+  snapshot() {
+    return {
+      primary: this.primary,
+      standbys: this.standbys,
+      verdict: this.verdict,
+      misses: this.misses,
+      windowMs: this.windowMs,
+      blockedReason: this.blockedReason,
+      lastTickAt: this.lastTickAt,
+    };
+  }
+
+  /** One heartbeat round; public so tests drive it without waiting for the timer. */
+  async tick(): Promise<void> {
+    const now = this.clock.now();
+    this.lastTickAt = now.toISOString();
+    const [primary, standbys] = await Promise.all([this.observePrimary(now), this.observeStandbys(now), this.fencer.enforceAll()]);
+    this.primary = primary;
+    this.standbys = standbys;
+    this.misses = primary.reachable ? 0 : this.misses + 1;
+    if (primary.reachable) await this.reopenPoolIfClosed();
+    const periods = standbys.flatMap((s) => (s.status ? [s.status.heartbeatPeriodSeconds] : []));
+    this.windowMs = confirmationWindowMs(this.config.failover.heartbeatIntervalMs, this.config.failover.failureThreshold, periods);
+    this.verdict = judgePrimary(this.misses, this.config.failover.failureThreshold, standbys.map(toStandbyView), this.windowMs);
+    await this.act(this.verdict);
+  }
+
+  private async act(verdict: PrimaryVerdict): Promise<void> {
+    if (verdict.kind === 'healthy' || verdict.kind === 'missing') {
+      if (verdict.kind === 'healthy') this.reportedEpisode = null;
+      this.blockedReason = null;
+      return;
+    }
+    if (verdict.kind === 'partitioned' || verdict.kind === 'unconfirmed') {
+      const reason = verdict.kind === 'partitioned' ? `standbys still hear the primary: ${verdict.seenBy.join(', ')} (monitor-side partition)` : verdict.reason;
+      this.reportSuspect(verdict.kind, reason, verdict.kind === 'partitioned' ? verdict.seenBy : []);
+      return;
+    }
+    const blocked = automaticFailoverBlocked(this.topology.state.control, this.clock.now(), this.config.failover.cooldownMs);
+    this.blockedReason = blocked;
+    if (blocked) {
+      this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
+      return;
+    }
+    await this.runner.failover(verdict.reason);
+    this.misses = 0;
+    this.contacts.clear();
+    this.reportedEpisode = null;
+  }
+
+  private reportSuspect(episode: string, reason: string, seenBy: string[]): void {
+    if (this.reportedEpisode === episode) return;
+    this.reportedEpisode = episode;
+    const primary = this.topology.primaryKey;
+    this.logger.warn({ msg: 'primary suspect, no failover', primary, misses: this.misses, reason });
+    this.events.emit('db.primary-suspect', { primary, epoch: this.topology.epoch, misses: this.misses, reason, seenBy });
+  }
+
+  private async observePrimary(now: Date): Promise<PrimaryObservation> {
+    const key = this.topology.primaryKey;
+    const previous = this.primary?.key === key ? this.primary : null;
+    try {
+      const heartbeat = await this.probe.heartbeat(addressOf(this.topology, key));
+      return { key, reachable: true, lastHeartbeatAt: now.toISOString(), lastError: null, heartbeat };
+    } catch (error) {
+      return { key, reachable: false, lastHeartbeatAt: previous?.lastHeartbeatAt ?? null, lastError: messageOf(error), heartbeat: previous?.heartbeat ?? null };
+    }
+  }
+
+  private observeStandbys(now: Date): Promise<StandbyObservation[]> {
+    return Promise.all(
+      this.topology.standbys().map(async ({ key }) => {
+        const contact = this.contacts.get(key) ?? new StandbyContact();
+        this.contacts.set(key, contact);
+        const previous = this.standbys.find((s) => s.key === key);
+        try {
+          const status = await this.probe.replicaStatus(addressOf(this.topology, key));
+          contact.observe(now.getTime(), status);
+          const silence = contact.silenceMs(now.getTime());
+          return { key, reachable: status !== null, lastSeenAt: now.toISOString(), lastError: status ? null : 'not replicating', status, silenceMs: silence ?? null };
+        } catch (error) {
+          contact.observe(now.getTime(), null);
+          return { key, reachable: false, lastSeenAt: previous?.lastSeenAt ?? null, lastError: messageOf(error), status: previous?.status ?? null, silenceMs: null };
+        }
+      }),
+    );
+  }
+
+  /** A pool closed by a failed failover (or never reopened) comes back once the primary answers. */
+  private async reopenPoolIfClosed(): Promise<void> {
+    if (!this.dataSource.inProgress || this.runner.inProgress) return;
+    await this.dataSource.open(this.topology.primaryEndpoint()).then(
+      () => this.logger.log({ msg: 'app pool reopened on the primary', primary: this.topology.primaryKey }),
+      (error: unknown) => this.logger.warn({ msg: 'app pool still closed', err: messageOf(error) }),
+    );
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.loop(), delayMs);
+  }
+
+  private async loop(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.tick();
+    } catch (error) {
+      this.logger.error({ msg: 'failover monitor tick failed', err: error instanceof Error ? error.stack : String(error) });
+    }
+    const elapsed = performance.now() - started;
+    this.schedule(Math.max(0, this.config.failover.heartbeatIntervalMs - elapsed));
+  }
+}
+
+function toStandbyView(observation: StandbyObservation): StandbyView {
+  return {
+    key: observation.key,
+    reachable: observation.reachable,
+    silenceMs: observation.silenceMs ?? undefined,
+    ioState: observation.status?.ioRunning,
+    lastIoError: observation.status?.lastIoError,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

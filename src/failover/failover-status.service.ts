@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppAccountCheck } from './app-account.check';
+import { cooldownEndsAt } from './failover-policy';
+import { FailoverMonitor } from './failover-monitor.service';
+import { FailoverRunner } from './failover-runner';
+import { Fencer } from './fencer';
+
+/** GET /api/v1/failover/status: everything an operator looks at first, from memory and the state file. */
+@Injectable()
+export class FailoverStatusService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topology: DatabaseTopology,
+    private readonly monitor: FailoverMonitor,
+    private readonly runner: FailoverRunner,
+    private readonly fencer: Fencer,
+    private readonly dataSource: DataSourceSwitch,
+    private readonly appAccount: AppAccountCheck,
+    private readonly clock: Clock,
+  ) {}
+
+  status() {
+    if (!this.topology.replicated) return { enabled: false, reason: this.monitor.disabledReason };
+    const state = this.topology.state;
+    const seen = this.monitor.snapshot();
+    const cooldownUntil = cooldownEndsAt(state.control, this.config.failover.cooldownMs);
+    return {
+      enabled: this.monitor.disabledReason === null,
+      reason: this.monitor.disabledReason,
+      epoch: state.epoch,
+      primary: state.primary,
+      switching: this.runner.inProgress || this.dataSource.inProgress,
+      servers: this.topology.servers().map((server) => this.serverView(server.key, server.role, seen)),
+      detection: {
+        heartbeatIntervalMs: this.config.failover.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.config.failover.heartbeatTimeoutMs,
+        failureThreshold: this.config.failover.failureThreshold,
+        confirmationWindowMs: seen.windowMs,
+        misses: seen.misses,
+        verdict: seen.verdict.kind,
+        lastTickAt: seen.lastTickAt,
+        blockedReason: seen.blockedReason,
+      },
+      cooldown: {
+        cooldownMs: this.config.failover.cooldownMs,
+        active: cooldownUntil !== null && cooldownUntil > this.clock.now(),
+        until: cooldownUntil?.toISOString() ?? null,
+        acknowledged: state.control.acknowledged,
+        lastChangeAt: state.control.lastChangeAt,
+      },
+      maintenance: { enabled: state.control.maintenance, reason: state.control.maintenanceReason },
+      disabledReason: state.control.disabledReason,
+      appAccount: this.appAccount.result,
+      lastChange: state.history[0] ?? null,
+    };
+  }
+
+  private serverView(key: string, role: string, seen: ReturnType<FailoverMonitor['snapshot']>) {
+    if (role === 'primary') {
+      const primary = seen.primary?.key === key ? seen.primary : null;
+      return {
+        key,
+        role,
+        reachable: primary?.reachable ?? null,
+        lastHeartbeatAt: primary?.lastHeartbeatAt ?? null,
+        lastError: primary?.lastError ?? null,
+        readOnly: primary?.heartbeat?.readOnly ?? null,
+        gtidBinlogPosition: primary?.heartbeat?.gtidBinlogPosition ?? null,
+        semiSyncActive: primary?.heartbeat?.semiSyncActive ?? null,
+      };
+    }
+    if (role === 'fenced') {
+      const fenced = this.fencer.view(key);
+      return { key, role, reachable: fenced?.reachable ?? null, readOnly: fenced?.readOnly ?? null, lastFencedAt: fenced?.lastFencedAt ?? null, lastError: fenced?.lastError ?? null };
+    }
+    const standby = seen.standbys.find((s) => s.key === key);
+    const status = standby?.status;
+    return {
+      key,
+      role,
+      reachable: standby?.reachable ?? null,
+      lastSeenAt: standby?.lastSeenAt ?? null,
+      lastError: standby?.lastError ?? null,
+      replication: status
+        ? {
+            ioThread: status.ioRunning,
+            sqlThread: status.sqlRunning,
+            lagSeconds: status.secondsBehindMaster,
+            gtidIoPosition: status.gtidIoPosition,
+            gtidAppliedPosition: status.gtidSlavePosition,
+            heartbeatPeriodSeconds: status.heartbeatPeriodSeconds,
+            msSinceHeardPrimary: standby?.silenceMs ?? null,
+            lastIoError: status.lastIoError || null,
+            lastSqlError: status.lastSqlError || null,
+          }
+        : null,
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, MessageEvent, Post, Put, Query, Sse } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Observable } from 'rxjs';
+import { Access, AccessScope } from '../common/auth/access-scope';
+import { AcknowledgeDto, HistoryQuery, MaintenanceDto } from './dto/failover.dtos';
+import { EventStreamService } from './event-stream.service';
+import { FailoverControlService } from './failover-control.service';
+import { FailoverHistoryService } from './failover-history.service';
+import { FailoverStatusService } from './failover-status.service';
+
+@ApiTags('failover')
+@ApiBearerAuth('admin')
+@Access(AccessScope.Admin)
+@Controller('api/v1')
+export class FailoverController {
+  constructor(
+    private readonly status: FailoverStatusService,
+    private readonly control: FailoverControlService,
+    private readonly history: FailoverHistoryService,
+    private readonly stream: EventStreamService,
+  ) {}
+
+  @Get('failover/status')
+  @ApiOperation({ summary: 'Topology, reachability, replication lag, epoch, cooldown and maintenance' })
+  getStatus() {
+    return this.status.status();
+  }
+
+  @Post('failover/ack')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Acknowledge the last failover: ends the cooldown, re-enables automatic failover after a failure' })
+  acknowledge(@Body() body: AcknowledgeDto) {
+    return this.control.acknowledge(body.note);
+  }
+
+  @Put('failover/maintenance')
+  @ApiOperation({ summary: 'Suspend (enabled: true) or resume automatic failover' })
+  maintenance(@Body() body: MaintenanceDto) {
+    return this.control.setMaintenance(body.enabled, body.reason);
+  }
+
+  @Get('failover/history')
+  @ApiOperation({ summary: 'The newest failovers and switchovers with their steps (from the topology file)' })
+  async listHistory(@Query() query: HistoryQuery) {
+    return { items: await this.history.list(query.limit ?? 20) };
+  }
+
+  @Sse('events')
+  @ApiOperation({ summary: 'Server-sent events: topology first, then db.* failover events with epoch and primary' })
+  events(): Observable<MessageEvent> {
+    return this.stream.stream();
+  }
+}

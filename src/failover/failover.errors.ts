@@ -1,0 +1,8 @@
+export enum FailoverErrorCode {
+  NotReplicated = 'FAILOVER_NOT_REPLICATED',
+  NoCandidate = 'FAILOVER_NO_CANDIDATE',
+  PositionUnknown = 'FAILOVER_POSITION_UNKNOWN',
+  ApplyTimedOut = 'FAILOVER_APPLY_TIMED_OUT',
+  StepFailed = 'FAILOVER_STEP_FAILED',
+  InProgress = 'FAILOVER_IN_PROGRESS',
+}

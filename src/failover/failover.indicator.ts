@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { FailoverStatusService } from './failover-status.service';
+
+/**
+ * Readiness: the topology (epoch, primary) and each standby's lag. Down only while the
+ * app's pool is being moved to a new primary, so load balancers hold traffic for that
+ * moment; lag is reported, not judged (alert on it).
+ */
+@Injectable()
+export class FailoverIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly status: FailoverStatusService,
+  ) {}
+
+  check(key: string): HealthIndicatorResult {
+    const status = this.status.status();
+    if (!('servers' in status) || !status.servers || !status.detection) return this.indicators.check(key).up({ replicated: false });
+    const details = {
+      epoch: status.epoch,
+      primary: status.primary,
+      switching: status.switching,
+      verdict: status.detection.verdict,
+      standbys: status.servers
+        .filter((server) => server.role === 'standby')
+        .map((server) => ({ key: server.key, reachable: server.reachable, lagSeconds: 'replication' in server ? (server.replication?.lagSeconds ?? null) : null })),
+      fenced: status.servers.filter((server) => server.role === 'fenced').map((server) => server.key),
+    };
+    return status.switching ? this.indicators.check(key).down(details) : this.indicators.check(key).up(details);
+  }
+}

@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { AppAccountCheck } from './app-account.check';
+import { EventStreamService } from './event-stream.service';
+import { FailoverControlService } from './failover-control.service';
+import { FailoverHistoryEntity } from './failover-history.entity';
+import { FailoverHistoryService } from './failover-history.service';
+import { FailoverMonitor, RUN_FAILOVER_MONITOR } from './failover-monitor.service';
+import { FailoverRunner } from './failover-runner';
+import { FailoverStatusService } from './failover-status.service';
+import { FailoverController } from './failover.controller';
+import { FailoverIndicator } from './failover.indicator';
+import { Fencer } from './fencer';
+import { MysqlServerProbe } from './probes/mysql-server-probe';
+import { ServerProbe } from './probes/server-probe';
+
+@Module({})
+export class FailoverModule {
+  static forRoot(options: { runMonitor: boolean }): DynamicModule {
+    return {
+      module: FailoverModule,
+      // Global so HealthModule gets the indicator without knowing the forRoot options.
+      global: true,
+      imports: [TypeOrmModule.forFeature([FailoverHistoryEntity]), TerminusModule],
+      controllers: [FailoverController],
+      providers: [
+        { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
+        { provide: RUN_FAILOVER_MONITOR, useValue: options.runMonitor },
+        FailoverHistoryService,
+        FailoverRunner,
+        Fencer,
+        FailoverMonitor,
+        FailoverControlService,
+        AppAccountCheck,
+        FailoverStatusService,
+        EventStreamService,
+        FailoverIndicator,
+      ],
+      exports: [FailoverIndicator, FailoverStatusService, FailoverMonitor, FailoverRunner],
+    };
+  }
+}

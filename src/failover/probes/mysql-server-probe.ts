@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { Connection, createConnection } from 'mysql2/promise';
+import { AppConfig, Credentials } from '../../config/app-config';
+import { ReplicaStatus, replicaStatusFromRow } from './replica-status';
+import { PrimaryHeartbeat, ServerAddress, ServerProbe } from './server-probe';
+
+/** Control statements (STOP SLAVE, RESET SLAVE ALL) are quick on a healthy server. */
+const CONTROL_TIMEOUT_MS = 10_000;
+
+type Row = Record<string, unknown>;
+
+/** Rejects when `work` takes longer than `ms`; the caller destroys the connection it used. */
+function bounded<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * ServerProbe on mysql2 with the monitor's admin account (DB_ADMIN_USER). Heartbeats and
+ * status reads reuse one connection per server, dropped at the first error so the next
+ * probe reconnects; actions open their own connection.
+ */
+@Injectable()
+export class MysqlServerProbe extends ServerProbe {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly admin: Credentials;
+  private readonly timeoutMs: number;
+
+  constructor(config: AppConfig) {
+    super();
+    this.admin = config.monitorAccount ?? { user: '', password: '' };
+    this.timeoutMs = config.failover.heartbeatTimeoutMs;
+  }
+
+  async heartbeat(server: ServerAddress): Promise<PrimaryHeartbeat> {
+    const [position] = await this.probeQuery(server, 'SELECT @@global.gtid_binlog_pos AS gtid');
+    // read_only in a SELECT of its own: mixed into another query it can mislead.
+    const [readOnly] = await this.probeQuery(server, 'SELECT @@global.read_only AS readOnly');
+    const [semiSync] = await this.probeQuery(server, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
+    return {
+      gtidBinlogPosition: String(position?.gtid ?? ''),
+      readOnly: Number(readOnly?.readOnly) === 1,
+      semiSyncActive: String(semiSync?.Value ?? 'OFF') === 'ON',
+    };
+  }
+
+  async replicaStatus(server: ServerAddress): Promise<ReplicaStatus | null> {
+    const rows = await this.probeQuery(server, 'SHOW ALL SLAVES STATUS');
+    const row = rows.find((candidate) => (candidate.Connection_name ?? '') === '');
+    return row ? replicaStatusFromRow(row) : null;
+  }
+
+  async readOnly(server: ServerAddress): Promise<boolean> {
+    const [row] = await this.probeQuery(server, 'SELECT @@global.read_only AS readOnly');
+    return Number(row?.readOnly) === 1;
+  }
+
+  async setReadOnly(server: ServerAddress, on: boolean): Promise<void> {
+    await this.control(server, this.timeoutMs, [`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`]);
+  }
+
+  async killConnectionsOf(server: ServerAddress, user: string): Promise<number> {
+    return this.withControlConnection(server, this.timeoutMs, async (connection) => {
+      const [rows] = await connection.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', [user]);
+      let killed = 0;
+      for (const { id } of rows as Row[]) {
+        // A connection may end between the SELECT and the KILL: "unknown thread" is fine.
+        await connection.query(`KILL CONNECTION ${Number(id)}`).then(() => killed++, () => undefined);
+      }
+      return killed;
+    });
+  }
+
+  async stopReplicaIo(server: ServerAddress): Promise<void> {
+    await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE IO_THREAD']);
+  }
+
+  async waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean> {
+    const seconds = Math.max(timeoutMs / 1000, 0.001);
+    return this.withControlConnection(server, timeoutMs + CONTROL_TIMEOUT_MS, async (connection) => {
+      const [rows] = await connection.query('SELECT MASTER_GTID_WAIT(?, ?) AS result', [position, seconds]);
+      return Number((rows as Row[])[0]?.result) === 0;
+    });
+  }
+
+  async detachReplica(server: ServerAddress): Promise<void> {
+    await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE', 'RESET SLAVE ALL']);
+  }
+
+  async replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials): Promise<void> {
+    await this.withControlConnection(server, CONTROL_TIMEOUT_MS, async (connection) => {
+      await connection.query('STOP SLAVE');
+      await connection.query(
+        'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos',
+        [source.host, source.port, account.user, account.password],
+      );
+      await connection.query('START SLAVE');
+    });
+  }
+
+  async globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]> {
+    const connection = await createConnection({ host: server.host, port: server.port, user: account.user, password: account.password, connectTimeout: this.timeoutMs });
+    try {
+      const [rows] = await bounded(this.timeoutMs, 'SHOW GRANTS', connection.query('SHOW GRANTS'));
+      return (rows as Row[]).map((row) => String(Object.values(row)[0])).filter((grant) => / ON \*\.\* TO /i.test(grant));
+    } finally {
+      connection.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(pending.map((connection) => connection.then((c) => c.destroy(), () => undefined)));
+  }
+
+  /** A read on the server's cached monitor connection; any error drops the connection. */
+  private async probeQuery(server: ServerAddress, sql: string): Promise<Row[]> {
+    let connection: Promise<Connection> | undefined = this.connections.get(server.key);
+    if (!connection) {
+      connection = this.connect(server, this.timeoutMs);
+      this.connections.set(server.key, connection);
+    }
+    try {
+      const open = await bounded(this.timeoutMs, `connect to ${server.key}`, connection);
+      const [rows] = await bounded(this.timeoutMs, `${sql} on ${server.key}`, open.query(sql));
+      return rows as Row[];
+    } catch (error) {
+      this.drop(server.key, connection);
+      throw error;
+    }
+  }
+
+  private drop(key: string, connection: Promise<Connection>): void {
+    if (this.connections.get(key) === connection) this.connections.delete(key);
+    connection.then((c) => c.destroy(), () => undefined);
+  }
+
+  private connect(server: ServerAddress, timeoutMs: number): Promise<Connection> {
+    return createConnection({ host: server.host, port: server.port, user: this.admin.user, password: this.admin.password, connectTimeout: timeoutMs });
+  }
+
+  private async control(server: ServerAddress, timeoutMs: number, statements: string[]): Promise<void> {
+    await this.withControlConnection(server, timeoutMs, async (connection) => {
+      for (const sql of statements) await connection.query(sql);
+    });
+  }
+
+  private async withControlConnection<T>(server: ServerAddress, timeoutMs: number, work: (connection: Connection) => Promise<T>): Promise<T> {
+    const pending = this.connect(server, Math.min(timeoutMs, CONTROL_TIMEOUT_MS));
+    try {
+      return await bounded(timeoutMs, `admin statement on ${server.key}`, pending.then(work));
+    } finally {
+      pending.then((c) => c.destroy(), () => undefined);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { DomainError, ErrorKind } from '../../common/errors/domain-error';
+import { FailoverErrorCode } from '../failover.errors';
+import type { ServerAddress, ServerProbe } from '../probes/server-probe';
+import type { StepRecorder } from './step-recorder';
+
+/**
+ * Turns a standby into the primary without losing what it received: stop receiving,
+ * apply the whole relay log (MASTER_GTID_WAIT on the received position, which must not be
+ * empty), forget the old primary, accept writes.
+ */
+export class Promoter {
+  constructor(
+    private readonly probe: ServerProbe,
+    private readonly applyTimeoutMs: number,
+  ) {}
+
+  async promote(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
+    await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
+    const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
+    await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received!), { detail: () => `applied up to ${received}` });
+    await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
+    await steps.run('enable-writes', () => this.enableWrites(candidate));
+  }
+
+  private async receivedPosition(candidate: ServerAddress): Promise<string> {
+    const status = await this.probe.replicaStatus(candidate);
+    const position = status?.gtidIoPosition.trim() ?? '';
+    // MASTER_GTID_WAIT('') returns at once: an empty position would look like "caught up".
+    if (!position) {
+      throw new DomainError(FailoverErrorCode.PositionUnknown, ErrorKind.Conflict, `${candidate.key} reports no received GTID position; cannot prove its relay log is applied`);
+    }
+    return position;
+  }
+
+  private async applyRelayLog(candidate: ServerAddress, position: string): Promise<void> {
+    if (!(await this.probe.waitForApplied(candidate, position, this.applyTimeoutMs))) {
+      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${candidate.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
+    }
+  }
+
+  private async enableWrites(candidate: ServerAddress): Promise<void> {
+    await this.probe.setReadOnly(candidate, false);
+    if (await this.probe.readOnly(candidate)) throw new Error(`${candidate.key} still reports read_only = ON`);
+  }
+}

@@ -1,0 +1,49 @@
+import { Logger } from '@nestjs/common';
+import type { FailoverStepRecord } from '../../database/topology/topology-state';
+
+/** A step that failed; carries its name so the record and the event say where it stopped. */
+export class FailoverStepError extends Error {
+  constructor(
+    readonly step: string,
+    readonly causeError: unknown,
+  ) {
+    super(`${step}: ${causeError instanceof Error ? causeError.message : String(causeError)}`);
+    this.name = 'FailoverStepError';
+  }
+}
+
+/** Runs the steps of one failover in order, timing and logging each. */
+export class StepRecorder {
+  readonly steps: FailoverStepRecord[] = [];
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly failoverId: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A failing step throws FailoverStepError; `optional` steps record the failure and go on. */
+  async run<T>(name: string, work: () => Promise<T>, options: { optional?: boolean; detail?: (result: T) => string } = {}): Promise<T | undefined> {
+    const startedAt = this.now();
+    const started = performance.now();
+    try {
+      const result = await work();
+      const detail = options.detail?.(result);
+      this.record(name, startedAt, started, true, detail);
+      return result;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      this.record(name, startedAt, started, false, detail);
+      if (options.optional) return undefined;
+      throw new FailoverStepError(name, error);
+    }
+  }
+
+  private record(name: string, startedAt: Date, started: number, ok: boolean, detail?: string): void {
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    this.steps.push({ name, startedAt: startedAt.toISOString(), durationMs, ok, ...(detail ? { detail } : {}) });
+    const entry = { msg: `failover step ${name} ${ok ? 'done' : 'failed'}`, failoverId: this.failoverId, step: name, durationMs, detail };
+    if (ok) this.logger.log(entry);
+    else this.logger.error(entry);
+  }
+}
