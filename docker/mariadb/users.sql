@@ -13,9 +13,9 @@ GRANT ALL PRIVILEGES ON logic_ha.* TO 'logic_ha'@'%';
 CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'repl-password-change-me';
 GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%';
 
--- The failover monitor: reads replication state, promotes, fences (read_only), flushes
+-- The failover monitor: reads replication state (SLAVE MONITOR), promotes, fences (read_only), flushes
 -- binary logs for incremental backups, and dumps for full ones.
 CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY 'monitor-password-change-me';
-GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN,
+GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN, SLAVE MONITOR,
       READ_ONLY ADMIN, BINLOG ADMIN, CONNECTION ADMIN, SELECT, SHOW VIEW, EVENT, TRIGGER, LOCK TABLES
   ON *.* TO 'monitor'@'%';

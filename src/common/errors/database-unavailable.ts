@@ -21,11 +21,23 @@ const UNAVAILABLE_CODES = new Set([
 const NOT_CONNECTED_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
 const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Pool is closed/, /connection is in closed state/i];
 
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  driverError?: { code?: unknown };
+}
+
+/**
+ * Duck-typed, not `instanceof Error`: socket errors are created by Node's own `net`
+ * module, whose Error may not be this realm's (Jest's sandbox, for one).
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (NOT_CONNECTED_NAMES.has(error.name)) return true;
-  if (NOT_CONNECTED_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
-  const withCode = error as Error & { code?: unknown; driverError?: { code?: unknown } };
+  if (typeof error !== 'object' || error === null) return false;
+  const withCode = error as ErrorLike;
+  if (typeof withCode.name === 'string' && NOT_CONNECTED_NAMES.has(withCode.name)) return true;
+  const message = typeof withCode.message === 'string' ? withCode.message : '';
+  if (NOT_CONNECTED_MESSAGES.some((pattern) => pattern.test(message))) return true;
   const code = withCode.driverError?.code ?? withCode.code;
   return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
 }

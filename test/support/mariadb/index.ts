@@ -1,3 +1,4 @@
 export * from './mariadb-binaries';
 export * from './mariadb-server';
 export * from './replicated-pair';
+export * from './failover-cluster';

@@ -31,17 +31,24 @@ process.once('exit', () => {
  * a free 127.0.0.1 port (never 3306), binlog + GTID on, durability traded for speed.
  */
 export class MariaDbServer {
-  private exited: Promise<number | null>;
+  private exited!: Promise<number | null>;
   private stopped = false;
+  private process!: ChildProcess;
 
   private constructor(
     readonly serverId: number,
     readonly port: number,
     readonly baseDir: string,
-    private readonly process: ChildProcess,
+    process: ChildProcess,
+    private readonly options: MariaDbServerOptions,
   ) {
-    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+    this.attach(process);
     live.add(this);
+  }
+
+  private attach(process: ChildProcess): void {
+    this.process = process;
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
   }
 
   readonly host = '127.0.0.1';
@@ -72,7 +79,7 @@ export class MariaDbServer {
       const port = await freeLoopbackPort();
       if (port === SYSTEM_MARIADB_PORT) throw new Error('refusing to start a sandbox on the system MariaDB port');
       const child = spawn(mariadbd, serverArguments(baseDir, port, options), { stdio: 'ignore' });
-      const server = new MariaDbServer(options.serverId, port, baseDir, child);
+      const server = new MariaDbServer(options.serverId, port, baseDir, child, options);
       await server.waitUntilReady();
       return server;
     } catch (error) {
@@ -115,6 +122,7 @@ export class MariaDbServer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGCONT');
       this.process.kill('SIGTERM');
       const timer = setTimeout(() => this.process.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await this.exited;
@@ -130,8 +138,26 @@ export class MariaDbServer {
     await this.exited;
   }
 
+  /** Starts the server again on its datadir and port after kill() (crash recovery, as after a power loss). */
+  async restart(extraArgs: string[] = []): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) throw new Error('restart() needs a stopped server: kill() it first');
+    const options = { ...this.options, extraArgs: [...(this.options.extraArgs ?? []), ...extraArgs] };
+    this.attach(spawn(findMariaDbBinary('mariadbd'), serverArguments(this.baseDir, this.port, options), { stdio: 'ignore' }));
+    await this.waitUntilReady();
+  }
+
+  /** SIGSTOP: the process hangs with its sockets open, as a stalled server does. */
+  pause(): void {
+    this.process.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process.kill('SIGCONT');
+  }
+
   /** Synchronous last resort for the process 'exit' hook. */
   killNow(): void {
+    this.process.kill('SIGCONT');
     this.process.kill('SIGKILL');
     rmSync(this.baseDir, { recursive: true, force: true });
   }
