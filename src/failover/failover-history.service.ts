@@ -25,7 +25,7 @@ export class FailoverHistoryService {
   }
 
   async list(limit: number): Promise<FailoverRecord[]> {
-    return this.topology.state.history.slice(0, limit);
+    return this.topology.replicated ? this.topology.state.history.slice(0, limit) : [];
   }
 
   /** Upserts what the file has and the table may have missed (a record written while the database was away). */

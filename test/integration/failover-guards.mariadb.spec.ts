@@ -79,6 +79,15 @@ describe('no failover without a confirmed death (real MariaDB)', () => {
     await load.stop();
   });
 
+  it('bad input to the control routes changes nothing in the topology file', async () => {
+    const before = dataDir.topology();
+    for (const body of [{ enabled: 'yes' }, {}, { enabled: true, reason: 'x'.repeat(201) }]) {
+      expect((await app.admin.api('PUT', '/api/v1/failover/maintenance', body)).status).toBe(400);
+    }
+    expect((await app.admin.api('POST', '/api/v1/failover/ack', { note: 7 })).status).toBe(400);
+    expect(dataDir.topology()).toEqual(before);
+  });
+
   it('maintenance mode suspends automatic failover and shows in status', async () => {
     const on = await app.admin.api('PUT', '/api/v1/failover/maintenance', { enabled: true, reason: 'kernel upgrade' });
     expect(on.status).toBe(200);

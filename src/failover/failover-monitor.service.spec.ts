@@ -1,0 +1,134 @@
+import { Logger } from '@nestjs/common';
+import { FakeClock } from '../../test/support/fake-clock';
+import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import type { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { FailoverMonitor } from './failover-monitor.service';
+import type { FailoverRunner } from './failover-runner';
+import { Fencer } from './fencer';
+
+const P = '127.0.0.1:1';
+const S = '127.0.0.1:2';
+
+function world() {
+  const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
+  const config = replicatedConfig(1);
+  const file = new InMemoryTopologyFile();
+  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
+  const events = new RecordingEventBus();
+  const failovers: string[] = [];
+  const runner = { inProgress: false, failover: async (reason: string) => void failovers.push(reason) } as unknown as FailoverRunner;
+  const dataSource = new FakeDataSourceSwitch();
+  const fencer = new Fencer(topology, probe, events.asBus());
+  const monitor = new FailoverMonitor(config, topology, probe, runner, fencer, dataSource as unknown as DataSourceSwitch, events.asBus(), clock, false);
+  /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
+  const ticks = async (count: number, primaryTalks: () => boolean) => {
+    for (let i = 0; i < count; i++) {
+      clock.advance(1000);
+      if (primaryTalks()) probe.server(S).replica!.receivedHeartbeats++;
+      await monitor.tick();
+    }
+  };
+  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource };
+}
+
+describe('FailoverMonitor', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('fails over after 3 misses once the standby lost the primary too (IO thread reconnecting)', async () => {
+    const { probe, failovers, ticks } = world();
+    await ticks(2, () => true);
+    probe.server(P).up = false;
+    probe.server(S).replica!.ioRunning = 'Connecting';
+    await ticks(2, () => false);
+    expect(failovers).toEqual([]);
+    await ticks(1, () => false);
+    expect(failovers).toHaveLength(1);
+    expect(failovers[0]).toMatch(/3 heartbeats missed; 127\.0\.0\.1:2: IO thread Connecting/);
+  });
+
+  it('fails over a hung primary once the standby has been silent past the window, though its IO thread says Yes', async () => {
+    const { probe, failovers, ticks, monitor } = world();
+    await ticks(2, () => true);
+    probe.server(P).up = false;
+    await ticks(3, () => false);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().verdict.kind).toBe('partitioned');
+    await ticks(1, () => false);
+    expect(failovers).toHaveLength(1);
+    expect(failovers[0]).toMatch(/nothing from the primary for 4000 ms/);
+  });
+
+  it('a stall shorter than the threshold resets the count: no failover', async () => {
+    const { probe, failovers, ticks, monitor } = world();
+    probe.server(S).replica!.ioRunning = 'Connecting';
+    probe.server(P).up = false;
+    await ticks(2, () => false);
+    probe.server(P).up = true;
+    await ticks(1, () => false);
+    expect(monitor.snapshot()).toMatchObject({ misses: 0, verdict: { kind: 'healthy' } });
+    probe.server(P).up = false;
+    await ticks(2, () => false);
+    expect(failovers).toEqual([]);
+  });
+
+  it('emits db.primary-suspect once per episode while the standby still hears the primary, and never fails over', async () => {
+    const { probe, failovers, ticks, events } = world();
+    probe.server(P).up = false;
+    await ticks(10, () => true);
+    expect(failovers).toEqual([]);
+    const suspects = events.emitted.filter((e) => e.name === 'db.primary-suspect');
+    expect(suspects).toHaveLength(1);
+    expect(suspects[0].payload).toMatchObject({ primary: P, epoch: 0, misses: 3, seenBy: [S] });
+  });
+
+  it('holds a confirmed death during the cooldown, then acts once acknowledged', async () => {
+    const { probe, failovers, ticks, topology, monitor, clock } = world();
+    await topology.update((s) => ({ ...s, control: { ...s.control, lastChangeAt: clock.now().toISOString(), acknowledged: false } }));
+    probe.server(P).up = false;
+    probe.server(S).replica!.ioRunning = 'Connecting';
+    await ticks(5, () => false);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().blockedReason).toMatch(/cooldown/);
+    await topology.update((s) => ({ ...s, control: { ...s.control, acknowledged: true } }));
+    await ticks(1, () => false);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('does nothing when no standby can confirm', async () => {
+    const { probe, failovers, ticks, monitor } = world();
+    probe.server(P).up = false;
+    probe.server(S).up = false;
+    await ticks(5, () => false);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().verdict.kind).toBe('unconfirmed');
+  });
+
+  it('fences a returning old primary (read_only, app sessions killed) and re-fences it if it is turned writable', async () => {
+    const { probe, topology, ticks, events } = world();
+    await topology.update((s) => ({ ...s, epoch: 1, primary: S, fenced: [P] }));
+    probe.server(S).replica = null;
+    probe.server(P).up = false;
+    await ticks(1, () => false);
+    expect(events.names()).not.toContain('db.old-primary-fenced');
+    probe.server(P).up = true;
+    await ticks(1, () => false);
+    expect(probe.server(P).readOnly).toBe(true);
+    expect(probe.calls).toEqual([`${P} setReadOnly:true`, `${P} killConnectionsOf:logic_ha`]);
+    expect(events.emitted.find((e) => e.name === 'db.old-primary-fenced')?.payload).toEqual({ server: P, epoch: 1, killedConnections: 2 });
+    await ticks(1, () => false);
+    expect(probe.calls).toHaveLength(2);
+    probe.server(P).readOnly = false;
+    await ticks(1, () => false);
+    expect(probe.server(P).readOnly).toBe(true);
+  });
+
+  it('reopens a pool a failed failover left closed once the primary answers', async () => {
+    const { ticks, dataSource } = world();
+    dataSource.inProgress = true;
+    await ticks(1, () => true);
+    expect(dataSource.opened).toEqual([1]);
+  });
+});

@@ -1,0 +1,103 @@
+import { Logger } from '@nestjs/common';
+import { FakeClock } from '../../test/support/fake-clock';
+import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import type { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import type { FailoverHistoryService } from './failover-history.service';
+import { FailoverRunner } from './failover-runner';
+
+const P = '127.0.0.1:1';
+const S1 = '127.0.0.1:2';
+const S2 = '127.0.0.1:3';
+
+function world() {
+  const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
+  const config = replicatedConfig(2);
+  const file = new InMemoryTopologyFile();
+  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const probe = new FakeServerProbe()
+    .add(P, { up: false })
+    .add(S1, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-10' }) })
+    .add(S2, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-12' }) });
+  const dataSource = new FakeDataSourceSwitch();
+  const events = new RecordingEventBus();
+  const recorded: unknown[] = [];
+  const history = {
+    record: async (record: { id: string }) => {
+      recorded.push(record);
+      await topology.update((s) => ({ ...s, history: [record as never, ...s.history] }));
+    },
+  } as unknown as FailoverHistoryService;
+  const runner = new FailoverRunner(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, events.asBus(), clock);
+  return { topology, probe, dataSource, events, runner, file, recorded };
+}
+
+describe('FailoverRunner', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('closes the pool first, promotes the most advanced standby, persists epoch + 1, reopens the pool there, re-points the rest', async () => {
+    const { topology, probe, dataSource, events, runner, file } = world();
+    const record = await runner.failover('primary confirmed down');
+    expect(record).toMatchObject({ outcome: 'succeeded', oldPrimary: P, newPrimary: S2, epoch: 1, error: null });
+    expect(file.saved).toMatchObject({ epoch: 1, primary: S2, fenced: [P], control: { acknowledged: false, lastChangeAt: '2026-11-27T12:00:00.000Z' } });
+    expect(topology.primaryKey).toBe(S2);
+    expect(dataSource.opened).toEqual([3]);
+    expect(probe.calls).toEqual([
+      `${P} setReadOnly:true`,
+      `${S2} stopReplicaIo`,
+      `${S2} waitForApplied:0-1-12`,
+      `${S2} detachReplica`,
+      `${S2} setReadOnly:false`,
+      `${S1} replicateFrom:${S2}`,
+    ]);
+    expect(record.steps.map((s) => s.name)).toEqual([
+      'close-app-pool',
+      'fence-old-primary',
+      'choose-candidate',
+      'stop-io-thread',
+      'read-received-position',
+      'apply-relay-log',
+      'detach-from-old-primary',
+      'enable-writes',
+      'persist-topology',
+      'repoint-app',
+      'repoint-standbys',
+    ]);
+    expect(record.steps.find((s) => s.name === 'fence-old-primary')).toMatchObject({ ok: false });
+    expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed']);
+    expect(events.emitted[1].payload).toMatchObject({ epoch: 1, oldPrimary: P, newPrimary: S2 });
+  });
+
+  it('on a failed step: topology unchanged, automatic failover disabled, db.failover-failed, pool back on the old primary', async () => {
+    const { topology, probe, dataSource, events, runner, file } = world();
+    probe.failing.add('detachReplica');
+    const record = await runner.failover('primary confirmed down');
+    expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
+    expect(record.error).toMatch(/detach-from-old-primary: detachReplica failed/);
+    expect(topology.primaryKey).toBe(P);
+    expect(file.saved).toMatchObject({ epoch: 0, primary: P, fenced: [] });
+    expect(file.saved?.control.disabledReason).toMatch(/failed at detach-from-old-primary/);
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+    expect(events.emitted[1].payload).toMatchObject({ step: 'detach-from-old-primary', oldPrimary: P });
+    expect(dataSource.opened).toEqual([1]);
+    expect(file.saved?.history[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('refuses when no standby can be promoted, naming why', async () => {
+    const { probe, runner, topology } = world();
+    probe.server(S1).up = false;
+    probe.server(S2).replica!.sqlRunning = 'No';
+    const record = await runner.failover('primary confirmed down');
+    expect(record.error).toMatch(/choose-candidate: no standby can be promoted: 127\.0\.0\.1:2: unreachable.*127\.0\.0\.1:3: SQL thread No/);
+    expect(topology.epoch).toBe(0);
+  });
+
+  it('leaves other standbys alone, and says so, without a replication account', async () => {
+    const { runner, probe } = world();
+    (runner as unknown as { config: { replicationAccount?: unknown } }).config = { ...replicatedConfig(2), replicationAccount: undefined } as never;
+    const record = await runner.failover('down');
+    expect(record.steps.find((s) => s.name === 'repoint-standbys')?.detail).toMatch(/127\.0\.0\.1:2 left replicating from the old primary: DB_REPLICATION_USER is not set/);
+    expect(probe.calls.some((call) => call.includes('replicateFrom'))).toBe(false);
+  });
+});

@@ -1,0 +1,80 @@
+import type { AppEventMap, AppEventName } from '../../src/common/events/app-events';
+import type { EventBus } from '../../src/common/events/event-bus';
+import type { AppConfig, FailoverConfig } from '../../src/config/app-config';
+import type { MysqlEndpoint } from '../../src/config/mysql-url';
+import type { TopologyFile } from '../../src/database/topology/topology-file';
+import type { TopologyState } from '../../src/database/topology/topology-state';
+
+export const endpointOn = (port: number): MysqlEndpoint => ({ host: '127.0.0.1', port, user: 'logic_ha', password: 'p', database: 'logic_ha' });
+
+/** A MariaDB AppConfig with a primary on port 1 and standbys on 2..n. */
+export function replicatedConfig(standbys: number, failover: Partial<FailoverConfig> = {}): AppConfig {
+  return {
+    dataDir: '/nonexistent',
+    database: {
+      type: 'mysql',
+      primary: endpointOn(1),
+      standbys: Array.from({ length: standbys }, (_, i) => endpointOn(i + 2)),
+      connectTimeoutMs: 1000,
+      poolSize: 2,
+    },
+    monitorAccount: { user: 'monitor', password: 'm' },
+    replicationAccount: { user: 'repl', password: 'r' },
+    failover: { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 1000, failureThreshold: 3, cooldownMs: 600_000, applyTimeoutMs: 5000, ...failover },
+  } as unknown as AppConfig;
+}
+
+/** The topology file in memory; `failWrites` simulates a full disk. */
+export class InMemoryTopologyFile {
+  readonly path = '(memory)/topology.json';
+  saved: TopologyState | null = null;
+  writes = 0;
+  failWrites = false;
+
+  read(): TopologyState | null {
+    return this.saved ? structuredClone(this.saved) : null;
+  }
+
+  async write(state: TopologyState): Promise<void> {
+    if (this.failWrites) throw new Error('ENOSPC: no space left on device');
+    this.writes++;
+    this.saved = structuredClone(state);
+  }
+
+  asFile(): TopologyFile {
+    return this as unknown as TopologyFile;
+  }
+}
+
+export class RecordingEventBus {
+  readonly emitted: { name: AppEventName; payload: unknown }[] = [];
+
+  emit<K extends AppEventName>(name: K, payload: AppEventMap[K]): void {
+    this.emitted.push({ name, payload });
+  }
+
+  names(): AppEventName[] {
+    return this.emitted.map((event) => event.name);
+  }
+
+  asBus(): EventBus {
+    return this as unknown as EventBus;
+  }
+}
+
+/** DataSourceSwitch without a database: records where it was opened. */
+export class FakeDataSourceSwitch {
+  inProgress = false;
+  readonly opened: number[] = [];
+  failOpen = false;
+
+  async close(): Promise<void> {
+    this.inProgress = true;
+  }
+
+  async open(endpoint: MysqlEndpoint): Promise<void> {
+    if (this.failOpen) throw new Error('connect ECONNREFUSED');
+    this.opened.push(endpoint.port);
+    this.inProgress = false;
+  }
+}
