@@ -40,7 +40,7 @@ describe('logic-ha on a private MariaDB', () => {
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'logic_ha' ORDER BY TABLE_NAME",
     );
     expect(tables.map((row) => row.name)).toEqual([
-      'logic', 'logic_bak', 'logic_ha_backup', 'logic_ha_migrations', 'logic_instance', 'logic_log', 'logic_published',
+      'logic', 'logic_bak', 'logic_ha_backup', 'logic_ha_failover', 'logic_ha_migrations', 'logic_instance', 'logic_log', 'logic_published',
     ]);
   });
 
