@@ -5,11 +5,16 @@
  */
 export interface WriteLoad {
   acknowledged: string[];
-  /** Time (Date.now()) of every acknowledged write, in order. */
+  /** Time (Date.now()) of every acknowledged write, in order, with when its request was sent. */
   acknowledgedAt: number[];
+  sentAt: number[];
   failures: Map<number, number>;
   stop(): Promise<void>;
-  /** The first acknowledgement at or after `since`, waiting up to `timeoutMs`. */
+  /**
+   * When the first write whose request was sent at or after `since` was acknowledged,
+   * waiting up to `timeoutMs`. A request in flight at `since` does not count: its answer
+   * may say nothing about the server after that moment.
+   */
   firstAckAfter(since: number, timeoutMs?: number): Promise<number>;
 }
 
@@ -18,12 +23,14 @@ const RETRY_PAUSE_MS = 50;
 export function startWriteLoad(baseUrl: string, options: { writers: number; logicId: string; prefix?: string }): WriteLoad {
   const acknowledged: string[] = [];
   const acknowledgedAt: number[] = [];
+  const sentAt: number[] = [];
   const failures = new Map<number, number>();
   let running = true;
   let sequence = 0;
   const writer = async (index: number) => {
     while (running) {
       const bizId = `${options.prefix ?? 'w'}${index}-${sequence++}`;
+      const sent = Date.now();
       try {
         const response = await fetch(`${baseUrl}/api/v1/instances/start`, {
           method: 'POST',
@@ -35,6 +42,7 @@ export function startWriteLoad(baseUrl: string, options: { writers: number; logi
         if (response.status >= 200 && response.status < 300) {
           acknowledged.push(bizId);
           acknowledgedAt.push(Date.now());
+          sentAt.push(sent);
           continue;
         }
         failures.set(response.status, (failures.get(response.status) ?? 0) + 1);
@@ -48,6 +56,7 @@ export function startWriteLoad(baseUrl: string, options: { writers: number; logi
   return {
     acknowledged,
     acknowledgedAt,
+    sentAt,
     failures,
     stop: async () => {
       running = false;
@@ -56,8 +65,8 @@ export function startWriteLoad(baseUrl: string, options: { writers: number; logi
     firstAckAfter: async (since, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = acknowledgedAt.find((at) => at >= since);
-        if (found !== undefined) return found;
+        const index = sentAt.findIndex((at) => at >= since);
+        if (index >= 0) return acknowledgedAt[index];
         if (Date.now() > deadline) throw new Error(`no write acknowledged within ${timeoutMs} ms after the cut; failures ${JSON.stringify([...failures])}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

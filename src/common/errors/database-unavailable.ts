@@ -19,7 +19,7 @@ const UNAVAILABLE_CODES = new Set([
 
 /** TypeORM's and mysql2's words for a pool that is closed or not open yet. */
 const NOT_CONNECTED_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
-const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Pool is closed/, /connection is in closed state/i];
+const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Connection is not established with/, /^Pool is closed/, /connection is in closed state/i];
 
 interface ErrorLike {
   name?: unknown;
