@@ -8,6 +8,19 @@ const CLOSE_TIMEOUT_MS = 2000;
 const REOPEN_ATTEMPTS = 5;
 const REOPEN_DELAY_MS = 200;
 
+/** mysql2's pool keeps its connections in a queue; ending it politely waits on a hung server. */
+interface PoolInternals {
+  _allConnections?: { toArray?: () => { destroy(): void }[] };
+}
+
+/**
+ * A hung primary never answers COM_QUIT: its connections are cut, so requests waiting on
+ * them fail now (503) instead of hanging until the server wakes up.
+ */
+function destroySockets(pool: PoolInternals | undefined): void {
+  for (const connection of pool?._allConnections?.toArray?.() ?? []) connection.destroy();
+}
+
 /**
  * Moves the app's one TypeORM data source to another server without a restart: the pool
  * is closed (so nothing more can reach the old primary), the connection options are
@@ -38,8 +51,10 @@ export class DataSourceSwitch {
       },
     );
     const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS).unref());
+    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals }).pool;
     if (!(await Promise.race([closed, timedOut]))) {
-      this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms; abandoning it` });
+      this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms (a hung server); destroying its sockets` });
+      destroySockets(pool);
       // TypeORM only flags itself uninitialised after the driver disconnected.
       Object.assign(this.dataSource, { isInitialized: false });
     }

@@ -125,6 +125,13 @@ describe('FailoverMonitor', () => {
     expect(probe.server(P).readOnly).toBe(true);
   });
 
+  it('warns once, in status, about a standby whose heartbeat period makes a hung primary slow to confirm', async () => {
+    const { probe, ticks, monitor } = world();
+    probe.server(S).replica!.heartbeatPeriodSeconds = 30;
+    await ticks(3, () => true);
+    expect(monitor.snapshot().warnings).toEqual([expect.stringMatching(/127\.0\.0\.1:2 has MASTER_HEARTBEAT_PERIOD 30 s: a hung primary is confirmed only after 61000 ms; set it to at most 1\.5 s/)]);
+  });
+
   it('reopens a pool a failed failover left closed once the primary answers', async () => {
     const { ticks, dataSource } = world();
     dataSource.inProgress = true;

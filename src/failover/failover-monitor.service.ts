@@ -54,6 +54,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   /** The suspicion being reported, so one episode emits one event. */
   private reportedEpisode: string | null = null;
   private lastTickAt: string | null = null;
+  /** Setup problems that weaken the guarantees, logged once each, shown in status. */
+  private readonly warnings = new Map<string, string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -100,6 +102,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       windowMs: this.windowMs,
       blockedReason: this.blockedReason,
       lastTickAt: this.lastTickAt,
+      warnings: [...this.warnings.values()],
     };
   }
 
@@ -114,6 +117,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     if (primary.reachable) await this.reopenPoolIfClosed();
     const periods = standbys.flatMap((s) => (s.status ? [s.status.heartbeatPeriodSeconds] : []));
     this.windowMs = confirmationWindowMs(this.config.failover.heartbeatIntervalMs, this.config.failover.failureThreshold, periods);
+    this.checkSetup(primary, standbys);
     this.verdict = judgePrimary(this.misses, this.config.failover.failureThreshold, standbys.map(toStandbyView), this.windowMs);
     await this.act(this.verdict);
   }
@@ -139,6 +143,28 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     this.misses = 0;
     this.contacts.clear();
     this.reportedEpisode = null;
+  }
+
+  private checkSetup(primary: PrimaryObservation, standbys: StandbyObservation[]): void {
+    if (primary.heartbeat && !primary.heartbeat.semiSyncActive && standbys.length > 0) {
+      this.warnOnce('semi-sync', 'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged');
+    }
+    const detectionMs = this.config.failover.heartbeatIntervalMs * this.config.failover.failureThreshold;
+    for (const standby of standbys) {
+      const periodMs = (standby.status?.heartbeatPeriodSeconds ?? 0) * 1000;
+      if (standby.status && (periodMs === 0 || 2 * periodMs > detectionMs)) {
+        this.warnOnce(
+          `heartbeat-period:${standby.key}`,
+          `${standby.key} has MASTER_HEARTBEAT_PERIOD ${periodMs / 1000} s: a hung primary is confirmed only after ${this.windowMs} ms; set it to at most ${detectionMs / 2000} s`,
+        );
+      }
+    }
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warnings.has(key)) return;
+    this.warnings.set(key, message);
+    this.logger.warn({ msg: message });
   }
 
   private reportSuspect(episode: string, reason: string, seenBy: string[]): void {

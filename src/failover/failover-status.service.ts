@@ -55,6 +55,7 @@ export class FailoverStatusService {
       maintenance: { enabled: state.control.maintenance, reason: state.control.maintenanceReason },
       disabledReason: state.control.disabledReason,
       appAccount: this.appAccount.result,
+      warnings: seen.warnings,
       lastChange: state.history[0] ?? null,
     };
   }

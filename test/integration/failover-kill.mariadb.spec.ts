@@ -40,6 +40,7 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
     expect(status.servers[0]).toMatchObject({ role: 'primary', reachable: true, readOnly: false, semiSyncActive: true });
     expect(status.servers[1]).toMatchObject({ key: key(cluster.replicas[0].port), role: 'standby', reachable: true });
     expect(status.appAccount).toMatchObject({ checked: true, bypassesReadOnly: false });
+    expect(status.warnings).toEqual([]);
     expect(dataDir.topology()).toMatchObject({ epoch: 0, primary: key(cluster.primary.port), fenced: [] });
   });
 
