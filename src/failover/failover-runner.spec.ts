@@ -6,6 +6,8 @@ import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import type { FailoverHistoryService } from './failover-history.service';
 import { FailoverRunner } from './failover-runner';
+import type { SwitchoverProcedure } from './switchover.procedure';
+import { TopologyChange } from './topology-change';
 
 const P = '127.0.0.1:1';
 const S1 = '127.0.0.1:2';
@@ -29,7 +31,8 @@ function world() {
       await topology.update((s) => ({ ...s, history: [record as never, ...s.history] }));
     },
   } as unknown as FailoverHistoryService;
-  const runner = new FailoverRunner(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, events.asBus(), clock);
+  const change = new TopologyChange(config, topology, probe, clock);
+  const runner = new FailoverRunner(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, change, {} as SwitchoverProcedure, events.asBus(), clock);
   return { topology, probe, dataSource, events, runner, file, recorded };
 }
 
@@ -95,7 +98,8 @@ describe('FailoverRunner', () => {
 
   it('leaves other standbys alone, and says so, without a replication account', async () => {
     const { runner, probe } = world();
-    (runner as unknown as { config: { replicationAccount?: unknown } }).config = { ...replicatedConfig(2), replicationAccount: undefined } as never;
+    const change = (runner as unknown as { change: { config: unknown } }).change;
+    change.config = { ...replicatedConfig(2), replicationAccount: undefined };
     const record = await runner.failover('down');
     expect(record.steps.find((s) => s.name === 'repoint-standbys')?.detail).toMatch(/127\.0\.0\.1:2 left replicating from the old primary: DB_REPLICATION_USER is not set/);
     expect(probe.calls.some((call) => call.includes('replicateFrom'))).toBe(false);

@@ -2,10 +2,11 @@ import { Body, Controller, Get, HttpCode, MessageEvent, Post, Put, Query, Sse } 
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 import { Access, AccessScope } from '../common/auth/access-scope';
-import { AcknowledgeDto, HistoryQuery, MaintenanceDto } from './dto/failover.dtos';
+import { AcknowledgeDto, HistoryQuery, MaintenanceDto, SwitchoverDto } from './dto/failover.dtos';
 import { EventStreamService } from './event-stream.service';
 import { FailoverControlService } from './failover-control.service';
 import { FailoverHistoryService } from './failover-history.service';
+import { FailoverRunner } from './failover-runner';
 import { FailoverStatusService } from './failover-status.service';
 
 @ApiTags('failover')
@@ -18,6 +19,7 @@ export class FailoverController {
     private readonly control: FailoverControlService,
     private readonly history: FailoverHistoryService,
     private readonly stream: EventStreamService,
+    private readonly runner: FailoverRunner,
   ) {}
 
   @Get('failover/status')
@@ -37,6 +39,13 @@ export class FailoverController {
   @ApiOperation({ summary: 'Suspend (enabled: true) or resume automatic failover' })
   maintenance(@Body() body: MaintenanceDto) {
     return this.control.setMaintenance(body.enabled, body.reason);
+  }
+
+  @Post('failover/switchover')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Planned switchover to a standby (default: the most advanced); answers with the record, steps and outcome' })
+  switchover(@Body() body: SwitchoverDto) {
+    return this.runner.switchover(body.target);
   }
 
   @Get('failover/history')

@@ -5,4 +5,6 @@ export enum FailoverErrorCode {
   ApplyTimedOut = 'FAILOVER_APPLY_TIMED_OUT',
   StepFailed = 'FAILOVER_STEP_FAILED',
   InProgress = 'FAILOVER_IN_PROGRESS',
+  UnknownServer = 'FAILOVER_UNKNOWN_SERVER',
+  SwitchoverRefused = 'SWITCHOVER_REFUSED',
 }

@@ -13,6 +13,8 @@ import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
 import { Fencer } from './fencer';
+import { SwitchoverProcedure } from './switchover.procedure';
+import { TopologyChange } from './topology-change';
 import { MysqlServerProbe } from './probes/mysql-server-probe';
 import { ServerProbe } from './probes/server-probe';
 
@@ -29,6 +31,8 @@ export class FailoverModule {
         { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
         { provide: RUN_FAILOVER_MONITOR, useValue: options.runMonitor },
         FailoverHistoryService,
+        TopologyChange,
+        SwitchoverProcedure,
         FailoverRunner,
         Fencer,
         FailoverMonitor,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class AcknowledgeDto {
   @ApiPropertyOptional({ description: 'what the operator checked, kept in the log', maxLength: 200 })
@@ -22,4 +22,10 @@ export class HistoryQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 20 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50)
   limit?: number;
+}
+
+export class SwitchoverDto {
+  @ApiPropertyOptional({ description: 'the standby to promote, as host:port (default: the most advanced)', example: '10.0.0.12:3306' })
+  @IsOptional() @IsString() @MaxLength(270) @Matches(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'target must be host:port' })
+  target?: string;
 }

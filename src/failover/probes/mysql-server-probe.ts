@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Connection, createConnection } from 'mysql2/promise';
 import { AppConfig, Credentials } from '../../config/app-config';
 import { ReplicaStatus, replicaStatusFromRow } from './replica-status';
-import { PrimaryHeartbeat, ServerAddress, ServerProbe } from './server-probe';
+import { GtidStart, PrimaryHeartbeat, ServerAddress, ServerProbe } from './server-probe';
 
 /** Control statements (STOP SLAVE, RESET SLAVE ALL) are quick on a healthy server. */
 const CONTROL_TIMEOUT_MS = 10_000;
@@ -90,11 +90,11 @@ export class MysqlServerProbe extends ServerProbe {
     await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE', 'RESET SLAVE ALL']);
   }
 
-  async replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials): Promise<void> {
+  async replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials, from: GtidStart = 'slave_pos'): Promise<void> {
     await this.withControlConnection(server, CONTROL_TIMEOUT_MS, async (connection) => {
       await connection.query('STOP SLAVE');
       await connection.query(
-        'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos',
+        `CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = ${from === 'current_pos' ? 'current_pos' : 'slave_pos'}`,
         [source.host, source.port, account.user, account.password],
       );
       await connection.query('START SLAVE');

@@ -8,6 +8,8 @@ export interface ServerAddress {
   port: number;
 }
 
+export type GtidStart = 'slave_pos' | 'current_pos';
+
 export interface PrimaryHeartbeat {
   gtidBinlogPosition: string;
   readOnly: boolean;
@@ -34,8 +36,11 @@ export abstract class ServerProbe {
   abstract waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean>;
   /** STOP SLAVE; RESET SLAVE ALL: the server no longer replicates. */
   abstract detachReplica(server: ServerAddress): Promise<void>;
-  /** Replicate from `source` with GTID (slave_pos), starting at once. */
-  abstract replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials): Promise<void>;
+  /**
+   * Replicate from `source` with GTID, starting at once. `slave_pos` for a server that was
+   * a replica all along; `current_pos` for a former primary, whose own binlog is where it stands.
+   */
+  abstract replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials, from?: GtidStart): Promise<void>;
   /** The global privileges the given account holds (SHOW GRANTS as that account). */
   abstract globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]>;
   /** Closes every cached connection. */

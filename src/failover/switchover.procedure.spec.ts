@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import { FakeClock } from '../../test/support/fake-clock';
+import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import type { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import type { FailoverHistoryService } from './failover-history.service';
+import { SwitchoverProcedure } from './switchover.procedure';
+import { TopologyChange } from './topology-change';
+
+const P = '127.0.0.1:1';
+const S1 = '127.0.0.1:2';
+const S2 = '127.0.0.1:3';
+
+function world(config = replicatedConfig(2)) {
+  const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
+  const file = new InMemoryTopologyFile();
+  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const probe = new FakeServerProbe()
+    .add(P, { gtidBinlogPosition: '0-1-20' })
+    .add(S1, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-20' }) })
+    .add(S2, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-19' }) });
+  const dataSource = new FakeDataSourceSwitch();
+  const events = new RecordingEventBus();
+  const history = { record: async () => undefined } as unknown as FailoverHistoryService;
+  const change = new TopologyChange(config, topology, probe, clock);
+  const procedure = new SwitchoverProcedure(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, change, events.asBus(), clock);
+  return { topology, probe, dataSource, events, procedure, file };
+}
+
+describe('SwitchoverProcedure', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('demotes, waits for the final position, promotes, moves the app, and makes the old primary follow', async () => {
+    const { topology, probe, dataSource, events, procedure, file } = world();
+    const record = await procedure.run(S2);
+    expect(record).toMatchObject({ kind: 'switchover', outcome: 'succeeded', oldPrimary: P, newPrimary: S2, epoch: 1 });
+    expect(probe.calls).toEqual([
+      `${P} setReadOnly:true`,
+      `${P} killConnectionsOf:logic_ha`,
+      `${S2} waitForApplied:0-1-20`,
+      `${S2} stopReplicaIo`,
+      `${S2} waitForApplied:0-1-19`,
+      `${S2} detachReplica`,
+      `${S2} setReadOnly:false`,
+      `${P} replicateFrom:${S2}`,
+      `${S1} replicateFrom:${S2}`,
+    ]);
+    expect(topology.primaryKey).toBe(S2);
+    // Deliberate: the old primary is a standby, not fenced, and no cooldown blocks automatic failover.
+    expect(file.saved).toMatchObject({ epoch: 1, primary: S2, fenced: [], control: { acknowledged: true } });
+    expect(dataSource.opened).toEqual([3]);
+    expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed']);
+  });
+
+  it('picks the most advanced standby when no target is named', async () => {
+    const { procedure } = world();
+    expect((await procedure.run()).newPrimary).toBe(S1);
+  });
+
+  it.each([
+    ['an unknown target', (w: ReturnType<typeof world>) => w.procedure.run('10.9.9.9:3306'), /not in DB_PRIMARY_URL/],
+    ['the primary as target', (w: ReturnType<typeof world>) => w.procedure.run(P), /127\.0\.0\.1:1 is the primary, not a standby/],
+    ['a primary that does not answer', (w: ReturnType<typeof world>) => ((w.probe.server(P).up = false), w.procedure.run()), /calls for a failover/],
+    ['a target whose IO thread is down', (w: ReturnType<typeof world>) => ((w.probe.server(S1).replica!.ioRunning = 'Connecting'), w.procedure.run(S1)), /no standby is replicating/],
+  ])('refuses %s before changing anything', async (_, act, expected) => {
+    const w = world();
+    await expect(act(w)).rejects.toThrow(expected);
+    expect(w.probe.calls).toEqual([]);
+    expect(w.dataSource.inProgress).toBe(false);
+    expect(w.file.saved).toBeNull();
+  });
+
+  it('refuses without a replication account: the old primary could not follow', async () => {
+    const { procedure, probe } = world({ ...replicatedConfig(2), replicationAccount: undefined } as never);
+    await expect(procedure.run()).rejects.toThrow(/DB_REPLICATION_USER is not set/);
+    expect(probe.calls).toEqual([]);
+  });
+
+  it('rolls back to the old primary when the target cannot catch up', async () => {
+    const { topology, probe, dataSource, events, procedure, file } = world();
+    probe.server(S1).appliesWithinTimeout = false;
+    const record = await procedure.run(S1);
+    expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
+    expect(record.error).toMatch(/catch-up: .*did not apply 0-1-20/);
+    expect(probe.server(P).readOnly).toBe(false);
+    expect(probe.calls.slice(-2)).toEqual([`${S1} replicateFrom:${P}`, `${P} setReadOnly:false`]);
+    expect(topology.primaryKey).toBe(P);
+    expect(dataSource.opened).toEqual([1]);
+    expect(file.saved?.control.disabledReason ?? null).toBeNull();
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+  });
+});

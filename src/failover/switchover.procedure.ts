@@ -1,0 +1,147 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { EventBus } from '../common/events/event-bus';
+import { Clock } from '../common/time/clock';
+import { AppConfig, Credentials } from '../config/app-config';
+import { DataSourceSwitch } from '../database/data-source-switch';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { FailoverRecord } from '../database/topology/topology-state';
+import { FailoverHistoryService } from './failover-history.service';
+import { FailoverErrorCode } from './failover.errors';
+import { ioConnected } from './probes/replica-status';
+import { ServerAddress, ServerProbe } from './probes/server-probe';
+import { chooseCandidate } from './promotion/candidate';
+import { Promoter } from './promotion/promoter';
+import { FailoverStepError, StepRecorder } from './promotion/step-recorder';
+import { addressOf } from './server-address';
+import { TopologyChange, changeId } from './topology-change';
+
+const refused = (message: string) => new DomainError(FailoverErrorCode.SwitchoverRefused, ErrorKind.Conflict, `switchover refused: ${message}`);
+
+/**
+ * A planned change of primary with both servers up, losing nothing: the app's pool closes,
+ * the old primary turns read-only and drops the app's sessions, the target applies
+ * everything the old primary wrote (its final GTID position), is promoted, the app moves,
+ * and the old primary replicates from the new one. Every check runs before anything
+ * changes; a failure after that rolls back to the old primary, which still has every write.
+ */
+@Injectable()
+export class SwitchoverProcedure {
+  private readonly logger = new Logger('Switchover');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly topology: DatabaseTopology,
+    private readonly probe: ServerProbe,
+    private readonly dataSource: DataSourceSwitch,
+    private readonly history: FailoverHistoryService,
+    private readonly change: TopologyChange,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(requestedTarget?: string): Promise<FailoverRecord> {
+    const { target, account } = await this.preconditions(requestedTarget);
+    const kind = 'switchover';
+    const startedAt = this.clock.now();
+    const id = changeId(kind, startedAt);
+    const oldPrimary = this.topology.primaryKey;
+    const epochBefore = this.topology.epoch;
+    const reason = `planned switchover to ${target}`;
+    this.logger.warn({ msg: 'switchover started', failoverId: id, oldPrimary, target, epoch: epochBefore });
+    this.events.emit('db.failover-started', { id, kind, epoch: epochBefore, oldPrimary, reason });
+    const steps = new StepRecorder(this.logger, id, () => this.clock.now());
+    const old = addressOf(this.topology, oldPrimary);
+    const next = addressOf(this.topology, target);
+    try {
+      await steps.run('close-app-pool', () => this.dataSource.close());
+      await steps.run('demote-old-primary', () => this.demote(old), { detail: (killed) => `read_only = ON, ${killed} app sessions killed` });
+      const position = (await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p }))!;
+      await steps.run('catch-up', () => this.catchUp(next, position), { detail: () => `${target} applied ${position}` });
+      await new Promoter(this.probe, this.config.failover.applyTimeoutMs).promote(next, steps);
+    } catch (error) {
+      return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account });
+    }
+    const state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+    await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
+    await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), { optional: true, detail: () => `${oldPrimary} replicates from ${target}` });
+    await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), { optional: true, detail: (lines) => lines.join('; ') });
+    const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error: null });
+    await this.history.record(record);
+    this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
+    this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary: target, at: this.clock.now() });
+    return record;
+  }
+
+  /** Everything checked before the first change, so a refusal leaves the servers as they were. */
+  private async preconditions(requested?: string): Promise<{ target: string; account: Credentials }> {
+    if (!this.topology.replicated) throw new DomainError(FailoverErrorCode.NotReplicated, ErrorKind.Conflict, 'no switchover on this node: DB_TYPE is not mysql');
+    const account = this.config.replicationAccount;
+    if (!account) throw refused('DB_REPLICATION_USER is not set, and the old primary must replicate from the new one');
+    const servers = this.topology.servers();
+    if (requested && !servers.some((server) => server.key === requested)) {
+      throw new DomainError(FailoverErrorCode.UnknownServer, ErrorKind.NotFound, `${requested} is not in DB_PRIMARY_URL / DB_STANDBY_URLS`, { details: { field: 'target' } });
+    }
+    const standbys = this.topology.standbys();
+    if (requested && !standbys.some((server) => server.key === requested)) {
+      throw refused(`${requested} is the ${servers.find((server) => server.key === requested)?.role}, not a standby`);
+    }
+    await this.probe.heartbeat(addressOf(this.topology, this.topology.primaryKey)).catch((error: unknown) => {
+      throw refused(`the primary does not answer (${error instanceof Error ? error.message : String(error)}): that calls for a failover`);
+    });
+    const candidates = requested ? standbys.filter((server) => server.key === requested) : standbys;
+    const statuses = await Promise.all(candidates.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)));
+    const healthy = candidates.map((s, i) => ({ key: s.key, status: statuses[i] && ioConnected(statuses[i]!) ? statuses[i] : null }));
+    const choice = chooseCandidate(healthy);
+    if (choice.key === null) throw refused(`no standby is replicating with both threads running: ${choice.reason}`);
+    return { target: choice.key, account };
+  }
+
+  private async demote(old: ServerAddress): Promise<number> {
+    await this.probe.setReadOnly(old, true);
+    return this.probe.killConnectionsOf(old, this.topology.endpointOf(old.key).user);
+  }
+
+  private async finalPosition(old: ServerAddress): Promise<string> {
+    const { gtidBinlogPosition, readOnly } = await this.probe.heartbeat(old);
+    if (!readOnly) throw new Error(`${old.key} is still writable`);
+    if (!gtidBinlogPosition) throw new Error(`${old.key} reports an empty GTID position`);
+    return gtidBinlogPosition;
+  }
+
+  private async catchUp(target: ServerAddress, position: string): Promise<void> {
+    if (!(await this.probe.waitForApplied(target, position, this.config.failover.applyTimeoutMs))) {
+      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${target.key} did not apply ${position} within ${this.config.failover.applyTimeoutMs} ms`);
+    }
+  }
+
+  /** The old primary still has every write: it takes the writes back, the target follows it again. */
+  private async rollBack(input: {
+    id: string;
+    reason: string;
+    startedAt: Date;
+    oldPrimary: string;
+    target: string;
+    epochBefore: number;
+    steps: StepRecorder;
+    error: unknown;
+    account: Credentials;
+  }): Promise<FailoverRecord> {
+    const { id, steps, oldPrimary, target } = input;
+    const old = addressOf(this.topology, oldPrimary);
+    const next = addressOf(this.topology, target);
+    await steps.run('roll-back-target', () => this.probe.replicateFrom(next, old, input.account, 'current_pos'), { optional: true });
+    const restored = await steps.run('roll-back-old-primary', () => this.probe.setReadOnly(old, false).then(() => true), { optional: true });
+    await steps.run('roll-back-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
+    const step = input.error instanceof FailoverStepError ? input.error.step : 'unknown';
+    const message = input.error instanceof Error ? input.error.message : String(input.error);
+    const record = this.change.record({ ...input, kind: 'switchover', newPrimary: null, epoch: input.epochBefore, error: message });
+    if (restored === undefined) {
+      await this.topology.update((state) => ({ ...state, control: { ...state.control, disabledReason: `switchover ${id} failed at ${message} and its roll-back did not complete` } }));
+    }
+    await this.history.record(record).catch(() => undefined);
+    this.logger.error({ msg: 'switchover failed and was rolled back', failoverId: id, step, err: message });
+    this.events.emit('db.failover-failed', { id, kind: 'switchover', epoch: input.epochBefore, oldPrimary, step, reason: message });
+    return record;
+  }
+}
