@@ -162,6 +162,17 @@ describe('BackupService', () => {
     expect(await service.needsFull()).toBe(false);
   });
 
+  it('takes a full next after the primary changed, then incrementals again', async () => {
+    await run();
+    expect(await service.needsFull()).toBe(false);
+    clock.advance(1000);
+    service.onPrimaryChanged({ at: clock.now() });
+    expect(await service.needsFull()).toBe(true);
+    clock.advance(1000);
+    await run();
+    expect(await service.needsFull()).toBe(false);
+  });
+
   it('a shutdown during a backup records it as failed', async () => {
     engine.behaviour = 'hang';
     const started = await service.start({ type: 'full', triggeredBy: 'manual' });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
-import { EventBus } from '../common/events/event-bus';
+import { EventBus, OnAppEvent } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { SchemaStatusService } from '../database/schema-status.service';
@@ -47,6 +47,8 @@ export class BackupService {
   private running: RunningBackup | null = null;
   /** The newest job this process started, kept after it ends so waitFor can await its retention. */
   private newestJob: RunningBackup | null = null;
+  /** When the database primary last changed (failover or switchover) in this process's life. */
+  private primaryChangedAt: Date | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -122,8 +124,21 @@ export class BackupService {
   }
 
   /** True when the next scheduled incremental must be a full: no usable chain, or the last incremental was refused. */
+  /**
+   * A new primary starts a new chain: its binlog is not the one the last backup read, so
+   * the next scheduled incremental is taken as a full (as backup tools do after a promotion).
+   */
+  @OnAppEvent('db.primary-changed')
+  onPrimaryChanged(event: { at: Date }): void {
+    this.primaryChangedAt = event.at;
+  }
+
   async needsFull(): Promise<boolean> {
     const newest = await this.catalog.newest();
+    if (this.primaryChangedAt) {
+      const newestSucceeded = await this.catalog.newestSucceeded();
+      if (!newestSucceeded || newestSucceeded.startedAt < this.primaryChangedAt) return true;
+    }
     if (newest?.type === 'incremental' && newest.state === 'failed' && newest.errorCode === BackupErrorCode.ChainBroken) return true;
     return (await this.parentForIncremental().catch(() => null)) === null;
   }
