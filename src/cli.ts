@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { runBackupCommand } from './cli/backup-commands';
 import { EXIT_USAGE, UsageError } from './cli/cli-errors';
+import { runFailoverCommand } from './cli/failover-commands';
 import { DomainError } from './common/errors/domain-error';
 import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
@@ -23,6 +24,7 @@ commands:
                                                      restore from storage alone (no database needed)
   backup expire [--dry-run]                          apply retention (BACKUP_RETAIN_FULL)
   backup catalog rebuild                             recreate the catalog from storage
+  failover status                                    the topology file: epoch, primary, fenced servers (no database needed)
 
 Configuration comes from the same environment variables as the service.
 Results are JSON on stdout; logs and progress go to stderr.`;
@@ -64,9 +66,10 @@ async function runInstanceJob(args: string[], config: AppConfig): Promise<number
 async function main(): Promise<number> {
   const [group, ...args] = process.argv.slice(2);
   if (group === undefined || group === '--help' || group === '-h') throw new UsageError('a command is required');
-  if (group !== 'instances' && group !== 'backup') throw new UsageError(`unknown command "${group}"`);
+  if (group !== 'instances' && group !== 'backup' && group !== 'failover') throw new UsageError(`unknown command "${group}"`);
   const config = loadAppConfigOrExit(process.env);
   if (group === 'instances') return runInstanceJob(args, config);
+  if (group === 'failover') return runFailoverCommand(args, config, io);
   return runBackupCommand(args, config, withAppFor(config), io);
 }
 
