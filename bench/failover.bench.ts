@@ -20,7 +20,8 @@ import { MariaDbServer, startFailoverCluster } from '../test/support/mariadb';
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WRITERS = 4;
-const DEFAULT_WINDOW_MS = 3 * 1000;
+const HEARTBEAT_INTERVAL_MS = 1000;
+const DEFAULT_WINDOW_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (values: number[], p: number) => {
@@ -48,7 +49,8 @@ async function round(index: number): Promise<Round> {
     const baseUrl = await app.listening();
     await sleep(1500); // a few heartbeats: the standby has been seen replicating
     const load = startWriteLoad(baseUrl, { writers: WRITERS, logicId: 'bench' });
-    await sleep(1000);
+    // A crash comes at any point of the heartbeat cycle: the kill lands at a random phase.
+    await sleep(1000 + Math.random() * HEARTBEAT_INTERVAL_MS);
     const killedAt = Date.now();
     await cluster.primary.kill();
     const firstAck = await load.firstAckAfter(killedAt, 30_000);

@@ -1,5 +1,5 @@
-import { Injectable, MessageEvent } from '@nestjs/common';
-import { Observable, Subject, concat, defer, interval, map, merge, of } from 'rxjs';
+import { BeforeApplicationShutdown, Injectable, MessageEvent } from '@nestjs/common';
+import { Observable, Subject, concat, defer, interval, map, merge, of, takeUntil } from 'rxjs';
 import { AppEventMap } from '../common/events/app-events';
 import { OnAppEvent } from '../common/events/event-bus';
 import { DatabaseTopology } from '../database/topology/database-topology';
@@ -15,8 +15,10 @@ const KEEPALIVE_MS = 15_000;
  * (re)connects knows where to write without waiting for the next change.
  */
 @Injectable()
-export class EventStreamService {
+export class EventStreamService implements BeforeApplicationShutdown {
   private readonly events = new Subject<MessageEvent>();
+  /** Streams never end on their own: shutdown ends them, or it would wait for every client. */
+  private readonly closing = new Subject<void>();
   private sequence = 0;
 
   constructor(private readonly topology: DatabaseTopology) {}
@@ -24,7 +26,12 @@ export class EventStreamService {
   stream(): Observable<MessageEvent> {
     const first = defer(() => of(this.message('topology', {})));
     const keepalive = interval(KEEPALIVE_MS).pipe(map((): MessageEvent => ({ type: 'keepalive', data: {} })));
-    return merge(concat(first, this.events), keepalive);
+    return merge(concat(first, this.events), keepalive).pipe(takeUntil(this.closing));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing.next();
+    this.closing.complete();
   }
 
   @OnAppEvent('db.primary-suspect')

@@ -46,6 +46,21 @@ describe('the logic-ha process', () => {
     expect((await second.exited).code).toBe(0);
   });
 
+  it('ends open event streams on SIGTERM instead of waiting for their clients, and exits 0', async () => {
+    const app = spawnApp(cwd, { PORT: '0', ADMIN_TOKEN: 'event-stream-admin-token', SHUTDOWN_TIMEOUT_MS: '5000' });
+    const url = await app.listening();
+    const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: 'Bearer event-stream-admin-token' } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/event: topology/);
+    app.child.kill('SIGTERM');
+    // Exit 0, not 1: the shutdown did not run into SHUTDOWN_TIMEOUT_MS waiting for the stream.
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    // The stream was ended by the server, not cut.
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read());
+  });
+
   it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
     const app = spawnApp(cwd, { PORT: '0', ADMIN_TOKEN: 'in-flight-admin-token' });
     const url = new URL(await app.listening());
