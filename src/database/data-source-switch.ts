@@ -32,6 +32,8 @@ function destroySockets(pool: PoolInternals | undefined): void {
 export class DataSourceSwitch {
   private readonly logger = new Logger('DataSourceSwitch');
   private switching = false;
+  /** close() and open() run one after the other, in call order: a late reopen never undoes a close. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -40,7 +42,24 @@ export class DataSourceSwitch {
   }
 
   /** Closes the pool to the current server; the first step of every failover. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Flagged at once, not when its turn comes: readiness and the monitor see the switch start.
+    this.switching = true;
+    return this.serialised(() => this.closeNow());
+  }
+
+  /** Opens the pool against `endpoint`; retried briefly, since a just-promoted server is up. */
+  open(endpoint: MysqlEndpoint): Promise<void> {
+    return this.serialised(() => this.openNow(endpoint));
+  }
+
+  private serialised(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async closeNow(): Promise<void> {
     this.switching = true;
     if (!this.dataSource.isInitialized) return;
     const closed = this.dataSource.destroy().then(
@@ -60,9 +79,8 @@ export class DataSourceSwitch {
     }
   }
 
-  /** Opens the pool against `endpoint`; retried briefly, since a just-promoted server is up. */
-  async open(endpoint: MysqlEndpoint): Promise<void> {
-    if (this.dataSource.isInitialized) await this.close();
+  private async openNow(endpoint: MysqlEndpoint): Promise<void> {
+    if (this.dataSource.isInitialized) await this.closeNow();
     const target = { host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password };
     // The MySQL driver copies the options when it is created; both copies must point at the new server.
     Object.assign(this.dataSource.options, target);

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverControl } from '../database/topology/topology-state';
+import { FailoverRunner } from './failover-runner';
 import { FailoverErrorCode } from './failover.errors';
 
 /** The operator's switches: acknowledge (ends a cooldown, re-enables after a failure) and maintenance. */
@@ -9,10 +10,14 @@ import { FailoverErrorCode } from './failover.errors';
 export class FailoverControlService {
   private readonly logger = new Logger('FailoverControl');
 
-  constructor(private readonly topology: DatabaseTopology) {}
+  constructor(
+    private readonly topology: DatabaseTopology,
+    private readonly runner: FailoverRunner,
+  ) {}
 
   async acknowledge(note?: string): Promise<FailoverControl> {
     const state = await this.update((control) => ({ ...control, acknowledged: true, disabledReason: null }));
+    this.runner.clearDisabled();
     this.logger.warn({ msg: 'failover acknowledged: automatic failover allowed again', note });
     return state;
   }

@@ -45,6 +45,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private readonly contacts = new Map<string, StandbyContact>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /** The tick in progress, so shutdown waits for a failover it may be running. */
+  private current: Promise<void> = Promise.resolve();
   private misses = 0;
   private primary: PrimaryObservation | null = null;
   private standbys: StandbyObservation[] = [];
@@ -90,6 +92,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.current;
     await this.probe.close();
   }
 
@@ -133,7 +136,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.reportSuspect(verdict.kind, reason, verdict.kind === 'partitioned' ? verdict.seenBy : []);
       return;
     }
-    const blocked = automaticFailoverBlocked(this.topology.state.control, this.clock.now(), this.config.failover.cooldownMs);
+    const control = this.topology.state.control;
+    const blocked = automaticFailoverBlocked({ ...control, disabledReason: control.disabledReason ?? this.runner.disabledReason }, this.clock.now(), this.config.failover.cooldownMs);
     this.blockedReason = blocked;
     if (blocked) {
       this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
@@ -145,26 +149,29 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     this.reportedEpisode = null;
   }
 
+  /** Recomputed every tick: a warning appears when its cause does and goes when it is fixed; each change is logged. */
   private checkSetup(primary: PrimaryObservation, standbys: StandbyObservation[]): void {
+    const seen = new Map<string, string>();
+    const warn = (key: string, message: string) => seen.set(key, message);
     if (primary.heartbeat && !primary.heartbeat.semiSyncActive && standbys.length > 0) {
-      this.warnOnce('semi-sync', 'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged');
+      warn('semi-sync', 'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged');
     }
     const detectionMs = this.config.failover.heartbeatIntervalMs * this.config.failover.failureThreshold;
     for (const standby of standbys) {
       const periodMs = (standby.status?.heartbeatPeriodSeconds ?? 0) * 1000;
       if (standby.status && (periodMs === 0 || 2 * periodMs > detectionMs)) {
-        this.warnOnce(
+        warn(
           `heartbeat-period:${standby.key}`,
           `${standby.key} has MASTER_HEARTBEAT_PERIOD ${periodMs / 1000} s: a hung primary is confirmed only after ${this.windowMs} ms; set it to at most ${detectionMs / 2000} s`,
         );
       }
     }
-  }
-
-  private warnOnce(key: string, message: string): void {
-    if (this.warnings.has(key)) return;
-    this.warnings.set(key, message);
-    this.logger.warn({ msg: message });
+    // A probe that failed this tick says nothing new: keep what was known about that server.
+    if (!primary.reachable && this.warnings.has('semi-sync')) seen.set('semi-sync', this.warnings.get('semi-sync')!);
+    for (const [key, message] of seen) if (!this.warnings.has(key)) this.logger.warn({ msg: message });
+    for (const [key, message] of this.warnings) if (!seen.has(key)) this.logger.log({ msg: `resolved: ${message}` });
+    this.warnings.clear();
+    for (const [key, message] of seen) this.warnings.set(key, message);
   }
 
   private reportSuspect(episode: string, reason: string, seenBy: string[]): void {
@@ -222,7 +229,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private async loop(): Promise<void> {
     const started = performance.now();
     try {
-      await this.tick();
+      this.current = this.tick();
+      await this.current;
     } catch (error) {
       this.logger.error({ msg: 'failover monitor tick failed', err: error instanceof Error ? error.stack : String(error) });
     }
@@ -234,7 +242,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
 function toStandbyView(observation: StandbyObservation): StandbyView {
   return {
     key: observation.key,
-    reachable: observation.reachable,
+    reachable: observation.reachable && observation.status?.ioRunning !== 'No',
     silenceMs: observation.silenceMs ?? undefined,
     ioState: observation.status?.ioRunning,
     lastIoError: observation.status?.lastIoError,

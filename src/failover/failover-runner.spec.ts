@@ -57,13 +57,14 @@ describe('FailoverRunner', () => {
     expect(record.steps.map((s) => s.name)).toEqual([
       'close-app-pool',
       'fence-old-primary',
+      'find-promoted-standby',
       'choose-candidate',
       'stop-io-thread',
       'read-received-position',
       'apply-relay-log',
       'detach-from-old-primary',
-      'enable-writes',
       'persist-topology',
+      'enable-writes',
       'repoint-app',
       'repoint-standbys',
     ]);
@@ -85,6 +86,47 @@ describe('FailoverRunner', () => {
     expect(events.emitted[1].payload).toMatchObject({ step: 'detach-from-old-primary', oldPrimary: P });
     expect(dataSource.opened).toEqual([1]);
     expect(file.saved?.history[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('resumes the candidate it stopped when the relay log is not applied in time', async () => {
+    const { probe, runner, topology } = world();
+    probe.server(S2).appliesWithinTimeout = false;
+    const record = await runner.failover('down');
+    expect(record.error).toMatch(/apply-relay-log/);
+    expect(probe.calls.slice(-1)).toEqual([`${S2} startReplicaIo`]);
+    expect(probe.server(S2).replica?.ioRunning).toBe('Yes');
+    expect(topology.primaryKey).toBe(P);
+    expect(runner.disabledReason).toMatch(/failed at apply-relay-log/);
+  });
+
+  it('once the topology names the new primary, a failure to enable writes keeps it (read-only, no second writable server)', async () => {
+    const { probe, runner, topology, events, dataSource } = world();
+    probe.failing.add('setReadOnly');
+    const record = await runner.failover('down');
+    expect(record).toMatchObject({ outcome: 'failed', newPrimary: S2, epoch: 1 });
+    expect(topology.primaryKey).toBe(S2);
+    expect(probe.server(S2).readOnly).toBe(true);
+    expect(dataSource.opened).toContain(3);
+    expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed', 'db.failover-failed']);
+  });
+
+  it('adopts a standby already promoted (detached and writable) instead of promoting a second one', async () => {
+    const { probe, runner, topology } = world();
+    probe.server(S1).replica = null;
+    probe.server(S1).readOnly = false;
+    const record = await runner.failover('down');
+    expect(record).toMatchObject({ outcome: 'succeeded', newPrimary: S1, epoch: 1 });
+    expect(record.steps.find((s) => s.name === 'find-promoted-standby')?.detail).toBe(S1);
+    expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([`${S2} replicateFrom:${S1}`]);
+    expect(topology.primaryKey).toBe(S1);
+  });
+
+  it('keeps automatic failover disabled in memory when the state file cannot be written', async () => {
+    const { probe, runner, file } = world();
+    probe.failing.add('detachReplica');
+    file.failWrites = true;
+    await runner.failover('down');
+    expect(runner.disabledReason).toMatch(/failed at detach-from-old-primary/);
   });
 
   it('refuses when no standby can be promoted, naming why', async () => {

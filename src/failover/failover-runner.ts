@@ -8,7 +8,7 @@ import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverRecord } from '../database/topology/topology-state';
 import { FailoverHistoryService } from './failover-history.service';
 import { FailoverErrorCode } from './failover.errors';
-import { ServerProbe } from './probes/server-probe';
+import { ServerAddress, ServerProbe } from './probes/server-probe';
 import { chooseCandidate } from './promotion/candidate';
 import { Promoter } from './promotion/promoter';
 import { FailoverStepError, StepRecorder } from './promotion/step-recorder';
@@ -16,20 +16,34 @@ import { addressOf } from './server-address';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange, changeId } from './topology-change';
 
+/** How far a failover got, so a failure undoes exactly what was done. */
+interface Progress {
+  fencedOld: boolean;
+  candidate: string | null;
+  ioStopped: boolean;
+  detached: boolean;
+  persisted: boolean;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
  * One primary change at a time, automatic (failover) or planned (switchover).
  *
- * A failover, start to end: the app's pool is closed first (nothing more reaches the old
- * primary from here), the most advanced standby is promoted, the new topology (epoch + 1,
- * old primary fenced) is persisted, the pool reopens on the new primary, the other
- * standbys follow it, and clients hear `db.primary-changed`. A failure at any step before
- * the topology changed emits `db.failover-failed` and disables automatic failover until
- * an operator acknowledges.
+ * A failover: the app's pool is closed first (nothing more reaches the old primary from
+ * here); a standby somebody already promoted (another node, or this one before a crash)
+ * is adopted, otherwise the most advanced one is prepared (relay log applied, detached,
+ * still read-only); the new topology (epoch + 1, old primary fenced) is persisted; only
+ * then does the new primary accept writes; the pool reopens there, the other standbys
+ * follow, and clients hear `db.primary-changed`. A failure undoes what was done so far,
+ * emits `db.failover-failed` and disables automatic failover until acknowledged.
  */
 @Injectable()
 export class FailoverRunner {
   private readonly logger = new Logger('Failover');
   private running = false;
+  /** Kept in memory too: a failover that failed must stay disabled even if the state file cannot be written. */
+  private disabled: string | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -45,6 +59,14 @@ export class FailoverRunner {
 
   get inProgress(): boolean {
     return this.running;
+  }
+
+  get disabledReason(): string | null {
+    return this.disabled;
+  }
+
+  clearDisabled(): void {
+    this.disabled = null;
   }
 
   failover(reason: string): Promise<FailoverRecord> {
@@ -75,38 +97,98 @@ export class FailoverRunner {
     this.logger.warn({ msg: 'failover started', failoverId: id, oldPrimary, epoch: epochBefore, reason });
     this.events.emit('db.failover-started', { id, kind, epoch: epochBefore, oldPrimary, reason });
     const steps = new StepRecorder(this.logger, id, () => this.clock.now());
+    const progress: Progress = { fencedOld: false, candidate: null, ioStopped: false, detached: false, persisted: false };
+    const record = (newPrimary: string | null, epoch: number, error: string | null) =>
+      this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary, epoch, steps, error });
     try {
       await steps.run('close-app-pool', () => this.dataSource.close());
-      await steps.run('fence-old-primary', () => this.probe.setReadOnly(addressOf(this.topology, oldPrimary), true), { optional: true });
-      const newPrimary = (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }))!;
-      await new Promoter(this.probe, this.config.failover.applyTimeoutMs).promote(addressOf(this.topology, newPrimary), steps);
+      progress.fencedOld = (await steps.run('fence-old-primary', () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true), { optional: true })) ?? false;
+      const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
+      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }))!;
+      progress.candidate = newPrimary;
+      if (!adopted) await this.prepare(newPrimary, steps, progress);
       const state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+      progress.persisted = true;
+      const writable = adopted ? true : await new Promoter(this.probe, this.config.failover.applyTimeoutMs).enableWrites(this.address(newPrimary), steps).then(() => true, (error: unknown) => error);
       await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
       await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), { optional: true, detail: (lines) => lines.join('; ') });
-      const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary, epoch: state.epoch, steps, error: null });
-      await this.history.record(record);
-      this.logger.warn({ msg: 'failover done', failoverId: id, oldPrimary, newPrimary, epoch: state.epoch, tookMs: Date.parse(record.finishedAt) - startedAt.getTime() });
       this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary, at: this.clock.now() });
-      return record;
+      if (writable !== true) throw writable;
+      const done = record(newPrimary, state.epoch, null);
+      await this.saveRecord(done);
+      this.logger.warn({ msg: 'failover done', failoverId: id, oldPrimary, newPrimary, epoch: state.epoch, tookMs: Date.parse(done.finishedAt) - startedAt.getTime() });
+      return done;
     } catch (error) {
+      await this.undo(progress, oldPrimary, steps);
+      const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
+      await this.disable(`${kind} ${id} failed at ${messageOf(error)}`);
+      await this.saveRecord(failed);
       const step = error instanceof FailoverStepError ? error.step : 'unknown';
-      const message = error instanceof Error ? error.message : String(error);
-      const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: null, epoch: epochBefore, steps, error: message });
-      await this.topology.update((state) => ({ ...state, control: { ...state.control, disabledReason: `${kind} ${id} failed at ${message}` } }));
-      await this.history.record(record).catch((failure: unknown) => this.logger.error({ msg: 'failover record not saved', err: String(failure) }));
-      this.logger.error({ msg: 'failover failed; automatic failover disabled until acknowledged', failoverId: id, step, err: message });
-      this.events.emit('db.failover-failed', { id, kind, epoch: epochBefore, oldPrimary, step, reason: message });
-      // The topology did not change: the pool goes back to the primary (the monitor retries while it is down).
-      await this.dataSource.open(this.topology.primaryEndpoint()).catch(() => undefined);
-      return record;
+      this.logger.error({ msg: 'failover failed; automatic failover disabled until acknowledged', failoverId: id, step, err: messageOf(error) });
+      this.events.emit('db.failover-failed', { id, kind, epoch: this.topology.epoch, oldPrimary, step, reason: messageOf(error) });
+      return failed;
     }
+  }
+
+  private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
+    const promoter = new Promoter(this.probe, this.config.failover.applyTimeoutMs);
+    progress.ioStopped = true;
+    await promoter.prepare(this.address(candidate), steps);
+    progress.detached = true;
+  }
+
+  /**
+   * Puts back what a failed failover changed before its topology was persisted: the
+   * candidate resumes replicating (or, once detached, stays read-only for an operator), the
+   * old primary's fence is lifted, and the pool returns to the primary of the topology
+   * (the monitor keeps retrying while that one is down).
+   */
+  private async undo(progress: Progress, oldPrimary: string, steps: StepRecorder): Promise<void> {
+    if (!progress.persisted && progress.candidate && progress.ioStopped && !progress.detached) {
+      await steps.run('undo-resume-candidate', () => this.probe.startReplicaIo(this.address(progress.candidate!)), { optional: true });
+    }
+    if (!progress.persisted && progress.fencedOld) {
+      await steps.run('undo-fence', () => this.probe.setReadOnly(this.address(oldPrimary), false), { optional: true });
+    }
+    await this.dataSource.open(this.topology.primaryEndpoint()).catch(() => undefined);
+  }
+
+  /** A standby that is detached and writable was promoted already (another node, or this one before a crash): adopt it. */
+  private async alreadyPromoted(): Promise<string | null> {
+    const standbys = this.topology.standbys();
+    const promoted = await Promise.all(
+      standbys.map(async (s) => {
+        const address = this.address(s.key);
+        const [status, readOnly] = await Promise.all([this.probe.replicaStatus(address), this.probe.readOnly(address)]).catch(() => [undefined, true] as const);
+        return status === null && readOnly === false ? s.key : null;
+      }),
+    );
+    const found = promoted.filter((key): key is string => key !== null);
+    if (found.length > 1) throw new DomainError(FailoverErrorCode.NoCandidate, ErrorKind.Conflict, `several standbys are already writable primaries: ${found.join(', ')}`);
+    return found[0] ?? null;
   }
 
   private async chooseCandidate(): Promise<string> {
     const standbys = this.topology.standbys();
-    const statuses = await Promise.all(standbys.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)));
+    const statuses = await Promise.all(standbys.map((s) => this.probe.replicaStatus(this.address(s.key)).catch(() => null)));
     const choice = chooseCandidate(standbys.map((s, i) => ({ key: s.key, status: statuses[i] })));
     if (choice.key === null) throw new DomainError(FailoverErrorCode.NoCandidate, ErrorKind.Conflict, `no standby can be promoted: ${choice.reason}`);
     return choice.key;
+  }
+
+  private async disable(reason: string): Promise<void> {
+    this.disabled = reason;
+    await this.topology
+      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
+      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled; it is, in memory', err: messageOf(error) }));
+  }
+
+  /** Bookkeeping never turns a failover's outcome around. */
+  private async saveRecord(record: FailoverRecord): Promise<void> {
+    await this.history.record(record).catch((error: unknown) => this.logger.error({ msg: 'failover record not saved', failoverId: record.id, err: messageOf(error) }));
+  }
+
+  private address(key: string): ServerAddress {
+    return addressOf(this.topology, key);
   }
 }

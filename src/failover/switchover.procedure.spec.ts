@@ -77,14 +77,30 @@ describe('SwitchoverProcedure', () => {
     expect(probe.calls).toEqual([]);
   });
 
-  it('rolls back to the old primary when the target cannot catch up', async () => {
+  it('refuses a target lagging more than a few seconds, before touching anything', async () => {
+    const w = world();
+    w.probe.server(S1).replica!.secondsBehindMaster = 120;
+    await expect(w.procedure.run(S1)).rejects.toThrow(/127\.0\.0\.1:2 is 120 s behind the primary \(at most 5 s\)/);
+    expect(w.probe.calls).toEqual([]);
+  });
+
+  it('a target that failed during its promotion goes back to read-only and follows the old primary', async () => {
+    const { probe, procedure, topology } = world();
+    probe.failing.add('detachReplica');
+    const record = await procedure.run(S1);
+    expect(record.error).toMatch(/detach-from-old-primary/);
+    expect(probe.calls.slice(-3)).toEqual([`${S1} setReadOnly:true`, `${S1} replicateFrom:${P}`, `${P} setReadOnly:false`]);
+    expect(topology.primaryKey).toBe(P);
+  });
+
+  it('rolls back to the old primary when the target cannot catch up, leaving the untouched target alone', async () => {
     const { topology, probe, dataSource, events, procedure, file } = world();
     probe.server(S1).appliesWithinTimeout = false;
     const record = await procedure.run(S1);
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
     expect(record.error).toMatch(/catch-up: .*did not apply 0-1-20/);
     expect(probe.server(P).readOnly).toBe(false);
-    expect(probe.calls.slice(-2)).toEqual([`${S1} replicateFrom:${P}`, `${P} setReadOnly:false`]);
+    expect(probe.calls.slice(-2)).toEqual([`${S1} waitForApplied:0-1-20`, `${P} setReadOnly:false`]);
     expect(topology.primaryKey).toBe(P);
     expect(dataSource.opened).toEqual([1]);
     expect(file.saved?.control.disabledReason ?? null).toBeNull();

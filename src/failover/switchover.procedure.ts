@@ -5,7 +5,7 @@ import { Clock } from '../common/time/clock';
 import { AppConfig, Credentials } from '../config/app-config';
 import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
-import { FailoverRecord } from '../database/topology/topology-state';
+import { FailoverRecord, TopologyState } from '../database/topology/topology-state';
 import { FailoverHistoryService } from './failover-history.service';
 import { FailoverErrorCode } from './failover.errors';
 import { ioConnected } from './probes/replica-status';
@@ -15,6 +15,9 @@ import { Promoter } from './promotion/promoter';
 import { FailoverStepError, StepRecorder } from './promotion/step-recorder';
 import { addressOf } from './server-address';
 import { TopologyChange, changeId } from './topology-change';
+
+/** A target further behind would keep the app on 503s while it catches up. */
+export const SWITCHOVER_MAX_LAG_SECONDS = 5;
 
 const refused = (message: string) => new DomainError(FailoverErrorCode.SwitchoverRefused, ErrorKind.Conflict, `switchover refused: ${message}`);
 
@@ -53,23 +56,35 @@ export class SwitchoverProcedure {
     const steps = new StepRecorder(this.logger, id, () => this.clock.now());
     const old = addressOf(this.topology, oldPrimary);
     const next = addressOf(this.topology, target);
+    const promoter = new Promoter(this.probe, this.config.failover.applyTimeoutMs);
+    let targetTouched = false;
+    let state: TopologyState;
     try {
       await steps.run('close-app-pool', () => this.dataSource.close());
       await steps.run('demote-old-primary', () => this.demote(old), { detail: (killed) => `read_only = ON, ${killed} app sessions killed` });
       const position = (await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p }))!;
       await steps.run('catch-up', () => this.catchUp(next, position), { detail: () => `${target} applied ${position}` });
-      await new Promoter(this.probe, this.config.failover.applyTimeoutMs).promote(next, steps);
+      targetTouched = true;
+      await promoter.prepare(next, steps);
+      state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
     } catch (error) {
-      return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account });
+      return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account, targetTouched });
     }
-    const state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+    // The topology names the target now: from here on there is no going back, only forward.
+    const writable = await promoter.enableWrites(next, steps).then(() => true, (error: unknown) => error);
     await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
     await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), { optional: true, detail: () => `${oldPrimary} replicates from ${target}` });
     await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), { optional: true, detail: (lines) => lines.join('; ') });
-    const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error: null });
-    await this.history.record(record);
-    this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
     this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary: target, at: this.clock.now() });
+    const error = writable === true ? null : writable instanceof Error ? writable.message : String(writable);
+    const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error });
+    await this.history.record(record).catch((failure: unknown) => this.logger.error({ msg: 'switchover record not saved', err: String(failure) }));
+    if (error) {
+      await this.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
+      this.events.emit('db.failover-failed', { id, kind, epoch: state.epoch, oldPrimary, step: 'enable-writes', reason: error });
+    } else {
+      this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
+    }
     return record;
   }
 
@@ -94,6 +109,11 @@ export class SwitchoverProcedure {
     const healthy = candidates.map((s, i) => ({ key: s.key, status: statuses[i] && ioConnected(statuses[i]!) ? statuses[i] : null }));
     const choice = chooseCandidate(healthy);
     if (choice.key === null) throw refused(`no standby is replicating with both threads running: ${choice.reason}`);
+    const lag = choice.status.secondsBehindMaster;
+    // The app gets 503s until the target has caught up: a lagging target is refused, not waited for.
+    if (lag === null || lag > SWITCHOVER_MAX_LAG_SECONDS) {
+      throw refused(`${choice.key} is ${lag === null ? 'at an unknown distance' : `${lag} s`} behind the primary (at most ${SWITCHOVER_MAX_LAG_SECONDS} s)`);
+    }
     return { target: choice.key, account };
   }
 
@@ -115,7 +135,10 @@ export class SwitchoverProcedure {
     }
   }
 
-  /** The old primary still has every write: it takes the writes back, the target follows it again. */
+  /**
+   * The old primary still has every write: it takes the writes back. A target the
+   * procedure touched goes back to read-only and follows the old primary again.
+   */
   private async rollBack(input: {
     id: string;
     reason: string;
@@ -126,22 +149,30 @@ export class SwitchoverProcedure {
     steps: StepRecorder;
     error: unknown;
     account: Credentials;
+    targetTouched: boolean;
   }): Promise<FailoverRecord> {
     const { id, steps, oldPrimary, target } = input;
     const old = addressOf(this.topology, oldPrimary);
     const next = addressOf(this.topology, target);
-    await steps.run('roll-back-target', () => this.probe.replicateFrom(next, old, input.account, 'current_pos'), { optional: true });
+    if (input.targetTouched) {
+      await steps.run('roll-back-target-read-only', () => this.probe.setReadOnly(next, true), { optional: true });
+      await steps.run('roll-back-target-follows', () => this.probe.replicateFrom(next, old, input.account, 'current_pos'), { optional: true });
+    }
     const restored = await steps.run('roll-back-old-primary', () => this.probe.setReadOnly(old, false).then(() => true), { optional: true });
     await steps.run('roll-back-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
     const step = input.error instanceof FailoverStepError ? input.error.step : 'unknown';
     const message = input.error instanceof Error ? input.error.message : String(input.error);
     const record = this.change.record({ ...input, kind: 'switchover', newPrimary: null, epoch: input.epochBefore, error: message });
-    if (restored === undefined) {
-      await this.topology.update((state) => ({ ...state, control: { ...state.control, disabledReason: `switchover ${id} failed at ${message} and its roll-back did not complete` } }));
-    }
+    if (restored === undefined) await this.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
     await this.history.record(record).catch(() => undefined);
     this.logger.error({ msg: 'switchover failed and was rolled back', failoverId: id, step, err: message });
     this.events.emit('db.failover-failed', { id, kind: 'switchover', epoch: input.epochBefore, oldPrimary, step, reason: message });
     return record;
+  }
+
+  private async disable(reason: string): Promise<void> {
+    await this.topology
+      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
+      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled', err: String(error) }));
   }
 }

@@ -134,7 +134,10 @@ describe('cooldown after a failover (real MariaDB, primary + two standbys)', () 
     await sleep(300);
     await load.stop();
     // The second standby now follows the first: it has every acknowledged write.
-    await app.admin.poll('/api/v1/failover/status', (s) => s.servers.find((x: any) => x.key === key(second.port))?.replication?.ioThread === 'Yes', 10_000);
+    const following = await app.admin.poll('/api/v1/failover/status', (s) => s.servers.find((x: any) => x.key === key(second.port))?.replication?.ioThread === 'Yes', 10_000);
+    // CHANGE MASTER to a new host resets the heartbeat period to 30 s unless it is set again.
+    expect(following.servers.find((x: any) => x.key === key(second.port)).replication.heartbeatPeriodSeconds).toBe(1);
+    expect(following.warnings).toEqual([]);
     const [{ position }] = await first.query<{ position: string }[]>('SELECT @@global.gtid_binlog_pos AS position');
     await second.query('SELECT MASTER_GTID_WAIT(?, 10)', [position]);
     const rows = await second.query<{ bizId: string }[]>("SELECT bizId FROM logic_ha.logic_instance WHERE logicId = 'cooldown'");

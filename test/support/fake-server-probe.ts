@@ -78,6 +78,11 @@ export class FakeServerProbe extends ServerProbe {
     if (server.replica) server.replica.ioRunning = 'No';
   }
 
+  async startReplicaIo(address: ServerAddress): Promise<void> {
+    const server = this.act(address, 'startReplicaIo');
+    if (server.replica) server.replica.ioRunning = 'Yes';
+  }
+
   async waitForApplied(address: ServerAddress, position: string): Promise<boolean> {
     return this.act(address, `waitForApplied:${position}`).appliesWithinTimeout;
   }

@@ -8,6 +8,10 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'ENETUNREACH',
+  // A name that stops resolving: a container of the killed primary leaves the DNS.
+  'ENOTFOUND',
+  'EAI_AGAIN',
   'EPIPE',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
@@ -18,6 +22,9 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /** TypeORM's and mysql2's words for a pool that is closed or not open yet. */
+/** Server errors without a code name in mysql2: connection killed (fencing, switchover), shutdown in progress, lost. */
+const UNAVAILABLE_ERRNOS = new Set([1927, 1053, 2013]);
+
 const NOT_CONNECTED_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
 const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Connection is not established with/, /^Pool is closed/, /connection is in closed state/i];
 
@@ -25,7 +32,8 @@ interface ErrorLike {
   name?: unknown;
   message?: unknown;
   code?: unknown;
-  driverError?: { code?: unknown };
+  errno?: unknown;
+  driverError?: { code?: unknown; errno?: unknown };
 }
 
 /**
@@ -39,5 +47,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = typeof withCode.message === 'string' ? withCode.message : '';
   if (NOT_CONNECTED_MESSAGES.some((pattern) => pattern.test(message))) return true;
   const code = withCode.driverError?.code ?? withCode.code;
-  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  const errno = withCode.driverError?.errno ?? withCode.errno;
+  return typeof errno === 'number' && UNAVAILABLE_ERRNOS.has(errno);
 }

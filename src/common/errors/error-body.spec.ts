@@ -29,6 +29,8 @@ describe('toErrorAnswer', () => {
     ['a read-only server (TypeORM wraps it)', Object.assign(new Error('QueryFailedError'), { driverError: { code: 'ER_OPTION_PREVENTS_STATEMENT' } })],
     ['a closed pool', Object.assign(new Error('Cannot execute operation on "default" connection'), { name: 'CannotExecuteNotConnectedError' })],
     ['a driver with no pool', new Error('Driver not Connected')],
+    ['a host name that no longer resolves', Object.assign(new Error('getaddrinfo ENOTFOUND db-primary'), { code: 'ENOTFOUND' })],
+    ['a session killed by fencing (no code name, errno 1927)', Object.assign(new Error('Connection was killed'), { driverError: { errno: 1927 } })],
     ['a pool closed while a query waited for a connection', new Error('Connection is not established with mysql database')],
   ])('answers %s with 503 + Retry-After, not a 500', (_, error) => {
     const answer = toErrorAnswer(error, 'r');

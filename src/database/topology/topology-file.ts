@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import writeFileAtomic from 'write-file-atomic';
@@ -29,5 +30,13 @@ export class TopologyFile {
   async write(state: TopologyState): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true });
     await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, { fsync: true, mode: 0o600 });
+    // write-file-atomic syncs the file, not the rename: without the directory's fsync a
+    // power loss right after a failover could bring back the old primary on restart.
+    const directory = await open(dirname(this.path), 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
   }
 }

@@ -1,7 +1,11 @@
 /** What one standby says about the primary, as the detector needs it. */
 export interface StandbyView {
   key: string;
-  /** The monitor reached the standby and it has a replication channel. */
+  /**
+   * The monitor reached the standby, it has a replication channel, and its IO thread is
+   * connected or trying to connect. A thread an operator stopped (`No`) proves nothing
+   * about the primary and counts as unreachable.
+   */
   reachable: boolean;
   /** ms since it last heard the primary; undefined: its IO thread is disconnected. */
   silenceMs?: number;

@@ -4,8 +4,11 @@ import { AppConfig, Credentials } from '../../config/app-config';
 import { ReplicaStatus, replicaStatusFromRow } from './replica-status';
 import { GtidStart, PrimaryHeartbeat, ServerAddress, ServerProbe } from './server-probe';
 
-/** Control statements (STOP SLAVE, RESET SLAVE ALL) are quick on a healthy server. */
+/** Control statements (STOP SLAVE, RESET SLAVE ALL, read_only) are quick on a healthy server. */
 const CONTROL_TIMEOUT_MS = 10_000;
+/** What a re-pointed replica gets: see the README's topology requirements. */
+const REPLICA_HEARTBEAT_PERIOD_S = 1;
+const REPLICA_CONNECT_RETRY_S = 1;
 
 type Row = Record<string, unknown>;
 
@@ -58,8 +61,9 @@ export class MysqlServerProbe extends ServerProbe {
     return Number(row?.readOnly) === 1;
   }
 
+  /** Connects within the heartbeat timeout (a dead server answers fast); the statement may wait for running commits. */
   async setReadOnly(server: ServerAddress, on: boolean): Promise<void> {
-    await this.control(server, this.timeoutMs, [`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`]);
+    await this.control(server, CONTROL_TIMEOUT_MS, [`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`]);
   }
 
   async killConnectionsOf(server: ServerAddress, user: string): Promise<number> {
@@ -78,6 +82,10 @@ export class MysqlServerProbe extends ServerProbe {
     await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE IO_THREAD']);
   }
 
+  async startReplicaIo(server: ServerAddress): Promise<void> {
+    await this.control(server, CONTROL_TIMEOUT_MS, ['START SLAVE IO_THREAD']);
+  }
+
   async waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean> {
     const seconds = Math.max(timeoutMs / 1000, 0.001);
     return this.withControlConnection(server, timeoutMs + CONTROL_TIMEOUT_MS, async (connection) => {
@@ -94,8 +102,11 @@ export class MysqlServerProbe extends ServerProbe {
     await this.withControlConnection(server, CONTROL_TIMEOUT_MS, async (connection) => {
       await connection.query('STOP SLAVE');
       await connection.query(
-        `CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = ${from === 'current_pos' ? 'current_pos' : 'slave_pos'}`,
-        [source.host, source.port, account.user, account.password],
+        // Naming a new host resets the heartbeat period to slave_net_timeout / 2 (30 s) and a
+        // new channel retries every 60 s: both set again, or the next hung primary goes unseen for a minute.
+        `CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ` +
+          `MASTER_USE_GTID = ${from === 'current_pos' ? 'current_pos' : 'slave_pos'}, MASTER_HEARTBEAT_PERIOD = ?, MASTER_CONNECT_RETRY = ?`,
+        [source.host, source.port, account.user, account.password, REPLICA_HEARTBEAT_PERIOD_S, REPLICA_CONNECT_RETRY_S],
       );
       await connection.query('START SLAVE');
     });
@@ -149,10 +160,23 @@ export class MysqlServerProbe extends ServerProbe {
     });
   }
 
+  /**
+   * A fresh admin connection for actions. The server bounds its own lock waits
+   * (lock_wait_timeout) to the same time as the client, so a statement given up on here
+   * does not stay queued there and take effect later (a read_only = ON after its OFF).
+   */
   private async withControlConnection<T>(server: ServerAddress, timeoutMs: number, work: (connection: Connection) => Promise<T>): Promise<T> {
-    const pending = this.connect(server, Math.min(timeoutMs, CONTROL_TIMEOUT_MS));
+    const pending = this.connect(server, Math.min(this.timeoutMs, timeoutMs));
+    const lockWaitSeconds = Math.max(1, Math.floor(timeoutMs / 1000) - 1);
     try {
-      return await bounded(timeoutMs, `admin statement on ${server.key}`, pending.then(work));
+      return await bounded(
+        timeoutMs,
+        `admin statement on ${server.key}`,
+        pending.then(async (connection) => {
+          await connection.query(`SET SESSION lock_wait_timeout = ${lockWaitSeconds}`);
+          return work(connection);
+        }),
+      );
     } finally {
       pending.then((c) => c.destroy(), () => undefined);
     }

@@ -32,6 +32,8 @@ export abstract class ServerProbe {
   /** Kills every connection of `user` (the app's account); returns how many. */
   abstract killConnectionsOf(server: ServerAddress, user: string): Promise<number>;
   abstract stopReplicaIo(server: ServerAddress): Promise<void>;
+  /** Undoes stopReplicaIo when a promotion is abandoned. */
+  abstract startReplicaIo(server: ServerAddress): Promise<void>;
   /** MASTER_GTID_WAIT: true when `position` was applied within the time. */
   abstract waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean>;
   /** STOP SLAVE; RESET SLAVE ALL: the server no longer replicates. */

@@ -10,8 +10,9 @@ export type CandidateChoice = { key: string; status: ReplicaStatus } | { key: nu
 
 /**
  * The standby to promote: the one that received the most (GTID IO position), among those
- * whose SQL thread runs (a stopped SQL thread would never apply its relay log). Ties go
- * to the first configured.
+ * still replicating: IO thread connected or reconnecting (one an operator stopped may be
+ * far behind) and SQL thread running (a stopped one would never apply its relay log).
+ * Ties go to the first configured.
  */
 export function chooseCandidate(standbys: CandidateInput[]): CandidateChoice {
   const refused: string[] = [];
@@ -19,6 +20,10 @@ export function chooseCandidate(standbys: CandidateInput[]): CandidateChoice {
   for (const { key, status } of standbys) {
     if (!status) {
       refused.push(`${key}: unreachable or not replicating`);
+      continue;
+    }
+    if (status.ioRunning === 'No') {
+      refused.push(`${key}: replication stopped (IO thread No${status.lastIoError ? `: ${status.lastIoError}` : ''}), it may be behind`);
       continue;
     }
     if (status.sqlRunning !== 'Yes') {

@@ -4,9 +4,12 @@ import type { ServerAddress, ServerProbe } from '../probes/server-probe';
 import type { StepRecorder } from './step-recorder';
 
 /**
- * Turns a standby into the primary without losing what it received: stop receiving,
- * apply the whole relay log (MASTER_GTID_WAIT on the received position, which must not be
- * empty), forget the old primary, accept writes.
+ * Turns a standby into the primary without losing what it received, in two halves so the
+ * caller persists the decision in between: prepare() stops receiving, applies the whole
+ * relay log (MASTER_GTID_WAIT on the received position, which must not be empty) and
+ * forgets the old primary, still read-only; enableWrites() then accepts writes. A crash in
+ * between leaves a read-only new primary that the topology file already names, never two
+ * writable servers.
  */
 export class Promoter {
   constructor(
@@ -14,12 +17,15 @@ export class Promoter {
     private readonly applyTimeoutMs: number,
   ) {}
 
-  async promote(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
+  async prepare(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
     const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
     await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received!), { detail: () => `applied up to ${received}` });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
-    await steps.run('enable-writes', () => this.enableWrites(candidate));
+  }
+
+  async enableWrites(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
+    await steps.run('enable-writes', () => this.writable(candidate));
   }
 
   private async receivedPosition(candidate: ServerAddress): Promise<string> {
@@ -38,7 +44,7 @@ export class Promoter {
     }
   }
 
-  private async enableWrites(candidate: ServerAddress): Promise<void> {
+  private async writable(candidate: ServerAddress): Promise<void> {
     await this.probe.setReadOnly(candidate, false);
     if (await this.probe.readOnly(candidate)) throw new Error(`${candidate.key} still reports read_only = ON`);
   }
