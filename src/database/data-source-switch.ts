@@ -79,6 +79,15 @@ export class DataSourceSwitch {
     }
   }
 
+  /** A pool whose own clean-up failed is abandoned, so the next initialize() starts afresh. */
+  private async forgetPool(): Promise<void> {
+    await this.dataSource.destroy().catch((error: unknown) => this.logger.warn({ msg: 'closing a half-open pool failed; abandoning it', err: String(error) }));
+    if (this.dataSource.isInitialized) {
+      destroySockets((this.dataSource.driver as unknown as { pool?: PoolInternals }).pool);
+      Object.assign(this.dataSource, { isInitialized: false });
+    }
+  }
+
   private async openNow(endpoint: MysqlEndpoint): Promise<void> {
     if (this.dataSource.isInitialized) await this.closeNow();
     const target = { host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password };
@@ -93,6 +102,10 @@ export class DataSourceSwitch {
         return;
       } catch (error) {
         lastError = error;
+        this.logger.warn({ msg: 'opening the pool failed', attempt, target: `${endpoint.host}:${endpoint.port}`, err: String(error) });
+        // TypeORM marks itself initialised before it runs migrations: a failure there leaves
+        // an open pool that the next initialize() would refuse ("already connected").
+        if (this.dataSource.isInitialized) await this.forgetPool();
         await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
       }
     }

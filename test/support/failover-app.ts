@@ -21,7 +21,13 @@ export async function startListeningApp(env: Record<string, string>): Promise<Li
   const address = test.app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('app has no port');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  return { test, baseUrl, admin: adminHttp(() => baseUrl, ADMIN_TOKEN), close: () => test.close() };
+  const close = async () => {
+    // When something went wrong, the test output shows the app's own account of it.
+    const trouble = test.logs.filter((line) => /"context":"DataSourceSwitch"|failover failed|switchover failed|unexpected error/.test(line));
+    if (trouble.length > 0) console.log(`app log, trouble only:\n${trouble.join('')}`);
+    await test.close();
+  };
+  return { test, baseUrl, admin: adminHttp(() => baseUrl, ADMIN_TOKEN), close };
 }
 
 /** A DATA_DIR that outlives one app, so a second app starts from the first one's topology file. */
