@@ -10,15 +10,26 @@ const REOPEN_DELAY_MS = 200;
 
 /** mysql2's pool keeps its connections in a queue; ending it politely waits on a hung server. */
 interface PoolInternals {
-  _allConnections?: { toArray?: () => { destroy(): void }[] };
+  _allConnections?: { toArray?: () => PooledConnection[] };
+}
+
+interface PooledConnection {
+  stream?: { destroy(error?: Error): void };
+  destroy(): void;
 }
 
 /**
- * A hung primary never answers COM_QUIT: its connections are cut, so requests waiting on
- * them fail now (503) instead of hanging until the server wakes up.
+ * A hung primary never answers COM_QUIT: its connections are cut. Their sockets are
+ * destroyed with an error, which mysql2 hands to the query each one is waiting on, so
+ * requests fail now (503) instead of hanging until the server wakes up. (A plain
+ * connection.destroy() would leave those queries pending for ever.)
  */
 function destroySockets(pool: PoolInternals | undefined): void {
-  for (const connection of pool?._allConnections?.toArray?.() ?? []) connection.destroy();
+  for (const connection of pool?._allConnections?.toArray?.() ?? []) {
+    const abandoned = Object.assign(new Error('connection abandoned: the database primary is being changed'), { code: 'PROTOCOL_CONNECTION_LOST' });
+    if (connection.stream) connection.stream.destroy(abandoned);
+    else connection.destroy();
+  }
 }
 
 /**
@@ -59,31 +70,29 @@ export class DataSourceSwitch {
     return next;
   }
 
+  /**
+   * Ends the pool; whatever happens it is not used again. TypeORM flags itself
+   * uninitialised only when the driver's pool ended cleanly: a pool whose connections died
+   * with the server rejects end() ("connect ECONNREFUSED", "connection is in closed
+   * state"), and a hung server never answers. Either way the pool is abandoned (its
+   * sockets destroyed) and the flag reset, so the next open() can initialise again.
+   */
   private async closeNow(): Promise<void> {
     this.switching = true;
     if (!this.dataSource.isInitialized) return;
-    const closed = this.dataSource.destroy().then(
-      () => true,
+    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals }).pool;
+    const ended = this.dataSource.destroy().then(
+      () => 'ended' as const,
       (error: unknown) => {
-        this.logger.warn({ msg: 'closing the old pool failed; continuing', err: String(error) });
-        return true;
+        this.logger.warn({ msg: 'the old pool did not end cleanly; abandoning it', err: String(error) });
+        return 'failed' as const;
       },
     );
-    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS).unref());
-    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals }).pool;
-    if (!(await Promise.race([closed, timedOut]))) {
-      this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms (a hung server); destroying its sockets` });
+    const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+    const outcome = await Promise.race([ended, timedOut]);
+    if (outcome === 'timeout') this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms (a hung server); destroying its sockets` });
+    if (outcome !== 'ended' || this.dataSource.isInitialized) {
       destroySockets(pool);
-      // TypeORM only flags itself uninitialised after the driver disconnected.
-      Object.assign(this.dataSource, { isInitialized: false });
-    }
-  }
-
-  /** A pool whose own clean-up failed is abandoned, so the next initialize() starts afresh. */
-  private async forgetPool(): Promise<void> {
-    await this.dataSource.destroy().catch((error: unknown) => this.logger.warn({ msg: 'closing a half-open pool failed; abandoning it', err: String(error) }));
-    if (this.dataSource.isInitialized) {
-      destroySockets((this.dataSource.driver as unknown as { pool?: PoolInternals }).pool);
       Object.assign(this.dataSource, { isInitialized: false });
     }
   }
@@ -105,7 +114,7 @@ export class DataSourceSwitch {
         this.logger.warn({ msg: 'opening the pool failed', attempt, target: `${endpoint.host}:${endpoint.port}`, err: String(error) });
         // TypeORM marks itself initialised before it runs migrations: a failure there leaves
         // an open pool that the next initialize() would refuse ("already connected").
-        if (this.dataSource.isInitialized) await this.forgetPool();
+        if (this.dataSource.isInitialized) await this.closeNow();
         await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
       }
     }
