@@ -89,3 +89,41 @@ describe('planned switchover (real MariaDB, semi-sync pair)', () => {
     expect(dataDir.topology().history.map((h) => h.kind)).toEqual(['switchover', 'switchover']);
   });
 });
+
+/**
+ * A primary that hangs (SIGSTOP) for longer than the window: its standby's IO thread still
+ * says "Yes", so only the standby's silence confirms the death.
+ */
+describe('failover of a hung primary (real MariaDB, SIGSTOP past the window)', () => {
+  let cluster: FailoverCluster;
+  let app: ListeningApp;
+  const dataDir = sharedDataDir();
+
+  beforeAll(async () => {
+    cluster = await startFailoverCluster({ replicas: 1, serverIdBase: 110 });
+    app = await startListeningApp({ ...cluster.env(), DATA_DIR: dataDir.path });
+    await app.admin.poll('/api/v1/failover/status', (s) => s.servers?.[1]?.replication?.ioThread === 'Yes');
+  });
+  afterAll(async () => {
+    cluster?.primary.resume();
+    await app?.close();
+    await cluster?.stop();
+    dataDir.remove();
+  });
+
+  it('fails over once the standby has heard nothing for the window; writes stuck on the hung server are answered, not left hanging', async () => {
+    const load = startWriteLoad(app.baseUrl, { writers: 2, logicId: 'switchover' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const pausedAt = Date.now();
+    cluster.primary.pause();
+    const status = await app.admin.poll('/api/v1/failover/status', (s) => s.epoch === 1 && !s.switching, 20_000);
+    expect(status.primary).toBe(key(cluster.replicas[0].port));
+    expect(status.lastChange.reason).toMatch(/nothing from the primary for \d+ ms/);
+    await load.firstAckAfter(pausedAt, 10_000);
+    await load.stop();
+    // Every request got an answer (503 while stuck, then success); none ran into the client's 10 s timeout.
+    expect(load.failures.get(0) ?? 0).toBe(0);
+    const onNew = await bizIdsOn(cluster.replicas[0]);
+    expect(load.acknowledged.filter((bizId) => !onNew.has(bizId))).toEqual([]);
+  });
+});
