@@ -52,11 +52,15 @@ export class DataSourceSwitch {
     return this.switching;
   }
 
-  /** Closes the pool to the current server; the first step of every failover. */
-  close(): Promise<void> {
+  /**
+   * Closes the pool to the current server. `abandon`: do not wait for a polite end (a
+   * failover's primary is dead or hung; waiting only delays the switch): the sockets are
+   * cut at once and queries in flight fail.
+   */
+  close(options: { abandon?: boolean } = {}): Promise<void> {
     // Flagged at once, not when its turn comes: readiness and the monitor see the switch start.
     this.switching = true;
-    return this.serialised(() => this.closeNow());
+    return this.serialised(() => (options.abandon ? this.abandonNow() : this.closeNow()));
   }
 
   /** Opens the pool against `endpoint`; retried briefly, since a just-promoted server is up. */
@@ -95,6 +99,15 @@ export class DataSourceSwitch {
       destroySockets(pool);
       Object.assign(this.dataSource, { isInitialized: false });
     }
+  }
+
+  private async abandonNow(): Promise<void> {
+    this.switching = true;
+    if (!this.dataSource.isInitialized) return;
+    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals & { end?(callback: () => void): void } }).pool;
+    destroySockets(pool);
+    pool?.end?.(() => undefined);
+    Object.assign(this.dataSource, { isInitialized: false });
   }
 
   private async openNow(endpoint: MysqlEndpoint): Promise<void> {

@@ -101,7 +101,7 @@ export class FailoverRunner {
     const record = (newPrimary: string | null, epoch: number, error: string | null) =>
       this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary, epoch, steps, error });
     try {
-      await steps.run('close-app-pool', () => this.dataSource.close());
+      await steps.run('close-app-pool', () => this.dataSource.close({ abandon: true }));
       progress.fencedOld = (await steps.run('fence-old-primary', () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true), { optional: true })) ?? false;
       const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
       const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }))!;

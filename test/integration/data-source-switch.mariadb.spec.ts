@@ -34,32 +34,35 @@ describe('DataSourceSwitch on real MariaDB servers', () => {
   }
 
   // The first case kills server 0 and moves to 1; the second restarts 0, hangs 1 and moves back to 0.
+  // A failover abandons the pool at once; a polite close waits, then cuts what hangs.
   it.each([
-    ['killed (kill -9)', 0, (server: MariaDbServer) => server.kill()],
-    ['hung (SIGSTOP)', 1, async (server: MariaDbServer) => server.pause()],
-  ])('moves from a server %s with queries in flight to the other, and the same repository works there', async (_, from, fail) => {
+    ['killed (kill -9)', 0, (server: MariaDbServer) => server.kill(), false],
+    ['hung (SIGSTOP)', 1, async (server: MariaDbServer) => server.pause(), false],
+    ['hung (SIGSTOP), pool abandoned', 0, async (server: MariaDbServer) => server.pause(), true],
+  ])('moves from a server %s with queries in flight to the other, and the same repository works there', async (_, from, fail, abandon) => {
     const to = 1 - from;
     if (from === 1) await servers[0].restart();
+    if (abandon) await servers[1].resume();
     const dataSource = await openOn(endpoints[from]);
     const repository = dataSource.getRepository(LogicInstanceEntity);
     const inFlight = Array.from({ length: 3 }, () => dataSource.query('SELECT SLEEP(20)').then(() => 'answered', () => 'failed'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     await fail(servers[from]);
     const switcher = new DataSourceSwitch(dataSource);
-    await switcher.close();
+    await switcher.close({ abandon });
     expect(dataSource.isInitialized).toBe(false);
     expect(switcher.inProgress).toBe(true);
     // While closed, queries fail at once instead of reaching anything.
     await expect(repository.count()).rejects.toThrow();
     await switcher.open(endpoints[to]);
     expect(switcher.inProgress).toBe(false);
-    await repository.insert({ id: `row-${from}`, logicId: 'switch', bizId: `b${from}`, isRunning: 0, isOver: 0, success: 0 } as never);
+    await repository.insert({ id: `row-${from}-${abandon}`, logicId: 'switch', bizId: `b${from}`, isRunning: 0, isOver: 0, success: 0 } as never);
     const [{ port }] = await dataSource.query('SELECT @@port AS port');
     expect(Number(port)).toBe(servers[to].port);
     expect(await repository.countBy({ logicId: 'switch' })).toBeGreaterThanOrEqual(1);
     // The queries caught in the dead or hung server ended; none hangs on.
     expect(await Promise.all(inFlight)).toEqual(['failed', 'failed', 'failed']);
-    if (from === 1) servers[1].resume();
+    if (from === 1 && !abandon) servers[1].resume();
     await dataSource.destroy();
   });
 });

@@ -68,7 +68,7 @@ export class FakeDataSourceSwitch {
   readonly opened: number[] = [];
   failOpen = false;
 
-  async close(): Promise<void> {
+  async close(_options?: { abandon?: boolean }): Promise<void> {
     this.inProgress = true;
   }
 
