@@ -32,12 +32,6 @@ export function gtidPositionsEqual(a: string, b: string): boolean {
   );
 }
 
-/** True when `a` holds at least every transaction `b` holds, domain by domain. */
-export function gtidPositionCovers(a: string, b: string): boolean {
-  const left = parseGtidPosition(a);
-  return [...parseGtidPosition(b)].every(([domain, position]) => (left.get(domain)?.sequence ?? -1) >= position.sequence);
-}
-
 /** Sum of sequence numbers: a total order good enough to pick the most advanced of replicas of one primary. */
 export function gtidProgress(value: string): number {
   return [...parseGtidPosition(value).values()].reduce((sum, position) => sum + position.sequence, 0);

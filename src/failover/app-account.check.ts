@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { messageOf } from '../common/errors/error-message';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { ServerProbe } from './probes/server-probe';
 import { addressOf } from './server-address';
@@ -43,7 +44,7 @@ export class AppAccountCheck implements OnApplicationBootstrap {
         });
       }
     } catch (error) {
-      this.result = { checked: false, bypassesReadOnly: null, offendingGrants: [], error: error instanceof Error ? error.message : String(error) };
+      this.result = { checked: false, bypassesReadOnly: null, offendingGrants: [], error: messageOf(error) };
       this.logger.warn({ msg: 'could not check the app account privileges', err: this.result.error });
     }
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { messageOf } from '../common/errors/error-message';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverRecord, HISTORY_KEPT_IN_FILE } from '../database/topology/topology-state';
 import { FailoverHistoryEntity } from './failover-history.entity';
@@ -19,8 +20,14 @@ export class FailoverHistoryService {
     @InjectRepository(FailoverHistoryEntity) private readonly table: Repository<FailoverHistoryEntity>,
   ) {}
 
+  /** Never throws: bookkeeping must not turn a failover's outcome around; a record that cannot be kept is logged. */
   async record(record: FailoverRecord): Promise<void> {
-    await this.topology.update((state) => ({ ...state, history: [record, ...state.history].slice(0, HISTORY_KEPT_IN_FILE) }));
+    try {
+      await this.topology.update((state) => ({ ...state, history: [record, ...state.history].slice(0, HISTORY_KEPT_IN_FILE) }));
+    } catch (error) {
+      this.logger.error({ msg: 'failover record not written to the topology file', failoverId: record.id, err: messageOf(error) });
+      return;
+    }
     await this.copyToTable();
   }
 
@@ -33,7 +40,7 @@ export class FailoverHistoryService {
     try {
       await this.table.save(this.topology.state.history.map(toEntity));
     } catch (error) {
-      this.logger.warn({ msg: 'failover history not written to the database; the topology file has it', err: String(error) });
+      this.logger.warn({ msg: 'failover history not written to the database; the topology file has it', err: messageOf(error) });
     }
   }
 }

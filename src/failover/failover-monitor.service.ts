@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
@@ -247,8 +248,4 @@ function toStandbyView(observation: StandbyObservation): StandbyView {
     ioState: observation.status?.ioRunning,
     lastIoError: observation.status?.lastIoError,
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
@@ -24,8 +25,6 @@ interface Progress {
   detached: boolean;
   persisted: boolean;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * One primary change at a time, automatic (failover) or planned (switchover).
@@ -115,14 +114,14 @@ export class FailoverRunner {
       this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary, at: this.clock.now() });
       if (writable !== true) throw writable;
       const done = record(newPrimary, state.epoch, null);
-      await this.saveRecord(done);
+      await this.history.record(done);
       this.logger.warn({ msg: 'failover done', failoverId: id, oldPrimary, newPrimary, epoch: state.epoch, tookMs: Date.parse(done.finishedAt) - startedAt.getTime() });
       return done;
     } catch (error) {
       await this.undo(progress, oldPrimary, steps);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
       await this.disable(`${kind} ${id} failed at ${messageOf(error)}`);
-      await this.saveRecord(failed);
+      await this.history.record(failed);
       const step = error instanceof FailoverStepError ? error.step : 'unknown';
       this.logger.error({ msg: 'failover failed; automatic failover disabled until acknowledged', failoverId: id, step, err: messageOf(error) });
       this.events.emit('db.failover-failed', { id, kind, epoch: this.topology.epoch, oldPrimary, step, reason: messageOf(error) });
@@ -178,14 +177,7 @@ export class FailoverRunner {
 
   private async disable(reason: string): Promise<void> {
     this.disabled = reason;
-    await this.topology
-      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
-      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled; it is, in memory', err: messageOf(error) }));
-  }
-
-  /** Bookkeeping never turns a failover's outcome around. */
-  private async saveRecord(record: FailoverRecord): Promise<void> {
-    await this.history.record(record).catch((error: unknown) => this.logger.error({ msg: 'failover record not saved', failoverId: record.id, err: messageOf(error) }));
+    await this.change.disable(reason);
   }
 
   private address(key: string): ServerAddress {

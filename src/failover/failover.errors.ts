@@ -3,7 +3,6 @@ export enum FailoverErrorCode {
   NoCandidate = 'FAILOVER_NO_CANDIDATE',
   PositionUnknown = 'FAILOVER_POSITION_UNKNOWN',
   ApplyTimedOut = 'FAILOVER_APPLY_TIMED_OUT',
-  StepFailed = 'FAILOVER_STEP_FAILED',
   InProgress = 'FAILOVER_IN_PROGRESS',
   UnknownServer = 'FAILOVER_UNKNOWN_SERVER',
   SwitchoverRefused = 'SWITCHOVER_REFUSED',

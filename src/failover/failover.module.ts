@@ -42,7 +42,7 @@ export class FailoverModule {
         EventStreamService,
         FailoverIndicator,
       ],
-      exports: [FailoverIndicator, FailoverStatusService, FailoverMonitor, FailoverRunner],
+      exports: [FailoverIndicator],
     };
   }
 }

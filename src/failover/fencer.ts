@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { ServerProbe } from './probes/server-probe';
@@ -61,7 +62,7 @@ export class Fencer {
         reachable: false,
         readOnly: previous?.readOnly ?? null,
         lastFencedAt: previous?.lastFencedAt ?? null,
-        lastError: error instanceof Error ? error.message : String(error),
+        lastError: messageOf(error),
       });
     }
   }

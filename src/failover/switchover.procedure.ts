@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig, Credentials } from '../config/app-config';
@@ -76,11 +77,11 @@ export class SwitchoverProcedure {
     await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), { optional: true, detail: () => `${oldPrimary} replicates from ${target}` });
     await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), { optional: true, detail: (lines) => lines.join('; ') });
     this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary: target, at: this.clock.now() });
-    const error = writable === true ? null : writable instanceof Error ? writable.message : String(writable);
+    const error = writable === true ? null : messageOf(writable);
     const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error });
-    await this.history.record(record).catch((failure: unknown) => this.logger.error({ msg: 'switchover record not saved', err: String(failure) }));
+    await this.history.record(record);
     if (error) {
-      await this.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
+      await this.change.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
       this.events.emit('db.failover-failed', { id, kind, epoch: state.epoch, oldPrimary, step: 'enable-writes', reason: error });
     } else {
       this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
@@ -102,7 +103,7 @@ export class SwitchoverProcedure {
       throw refused(`${requested} is the ${servers.find((server) => server.key === requested)?.role}, not a standby`);
     }
     await this.probe.heartbeat(addressOf(this.topology, this.topology.primaryKey)).catch((error: unknown) => {
-      throw refused(`the primary does not answer (${error instanceof Error ? error.message : String(error)}): that calls for a failover`);
+      throw refused(`the primary does not answer (${messageOf(error)}): that calls for a failover`);
     });
     const candidates = requested ? standbys.filter((server) => server.key === requested) : standbys;
     const statuses = await Promise.all(candidates.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)));
@@ -161,18 +162,12 @@ export class SwitchoverProcedure {
     const restored = await steps.run('roll-back-old-primary', () => this.probe.setReadOnly(old, false).then(() => true), { optional: true });
     await steps.run('roll-back-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
     const step = input.error instanceof FailoverStepError ? input.error.step : 'unknown';
-    const message = input.error instanceof Error ? input.error.message : String(input.error);
+    const message = messageOf(input.error);
     const record = this.change.record({ ...input, kind: 'switchover', newPrimary: null, epoch: input.epochBefore, error: message });
-    if (restored === undefined) await this.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
-    await this.history.record(record).catch(() => undefined);
+    if (restored === undefined) await this.change.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
+    await this.history.record(record);
     this.logger.error({ msg: 'switchover failed and was rolled back', failoverId: id, step, err: message });
     this.events.emit('db.failover-failed', { id, kind: 'switchover', epoch: input.epochBefore, oldPrimary, step, reason: message });
     return record;
-  }
-
-  private async disable(reason: string): Promise<void> {
-    await this.topology
-      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
-      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled', err: String(error) }));
   }
 }

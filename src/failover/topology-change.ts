@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { messageOf } from '../common/errors/error-message';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
@@ -22,6 +23,8 @@ export interface RecordInput {
 /** The parts every primary change shares: persisting it, moving the standbys, its record. */
 @Injectable()
 export class TopologyChange {
+  private readonly logger = new Logger('Failover');
+
   constructor(
     private readonly config: AppConfig,
     private readonly topology: DatabaseTopology,
@@ -45,6 +48,13 @@ export class TopologyChange {
     }));
   }
 
+  /** Records why automatic failover is off; a file that cannot be written is logged (callers may keep it in memory). */
+  async disable(reason: string): Promise<void> {
+    await this.topology
+      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
+      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled', reason, err: messageOf(error) }));
+  }
+
   /** Every standby (but `except`) replicates from the new primary; one line per standby. */
   async repointStandbys(newPrimary: string, except: string[] = []): Promise<string[]> {
     const others = this.topology.standbys().filter((s) => !except.includes(s.key));
@@ -56,7 +66,7 @@ export class TopologyChange {
       others.map((s) =>
         this.probe.replicateFrom(addressOf(this.topology, s.key), source, account).then(
           () => `${s.key} replicates from ${newPrimary}`,
-          (error: unknown) => `${s.key} not re-pointed: ${error instanceof Error ? error.message : String(error)}`,
+          (error: unknown) => `${s.key} not re-pointed: ${messageOf(error)}`,
         ),
       ),
     );

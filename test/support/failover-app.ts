@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TopologyState } from '../../src/database/topology/topology-state';
 import { adminHttp } from './app-http';
+import { FailoverCluster, MariaDbServer, startFailoverCluster } from './mariadb';
+import { TcpProxy } from './tcp-proxy';
 import { TestApp, startTestApp } from './test-app';
 
 export const ADMIN_TOKEN = 'failover-admin-token-0123456789';
@@ -38,4 +40,58 @@ export function sharedDataDir(): { path: string; topology(): TopologyState; remo
     topology: () => JSON.parse(readFileSync(join(path, 'topology.json'), 'utf8')) as TopologyState,
     remove: () => rmSync(path, { recursive: true, force: true }),
   };
+}
+
+/** A server's key in the topology, as the harness's servers are addressed. */
+export const serverKey = (port: number) => `127.0.0.1:${port}`;
+
+/** The bizIds of one logic's instances on a server, read as root. */
+export async function bizIdsOn(server: MariaDbServer, logicId: string): Promise<Set<string>> {
+  const rows = await server.query<{ bizId: string }[]>('SELECT bizId FROM logic_ha.logic_instance WHERE logicId = ?', [logicId]);
+  return new Set(rows.map((row) => row.bizId));
+}
+
+/** One instance start through the runtime API; answers the HTTP status. */
+export async function startInstance(app: ListeningApp, logicId: string, bizId: string): Promise<number> {
+  const response = await fetch(`${app.baseUrl}/api/v1/instances/start`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ logicId, bizId }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+export interface FailoverWorld {
+  cluster: FailoverCluster;
+  /** Reassign to restart the app; afterAll closes whichever app is here then. */
+  app: ListeningApp;
+  dataDir: ReturnType<typeof sharedDataDir>;
+  /** Set with `viaProxy`: the app and its monitor reach the primary through it. */
+  proxy?: TcpProxy;
+}
+
+/**
+ * Registers beforeAll/afterAll for a describe: a failover cluster, logic-ha in process on
+ * it (its own DATA_DIR), optionally through a TCP proxy to the primary, and, when asked,
+ * waits until that many standbys are seen replicating. Everything is stopped afterwards.
+ */
+export function useFailoverWorld(options: { replicas: number; serverIdBase: number; viaProxy?: boolean; replicatingStandbys?: number }): FailoverWorld {
+  const world = { dataDir: sharedDataDir() } as FailoverWorld;
+  beforeAll(async () => {
+    world.cluster = await startFailoverCluster({ replicas: options.replicas, serverIdBase: options.serverIdBase });
+    if (options.viaProxy) world.proxy = await TcpProxy.start(world.cluster.primary.port);
+    world.app = await startListeningApp({ ...world.cluster.env({ primaryPort: world.proxy?.port }), DATA_DIR: world.dataDir.path });
+    const standbys = options.replicatingStandbys ?? 0;
+    if (standbys > 0) {
+      await world.app.admin.poll('/api/v1/failover/status', (s) => (s.servers ?? []).filter((x: { replication?: { ioThread?: string } }) => x.replication?.ioThread === 'Yes').length >= standbys);
+    }
+  });
+  afterAll(async () => {
+    await world.app?.close();
+    await world.proxy?.stop();
+    await world.cluster?.stop();
+    world.dataDir.remove();
+  });
+  return world;
 }

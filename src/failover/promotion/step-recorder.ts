@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { messageOf } from '../../common/errors/error-message';
 import type { FailoverStepRecord } from '../../database/topology/topology-state';
 
 /** A step that failed; carries its name so the record and the event say where it stopped. */
@@ -7,7 +8,7 @@ export class FailoverStepError extends Error {
     readonly step: string,
     readonly causeError: unknown,
   ) {
-    super(`${step}: ${causeError instanceof Error ? causeError.message : String(causeError)}`);
+    super(`${step}: ${messageOf(causeError)}`);
     this.name = 'FailoverStepError';
   }
 }
@@ -32,7 +33,7 @@ export class StepRecorder {
       this.record(name, startedAt, started, true, detail);
       return result;
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       this.record(name, startedAt, started, false, detail);
       if (options.optional) return undefined;
       throw new FailoverStepError(name, error);

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { DumpPositionSniffer } from './dump-position.sniffer';
-import { gtidPositionsEqual } from '../../../database/gtid-position';
 import { GtidSessionStripper } from './gtid-session.stripper';
 
 /** Feeds `text` in chunks of `size` bytes, so markers straddle chunk boundaries. */
@@ -46,18 +45,5 @@ describe('GtidSessionStripper', () => {
     expect(out).toBe(
       ['#261127  2:34:41 server id 1  end_log_pos 936 	GTID 0-1-5 trans', "BINLOG '\u00ff\u0001binary'/*!*/;", '/*!100001 SET @@SESSION.SERVER_ID=@@GLOBAL.SERVER_ID */;', 'COMMIT'].join('\n'),
     );
-  });
-});
-
-describe('gtidPositionsEqual', () => {
-  it.each([
-    ['0-1-5', '0-1-5', true],
-    ['0-1-5,1-2-9', '1-2-9,0-1-5', true],
-    ['', '', true],
-    ['0-1-5', '0-1-6', false],
-    ['0-1-5', '0-2-5', false],
-    ['0-1-5,1-2-9', '0-1-5', false],
-  ])('%j vs %j: %s', (a, b, equal) => {
-    expect(gtidPositionsEqual(a, b)).toBe(equal);
   });
 });
