@@ -18,6 +18,7 @@ describe('failover routes on SQLite', () => {
     await request(t.server).post('/api/v1/failover/ack').send({}).expect(401);
     await request(t.server).put('/api/v1/failover/maintenance').send({ enabled: true }).expect(401);
     await request(t.server).get('/api/v1/failover/history').expect(401);
+    await request(t.server).post('/api/v1/failover/switchover').send({}).expect(401);
     const events = await request(t.server).get('/api/v1/events').expect(401);
     expect(events.body).toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
   });
@@ -54,6 +55,21 @@ describe('failover routes on SQLite', () => {
   ])('GET history%s is a 400 naming %s', async (query, field) => {
     const response = await request(t.server).get(`/api/v1/failover/history${query}`).set(AUTH).expect(400);
     expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it.each([
+    [{ target: 'db2' }, 'target'],
+    [{ target: 'db2:3306:1' }, 'target'],
+    [{ target: 5 }, 'target'],
+    [{ target: 'db2:3306', force: true }, 'force'],
+  ])('POST switchover %j is a 400 naming %s', async (body, field) => {
+    const response = await request(t.server).post('/api/v1/failover/switchover').set(AUTH).send(body).expect(400);
+    expect(response.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('a valid switchover is refused with 409 on SQLite', async () => {
+    const response = await request(t.server).post('/api/v1/failover/switchover').set(AUTH).send({}).expect(409);
+    expect(response.body).toMatchObject({ code: 'FAILOVER_NOT_REPLICATED' });
   });
 
   it('valid ack and maintenance are refused with 409: there is no topology on SQLite', async () => {
