@@ -17,6 +17,8 @@ import { SystemModule } from './system/system.module';
 export interface AppModuleOptions {
   /** False for one-off commands (the CLI): no cron schedules. */
   runSchedules?: boolean;
+  /** False for `upgrade` and `rollback`, which change the schema themselves after a backup. */
+  migrateOnStart?: boolean;
 }
 
 /** Wires the feature modules, nothing else. */
@@ -31,7 +33,7 @@ export class AppModule {
         TimeModule,
         EventsModule,
         AuthModule,
-        DatabaseModule,
+        DatabaseModule.forRoot({ migrateOnStart: options.migrateOnStart ?? true }),
         ConfigStoreModule,
         HealthModule,
         SystemModule,

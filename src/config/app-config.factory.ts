@@ -56,6 +56,7 @@ export const DEFAULTS = {
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
   FAILOVER_APPLY_TIMEOUT_MS: 30_000,
+  MIGRATION_LOCK_TIMEOUT_MS: 300_000,
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -162,6 +163,10 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
     configStore: buildConfigStoreConfig(schema),
     backup: buildBackupConfig(schema, dataDir, cwd),
     failover: buildFailoverConfig(schema),
+    migrations: {
+      lockTimeoutMs: schema.MIGRATION_LOCK_TIMEOUT_MS ?? DEFAULTS.MIGRATION_LOCK_TIMEOUT_MS,
+      baselineOnStart: schema.DB_BASELINE_ON_START === 'true',
+    },
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
   };

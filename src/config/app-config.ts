@@ -87,6 +87,14 @@ export interface FailoverConfig {
   applyTimeoutMs: number;
 }
 
+/** How schema migrations run; see UPGRADING.md. */
+export interface MigrationsConfig {
+  /** How long a node waits for another node's migration run before it gives up starting. */
+  lockTimeoutMs: number;
+  /** Start-up adopts a database created by logic-solution (no migration history) as `db baseline` does. */
+  baselineOnStart: boolean;
+}
+
 /**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
@@ -116,6 +124,7 @@ export abstract class AppConfig {
   abstract readonly configStore: ConfigStoreConfig;
   abstract readonly backup: BackupConfig;
   abstract readonly failover: FailoverConfig;
+  abstract readonly migrations: MigrationsConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

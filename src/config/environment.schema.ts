@@ -11,6 +11,7 @@ export const CONFIG_MODES = ['online', 'offline'] as const;
 export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
 /** `s3` is named in ARCHITECTURE.md but not built yet; the storage interface is ready for it. */
 export const BACKUP_STORAGES = ['local'] as const;
+export const BOOLEAN_WORDS = ['true', 'false'] as const;
 
 /** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
 const MIN_TOKEN_LENGTH = 16;
@@ -191,6 +192,12 @@ export class EnvironmentSchema {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
   FAILOVER_APPLY_TIMEOUT_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(24 * 3600 * 1000)
+  MIGRATION_LOCK_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsIn(BOOLEAN_WORDS)
+  DB_BASELINE_ON_START?: (typeof BOOLEAN_WORDS)[number];
 }
 
 /** Variables whose values must never appear in a log line or an error message. */

@@ -6,7 +6,10 @@ import type { DatabaseConfig, MysqlDatabaseConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
 import { ENTITIES } from './entities';
 
+/** TypeORM's list of applied migrations (its layout, so TypeORM tools still read it). */
 export const MIGRATIONS_TABLE = 'logic_ha_migrations';
+/** logic-ha's audit trail of every migration event, with checksums (see src/database/migrator). */
+export const SCHEMA_HISTORY_TABLE = 'logic_ha_schema_history';
 /** SQLite waits this long for a competing writer (the migration CLI, a backup) before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -14,7 +17,10 @@ export interface DataSourceOptionsInput {
   database: DatabaseConfig;
   /** Which server to connect to; defaults to the configured primary. Failover passes the promoted one. */
   endpoint?: MysqlEndpoint;
-  /** The app applies pending migrations at start; the CLI applies them on command only. */
+  /**
+   * TypeORM's own runner on initialize: no lock, no checksums. Only for test fixtures and
+   * benchmarks that need a schema; the app and the CLI use SchemaMigrator.
+   */
   runMigrationsOnInit: boolean;
   logger?: TypeOrmLoggerInterface;
 }

@@ -1,42 +1,66 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig, MigrationsConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from './data-source-options.factory';
 import { DataSourceSwitch } from './data-source-switch';
+import { migrateAtStartup } from './migrator/startup-migration';
 import { SchemaStatusService } from './schema-status.service';
 import { DatabaseTopology } from './topology/database-topology';
 import { DatabaseTopologyModule } from './topology/database-topology.module';
 import { TransactionRunner } from './transaction-runner';
 import { TypeOrmNestLogger } from './typeorm-nest.logger';
 
+export interface DatabaseModuleOptions {
+  /** False for `upgrade`/`rollback`, which back up before they change the schema themselves. */
+  migrateOnStart: boolean;
+}
+
 /**
- * The app's data source, on the current primary of the topology: pending migrations are
- * applied at start, never `synchronize`.
+ * The app's data source, on the current primary of the topology. At start the schema is
+ * brought up to date by SchemaMigrator (lock, checksums, baseline), never `synchronize`;
+ * a refusal (history does not match, unknown schema) is final, not retried.
  */
 @Global()
-@Module({
-  imports: [
-    DatabaseTopologyModule,
-    TypeOrmModule.forRootAsync({
-      imports: [DatabaseTopologyModule],
-      inject: [AppConfig, DatabaseTopology],
-      useFactory: (config: AppConfig, topology: DatabaseTopology) => {
-        ensureDatabaseDirectory(config.database);
-        return {
-          ...buildDataSourceOptions({
-            database: config.database,
-            // After a failover the state file, not DB_PRIMARY_URL, says where the primary is.
-            endpoint: topology.replicated ? topology.primaryEndpoint() : undefined,
-            runMigrationsOnInit: true,
-            logger: new TypeOrmNestLogger(),
-          }),
-          retryAttempts: 3,
-          retryDelay: 1000,
-        };
-      },
-    }),
-  ],
-  providers: [SchemaStatusService, TransactionRunner, DataSourceSwitch],
-  exports: [SchemaStatusService, TransactionRunner, DataSourceSwitch, DatabaseTopologyModule],
-})
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        DatabaseTopologyModule,
+        TypeOrmModule.forRootAsync({
+          imports: [DatabaseTopologyModule],
+          inject: [AppConfig, DatabaseTopology],
+          useFactory: (config: AppConfig, topology: DatabaseTopology) => {
+            ensureDatabaseDirectory(config.database);
+            return {
+              ...buildDataSourceOptions({
+                database: config.database,
+                // After a failover the state file, not DB_PRIMARY_URL, says where the primary is.
+                endpoint: topology.replicated ? topology.primaryEndpoint() : undefined,
+                runMigrationsOnInit: false,
+                logger: new TypeOrmNestLogger(),
+              }),
+              retryAttempts: 3,
+              retryDelay: 1000,
+              // Connection problems are worth a retry; a schema refusal or a failed migration is not.
+              toRetry: (error: unknown) => !(error instanceof DomainError),
+              // Carried to dataSourceFactory below, which Nest gives the options only.
+              startupMigration: options.migrateOnStart ? config.migrations : null,
+            };
+          },
+          dataSourceFactory: async (typeOrmOptions) => {
+            const { startupMigration, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { startupMigration: MigrationsConfig | null };
+            const dataSource = await new DataSource(dataSourceOptions as DataSourceOptions).initialize();
+            if (startupMigration) await migrateAtStartup(dataSource, startupMigration);
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [SchemaStatusService, TransactionRunner, DataSourceSwitch],
+      exports: [SchemaStatusService, TransactionRunner, DataSourceSwitch, DatabaseTopologyModule],
+    };
+  }
+}

@@ -1,5 +1,8 @@
 import { DataSource } from 'typeorm';
-import { MIGRATIONS_TABLE } from './data-source-options.factory';
+import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE } from './data-source-options.factory';
+
+/** Bookkeeping, not schema: they exist before the first migration and are nobody's version. */
+const BOOKKEEPING_TABLES = new Set([MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE]);
 
 export interface ColumnShape {
   name: string;
@@ -34,7 +37,7 @@ export async function inspectSchema(dataSource: DataSource): Promise<TableShape[
   const tables =
     dataSource.options.type === 'better-sqlite3' ? await inspectSqlite(dataSource) : await inspectMysql(dataSource);
   return tables
-    .filter((table) => table.name !== MIGRATIONS_TABLE)
+    .filter((table) => !BOOKKEEPING_TABLES.has(table.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((table) => ({ ...table, indexes: table.indexes.sort((a, b) => a.name.localeCompare(b.name)) }));
 }

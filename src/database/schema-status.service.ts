@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS_TABLE } from './data-source-options.factory';
+import { SchemaHistory } from './migrator/schema-history';
 
 export interface SchemaStatus {
   /** Migration names applied to the connected database, oldest first. */
@@ -15,11 +15,9 @@ export interface SchemaStatus {
 export class SchemaStatusService {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Works on a database without migration history too (all known migrations pending). */
   async status(): Promise<SchemaStatus> {
-    const rows: { name: string }[] = await this.dataSource.query(
-      `SELECT name FROM ${this.dataSource.driver.escape(MIGRATIONS_TABLE)} ORDER BY timestamp, id`,
-    );
-    const applied = rows.map((row) => row.name);
+    const applied = (await new SchemaHistory(this.dataSource).applied()).map((migration) => migration.name);
     const appliedSet = new Set(applied);
     // TypeORM names a migration after its class unless it sets `name` itself.
     const known = this.dataSource.migrations.map((m) => ({ name: m.name ?? m.constructor.name, migration: m }));

@@ -1,7 +1,10 @@
-import type { ColumnShape, IndexShape, TableShape } from '../../src/database/schema-inspector';
+import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
 
 /**
- * logic-solution's schema at each version, transcribed from ../shared/logic-solution-schema.md.
+ * The schema each migration leaves, transcribed by hand from logic-solution's published
+ * schema notes (../shared/logic-solution-schema.md) plus logic-ha's own revisions. Used to
+ * recognise a database logic-solution created (baseline) and to check the schema an
+ * upgrade produced; the migration tests check every migration reaches these shapes.
  * Where the notes give no column order, the order is the migrations' (and the same on
  * both engines); where they give a position (`after isRunning`), it is kept.
  */

@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE } from '../data-source-options.factory';
+import type { KnownMigration } from './known-migrations';
+
+/**
+ * What happened to a migration, newest last:
+ * - applied / baseline: recorded as applied (run, or found already in the schema);
+ * - adopted: applied by a logic-ha version that kept no checksums; this build's recorded;
+ * - repaired: an operator accepted a changed checksum or a failed attempt (`db repair`);
+ * - failed: up() threw; on MariaDB/MySQL part of it may have been committed;
+ * - reverted: down() ran.
+ */
+export type HistoryAction = 'applied' | 'baseline' | 'adopted' | 'repaired' | 'failed' | 'reverted';
+
+export interface HistoryRecord {
+  migration: string;
+  action: HistoryAction;
+  checksum: string | null;
+  at: Date;
+  detail: string | null;
+}
+
+export interface AppliedMigration {
+  name: string;
+  timestamp: number;
+}
+
+/** Who did it, for the audit trail: the host and process. */
+const ACTOR = `${hostname()}:${process.pid}`.slice(0, 255);
+
+/**
+ * The two bookkeeping tables: TypeORM's `logic_ha_migrations` (which migrations are
+ * applied, in TypeORM's own layout) and logic-ha's append-only `logic_ha_schema_history`
+ * (every event with its checksum, time, duration and actor, as Flyway's history table).
+ */
+export class SchemaHistory {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get transactionalDdl(): boolean {
+    return this.isSqlite;
+  }
+
+  private get isSqlite(): boolean {
+    return this.dataSource.options.type === 'better-sqlite3';
+  }
+
+  private quote(name: string): string {
+    return this.isSqlite ? `"${name}"` : `\`${name}\``;
+  }
+
+  async tablesExist(): Promise<{ migrations: boolean; history: boolean }> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return { migrations: await runner.hasTable(MIGRATIONS_TABLE), history: await runner.hasTable(SCHEMA_HISTORY_TABLE) };
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async ensureTables(): Promise<void> {
+    const statements = this.isSqlite
+      ? [
+          `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`,
+          `CREATE TABLE IF NOT EXISTS "${SCHEMA_HISTORY_TABLE}" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "migration" varchar(255) NOT NULL,
+            "action" varchar(16) NOT NULL, "checksum" varchar(64), "at" datetime(3) NOT NULL, "durationMs" integer, "actor" varchar(255), "detail" text)`,
+        ]
+      : [
+          `CREATE TABLE IF NOT EXISTS \`${MIGRATIONS_TABLE}\` (\`id\` int NOT NULL AUTO_INCREMENT, \`timestamp\` bigint NOT NULL, \`name\` varchar(255) NOT NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB`,
+          `CREATE TABLE IF NOT EXISTS \`${SCHEMA_HISTORY_TABLE}\` (\`id\` bigint NOT NULL AUTO_INCREMENT, \`migration\` varchar(255) NOT NULL,
+            \`action\` varchar(16) NOT NULL, \`checksum\` char(64) NULL, \`at\` datetime(3) NOT NULL, \`durationMs\` int NULL,
+            \`actor\` varchar(255) NULL, \`detail\` text NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+        ];
+    for (const statement of statements) await this.dataSource.query(statement);
+  }
+
+  /** Applied migrations, oldest first; none when the table does not exist yet. */
+  async applied(): Promise<AppliedMigration[]> {
+    if (!(await this.tablesExist()).migrations) return [];
+    const rows: { name: string; timestamp: string | number }[] = await this.dataSource.query(
+      `SELECT ${this.quote('name')}, ${this.quote('timestamp')} FROM ${this.quote(MIGRATIONS_TABLE)} ORDER BY ${this.quote('timestamp')}, ${this.quote('id')}`,
+    );
+    return rows.map((row) => ({ name: row.name, timestamp: Number(row.timestamp) }));
+  }
+
+  /** The newest event of each migration. */
+  async latestRecords(): Promise<Map<string, HistoryRecord>> {
+    const latest = new Map<string, HistoryRecord>();
+    if (!(await this.tablesExist()).history) return latest;
+    const rows: { migration: string; action: HistoryAction; checksum: string | null; at: string | Date; detail: string | null }[] =
+      await this.dataSource.query(
+        `SELECT ${['migration', 'action', 'checksum', 'at', 'detail'].map((c) => this.quote(c)).join(', ')} FROM ${this.quote(SCHEMA_HISTORY_TABLE)} ORDER BY ${this.quote('id')}`,
+      );
+    for (const row of rows) latest.set(row.migration, { ...row, at: typeof row.at === 'string' ? new Date(`${row.at.replace(' ', 'T')}Z`) : row.at });
+    return latest;
+  }
+
+  /** Marks a migration applied (run or baselined) inside the caller's transaction. */
+  async markApplied(runner: QueryRunner, migration: KnownMigration, action: 'applied' | 'baseline', durationMs: number | null): Promise<void> {
+    await runner.query(`INSERT INTO ${this.quote(MIGRATIONS_TABLE)} (${this.quote('timestamp')}, ${this.quote('name')}) VALUES (?, ?)`, [
+      migration.timestamp,
+      migration.name,
+    ]);
+    await this.record(runner, { migration: migration.name, action, checksum: migration.checksum, durationMs });
+  }
+
+  async markReverted(runner: QueryRunner, migration: KnownMigration, durationMs: number): Promise<void> {
+    await runner.query(`DELETE FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [migration.name]);
+    await this.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, durationMs });
+  }
+
+  async record(
+    runner: QueryRunner | DataSource,
+    event: { migration: string; action: HistoryAction; checksum: string | null; durationMs?: number | null; detail?: string | null },
+  ): Promise<void> {
+    const columns = ['migration', 'action', 'checksum', 'at', 'durationMs', 'actor', 'detail'];
+    await runner.query(
+      `INSERT INTO ${this.quote(SCHEMA_HISTORY_TABLE)} (${columns.map((c) => this.quote(c)).join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [event.migration, event.action, event.checksum, this.timestamp(new Date()), event.durationMs ?? null, ACTOR, event.detail?.slice(0, 4000) ?? null],
+    );
+  }
+
+  /** UTC with milliseconds, in the form both engines store and compare as text or datetime. */
+  private timestamp(at: Date): string {
+    return at.toISOString().replace('T', ' ').replace('Z', '');
+  }
+}

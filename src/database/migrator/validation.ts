@@ -1,0 +1,73 @@
+import type { KnownMigration } from './known-migrations';
+import type { AppliedMigration, HistoryRecord } from './schema-history';
+
+export interface ValidationReport {
+  /** False when the history and this build's migrations disagree (start-up refuses). */
+  ok: boolean;
+  applied: string[];
+  /** Applied, and the migration's SQL has changed since. */
+  changed: { name: string; recorded: string; current: string }[];
+  /** Applied, and this build does not have the migration (a newer logic-ha applied it). */
+  missing: string[];
+  /** Not applied, yet older than one that is: it would run out of order. */
+  outOfOrder: string[];
+  /** Failed earlier on an engine that commits DDL as it goes: part of it may be in the schema. */
+  failed: { name: string; at: string; error: string | null }[];
+  /** Not applied yet; applied in this order by the next migrate/upgrade. */
+  pending: string[];
+  /** Applied by a logic-ha version that recorded no checksum; this build's is recorded next time. */
+  unrecorded: string[];
+}
+
+const CHECKSUMMED = new Set(['applied', 'baseline', 'adopted', 'repaired']);
+
+/** Compares the migration history of a database with this build's migrations (pure). */
+export function validateHistory(
+  known: KnownMigration[],
+  applied: AppliedMigration[],
+  records: Map<string, HistoryRecord>,
+  options: { transactionalDdl: boolean },
+): ValidationReport {
+  const appliedNames = new Set(applied.map((migration) => migration.name));
+  const knownByName = new Map(known.map((migration) => [migration.name, migration]));
+  const newestApplied = Math.max(-1, ...known.filter((m) => appliedNames.has(m.name)).map((m) => m.timestamp));
+  const report: ValidationReport = { ok: true, applied: applied.map((m) => m.name), changed: [], missing: [], outOfOrder: [], failed: [], pending: [], unrecorded: [] };
+  for (const { name } of applied) {
+    const migration = knownByName.get(name);
+    const record = records.get(name);
+    if (!migration) report.missing.push(name);
+    else if (!record || !CHECKSUMMED.has(record.action) || record.checksum === null) report.unrecorded.push(name);
+    else if (record.checksum !== migration.checksum) report.changed.push({ name, recorded: record.checksum, current: migration.checksum });
+  }
+  for (const migration of known.filter((m) => !appliedNames.has(m.name))) {
+    const record = records.get(migration.name);
+    if (!options.transactionalDdl && record?.action === 'failed') {
+      report.failed.push({ name: migration.name, at: record.at.toISOString(), error: record.detail });
+    }
+    if (migration.timestamp < newestApplied) report.outOfOrder.push(migration.name);
+    else report.pending.push(migration.name);
+  }
+  report.ok = report.changed.length + report.missing.length + report.outOfOrder.length + report.failed.length === 0;
+  return report;
+}
+
+/** What differs and what to do about it, for the start-up refusal and the CLI. */
+export function describeValidationFailure(report: ValidationReport, cli: string): string {
+  const lines = ['the migration history of this database does not match the migrations of this logic-ha build:'];
+  for (const change of report.changed) {
+    lines.push(`  - ${change.name}: changed since it was applied (checksum recorded ${change.recorded.slice(0, 12)}…, now ${change.current.slice(0, 12)}…)`);
+  }
+  for (const name of report.missing) lines.push(`  - ${name}: applied to the database but not part of this build (a newer logic-ha applied it)`);
+  for (const name of report.outOfOrder) lines.push(`  - ${name}: not applied, but older than migrations that are (it would run out of order)`);
+  for (const failure of report.failed) {
+    lines.push(`  - ${failure.name}: failed at ${failure.at}${failure.error ? ` (${failure.error})` : ''}; MariaDB/MySQL commit DDL as it runs, so part of it may be applied`);
+  }
+  lines.push('What to do:');
+  if (report.changed.length > 0) lines.push(`  - a changed migration: review what changed; when the change is intended (the schema is right), accept it with \`${cli} db repair\``);
+  if (report.missing.length > 0) lines.push('  - a migration this build lacks: deploy the logic-ha version that applied it, or roll the database back with that version first (see UPGRADING.md)');
+  if (report.outOfOrder.length > 0) lines.push('  - an out-of-order migration: deploy a build whose migrations match the database, or apply it by hand and record it (see UPGRADING.md)');
+  if (report.failed.length > 0) {
+    lines.push(`  - a failed migration: restore the pre-upgrade backup (\`${cli} rollback --restore\`), or finish or undo it by hand and then \`${cli} db repair\``);
+  }
+  return lines.join('\n');
+}

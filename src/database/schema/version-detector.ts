@@ -1,0 +1,28 @@
+import type { TableShape } from '../schema-inspector';
+import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from './known-schemas';
+import { diffSchemas } from './schema-diff';
+
+export type SchemaDetection =
+  /** None of the tables any version has: a new database. */
+  | { kind: 'empty'; otherTables: string[] }
+  | { kind: 'match'; version: SchemaVersion; otherTables: string[] }
+  /** Known tables, but no version has exactly this shape; `closest` has the fewest differences. */
+  | { kind: 'unknown'; closest: SchemaVersion; differences: string[]; otherTables: string[] };
+
+const KNOWN_TABLES = new Set(SCHEMA_VERSIONS.flatMap((version) => expectedSchema(version).map((table) => table.name)));
+
+/**
+ * Which schema version a database without migration history has, read from its tables,
+ * columns and indexes alone. Tables no version has (another application's, in a shared
+ * schema) are left out of the comparison and reported.
+ */
+export function detectSchemaVersion(tables: TableShape[]): SchemaDetection {
+  const known = tables.filter((table) => KNOWN_TABLES.has(table.name));
+  const otherTables = tables.filter((table) => !KNOWN_TABLES.has(table.name)).map((table) => table.name);
+  if (known.length === 0) return { kind: 'empty', otherTables };
+  const candidates = SCHEMA_VERSIONS.map((version) => ({ version, differences: diffSchemas(expectedSchema(version), known) }));
+  const exact = candidates.find((candidate) => candidate.differences.length === 0);
+  if (exact) return { kind: 'match', version: exact.version, otherTables };
+  const closest = candidates.reduce((best, candidate) => (candidate.differences.length < best.differences.length ? candidate : best));
+  return { kind: 'unknown', closest: closest.version, differences: closest.differences, otherTables };
+}
