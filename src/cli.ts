@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { runBackupCommand } from './cli/backup-commands';
 import { EXIT_USAGE, UsageError } from './cli/cli-errors';
+import { runDbCommand } from './cli/db-commands';
 import { runFailoverCommand } from './cli/failover-commands';
+import { runRollbackCommand, runUpgradeCommand } from './cli/upgrade-commands';
 import { DomainError } from './common/errors/domain-error';
 import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
@@ -25,20 +27,34 @@ commands:
   backup expire [--dry-run]                          apply retention (BACKUP_RETAIN_FULL)
   backup catalog rebuild                             recreate the catalog from storage
   failover status                                    the topology file: epoch, primary, fenced servers (no database needed)
+  db validate                                        applied migrations vs this build: changed, missing, failed, pending
+  db plan [--sql]                                    pending migrations and the SQL each would run; applies nothing
+  db baseline                                        adopt a logic-solution database: detect its version, record its migrations
+  db repair                                          accept changed checksums and failed attempts (after review)
+  upgrade [--baseline]                               tagged full backup, then every pending migration under the lock
+  rollback --to <migration|version> [--yes]          run down() back to that migration (a backup is taken first)
+  rollback --restore [<backup-id>] [--target <…>] [--yes]
+                                                     restore a backup (default: the newest pre-upgrade one) over the database
 
 Configuration comes from the same environment variables as the service.
 Results are JSON on stdout; logs and progress go to stderr.`;
+
+const GROUPS = ['instances', 'backup', 'failover', 'db', 'upgrade', 'rollback'];
 
 const io = {
   out: (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`),
   err: (value: unknown) => process.stderr.write(`${JSON.stringify(value)}\n`),
 };
 
-function withAppFor(config: AppConfig) {
+/** Logs go to stderr so stdout carries only the result. */
+function cliLogger(config: AppConfig) {
+  return createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
+}
+
+function withAppFor(config: AppConfig, options: { migrateOnStart: boolean } = { migrateOnStart: true }) {
   return async <T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> => {
-    // Logs go to stderr so stdout carries only the result.
-    const rootLogger = createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false }), {
+    const rootLogger = cliLogger(config);
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false, migrateOnStart: options.migrateOnStart }), {
       logger: new PinoNestLogger(rootLogger),
       abortOnError: false,
     });
@@ -66,11 +82,25 @@ async function runInstanceJob(args: string[], config: AppConfig): Promise<number
 async function main(): Promise<number> {
   const [group, ...args] = process.argv.slice(2);
   if (group === undefined || group === '--help' || group === '-h') throw new UsageError('a command is required');
-  if (group !== 'instances' && group !== 'backup' && group !== 'failover') throw new UsageError(`unknown command "${group}"`);
+  if (!GROUPS.includes(group)) throw new UsageError(`unknown command "${group}"`);
   const config = loadAppConfigOrExit(process.env);
-  if (group === 'instances') return runInstanceJob(args, config);
-  if (group === 'failover') return runFailoverCommand(args, config, io);
-  return runBackupCommand(args, config, withAppFor(config), io);
+  // Commands without a Nest app log through Nest's static Logger too: to stderr, not stdout.
+  Logger.overrideLogger(new PinoNestLogger(cliLogger(config)));
+  switch (group) {
+    case 'instances':
+      return runInstanceJob(args, config);
+    case 'failover':
+      return runFailoverCommand(args, config, io);
+    case 'db':
+      return runDbCommand(args, config, io);
+    // Both back up before they change the schema, so the app context must not migrate first.
+    case 'upgrade':
+      return runUpgradeCommand(args, config, withAppFor(config, { migrateOnStart: false }), io);
+    case 'rollback':
+      return runRollbackCommand(args, config, withAppFor(config, { migrateOnStart: false }), io);
+    default:
+      return runBackupCommand(args, config, withAppFor(config), io);
+  }
 }
 
 main().then(

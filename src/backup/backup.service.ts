@@ -34,6 +34,8 @@ export interface StartRequest {
   type: BackupType;
   triggeredBy: BackupTrigger;
   tag?: string | null;
+  /** Default true. A pre-upgrade backup leaves retention to the next scheduled full. */
+  applyRetention?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export class BackupService {
           this.running = null;
           await release().catch(() => undefined);
         })
-        .then((fullSucceeded) => (fullSucceeded ? this.applyRetention() : undefined));
+        .then((fullSucceeded) => (fullSucceeded && request.applyRetention !== false ? this.applyRetention() : undefined));
       return (await this.view(id))!;
     } catch (error) {
       await release().catch(() => undefined);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { BackupMaintenanceService } from '../backup/backup-maintenance.service';
 import { BackupReader } from '../backup/backup-reader';
@@ -11,6 +10,7 @@ import { BackupCatalogService } from '../backup/catalog/backup-catalog.service';
 import { ProgressTracker } from '../backup/progress';
 import { describePlan } from '../backup/restore.service';
 import type { AppConfig } from '../config/app-config';
+import { parseOptions } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
 
 const PROGRESS_EVERY_MS = 2000;
@@ -51,16 +51,8 @@ export async function runBackupCommand(args: string[], config: AppConfig, withAp
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 async function runBackup(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parse(args, { tag: { type: 'string' } });
+  const { positionals, values } = parseOptions(args, { tag: { type: 'string' } });
   const [type, ...extra] = positionals;
   if (!BACKUP_TYPES.includes(type as BackupType) || extra.length > 0) throw new UsageError(`backup run needs a type: ${BACKUP_TYPES.join(' or ')}`);
   const backups = app.get(BackupService);
@@ -72,7 +64,7 @@ async function runBackup(app: INestApplicationContext, args: string[], io: CliIo
 }
 
 async function listBackups(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { state: { type: 'string' } });
+  const { values, positionals } = parseOptions(args, { state: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
   if (values.state !== undefined && !BACKUP_STATES.includes(values.state as BackupState)) throw new UsageError(`--state must be one of ${BACKUP_STATES.join(', ')}`);
   const rows = await app.get(BackupCatalogService).list({ state: values.state as BackupState | undefined, limit: 1000 });
@@ -81,7 +73,7 @@ async function listBackups(app: INestApplicationContext, args: string[], io: Cli
 }
 
 async function verify(config: AppConfig, args: string[], io: CliIo): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { positionals } = parseOptions(args, {});
   if (positionals.length !== 1) throw new UsageError('usage: backup verify <id>');
   const report = await verifyChain(new BackupReader(createBackupStorage(config)), positionals[0]);
   io.out(report);
@@ -89,7 +81,7 @@ async function verify(config: AppConfig, args: string[], io: CliIo): Promise<num
 }
 
 async function restore(config: AppConfig, args: string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parse(args, {
+  const { positionals, values } = parseOptions(args, {
     target: { type: 'string' },
     to: { type: 'string' },
     force: { type: 'boolean' },
@@ -117,7 +109,7 @@ async function restore(config: AppConfig, args: string[], io: CliIo): Promise<nu
 }
 
 async function expire(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' } });
+  const { values, positionals } = parseOptions(args, { 'dry-run': { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
   io.out(await app.get(BackupMaintenanceService).expire(values['dry-run'] ?? false));
   return 0;

@@ -84,7 +84,7 @@ export class SchemaMigrator {
         state = await this.state();
       }
       const validation = validationOf(state);
-      if (!validation.ok) throw new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(validation, CLI_COMMAND), { details: validation });
+      if (!validation.ok) throw validationFailed(validation);
       const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded);
       const applied: StepReport[] = [];
       for (const name of validation.pending) {
@@ -137,7 +137,7 @@ export class SchemaMigrator {
     return this.withLock(async (lock) => {
       const state = await this.state();
       if (state.kind === 'unbaselined') throw notBaselined(state.detection);
-      if (!state.validation.ok) throw new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(state.validation, CLI_COMMAND), { details: state.validation });
+      if (!state.validation.ok) throw validationFailed(state.validation);
       const applied = new Set(state.validation.applied);
       const toRevert = state.known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
       const steps: StepReport[] = [];
@@ -234,12 +234,16 @@ export class SchemaMigrator {
   }
 }
 
-function validationOf(state: DatabaseState): ValidationReport {
+export function validationOf(state: DatabaseState): ValidationReport {
   if (state.kind === 'unbaselined') throw notBaselined(state.detection);
   return state.validation;
 }
 
-function notBaselined(detection: SchemaDetection): DomainError {
+export function validationFailed(validation: ValidationReport): DomainError {
+  return new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(validation, CLI_COMMAND), { details: validation });
+}
+
+export function notBaselined(detection: SchemaDetection): DomainError {
   const seen = detection.kind === 'match' ? `its schema is ${detection.version}` : 'its schema matches no known version';
   return new DomainError(
     MigrationErrorCode.NotBaselined,
@@ -250,7 +254,7 @@ function notBaselined(detection: SchemaDetection): DomainError {
   );
 }
 
-function unknownSchema(detection: Exclude<SchemaDetection, { kind: 'match' }>): DomainError {
+export function unknownSchema(detection: Exclude<SchemaDetection, { kind: 'match' }>): DomainError {
   const differences = detection.kind === 'unknown' ? detection.differences : [];
   const closest = detection.kind === 'unknown' ? detection.closest : 'none';
   return new DomainError(

@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { BackupReader } from '../backup/backup-reader';
+import { createBackupStorage, createRestoreService } from '../backup/backup-tools';
+import { ProgressTracker } from '../backup/progress';
+import type { AppConfig } from '../config/app-config';
+import { inspectSchema } from '../database/schema-inspector';
+import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade/rollback';
+import { schemaBackupsOf } from '../upgrade/schema-backups';
+import { upgrade } from '../upgrade/upgrade';
+import type { CliIo, WithApp } from './backup-commands';
+import { parseOptions } from './cli-args';
+import { EXIT_FAILED, UsageError } from './cli-errors';
+import { confirm } from './confirm';
+import { migratorFor } from './database-session';
+
+const PROGRESS_EVERY_MS = 2000;
+
+/** `upgrade [--baseline]`: backup, then every pending migration; see UPGRADING.md. */
+export async function runUpgradeCommand(args: string[], config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, { baseline: { type: 'boolean' } }, 0);
+  return withApp(async (app) => {
+    const dataSource = app.get(DataSource);
+    const report = await upgrade(
+      { migrator: migratorFor(dataSource, config), backups: schemaBackupsOf(app), inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
+      { baseline: (values.baseline ?? false) || config.migrations.baselineOnStart },
+    );
+    io.out(report);
+    if (report.ok) return 0;
+    const where = report.failed ? `at ${report.failed.migration ?? 'the start'}: ${report.failed.error}` : `: the schema reached differs from ${report.to}: ${report.schemaDifferences.join('; ')}`;
+    process.stderr.write(`logic-ha: upgrade stopped ${where}\nThe migration lock is released. To return to the data as it was before the upgrade, stop logic-ha and run:\n  ${report.rollbackCommand}\n`);
+    return EXIT_FAILED;
+  });
+}
+
+/** `rollback --to <migration> | --restore [<backup-id>]`, each confirmed unless `--yes`. */
+export async function runRollbackCommand(args: string[], config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(args, { to: { type: 'string' }, restore: { type: 'boolean' }, target: { type: 'string' }, yes: { type: 'boolean' } }, 1);
+  if ((values.to === undefined) === (values.restore === undefined)) throw new UsageError('rollback needs exactly one of --to <migration> or --restore [<backup-id>]');
+  if (values.to !== undefined && (positionals.length > 0 || values.target !== undefined)) throw new UsageError('--to takes no backup id and no --target');
+  if (values.to === '') throw new UsageError('--to needs a migration name or schema version');
+  if (values.to !== undefined) return rollbackToMigration(values.to, values.yes ?? false, config, withApp, io);
+  return rollbackByRestore(positionals[0], values.target, values.yes ?? false, config, io);
+}
+
+async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
+  return withApp(async (app) => {
+    const migrator = migratorFor(app.get(DataSource), config);
+    const plan = await planRevert(migrator, spec);
+    if (plan.toRevert.length === 0) {
+      io.out({ reverted: [], message: `already at ${plan.target.schemaVersion}: nothing to revert` });
+      return 0;
+    }
+    const question = [
+      `rollback will run down() of ${plan.toRevert.length} migration(s), newest first, to go from ${plan.from} back to ${plan.target.schemaVersion}:`,
+      ...plan.toRevert.map((m) => `  - ${m.name} (${m.schemaVersion}): ${m.down.map((s) => s.sql.replace(/\s+/g, ' ').trim()).join('; ')}`),
+      'Data in the columns and tables these drop is lost from the database; a full backup (pre-rollback-…) is taken first.',
+    ].join('\n');
+    if (!yes && !(await confirm(question))) return notConfirmed(io);
+    io.out(await rollbackTo({ migrator, backups: schemaBackupsOf(app), progress: (event) => io.err(event) }, plan));
+    return 0;
+  });
+}
+
+async function rollbackByRestore(backupId: string | undefined, targetOption: string | undefined, yes: boolean, config: AppConfig, io: CliIo): Promise<number> {
+  const reader = new BackupReader(createBackupStorage(config));
+  const manifest = backupId ? await reader.manifest(backupId) : await newestPreUpgradeBackup(reader);
+  const target = targetOption ?? restoreTargetOf(config);
+  const restores = createRestoreService(config, reader);
+  const plan = await restores.plan(manifest.id);
+  const question = [
+    `rollback will replace the database ${describeTarget(target)} with backup ${manifest.id} (tag ${manifest.tag ?? 'none'}, taken ${manifest.finishedAt}, schema ${manifest.schemaVersion ?? 'unknown'}).`,
+    `Everything written to it after ${plan.reaches} is lost. Stop every logic-ha node first (see UPGRADING.md).`,
+  ].join('\n');
+  if (!yes && !(await confirm(question))) return notConfirmed(io);
+  const progress = new ProgressTracker();
+  const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);
+  try {
+    const result = await restores.restore({ backupId: manifest.id, target, force: true }, progress, new AbortController().signal);
+    io.out({ ...result, target: describeTarget(target), tag: manifest.tag, schemaVersion: manifest.schemaVersion });
+    return 0;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+function notConfirmed(io: CliIo): number {
+  io.err({ error: 'not confirmed: nothing was changed' });
+  return EXIT_FAILED;
+}
+
+/** A MySQL URL without its password, for messages. */
+function describeTarget(target: string): string {
+  return target.replace(/^(mysql|mariadb):\/\/([^:@/]*)(:[^@/]*)?@/, '$1://$2@');
+}

@@ -1,0 +1,91 @@
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { SystemClock } from '../common/time/clock';
+import type { AppConfig } from '../config/app-config';
+import type { MysqlEndpoint } from '../config/mysql-url';
+import type { BackupManifest } from '../backup/backup.types';
+import type { BackupReader } from '../backup/backup-reader';
+import type { KnownMigration } from '../database/migrator/known-migrations';
+import { MigrationErrorCode } from '../database/migrator/migration-errors';
+import { SchemaMigrator, StepReport, validationFailed, validationOf } from '../database/migrator/schema-migrator';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { TopologyFile } from '../database/topology/topology-file';
+import type { SchemaBackups } from './schema-backups';
+import { UpgradeErrorCode } from './upgrade-errors';
+
+export const PRE_UPGRADE_TAG_PREFIX = 'pre-upgrade-';
+
+export interface RevertPlan {
+  from: string;
+  target: KnownMigration;
+  /** Newest first, the order down() runs in. */
+  toRevert: KnownMigration[];
+}
+
+/** `--to` names a migration (class name or its 13-digit timestamp) or the schema version it leaves ('0.7.4', 'ha-2'). */
+export function resolveTarget(known: KnownMigration[], spec: string): KnownMigration {
+  const found = known.find((m) => m.name === spec || String(m.timestamp) === spec || m.schemaVersion === spec);
+  if (!found) {
+    throw new DomainError(
+      MigrationErrorCode.UnknownTarget,
+      ErrorKind.InvalidInput,
+      `--to ${JSON.stringify(spec)} is not a migration of this build; use one of: ${known.map((m) => `${m.schemaVersion} (${m.name})`).join(', ')}`,
+      { details: { field: 'to' } },
+    );
+  }
+  return found;
+}
+
+export async function planRevert(migrator: SchemaMigrator, spec: string): Promise<RevertPlan> {
+  const state = await migrator.state();
+  const validation = validationOf(state);
+  if (!validation.ok) throw validationFailed(validation);
+  const target = resolveTarget(state.known, spec);
+  const applied = new Set(validation.applied);
+  if (!applied.has(target.name)) {
+    throw new DomainError(MigrationErrorCode.UnknownTarget, ErrorKind.InvalidInput, `--to ${target.schemaVersion} (${target.name}) is not applied to this database, so there is nothing to go back to`, {
+      details: { field: 'to' },
+    });
+  }
+  const toRevert = state.known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
+  const newest = state.known.filter((m) => applied.has(m.name)).pop()!;
+  return { from: newest.schemaVersion, target, toRevert };
+}
+
+/** Takes `pre-rollback-<from>-<to>`, then runs down() of each migration in the plan. */
+export async function rollbackTo(
+  deps: { migrator: SchemaMigrator; backups: SchemaBackups; progress(event: Record<string, unknown>): void },
+  plan: RevertPlan,
+): Promise<{ backupId: string | null; reverted: StepReport[] }> {
+  if (plan.toRevert.length === 0) return { backupId: null, reverted: [] };
+  const backup = await deps.backups.takeFull(`pre-rollback-${plan.from}-${plan.target.schemaVersion}`);
+  deps.progress({ step: 'backup-done', backupId: backup.id });
+  const reverted = await deps.migrator.revertTo(plan.target, (step) => deps.progress({ step: 'migration-reverted', ...step }));
+  return { backupId: backup.id, reverted };
+}
+
+/** The newest backup tagged `pre-upgrade-…`, read from storage (the catalog may be gone with the schema). */
+export async function newestPreUpgradeBackup(reader: BackupReader): Promise<BackupManifest> {
+  let newest: BackupManifest | null = null;
+  for (const id of await reader.storage.listIds()) {
+    const manifest = await reader.manifest(id).catch(() => null);
+    if (!manifest?.tag?.startsWith(PRE_UPGRADE_TAG_PREFIX)) continue;
+    if (!newest || manifest.finishedAt > newest.finishedAt) newest = manifest;
+  }
+  if (!newest) {
+    throw new DomainError(UpgradeErrorCode.NoPreUpgradeBackup, ErrorKind.NotFound, `no backup tagged ${PRE_UPGRADE_TAG_PREFIX}… in ${reader.storage.description}: name one with --restore <backup-id>`);
+  }
+  return newest;
+}
+
+/** Where `rollback --restore` writes: the database the service uses now (after a failover, the promoted server). */
+export function restoreTargetOf(config: AppConfig): string {
+  if (config.database.type === 'sqlite') return config.database.sqlitePath;
+  const topology = new DatabaseTopology(config, new TopologyFile(config), new SystemClock());
+  return mysqlUrlOf(topology.primaryEndpoint());
+}
+
+export function mysqlUrlOf(endpoint: MysqlEndpoint): string {
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  const credentials = `${encodeURIComponent(endpoint.user)}:${encodeURIComponent(endpoint.password)}`;
+  return `mysql://${credentials}@${host}:${endpoint.port}/${encodeURIComponent(endpoint.database)}`;
+}
