@@ -13,6 +13,8 @@ export async function confirm(question: string, input: Readable = process.stdin)
       lines.once('line', resolve);
       lines.once('close', () => resolve(''));
     });
+    // A piped answer is not echoed: end the prompt's line so what follows starts on its own.
+    if (!(input as { isTTY?: boolean }).isTTY) process.stderr.write('\n');
     return answer.trim() === 'yes';
   } finally {
     lines.close();

@@ -26,8 +26,13 @@ export async function runUpgradeCommand(args: string[], config: AppConfig, withA
     );
     io.out(report);
     if (report.ok) return 0;
-    const where = report.failed ? `at ${report.failed.migration ?? 'the start'}: ${report.failed.error}` : `: the schema reached differs from ${report.to}: ${report.schemaDifferences.join('; ')}`;
-    process.stderr.write(`logic-ha: upgrade stopped ${where}\nThe migration lock is released. To return to the data as it was before the upgrade, stop logic-ha and run:\n  ${report.rollbackCommand}\n`);
+    const where = report.failed
+      ? `${report.failed.migration ? ` at ${report.failed.migration}` : ''} [${report.failed.code ?? 'ERROR'}]: ${report.failed.error}`
+      : `: the schema reached differs from ${report.to}: ${report.schemaDifferences.join('; ')}`;
+    const next = report.rollbackCommand
+      ? `To return to the data as it was before the upgrade, stop every logic-ha node and run:\n  ${report.rollbackCommand}`
+      : 'Nothing was changed.';
+    process.stderr.write(`logic-ha: upgrade stopped${where}\nThe migration lock is released. ${next}\n`);
     return EXIT_FAILED;
   });
 }

@@ -77,11 +77,15 @@ export async function newestPreUpgradeBackup(reader: BackupReader): Promise<Back
   return newest;
 }
 
-/** Where `rollback --restore` writes: the database the service uses now (after a failover, the promoted server). */
+/**
+ * Where `rollback --restore` writes: the database the service uses now (after a failover,
+ * the promoted server), as the admin account when one is configured (dropping and
+ * recreating the database and replaying a dump are admin work), else as the app's.
+ */
 export function restoreTargetOf(config: AppConfig): string {
   if (config.database.type === 'sqlite') return config.database.sqlitePath;
-  const topology = new DatabaseTopology(config, new TopologyFile(config), new SystemClock());
-  return mysqlUrlOf(topology.primaryEndpoint());
+  const primary = new DatabaseTopology(config, new TopologyFile(config), new SystemClock()).primaryEndpoint();
+  return mysqlUrlOf(config.monitorAccount ? { ...primary, ...config.monitorAccount } : primary);
 }
 
 export function mysqlUrlOf(endpoint: MysqlEndpoint): string {

@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import { diffSchemas } from '../database/schema/schema-diff';
+import { MigrationErrorCode } from '../database/migrator/migration-errors';
 import type { SchemaBackups } from './schema-backups';
 
 export interface UpgradeReport {
@@ -14,13 +15,21 @@ export interface UpgradeReport {
   backupId: string | null;
   baselined: string | null;
   applied: StepReport[];
-  failed: { migration: string | null; error: string } | null;
+  /** Why it stopped; `migration` is set when a migration itself failed (the schema may be part-way). */
+  failed: { code: string | null; migration: string | null; error: string } | null;
   /** Differences between the schema reached and the one expected (empty: it matches). */
   schemaDifferences: string[];
-  /** What to run to get back to the data before the upgrade. */
+  /** What to run to get back to the data before the upgrade; null when nothing was changed. */
   rollbackCommand: string | null;
   durationMs: number;
 }
+
+const REFUSED_BEFORE_ANY_CHANGE = new Set<string>([
+  MigrationErrorCode.LockTimeout,
+  MigrationErrorCode.ValidationFailed,
+  MigrationErrorCode.NotBaselined,
+  MigrationErrorCode.UnknownSchema,
+]);
 
 export interface UpgradeDependencies {
   migrator: SchemaMigrator;
@@ -45,17 +54,30 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   deps.progress({ step: 'backup', tag });
   const backup = await deps.backups.takeFull(tag);
   report.backupId = backup.id;
-  report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${backup.id}`;
+  const rollbackCommand = `${CLI_COMMAND} rollback --restore ${backup.id}`;
   deps.progress({ step: 'backup-done', backupId: backup.id });
 
   try {
-    const result = await deps.migrator.migrate({ baseline: options.baseline, onStep: (step) => deps.progress({ step: 'migration-applied', ...step }) });
+    const onStep = (step: StepReport) => {
+      report.applied.push(step);
+      deps.progress({ step: 'migration-applied', ...step });
+    };
+    const result = await deps.migrator.migrate({ baseline: options.baseline, onStep });
     report.baselined = result.baselined?.version ?? null;
-    report.applied = result.applied;
   } catch (error) {
-    const details = error instanceof DomainError ? (error.details as { migration?: string } | undefined) : undefined;
-    return { ...report, ok: false, failed: { migration: details?.migration ?? null, error: messageOf(error) }, durationMs: Date.now() - started };
+    const code = error instanceof DomainError ? error.code : null;
+    const migration = error instanceof DomainError ? ((error.details as { migration?: string } | undefined)?.migration ?? null) : null;
+    // Refused before the first migration (lock not free, history changed meanwhile): nothing to undo.
+    const changedNothing = code !== null && REFUSED_BEFORE_ANY_CHANGE.has(code);
+    return {
+      ...report,
+      ok: false,
+      failed: { code, migration, error: messageOf(error) },
+      rollbackCommand: changedNothing ? null : rollbackCommand,
+      durationMs: Date.now() - started,
+    };
   }
+  report.rollbackCommand = rollbackCommand;
   report.schemaDifferences = diffSchemas(expectedSchema(to as SchemaVersion), await deps.inspect());
   report.ok = report.schemaDifferences.length === 0;
   // The catalog table may only exist now (a database adopted from logic-solution).

@@ -1,0 +1,66 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { inspectSchema } from '../../src/database/schema-inspector';
+import { MariaDbServer } from '../support/mariadb';
+import { UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
+
+const lockName = (db: UpgradeDatabase) => `logic_ha.migrate.${(db.config as { primary: { database: string } }).primary.database}`;
+
+describe('upgrade and rollback on MariaDB (built service and CLI as processes)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'logic-ha-upgrade-'));
+  let server: MariaDbServer;
+  let counter = 0;
+  beforeAll(async () => {
+    server = await MariaDbServer.start({ serverId: 72 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** CHECKSUM TABLE of every table, and every definition: equal means the same data and schema. */
+  async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {
+    const tables: { name: string }[] = await ds.query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
+    const checksums: Record<string, unknown> = {};
+    for (const { name } of tables) {
+      const [row] = await ds.query(`CHECKSUM TABLE \`${name}\` EXTENDED`);
+      checksums[name] = row.Checksum;
+    }
+    return { tables: tables.map((t) => t.name), checksums, schema: await inspectSchema(ds) };
+  }
+
+  describeUpgradeContract(() => ({
+    freshDatabase: async () => {
+      const name = `upgrade_${++counter}`;
+      const primary = await server.createDatabaseWithUser(name, 'app', 'app-password');
+      const cwd = join(root, name);
+      mkdirSync(cwd, { recursive: true });
+      return {
+        cwd,
+        config: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 5 },
+        env: {
+          DB_TYPE: 'mysql',
+          DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${server.port}/${name}`,
+          DB_ADMIN_USER: 'root',
+          DATA_DIR: join(cwd, 'data'),
+          BACKUP_DIR: join(cwd, 'backups'),
+          LOG_LEVEL: 'info',
+          ADMIN_TOKEN: 'upgrade-test-admin-token-0123456789',
+        },
+      };
+    },
+    fingerprint,
+    holdMigrationLock: async (db) => {
+      const connection = await createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
+      await connection.query('SELECT GET_LOCK(?, 0)', [lockName(db)]);
+      return () => connection.end();
+    },
+    migrationLockIsFree: async (db) => {
+      const [row] = await server.query<{ free: number }[]>('SELECT IS_FREE_LOCK(?) AS free', [lockName(db)]);
+      return Number(row.free) === 1;
+    },
+  }));
+});

@@ -1,0 +1,306 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import type { DatabaseConfig } from '../../src/config/app-config';
+import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
+import { inspectSchema } from '../../src/database/schema-inspector';
+import { diffSchemas } from '../../src/database/schema/schema-diff';
+import { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';
+import { BUILT_CLI, BUILT_MAIN, spawnApp } from './app-process';
+import { LOGIC_SOLUTION_VERSIONS, LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionRows } from './logic-solution-scripts';
+import { comparable } from './migration-contract';
+
+const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
+const ROW_KEYS: Record<string, string> = { logic: 'id', logic_bak: 'aid', logic_instance: 'id', logic_log: 'id', logic_published: 'id' };
+
+/** One database under test and how the built service and CLI reach it. */
+export interface UpgradeDatabase {
+  config: DatabaseConfig;
+  /** Environment for the service and the CLI (database, DATA_DIR, backups). */
+  env: Record<string, string>;
+  /** Where the processes run (and DATA_DIR lives). */
+  cwd: string;
+}
+
+export interface UpgradeEngine {
+  freshDatabase(): Promise<UpgradeDatabase>;
+  /** Every table's content and definition, such that equal fingerprints mean identical data. */
+  fingerprint(ds: DataSource): Promise<Record<string, unknown>>;
+  /** Holds the migration lock from outside logic-ha until the returned function is called. */
+  holdMigrationLock(db: UpgradeDatabase): Promise<() => Promise<void>>;
+  migrationLockIsFree(db: UpgradeDatabase): Promise<boolean>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<DataSource> {
+  const options = buildDataSourceOptions({ database: config, runMigrationsOnInit: false });
+  return new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+}
+
+async function withDatabase<T>(config: DatabaseConfig, work: (ds: DataSource) => Promise<T>): Promise<T> {
+  const ds = await openDatabase(config);
+  try {
+    return await work(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as the one JSON line a command prints. */
+  json: Record<string, any>;
+}
+
+export async function runCli(db: UpgradeDatabase, args: string[], options: { env?: Record<string, string>; stdin?: string; entry?: string } = {}): Promise<CliRun> {
+  const run = spawnApp(db.cwd, { ...db.env, ...options.env }, args, options.entry ?? BUILT_CLI);
+  if (options.stdin !== undefined) run.child.stdin!.end(options.stdin);
+  const { code } = await run.exited;
+  let json: Record<string, any> = {};
+  try {
+    json = JSON.parse(run.stdout().trim().split('\n').pop() ?? '{}');
+  } catch {
+    // Not every command prints JSON (db plan --sql); callers that need it assert on it.
+  }
+  return { code, stdout: run.stdout(), stderr: run.stderr(), json };
+}
+
+async function readRows(ds: DataSource, version: LogicSolutionVersion) {
+  const rows: Record<string, unknown[]> = {};
+  for (const [table, tableRows] of Object.entries(logicSolutionRows(version))) {
+    const columns = Object.keys(tableRows[0]);
+    const read: Record<string, unknown>[] = await ds.query(`SELECT ${columns.map((c) => `\`${c}\``).join(', ')} FROM \`${table}\` ORDER BY \`${ROW_KEYS[table]}\``);
+    rows[table] = read.map(comparable);
+  }
+  return rows;
+}
+
+async function appliedCounts(ds: DataSource) {
+  const migrations: { name: string }[] = await ds.query(`SELECT name FROM ${MIGRATIONS_TABLE}`);
+  const applied: { migration: string }[] = await ds.query(`SELECT migration FROM ${SCHEMA_HISTORY_TABLE} WHERE action = 'applied'`);
+  const count = (names: string[]) => names.reduce<Record<string, number>>((acc, name) => ({ ...acc, [name]: (acc[name] ?? 0) + 1 }), {});
+  return { rows: count(migrations.map((m) => m.name)), applied: count(applied.map((a) => a.migration)) };
+}
+
+async function recordedCount(ds: DataSource): Promise<number> {
+  const [row] = await ds.query(`SELECT COUNT(*) AS n FROM ${MIGRATIONS_TABLE}`);
+  return Number(row.n);
+}
+
+async function tableNames(ds: DataSource): Promise<string[]> {
+  return (await inspectSchema(ds)).map((table) => table.name);
+}
+
+/**
+ * The upgrade and rollback contract every engine meets, through the built service and CLI
+ * as separate processes, as operators run them.
+ */
+export function describeUpgradeContract(engine: () => UpgradeEngine): void {
+  it('two processes starting at once on a new database apply every migration exactly once', async () => {
+    const db = await engine().freshDatabase();
+    const apps = ['a', 'b'].map((node) => spawnApp(db.cwd, { ...db.env, DATA_DIR: join(db.cwd, `node-${node}`), PORT: '0' }, [], BUILT_MAIN));
+    try {
+      await Promise.all(apps.map((app) => app.listening()));
+      const logged = apps.map((app) => app.stdout().split('\n').filter((line) => line.includes('"migration applied"')).length);
+      expect(logged[0] + logged[1]).toBe(SCHEMA_VERSIONS.length);
+      await withDatabase(db.config, async (ds) => {
+        const counts = await appliedCounts(ds);
+        const once = Object.fromEntries(MIGRATION_NAMES().map((name) => [name, 1]));
+        expect(counts).toEqual({ rows: once, applied: once });
+        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]);
+      });
+    } finally {
+      for (const app of apps) app.child.kill('SIGKILL');
+      await Promise.all(apps.map((app) => app.exited));
+    }
+  });
+
+  it('a second run waits for the migration lock, gives up after MIGRATION_LOCK_TIMEOUT_MS naming it, and works once it is free', async () => {
+    const db = await engine().freshDatabase();
+    const release = await engine().holdMigrationLock(db);
+    try {
+      const blocked = await runCli(db, ['upgrade'], { env: { MIGRATION_LOCK_TIMEOUT_MS: '1500' } });
+      expect(blocked.code).toBe(1);
+      expect(blocked.json).toMatchObject({ ok: false, applied: [], rollbackCommand: null, failed: { code: 'MIGRATION_LOCK_TIMEOUT' } });
+      expect(blocked.stderr).toContain('Nothing was changed');
+      await withDatabase(db.config, async (ds) => expect(await tableNames(ds)).toEqual([]));
+    } finally {
+      await release();
+    }
+    const upgraded = await runCli(db, ['upgrade'], { env: { MIGRATION_LOCK_TIMEOUT_MS: '1500' } });
+    expect(upgraded.json).toMatchObject({ ok: true, to: LATEST });
+    expect(await engine().migrationLockIsFree(db)).toBe(true);
+  });
+
+  describe.each(LOGIC_SOLUTION_VERSIONS)('a logic-solution %s database (plain SQL, no migration history, with rows)', (version) => {
+    let db: UpgradeDatabase;
+    beforeAll(async () => {
+      db = await engine().freshDatabase();
+      await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, version));
+    });
+
+    it('db plan names the version and prints the SQL of what is pending, and changes nothing', async () => {
+      const before = await withDatabase(db.config, (ds) => engine().fingerprint(ds));
+      const plan = await runCli(db, ['db', 'plan']);
+      expect(plan.code).toBe(0);
+      expect(plan.json.baseline).toMatchObject({ kind: 'match', version });
+      const pendingVersions = SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1);
+      expect(plan.json.pending.map((m: { schemaVersion: string }) => m.schemaVersion)).toEqual(pendingVersions);
+      for (const migration of plan.json.pending) expect(migration.statements.length).toBeGreaterThan(0);
+      const sql = await runCli(db, ['db', 'plan', '--sql']);
+      expect(sql.stdout).toContain(`-- baseline: the schema is ${version}`);
+      expect(sql.stdout).toMatch(/CREATE TABLE [`"]logic_ha_failover[`"]/);
+      expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).toEqual(before);
+    });
+
+    it('start refuses it without DB_BASELINE_ON_START and says how to adopt it', async () => {
+      const app = spawnApp(db.cwd, { ...db.env, PORT: '0' }, [], BUILT_MAIN);
+      const { code } = await app.exited;
+      expect(code).toBe(1);
+      expect(app.stdout()).toContain('SCHEMA_NOT_BASELINED');
+      expect(app.stdout()).toContain('db baseline');
+      await withDatabase(db.config, async (ds) => expect(await recordedCount(ds)).toBe(0));
+    });
+
+    it('baseline detects the version; upgrade backs up, reaches the current schema, and every row is intact', async () => {
+      const rowsBefore = await withDatabase(db.config, (ds) => readRows(ds, version));
+      const baseline = await runCli(db, ['db', 'baseline']);
+      expect(baseline.json).toMatchObject({ version });
+      expect(baseline.json.recorded).toHaveLength(SCHEMA_VERSIONS.indexOf(version) + 1);
+
+      const upgraded = await runCli(db, ['upgrade']);
+      expect(upgraded.code).toBe(0);
+      expect(upgraded.json).toMatchObject({ ok: true, from: version, to: LATEST, schemaDifferences: [], failed: null });
+      expect(upgraded.json.applied.map((step: { schemaVersion: string }) => step.schemaVersion)).toEqual(SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1));
+      await withDatabase(db.config, async (ds) => {
+        expect(await readRows(ds, version)).toEqual(rowsBefore);
+        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]);
+        const [backup] = await ds.query(`SELECT tag, state, triggeredBy FROM logic_ha_backup WHERE id = ?`, [upgraded.json.backupId]);
+        expect(backup).toEqual({ tag: `pre-upgrade-${version}-${LATEST}`, state: 'succeeded', triggeredBy: 'upgrade' });
+      });
+      const validate = await runCli(db, ['db', 'validate']);
+      expect(validate.json).toMatchObject({ ok: true, pending: [], changed: [] });
+    });
+  });
+
+  it('a database that matches no known version is refused with the differences listed, and nothing is recorded', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, async (ds) => {
+      await buildLogicSolutionDatabase(ds, '0.7.4');
+      await ds.query('ALTER TABLE `logic_instance` ADD COLUMN `tenantId` varchar(36)');
+    });
+    const baseline = await runCli(db, ['db', 'baseline']);
+    expect(baseline.code).toBe(1);
+    expect(baseline.stderr).toContain('SCHEMA_UNKNOWN');
+    expect(baseline.stderr).toContain('closest is 0.7.4');
+    expect(baseline.stderr).toContain('logic_instance.tenantId: column is not expected');
+    await withDatabase(db.config, async (ds) => expect(await recordedCount(ds)).toBe(0));
+  });
+
+  it('start adopts a logic-solution database itself when DB_BASELINE_ON_START=true', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.8'));
+    const app = spawnApp(db.cwd, { ...db.env, PORT: '0', DB_BASELINE_ON_START: 'true' }, [], BUILT_MAIN);
+    try {
+      await app.listening();
+      await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]));
+    } finally {
+      app.child.kill('SIGKILL');
+      await app.exited;
+    }
+  });
+
+  it('a migration edited after it was applied: validate names it, start refuses, repair accepts it', async () => {
+    const db = await engine().freshDatabase();
+    expect((await runCli(db, ['upgrade'])).code).toBe(0);
+    const edited = editedBuild('1610000000000-AddedInstanceIsAsyncAndLogicBakVersionIndex.js', 'DEFAULT 0', 'DEFAULT 1');
+    try {
+      const validate = await runCli(db, ['db', 'validate'], { entry: join(edited, 'dist', 'src', 'cli.js') });
+      expect(validate.code).toBe(1);
+      expect(validate.json.ok).toBe(false);
+      expect(validate.json.changed.map((c: { name: string }) => c.name)).toEqual(['AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000']);
+
+      const app = spawnApp(db.cwd, { ...db.env, PORT: '0' }, [], join(edited, 'dist', 'src', 'main.js'));
+      expect((await app.exited).code).toBe(1);
+      expect(app.stdout()).toContain('changed since it was applied');
+      expect(app.stdout()).toContain('db repair');
+
+      const repair = await runCli(db, ['db', 'repair'], { entry: join(edited, 'dist', 'src', 'cli.js') });
+      expect(repair.json).toMatchObject({ accepted: ['AddedInstanceIsAsyncAndLogicBakVersionIndex1610000000000'], remaining: { ok: true } });
+      // The unedited build now sees the repaired checksum as the change.
+      expect((await runCli(db, ['db', 'validate'])).code).toBe(1);
+    } finally {
+      rmSync(edited, { recursive: true, force: true });
+    }
+  });
+
+  it('a migration that fails stops the upgrade, releases the lock, and rollback --restore brings back the data exactly', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.7.4'));
+    expect((await runCli(db, ['db', 'baseline'])).code).toBe(0);
+    // Someone created a table of the name ha-3 needs: its CREATE TABLE fails half-way through the upgrade.
+    await withDatabase(db.config, (ds) => ds.query('CREATE TABLE `logic_ha_failover` (`id` varchar(40) NOT NULL PRIMARY KEY)'));
+    const before = await withDatabase(db.config, (ds) => engine().fingerprint(ds));
+
+    const upgraded = await runCli(db, ['upgrade']);
+    expect(upgraded.code).toBe(1);
+    expect(upgraded.json).toMatchObject({ ok: false, failed: { migration: 'AddedFailoverHistory1764374400000' } });
+    expect(upgraded.json.applied.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual(['0.7.7', '0.8', 'ha-1', 'ha-2']);
+    expect(upgraded.stderr).toContain(`npm run cli -- rollback --restore ${upgraded.json.backupId}`);
+    expect(await engine().migrationLockIsFree(db)).toBe(true);
+    expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).not.toEqual(before);
+
+    const refused = await runCli(db, ['rollback', '--restore'], { stdin: 'no\n' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('not confirmed');
+
+    const restored = await runCli(db, ['rollback', '--restore', '--yes']);
+    expect(restored.code).toBe(0);
+    expect(restored.json).toMatchObject({ backupId: upgraded.json.backupId, tag: `pre-upgrade-0.7.4-${LATEST}` });
+    expect(JSON.stringify(restored.json)).not.toContain('password');
+    expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).toEqual(before);
+  });
+
+  it('rollback --to runs down() back to the version asked after confirmation; "no" changes nothing', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.7.4'));
+    expect((await runCli(db, ['upgrade', '--baseline'])).json).toMatchObject({ ok: true, baselined: '0.7.4' });
+    const rowsBefore = await withDatabase(db.config, (ds) => readRows(ds, '0.7.4'));
+    const upgraded = await withDatabase(db.config, (ds) => engine().fingerprint(ds));
+
+    const declined = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'no\n' });
+    expect(declined.code).toBe(1);
+    expect(declined.stderr).toContain('AddedFailoverHistory1764374400000 (ha-3)');
+    expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).toEqual(upgraded);
+
+    const rolledBack = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'yes\n' });
+    expect(rolledBack.code).toBe(0);
+    expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual(['ha-3', 'ha-2', 'ha-1', '0.8', '0.7.7']);
+    await withDatabase(db.config, async (ds) => {
+      expect(diffSchemas(expectedSchema('0.7.4'), await inspectSchema(ds))).toEqual([]);
+      expect(await readRows(ds, '0.7.4')).toEqual(rowsBefore);
+    });
+    const validate = await runCli(db, ['db', 'validate']);
+    expect(validate.json).toMatchObject({ ok: true, pending: MIGRATION_NAMES().slice(2) });
+  });
+}
+
+function MIGRATION_NAMES(): string[] {
+  return MIGRATIONS.map((m) => m.name);
+}
+
+/** A copy of the built service whose compiled migration `file` has `from` replaced by `to`, as if edited after release. */
+function editedBuild(file: string, from: string, to: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'logic-ha-edited-'));
+  cpSync(join(__dirname, '..', '..', 'dist'), join(root, 'dist'), { recursive: true });
+  symlinkSync(join(__dirname, '..', '..', 'node_modules'), join(root, 'node_modules'), 'dir');
+  const path = join(root, 'dist', 'migrations', file);
+  const source = readFileSync(path, 'utf8');
+  if (!source.includes(from)) throw new Error(`${file} does not contain ${from}`);
+  writeFileSync(path, source.split(from).join(to));
+  return root;
+}
+
