@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { inspectSchema } from '../../src/database/schema-inspector';
-import { MariaDbServer } from '../support/mariadb';
+import { MariaDbServer, tableChecksums } from '../support/mariadb';
 import { UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
 
 const lockName = (db: UpgradeDatabase) => `logic_ha.migrate.${(db.config as { primary: { database: string } }).primary.database}`;
@@ -23,13 +23,8 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
 
   /** CHECKSUM TABLE of every table, and every definition: equal means the same data and schema. */
   async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {
-    const tables: { name: string }[] = await ds.query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
-    const checksums: Record<string, unknown> = {};
-    for (const { name } of tables) {
-      const [row] = await ds.query(`CHECKSUM TABLE \`${name}\` EXTENDED`);
-      checksums[name] = row.Checksum;
-    }
-    return { tables: tables.map((t) => t.name), checksums, schema: await inspectSchema(ds) };
+    const [{ name }] = await ds.query('SELECT DATABASE() AS name');
+    return { checksums: await tableChecksums((sql, parameters) => ds.query(sql, parameters), name), schema: await inspectSchema(ds) };
   }
 
   describeUpgradeContract(() => ({
