@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UpgradeDatabase, runCli } from '../support/upgrade-contract';
+
+/** Bad command lines for db, upgrade and rollback: a clear error naming what is wrong, and nothing changed. */
+describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'logic-ha-upgrade-cli-'));
+  const sqlitePath = join(cwd, 'data', 'logic-ha.sqlite');
+  const db: UpgradeDatabase = {
+    cwd,
+    config: { type: 'sqlite', sqlitePath },
+    env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data') },
+  };
+  const databaseBytes = () => readFileSync(sqlitePath);
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('refuses domain errors on an empty database with their code, and creates nothing', async () => {
+    mkdirSync(join(cwd, 'data'), { recursive: true });
+    const baseline = await runCli(db, ['db', 'baseline']);
+    expect(baseline.code).toBe(1);
+    expect(baseline.stderr).toContain('[NOTHING_TO_BASELINE]');
+    expect(baseline.stderr).toContain('it is empty');
+    const noBackup = await runCli(db, ['rollback', '--restore', '--yes']);
+    expect(noBackup.code).toBe(1);
+    expect(noBackup.stderr).toContain('[NO_PRE_UPGRADE_BACKUP]');
+    const notApplied = await runCli(db, ['rollback', '--to', '0.7.4', '--yes']);
+    expect(notApplied.code).toBe(1);
+    expect(notApplied.stderr).toContain('is not applied to this database');
+    expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ state: 'empty', applied: [] });
+  });
+
+  describe('on an upgraded database', () => {
+    let before: Buffer;
+    beforeAll(async () => {
+      expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true });
+      before = databaseBytes();
+    });
+
+    it.each([
+      [['db'], 'unknown db command ""'],
+      [['db', 'migrate'], 'unknown db command "migrate"'],
+      [['db', 'plan', 'now'], 'unexpected arguments: now'],
+      [['db', 'validate', '--fix'], "Unknown option '--fix'"],
+      [['db', 'plan', '--sql=yes'], "Option '--sql' does not take an argument"],
+      [['upgrade', 'now'], 'unexpected arguments: now'],
+      [['upgrade', '--force'], "Unknown option '--force'"],
+      [['rollback'], 'rollback needs exactly one of --to <migration> or --restore'],
+      [['rollback', '--to'], "Option '--to <value>' argument missing"],
+      [['rollback', '--to', ''], '--to needs a migration name or schema version'],
+      [['rollback', '--to', '0.7.4', '--restore'], 'rollback needs exactly one of --to'],
+      [['rollback', '--to', '0.7.4', '20261127-000000-000F'], '--to takes no backup id and no --target'],
+      [['rollback', '--to', '0.7.4', '--target', '/tmp/x.sqlite'], '--to takes no backup id and no --target'],
+      [['rollback', '--restore', 'a', 'b'], 'unexpected arguments: b'],
+    ])('%j is a usage error (exit 2): %s', async (args, message) => {
+      const run = await runCli(db, args);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).toContain('usage: logic-ha <command>');
+      expect(databaseBytes().equals(before)).toBe(true);
+    });
+
+    it.each([
+      [['rollback', '--to', '0.9', '--yes'], '[MIGRATION_TARGET_UNKNOWN]: --to "0.9" is not a migration of this build'],
+      [['rollback', '--restore', 'latest', '--yes'], '"latest" is not a backup id'],
+      [['rollback', '--restore', '20200101-000000-000F', '--yes'], 'has no manifest'],
+      [['db', 'baseline'], '[NOTHING_TO_BASELINE]: nothing to baseline: it already has migration history (7 applied)'],
+    ])('%j fails (exit 1) naming the problem: %s', async (args, message) => {
+      const run = await runCli(db, args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(message);
+      expect(databaseBytes().equals(before)).toBe(true);
+    });
+
+    it('rollback without --yes on a closed input is not confirmed and changes nothing', async () => {
+      const run = await runCli(db, ['rollback', '--to', '0.8'], { stdin: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('Type "yes" to go on');
+      expect(run.stderr).toContain('not confirmed: nothing was changed');
+      expect(databaseBytes().equals(before)).toBe(true);
+    });
+  });
+});
