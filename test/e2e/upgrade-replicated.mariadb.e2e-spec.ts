@@ -5,11 +5,13 @@ import type { MysqlEndpoint } from '../../src/config/mysql-url';
 import { inspectSchema } from '../../src/database/schema-inspector';
 import { diffSchemas } from '../../src/database/schema/schema-diff';
 import { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';
+import { BUILT_MAIN, spawnApp } from '../support/app-process';
 import { buildLogicSolutionDatabase } from '../support/logic-solution-scripts';
 import { ReplicatedPair, createAppDatabase, startReplicatedPair, tableChecksums, waitForReplicaCaughtUp } from '../support/mariadb';
 import { UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
 
 const DB = 'logic_prod';
+const TOKEN = 'upgrade-pair-admin-token-0123456789';
 const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
 
 /**
@@ -75,6 +77,18 @@ describe('upgrade and rollback of a replicated pair, as UPGRADING.md tells', () 
     expect(diffSchemas(expectedSchema(LATEST), await standbySchema())).toEqual([]);
     expect(await tableChecksums(onStandby, DB)).toEqual(await tableChecksums(onPrimary, DB));
     expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, pending: [] });
+
+    // 5. Start the new build: it finds nothing pending and serves; then stop it for the rollback.
+    const app = spawnApp(cwd, { ...db.env, PORT: '0', ADMIN_TOKEN: TOKEN }, [], BUILT_MAIN);
+    try {
+      const base = await app.listening();
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const system = (await (await fetch(`${base}/api/v1/system`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { database: { schema: unknown } };
+      expect(system.database.schema).toMatchObject({ pending: [], logicSolutionVersion: '0.8' });
+    } finally {
+      app.child.kill('SIGTERM');
+    }
+    expect((await app.exited).code).toBe(0);
 
     // Rollback: restore the pre-upgrade backup over the primary; the standby follows again.
     const restored = await runCli(db, ['rollback', '--restore', '--yes']);
