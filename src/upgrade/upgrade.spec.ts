@@ -245,6 +245,14 @@ describe('upgrade', () => {
     expect(report.rollbackCommand).toContain('20250101T000000Z-full-abc');
   });
 
+  it('leaves other applications’ tables out of the schema check (a schema shared with them)', async () => {
+    world.state = managed(3);
+    const foreign: TableShape = { name: 'orders', primaryKey: ['id'], indexes: [], columns: [] };
+    world.schemaAfter = [...expectedSchema(LATEST), foreign];
+    const report = await upgrade(world.deps(), { baseline: false });
+    expect(report).toMatchObject({ ok: true, schemaDifferences: [] });
+  });
+
   it('still reports success when the backup cannot be entered in the catalog, with a warning', async () => {
     world.state = managed(3);
     world.registerImpl = async () => {

@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import { diffSchemas } from '../database/schema/schema-diff';
+import { knownTablesOf } from '../database/schema/version-detector';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
 import type { SchemaBackups } from './schema-backups';
 
@@ -78,7 +79,7 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
     };
   }
   report.rollbackCommand = rollbackCommand;
-  report.schemaDifferences = diffSchemas(expectedSchema(to as SchemaVersion), await deps.inspect());
+  report.schemaDifferences = diffSchemas(expectedSchema(to as SchemaVersion), knownTablesOf(await deps.inspect()));
   report.ok = report.schemaDifferences.length === 0;
   // The catalog table may only exist now (a database adopted from logic-solution).
   await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));

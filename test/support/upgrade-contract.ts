@@ -135,18 +135,23 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(await engine().migrationLockIsFree(db)).toBe(true);
   });
 
-  describe.each(LOGIC_SOLUTION_VERSIONS)('a logic-solution %s database (plain SQL, no migration history, with rows)', (version) => {
+  describe.each(LOGIC_SOLUTION_VERSIONS)('a logic-solution %s database (plain SQL, no migration history, with rows, sharing its schema)', (version) => {
     let db: UpgradeDatabase;
     beforeAll(async () => {
       db = await engine().freshDatabase();
-      await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, version));
+      await withDatabase(db.config, async (ds) => {
+        await buildLogicSolutionDatabase(ds, version);
+        // Another application's table in the same schema: left alone, and no reason to refuse.
+        await ds.query('CREATE TABLE `crm_contact` (`id` int NOT NULL PRIMARY KEY, `name` varchar(50))');
+        await ds.query("INSERT INTO `crm_contact` (`id`, `name`) VALUES (1, 'Ada')");
+      });
     });
 
     it('db plan names the version and prints the SQL of what is pending, and changes nothing', async () => {
       const before = await withDatabase(db.config, (ds) => engine().fingerprint(ds));
       const plan = await runCli(db, ['db', 'plan']);
       expect(plan.code).toBe(0);
-      expect(plan.json.baseline).toMatchObject({ kind: 'match', version });
+      expect(plan.json.baseline).toEqual({ kind: 'match', version, otherTables: ['crm_contact'] });
       const pendingVersions = SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1);
       expect(plan.json.pending.map((m: { schemaVersion: string }) => m.schemaVersion)).toEqual(pendingVersions);
       for (const migration of plan.json.pending) expect(migration.statements.length).toBeGreaterThan(0);
@@ -177,7 +182,8 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
       expect(upgraded.json.applied.map((step: { schemaVersion: string }) => step.schemaVersion)).toEqual(SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1));
       await withDatabase(db.config, async (ds) => {
         expect(await readRows(ds, version)).toEqual(rowsBefore);
-        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]);
+        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual(['table crm_contact is not expected']);
+        expect(await ds.query('SELECT `id`, `name` FROM `crm_contact`')).toEqual([{ id: 1, name: 'Ada' }]);
         const [backup] = await ds.query(`SELECT tag, state, triggeredBy FROM logic_ha_backup WHERE id = ?`, [upgraded.json.backupId]);
         expect(backup).toEqual({ tag: `pre-upgrade-${version}-${LATEST}`, state: 'succeeded', triggeredBy: 'upgrade' });
       });

@@ -58,7 +58,10 @@ export class SchemaHistory {
     }
   }
 
+  /** Creates the tables that are missing. Only then: on MariaDB even `IF NOT EXISTS` is binlogged. */
   async ensureTables(): Promise<void> {
+    const exist = await this.tablesExist();
+    if (exist.migrations && exist.history) return;
     const statements = this.isSqlite
       ? [
           `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`,

@@ -11,13 +11,18 @@ export type SchemaDetection =
 
 const KNOWN_TABLES = new Set(SCHEMA_VERSIONS.flatMap((version) => expectedSchema(version).map((table) => table.name)));
 
+/** The tables some schema version has; others (another application's) are not logic-ha's business. */
+export function knownTablesOf(tables: TableShape[]): TableShape[] {
+  return tables.filter((table) => KNOWN_TABLES.has(table.name));
+}
+
 /**
  * Which schema version a database without migration history has, read from its tables,
  * columns and indexes alone. Tables no version has (another application's, in a shared
  * schema) are left out of the comparison and reported.
  */
 export function detectSchemaVersion(tables: TableShape[]): SchemaDetection {
-  const known = tables.filter((table) => KNOWN_TABLES.has(table.name));
+  const known = knownTablesOf(tables);
   const otherTables = tables.filter((table) => !KNOWN_TABLES.has(table.name)).map((table) => table.name);
   if (known.length === 0) return { kind: 'empty', otherTables };
   const candidates = SCHEMA_VERSIONS.map((version) => {
