@@ -40,8 +40,12 @@ describe('logic-ha on a private MariaDB', () => {
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'logic_ha' ORDER BY TABLE_NAME",
     );
     expect(tables.map((row) => row.name)).toEqual([
-      'logic', 'logic_bak', 'logic_ha_backup', 'logic_ha_failover', 'logic_ha_migrations', 'logic_instance', 'logic_log', 'logic_published',
+      'logic', 'logic_bak', 'logic_ha_backup', 'logic_ha_failover', 'logic_ha_migrations', 'logic_ha_schema_history', 'logic_instance', 'logic_log', 'logic_published',
     ]);
+    const history = await server.query<{ migration: string; action: string; checksum: string }[]>(
+      'SELECT migration, action, checksum FROM logic_ha.logic_ha_schema_history ORDER BY id',
+    );
+    expect(history).toEqual(MIGRATIONS.map((m) => ({ migration: m.name, action: 'applied', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })));
   });
 
   it('serves the instance lifecycle and queries over HTTP', async () => {

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { execFileSync, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { buildDataSourceOptions } from '../src/database/data-source-options.factory';
+import { describeMigrations } from '../src/database/migrator/known-migrations';
+import { logicSolutionInstallScript } from '../test/support/logic-solution-scripts';
+import { MariaDbServer } from '../test/support/mariadb';
+import { fillInstances } from './servers/fill-instances';
+
+/**
+ * The downtime of an upgrade: a logic-solution 0.7.4 database with ROWS instances taken to
+ * the current schema by `upgrade --baseline` (the built CLI, as operators run it: backup,
+ * lock, checksums, one transaction per migration, schema check), against the same
+ * migrations' SQL run by hand on an identical database (the baseline: what an operator
+ * would paste into the mariadb client, no backup, no checks). Ratio = logic-ha's migration
+ * time over the bare SQL's; the backup and the whole command are reported beside it.
+ */
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
+
+async function installLogicSolution074(server: MariaDbServer, database: string): Promise<void> {
+  await server.createDatabaseWithUser(database, 'app', 'app-password');
+  const connection = await server.connectAsRoot(database);
+  try {
+    for (const statement of logicSolutionInstallScript('0.7.4', 'mysql')) await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The SQL of every migration after 0.7.4 on this engine, in order, as `db plan --sql` prints it. */
+async function pendingSql(server: MariaDbServer, database: string): Promise<string[]> {
+  const primary = { host: server.host, port: server.port, user: 'root', password: '', database };
+  const options = buildDataSourceOptions({ database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 }, runMigrationsOnInit: false });
+  const dataSource = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+  try {
+    const known = await describeMigrations(dataSource);
+    return known.slice(known.findIndex((m) => m.schemaVersion === '0.7.4') + 1).flatMap((m) => m.up.map((s) => s.sql));
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function bareUpgrade(server: MariaDbServer, database: string, statements: string[]): Promise<number> {
+  const connection = await server.connectAsRoot(database);
+  try {
+    const started = performance.now();
+    for (const statement of statements) await connection.query(statement);
+    return performance.now() - started;
+  } finally {
+    await connection.end();
+  }
+}
+
+interface UpgradeReport {
+  ok: boolean;
+  durationMs: number;
+  applied: { schemaVersion: string; durationMs: number }[];
+}
+
+async function logicHaUpgrade(server: MariaDbServer, database: string, dataDir: string): Promise<{ report: UpgradeReport; wallMs: number }> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    DB_TYPE: 'mysql',
+    DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${server.port}/${database}`,
+    DB_ADMIN_USER: 'root',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, 'upgrade', '--baseline'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`upgrade exited with ${code}: ${out}`);
+  return { report: JSON.parse(out.trim().split('\n').pop()!), wallMs };
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-if-stale.js')], { stdio: 'inherit' });
+  const server = await MariaDbServer.start({ serverId: 73, extraArgs: ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=512M'] });
+  const work = await mkdtemp(join(tmpdir(), 'logic-ha-upgrade-bench-'));
+  try {
+    const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+    const fillSeconds: number[] = [];
+    for (const database of ['bench_bare', 'bench_logicha']) {
+      await installLogicSolution074(server, database);
+      fillSeconds.push(await fillInstances(server, database, ROWS));
+    }
+    const statements = await pendingSql(server, 'bench_bare');
+    const bareMs = await bareUpgrade(server, 'bench_bare', statements);
+    const { report, wallMs } = await logicHaUpgrade(server, 'bench_logicha', join(work, 'data'));
+    if (!report.ok) throw new Error(`upgrade not ok: ${JSON.stringify(report)}`);
+    const migrationsMs = report.applied.reduce((sum, step) => sum + step.durationMs, 0);
+    console.log(
+      JSON.stringify({
+        bench: 'upgrade',
+        rows: ROWS,
+        from: '0.7.4',
+        statements: statements.length,
+        bareSqlMs: Math.round(bareMs),
+        logicHaMigrationsMs: migrationsMs,
+        perMigrationMs: Object.fromEntries(report.applied.map((step) => [step.schemaVersion, step.durationMs])),
+        logicHaUpgradeMs: report.durationMs,
+        backupAndChecksMs: report.durationMs - migrationsMs,
+        commandWallMs: Math.round(wallMs),
+        ratio: Math.round((migrationsMs / bareMs) * 1000) / 1000,
+        fillSeconds: fillSeconds.map(Math.round),
+        loadAtStart,
+      }),
+    );
+  } finally {
+    await server.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
