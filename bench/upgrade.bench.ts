@@ -17,9 +17,11 @@ import { fillInstances } from './servers/fill-instances';
  * lock, checksums, one transaction per migration, schema check), against the same
  * migrations' SQL run by hand on an identical database (the baseline: what an operator
  * would paste into the mariadb client, no backup, no checks). Ratio = logic-ha's migration
- * time over the bare SQL's; the backup and the whole command are reported beside it.
+ * time over the bare SQL's (median of ROUNDS, the order alternating); the backup and the
+ * whole command are reported beside it.
  */
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 
 async function installLogicSolution074(server: MariaDbServer, database: string): Promise<void> {
@@ -72,7 +74,7 @@ async function logicHaUpgrade(server: MariaDbServer, database: string, dataDir: 
     LOG_LEVEL: 'warn',
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'upgrade', '--baseline'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'upgrade', '--baseline'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -87,30 +89,45 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'logic-ha-upgrade-bench-'));
   try {
     const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
-    const fillSeconds: number[] = [];
-    for (const database of ['bench_bare', 'bench_logicha']) {
-      await installLogicSolution074(server, database);
-      fillSeconds.push(await fillInstances(server, database, ROWS));
+    const rounds: { bareMs: number; report: UpgradeReport; wallMs: number }[] = [];
+    let statements: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const bare = `bench_bare_${round}`;
+      const logicHa = `bench_logicha_${round}`;
+      for (const database of [bare, logicHa]) {
+        await installLogicSolution074(server, database);
+        await fillInstances(server, database, ROWS);
+      }
+      statements = await pendingSql(server, bare);
+      // Alternate which goes first, so neither always meets the warmer buffer pool.
+      const runBare = () => bareUpgrade(server, bare, statements);
+      const runLogicHa = () => logicHaUpgrade(server, logicHa, join(work, `data-${round}`));
+      if (round % 2 === 0) {
+        const bareMs = await runBare();
+        rounds.push({ bareMs, ...(await runLogicHa()) });
+      } else {
+        const logicHaRun = await runLogicHa();
+        rounds.push({ bareMs: await runBare(), ...logicHaRun });
+      }
+      if (!rounds[round].report.ok) throw new Error(`upgrade not ok: ${JSON.stringify(rounds[round].report)}`);
     }
-    const statements = await pendingSql(server, 'bench_bare');
-    const bareMs = await bareUpgrade(server, 'bench_bare', statements);
-    const { report, wallMs } = await logicHaUpgrade(server, 'bench_logicha', join(work, 'data'));
-    if (!report.ok) throw new Error(`upgrade not ok: ${JSON.stringify(report)}`);
-    const migrationsMs = report.applied.reduce((sum, step) => sum + step.durationMs, 0);
+    const migrationsMs = (r: (typeof rounds)[number]) => r.report.applied.reduce((sum, step) => sum + step.durationMs, 0);
+    const ratios = rounds.map((r) => Math.round((migrationsMs(r) / r.bareMs) * 1000) / 1000);
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     console.log(
       JSON.stringify({
         bench: 'upgrade',
         rows: ROWS,
         from: '0.7.4',
         statements: statements.length,
-        bareSqlMs: Math.round(bareMs),
-        logicHaMigrationsMs: migrationsMs,
-        perMigrationMs: Object.fromEntries(report.applied.map((step) => [step.schemaVersion, step.durationMs])),
-        logicHaUpgradeMs: report.durationMs,
-        backupAndChecksMs: report.durationMs - migrationsMs,
-        commandWallMs: Math.round(wallMs),
-        ratio: Math.round((migrationsMs / bareMs) * 1000) / 1000,
-        fillSeconds: fillSeconds.map(Math.round),
+        bareSqlMs: rounds.map((r) => Math.round(r.bareMs)),
+        logicHaMigrationsMs: rounds.map(migrationsMs),
+        perMigrationMs: Object.fromEntries(rounds[0].report.applied.map((step) => [step.schemaVersion, step.durationMs])),
+        logicHaUpgradeMs: rounds.map((r) => r.report.durationMs),
+        backupAndChecksMs: rounds.map((r) => r.report.durationMs - migrationsMs(r)),
+        commandWallMs: rounds.map((r) => Math.round(r.wallMs)),
+        ratios,
+        ratio: median(ratios),
         loadAtStart,
       }),
     );
