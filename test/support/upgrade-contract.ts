@@ -118,6 +118,25 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     }
   });
 
+  it('a database migrated by an earlier logic-ha (TypeORM runner, no checksums) starts: checksums adopted, nothing run again', async () => {
+    const db = await engine().freshDatabase();
+    const earlier = await new DataSource({ ...buildDataSourceOptions({ database: db.config, runMigrationsOnInit: true }), logging: false } as DataSourceOptions).initialize();
+    await earlier.destroy();
+    expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, pending: [], unrecorded: MIGRATION_NAMES() });
+    const app = spawnApp(db.cwd, { ...db.env, PORT: '0' }, [], BUILT_MAIN);
+    try {
+      await app.listening();
+    } finally {
+      app.child.kill('SIGKILL');
+      await app.exited;
+    }
+    await withDatabase(db.config, async (ds) => {
+      const history: { migration: string; action: string }[] = await ds.query(`SELECT migration, action FROM ${SCHEMA_HISTORY_TABLE} ORDER BY id`);
+      expect(history).toEqual(MIGRATION_NAMES().map((migration) => ({ migration, action: 'adopted' })));
+    });
+    expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, pending: [], unrecorded: [] });
+  });
+
   it('a second run waits for the migration lock, gives up after MIGRATION_LOCK_TIMEOUT_MS naming it, and works once it is free', async () => {
     const db = await engine().freshDatabase();
     const release = await engine().holdMigrationLock(db);
