@@ -1,4 +1,5 @@
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { messageOf } from '../common/errors/error-message';
 import { SystemClock } from '../common/time/clock';
 import type { AppConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
@@ -60,6 +61,8 @@ export async function rollbackTo(
   const backup = await deps.backups.takeFull(`pre-rollback-${plan.from}-${plan.target.schemaVersion}`);
   deps.progress({ step: 'backup-done', backupId: backup.id });
   const reverted = await deps.migrator.revertTo(plan.target, (step) => deps.progress({ step: 'migration-reverted', ...step }));
+  // Gone with the catalog table when the rollback went below ha-2; storage keeps it either way.
+  await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
   return { backupId: backup.id, reverted };
 }
 
