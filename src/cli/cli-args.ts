@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './cli-errors';
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 /** Strict option parsing: an unknown option or a wrong number of positionals is a usage error. */
 export function parseOptions<T extends OptionSpec>(args: string[], options: T, maxPositionals = Infinity) {

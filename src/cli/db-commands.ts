@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config';
-import { DatabaseState, SchemaMigrator } from '../database/migrator/schema-migrator';
+import type { KnownMigration } from '../database/migrator/known-migrations';
+import { DatabaseState, SchemaMigrator, pendingMigrations } from '../database/migrator/schema-migrator';
 import type { CliIo } from './backup-commands';
 import { parseOptions } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
@@ -25,13 +26,14 @@ export async function runDbCommand(args: string[], config: AppConfig, io: CliIo)
         io.out(await migrator.baseline());
         return 0;
       });
-    case 'repair':
-      parseOptions(rest, {}, 0);
+    case 'repair': {
+      const { values } = parseOptions(rest, { 'mark-applied': { type: 'string', multiple: true } }, 0);
       return withMigrator(config, async (migrator) => {
-        const result = await migrator.repair();
+        const result = await migrator.repair(values['mark-applied'] ?? []);
         io.out(result);
         return result.remaining.ok ? 0 : EXIT_FAILED;
       });
+    }
     default:
       throw new UsageError(`unknown db command ${JSON.stringify(command ?? '')}`);
   }
@@ -50,7 +52,7 @@ async function validate(migrator: SchemaMigrator, io: CliIo): Promise<number> {
 /** The pending migrations and the SQL each would run; nothing is applied, no table is created. */
 async function plan(migrator: SchemaMigrator, io: CliIo, asSql: boolean): Promise<number> {
   const state = await migrator.state();
-  const pending = pendingOf(state);
+  const pending = pendingMigrations(state);
   const baseline = state.kind === 'unbaselined' ? state.detection : null;
   if (asSql) {
     process.stdout.write(renderSql(state, pending));
@@ -65,14 +67,7 @@ async function plan(migrator: SchemaMigrator, io: CliIo, asSql: boolean): Promis
   return 0;
 }
 
-function pendingOf(state: DatabaseState) {
-  if (state.kind !== 'unbaselined') return state.known.filter((m) => state.validation.pending.includes(m.name));
-  if (state.detection.kind !== 'match') return [];
-  const detected = state.detection.version;
-  return state.known.slice(state.known.findIndex((m) => m.schemaVersion === detected) + 1);
-}
-
-function renderSql(state: DatabaseState, pending: ReturnType<typeof pendingOf>): string {
+function renderSql(state: DatabaseState, pending: KnownMigration[]): string {
   const lines: string[] = [];
   if (state.kind === 'unbaselined') {
     lines.push(

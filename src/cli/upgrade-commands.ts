@@ -3,6 +3,8 @@ import { BackupReader } from '../backup/backup-reader';
 import { createBackupStorage, createRestoreService } from '../backup/backup-tools';
 import { ProgressTracker } from '../backup/progress';
 import type { AppConfig } from '../config/app-config';
+import { MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
+import { migrationLockForTarget } from '../database/migrator/migration-lock';
 import { inspectSchema } from '../database/schema-inspector';
 import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade/rollback';
 import { schemaBackupsOf } from '../upgrade/schema-backups';
@@ -77,6 +79,8 @@ async function rollbackByRestore(backupId: string | undefined, targetOption: str
     `Everything written to it after ${plan.reaches} is lost. Stop every logic-ha node first (see UPGRADING.md).`,
   ].join('\n');
   if (!yes && !(await confirm(question))) return notConfirmed(io);
+  // The migration lock, so a node starting meanwhile waits instead of creating tables in the half-restored database.
+  const lock = await migrationLockForTarget(lockTargetOf(target)).acquire(config.migrations.lockTimeoutMs);
   const progress = new ProgressTracker();
   const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);
   try {
@@ -85,7 +89,15 @@ async function rollbackByRestore(backupId: string | undefined, targetOption: str
     return 0;
   } finally {
     clearInterval(ticker);
+    await lock.release();
   }
+}
+
+function lockTargetOf(target: string): MysqlEndpoint | string {
+  if (!/^(mysql|mariadb):\/\//.test(target)) return target;
+  const endpoint = parseMysqlUrl(target);
+  if (isParseError(endpoint)) throw new UsageError(`--target ${endpoint.error}`);
+  return endpoint;
 }
 
 function notConfirmed(io: CliIo): number {

@@ -1,8 +1,9 @@
 import type { BackupManifest } from '../backup/backup.types';
 import type { BackupReader } from '../backup/backup-reader';
-import { DomainError } from '../common/errors/domain-error';
+import { BackupErrorCode } from '../backup/backup.errors';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import type { DatabaseState, SchemaMigrator, StepReport } from '../database/migrator/schema-migrator';
+import type { DatabaseState, MigrateOptions, SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { ValidationReport } from '../database/migrator/validation';
 import { parseMysqlUrl } from '../config/mysql-url';
 import { SCHEMA_VERSIONS } from '../database/schema/known-schemas';
@@ -22,10 +23,12 @@ function managed(appliedCount: number, overrides: Partial<ValidationReport> = {}
 function fakeMigrator(state: DatabaseState, log: string[] = []) {
   return {
     state: async () => state,
-    revertTo: async (target: KnownMigration, onStep?: (step: StepReport) => void) => {
+    // As SchemaMigrator does: under its lock, the hook (the backup) before the first down().
+    revertTo: async (target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges' | 'onStep'> = {}) => {
+      await options.beforeChanges?.({ from: 'ha-3', to: target.schemaVersion, migrations: ['x'] });
       log.push(`revertTo ${target.schemaVersion}`);
       const step = { migration: 'x', schemaVersion: 'ha-3', durationMs: 1 };
-      onStep?.(step);
+      options.onStep?.(step);
       return [step];
     },
   } as unknown as SchemaMigrator;
@@ -89,6 +92,7 @@ describe('rollbackTo', () => {
     const plan = await planRevert(migrator, '0.8');
     const result = await rollbackTo({ migrator, backups, progress: () => undefined }, plan);
     expect(log).toEqual(['takeFull pre-rollback-ha-3-0.8', 'revertTo 0.8', 'register b-1']);
+    expect(result.reverted).toHaveLength(1);
     expect(result.backupId).toBe('b-1');
   });
 
@@ -106,7 +110,8 @@ describe('newestPreUpgradeBackup', () => {
       storage: { description: 'local /backups', listIds: async () => [...manifests.map((m) => m.id!), ...unreadable] },
       manifest: async (id: string) => {
         const found = manifests.find((m) => m.id === id);
-        if (!found) throw new Error('no manifest');
+        // As BackupReader says of a folder without a manifest (an unfinished backup).
+        if (!found) throw new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, `backup ${id} has no manifest`);
         return found;
       },
     } as unknown as BackupReader;
@@ -123,6 +128,25 @@ describe('newestPreUpgradeBackup', () => {
       ['half-written'],
     );
     expect((await newestPreUpgradeBackup(reader)).id).toBe('b');
+  });
+
+  it('refuses to guess when a manifest newer than the newest readable one is damaged, and skips unfinished folders', async () => {
+    const manifests: Record<string, Partial<BackupManifest> | DomainError> = {
+      '20261101-000000-000F': { id: '20261101-000000-000F', tag: 'pre-upgrade-0.7.4-ha-2', finishedAt: '2026-11-01T00:00:00.000Z' },
+      '20261120-000000-000F': new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, 'manifest is not JSON'),
+      '20261125-000000-000F': new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, 'no manifest'),
+    };
+    const reader = {
+      storage: { description: 'local /backups', listIds: async () => Object.keys(manifests) },
+      manifest: async (id: string) => {
+        const found = manifests[id];
+        if (found instanceof Error) throw found;
+        return found;
+      },
+    } as unknown as BackupReader;
+    await expect(newestPreUpgradeBackup(reader)).rejects.toThrow(/manifest of 20261120-000000-000F cannot be read.*newest readable one is 20261101-000000-000F.*--restore <backup-id>/);
+    delete manifests['20261120-000000-000F'];
+    expect((await newestPreUpgradeBackup(reader)).id).toBe('20261101-000000-000F');
   });
 
   it('says where it looked when there is none', async () => {

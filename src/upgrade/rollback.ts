@@ -5,9 +5,10 @@ import type { AppConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
 import type { BackupManifest } from '../backup/backup.types';
 import type { BackupReader } from '../backup/backup-reader';
+import { BackupErrorCode } from '../backup/backup.errors';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
-import { SchemaMigrator, StepReport, validationFailed, validationOf } from '../database/migrator/schema-migrator';
+import { ChangePlan, SchemaMigrator, StepReport, validationFailed, validationOf } from '../database/migrator/schema-migrator';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { TopologyFile } from '../database/topology/topology-file';
 import type { SchemaBackups } from './schema-backups';
@@ -58,21 +59,42 @@ export async function rollbackTo(
   plan: RevertPlan,
 ): Promise<{ backupId: string | null; reverted: StepReport[] }> {
   if (plan.toRevert.length === 0) return { backupId: null, reverted: [] };
-  const backup = await deps.backups.takeFull(`pre-rollback-${plan.from}-${plan.target.schemaVersion}`);
-  deps.progress({ step: 'backup-done', backupId: backup.id });
-  const reverted = await deps.migrator.revertTo(plan.target, (step) => deps.progress({ step: 'migration-reverted', ...step }));
+  const taken: { backup: BackupManifest | null } = { backup: null };
+  // Under the lock, so the backup is exactly what down() starts from.
+  const beforeChanges = async (change: ChangePlan) => {
+    taken.backup = await deps.backups.takeFull(`pre-rollback-${change.from ?? plan.from}-${change.to}`);
+    deps.progress({ step: 'backup-done', backupId: taken.backup.id });
+  };
+  const reverted = await deps.migrator.revertTo(plan.target, { beforeChanges, onStep: (step) => deps.progress({ step: 'migration-reverted', ...step }) });
+  if (!taken.backup) return { backupId: null, reverted };
   // Gone with the catalog table when the rollback went below ha-2; storage keeps it either way.
-  await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
-  return { backupId: backup.id, reverted };
+  await deps.backups.register(taken.backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+  return { backupId: taken.backup.id, reverted };
 }
 
-/** The newest backup tagged `pre-upgrade-…`, read from storage (the catalog may be gone with the schema). */
+/**
+ * The newest backup tagged `pre-upgrade-…`, read from storage (the catalog may be gone
+ * with the schema). Folders without a manifest (unfinished backups) are skipped; a damaged
+ * manifest that may be newer than the one found is not: the operator must choose.
+ */
 export async function newestPreUpgradeBackup(reader: BackupReader): Promise<BackupManifest> {
   let newest: BackupManifest | null = null;
-  for (const id of await reader.storage.listIds()) {
-    const manifest = await reader.manifest(id).catch(() => null);
+  const damaged: string[] = [];
+  for (const id of (await reader.storage.listIds()).sort()) {
+    const manifest = await reader.manifest(id).catch((error: unknown) => {
+      if (!(error instanceof DomainError && error.code === BackupErrorCode.NotUsable)) damaged.push(id);
+      return null;
+    });
     if (!manifest?.tag?.startsWith(PRE_UPGRADE_TAG_PREFIX)) continue;
     if (!newest || manifest.finishedAt > newest.finishedAt) newest = manifest;
+  }
+  const newerDamaged = damaged.filter((id) => !newest || id > newest.id);
+  if (newerDamaged.length > 0) {
+    throw new DomainError(
+      UpgradeErrorCode.NoPreUpgradeBackup,
+      ErrorKind.Conflict,
+      `the manifest of ${newerDamaged.join(', ')} cannot be read (it may be the newest pre-upgrade backup); ${newest ? `the newest readable one is ${newest.id}` : 'no readable one was found'}: name the backup to restore with --restore <backup-id>`,
+    );
   }
   if (!newest) {
     throw new DomainError(UpgradeErrorCode.NoPreUpgradeBackup, ErrorKind.NotFound, `no backup tagged ${PRE_UPGRADE_TAG_PREFIX}… in ${reader.storage.description}: name one with --restore <backup-id>`);

@@ -40,7 +40,8 @@ export function schemaBackupsOf(app: INestApplicationContext): SchemaBackups {
       await backups.waitFor(started.id);
       const record = await catalog.find(started.id);
       if (record?.state !== 'succeeded') {
-        throw new DomainError(UpgradeErrorCode.BackupFailed, ErrorKind.Unavailable, `the backup ${tag} failed (${record?.errorCode ?? 'unknown'}: ${record?.error ?? 'no detail'}); nothing was changed`);
+        const why = record ? `${record.errorCode ?? 'error'}: ${record.error ?? 'no detail recorded'}` : 'it left no record';
+        throw new DomainError(UpgradeErrorCode.BackupFailed, ErrorKind.Unavailable, `backup ${started.id} (${tag}) to ${app.get(BackupStorage).description} failed (${why}); nothing was changed`);
       }
       return reader.manifest(started.id);
     },

@@ -2,7 +2,7 @@ import type { BackupManifest } from '../backup/backup.types';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import type { TableShape } from '../database/schema-inspector';
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import type { DatabaseState, MigrateOptions, MigrateResult, SchemaMigrator, StepReport } from '../database/migrator/schema-migrator';
+import { DatabaseState, MigrateOptions, MigrateResult, SchemaMigrator, StepReport, currentVersion, pendingMigrations } from '../database/migrator/schema-migrator';
 import type { ValidationReport } from '../database/migrator/validation';
 import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import type { SchemaDetection } from '../database/schema/version-detector';
@@ -58,17 +58,19 @@ class World {
   state: DatabaseState = managed(SCHEMA_VERSIONS.length);
   schemaAfter: TableShape[] = expectedSchema(LATEST);
   migrateOptions: MigrateOptions | null = null;
-  /** What migrate() does; by default it applies what the state says is pending. */
+  /** What migrate() does under the lock: the backup hook, then what the state says is pending. */
   migrateImpl: (options: MigrateOptions) => Promise<MigrateResult> = async (options) => {
-    const pending = this.state.kind === 'unbaselined' ? [] : this.state.validation.pending;
-    const applied: StepReport[] = pending.map((name, i) => ({
-      migration: name,
-      schemaVersion: KNOWN.find((m) => m.name === name)!.schemaVersion,
-      durationMs: 10 + i,
-    }));
+    await this.beforeChanges(options);
+    const applied: StepReport[] = pendingMigrations(this.state).map((m, i) => ({ migration: m.name, schemaVersion: m.schemaVersion, durationMs: 10 + i }));
     for (const step of applied) options.onStep?.(step);
-    return { baselined: null, adopted: [], applied };
+    const baselined = this.state.kind === 'unbaselined' && this.state.detection.kind === 'match' ? { version: this.state.detection.version, recorded: [] } : null;
+    return { baselined, adopted: [], applied };
   };
+
+  /** As SchemaMigrator calls it: with the version now, the target and the migrations about to run. */
+  async beforeChanges(options: MigrateOptions): Promise<void> {
+    await options.beforeChanges?.({ from: currentVersion(this.state), to: LATEST, migrations: pendingMigrations(this.state).map((m) => m.name) });
+  }
   takeFullImpl: (tag: string) => Promise<BackupManifest> = async (tag) => manifest('20250101T000000Z-full-abc', tag);
   registerImpl: (backup: BackupManifest) => Promise<boolean> = async () => true;
 
@@ -137,7 +139,8 @@ describe('upgrade', () => {
 
     const tag = `pre-upgrade-${SCHEMA_VERSIONS[2]}-${LATEST}`;
     expect(tag).toBe('pre-upgrade-0.7.7-ha-3');
-    expect(world.log).toEqual(['state', `takeFull ${tag}`, 'migrate', 'inspect', 'register 20250101T000000Z-full-abc']);
+    // The backup is taken inside migrate(), under its lock, before the first change.
+    expect(world.log).toEqual(['state', 'migrate', `takeFull ${tag}`, 'inspect', 'register 20250101T000000Z-full-abc']);
     expect(report.ok).toBe(true);
     expect(report.from).toBe('0.7.7');
     expect(report.to).toBe(LATEST);
@@ -171,14 +174,14 @@ describe('upgrade', () => {
     expect(report.ok).toBe(true);
   });
 
-  it('changes nothing when the backup fails', async () => {
+  it('changes nothing when the backup fails: the failure is thrown, no migration reported', async () => {
     world.state = managed(3);
     const failure = new Error('disk full');
     world.takeFullImpl = async () => {
       throw failure;
     };
     await expect(upgrade(world.deps(), { baseline: false })).rejects.toBe(failure);
-    expect(world.migrator.migrate).not.toHaveBeenCalled();
+    expect(world.events.map((e) => e.step)).toEqual(['backup']);
     expect(world.backups.register).not.toHaveBeenCalled();
   });
 
@@ -186,6 +189,7 @@ describe('upgrade', () => {
     world.state = managed(3);
     const failing = NAMES[4];
     world.migrateImpl = async (options) => {
+      await world.beforeChanges(options);
       options.onStep?.({ migration: NAMES[3], schemaVersion: SCHEMA_VERSIONS[3], durationMs: 5 });
       throw new DomainError('MIGRATION_FAILED', ErrorKind.Internal, `migration ${failing} failed in up(): Duplicate key name`, {
         details: { migration: failing, schemaVersion: SCHEMA_VERSIONS[4], direction: 'up' },
@@ -196,12 +200,16 @@ describe('upgrade', () => {
     expect(report.failed).toEqual({ code: 'MIGRATION_FAILED', migration: failing, error: expect.stringContaining('Duplicate key name') });
     expect(report.backupId).toBe('20250101T000000Z-full-abc');
     expect(report.rollbackCommand).toContain('rollback --restore 20250101T000000Z-full-abc');
+    expect(report.applied.map((step) => step.migration)).toEqual([NAMES[3]]);
     expect(world.log).not.toContain('inspect');
+    // Entered in the catalog all the same, when the table exists.
+    expect(world.log).toContain('register 20250101T000000Z-full-abc');
   });
 
   it('reports a failure that names no migration (not a DomainError) with a null migration', async () => {
     world.state = managed(3);
-    world.migrateImpl = async () => {
+    world.migrateImpl = async (options) => {
+      await world.beforeChanges(options);
       throw new Error('connection lost');
     };
     const report = await upgrade(world.deps(), { baseline: false });
@@ -210,29 +218,33 @@ describe('upgrade', () => {
     expect(report.rollbackCommand).toContain('20250101T000000Z-full-abc');
   });
 
-  it.each(['MIGRATION_LOCK_TIMEOUT', 'SCHEMA_VALIDATION_FAILED'])(
-    'offers no rollback when migrate() refused (%s) before changing anything, but keeps the backup id',
-    async (code) => {
-      world.state = managed(3);
-      world.migrateImpl = async () => {
-        throw new DomainError(code, ErrorKind.Conflict, `refused: ${code}`);
-      };
-      const report = await upgrade(world.deps(), { baseline: false });
-      expect(report.ok).toBe(false);
-      expect(report.failed).toEqual({ code, migration: null, error: `refused: ${code}` });
-      expect(report.rollbackCommand).toBeNull();
-      expect(report.backupId).toBe('20250101T000000Z-full-abc');
-    },
-  );
-
-  it('offers the rollback when migrate() fails with a code that may follow a change (lock lost mid-run)', async () => {
+  it.each(['MIGRATION_LOCK_TIMEOUT', 'SCHEMA_VALIDATION_FAILED'])('throws a refusal under the lock (%s) as it is: no backup was taken, nothing changed', async (code) => {
     world.state = managed(3);
     world.migrateImpl = async () => {
+      throw new DomainError(code, ErrorKind.Conflict, `refused: ${code}`);
+    };
+    await expect(upgrade(world.deps(), { baseline: false })).rejects.toMatchObject({ code });
+    expect(world.backups.takeFull).not.toHaveBeenCalled();
+    expect(world.backups.register).not.toHaveBeenCalled();
+  });
+
+  it('offers the rollback when the lock is lost after the backup', async () => {
+    world.state = managed(3);
+    world.migrateImpl = async (options) => {
+      await world.beforeChanges(options);
       throw new DomainError('MIGRATION_LOCK_LOST', ErrorKind.Unavailable, 'the migration lock was lost');
     };
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report.failed).toMatchObject({ code: 'MIGRATION_LOCK_LOST' });
     expect(report.rollbackCommand).toContain('rollback --restore 20250101T000000Z-full-abc');
+  });
+
+  it('takes no backup and reports nothing to do when another node upgraded before the lock was ours', async () => {
+    world.state = managed(3);
+    world.migrateImpl = async () => ({ baselined: null, adopted: [], applied: [] });
+    const report = await upgrade(world.deps(), { baseline: false });
+    expect(report).toMatchObject({ ok: true, backupId: null, applied: [], rollbackCommand: null });
+    expect(world.backups.takeFull).not.toHaveBeenCalled();
   });
 
   it('is not ok when the schema reached differs from the expected one, and says how', async () => {
@@ -272,13 +284,8 @@ describe('upgrade', () => {
 
   it('baselines a recognised database when allowed, tagging the backup with the detected version', async () => {
     world.state = unbaselined({ kind: 'match', version: '0.7.4', otherTables: ['orders'] });
-    world.migrateImpl = async (options) => {
-      const applied = NAMES.slice(2).map((migration, i) => ({ migration, schemaVersion: SCHEMA_VERSIONS[i + 2], durationMs: 1 }));
-      for (const step of applied) options.onStep?.(step);
-      return { baselined: { version: '0.7.4', recorded: NAMES.slice(0, 2) }, adopted: [], applied };
-    };
     const report = await upgrade(world.deps(), { baseline: true });
-    expect(world.log.slice(0, 3)).toEqual(['state', `takeFull pre-upgrade-0.7.4-${LATEST}`, 'migrate']);
+    expect(world.log.slice(0, 3)).toEqual(['state', 'migrate', `takeFull pre-upgrade-0.7.4-${LATEST}`]);
     expect(world.migrateOptions?.baseline).toBe(true);
     expect(report).toMatchObject({ ok: true, from: '0.7.4', to: LATEST, baselined: '0.7.4' });
     expect(report.applied.map((s) => s.migration)).toEqual(NAMES.slice(2));

@@ -1,11 +1,13 @@
 import type { TableShape } from '../database/schema-inspector';
-import { CLI_COMMAND, SchemaMigrator, StepReport, notBaselined, unknownSchema, validationFailed } from '../database/migrator/schema-migrator';
+import type { BackupManifest } from '../backup/backup.types';
+import {
+  CLI_COMMAND, ChangePlan, DatabaseState, SchemaMigrator, StepReport, currentVersion, notBaselined, pendingMigrations, unknownSchema, validationFailed,
+} from '../database/migrator/schema-migrator';
 import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import { diffSchemas } from '../database/schema/schema-diff';
 import { knownTablesOf } from '../database/schema/version-detector';
-import { MigrationErrorCode } from '../database/migrator/migration-errors';
 import type { SchemaBackups } from './schema-backups';
 
 export interface UpgradeReport {
@@ -25,13 +27,6 @@ export interface UpgradeReport {
   durationMs: number;
 }
 
-const REFUSED_BEFORE_ANY_CHANGE = new Set<string>([
-  MigrationErrorCode.LockTimeout,
-  MigrationErrorCode.ValidationFailed,
-  MigrationErrorCode.NotBaselined,
-  MigrationErrorCode.UnknownSchema,
-]);
-
 export interface UpgradeDependencies {
   migrator: SchemaMigrator;
   backups: SchemaBackups;
@@ -40,64 +35,68 @@ export interface UpgradeDependencies {
 }
 
 /**
- * `upgrade`: a tagged full backup (`pre-upgrade-<from>-<to>`), then every pending migration
- * under the migration lock, one at a time, then the schema compared with the version
- * reached. It never changes anything before the backup succeeded; on failure it stops at
- * the failed migration (the lock is released) and reports the exact command to get back.
+ * `upgrade`: under the migration lock, a tagged full backup (`pre-upgrade-<from>-<to>`),
+ * then every pending migration one at a time, then the schema compared with the version
+ * reached. Nothing changes before the backup succeeded (a refusal or a failed backup is
+ * thrown as is); after it, a failure stops at the failed migration, the lock is released,
+ * and the report carries the exact command to get back.
  */
 export async function upgrade(deps: UpgradeDependencies, options: { baseline: boolean }): Promise<UpgradeReport> {
   const started = Date.now();
-  const { from, to, changes } = await planUpgrade(deps.migrator, options);
-  const report: UpgradeReport = { ok: true, from, to, backupId: null, baselined: null, applied: [], failed: null, schemaDifferences: [], rollbackCommand: null, durationMs: 0 };
-  if (!changes) return { ...report, durationMs: Date.now() - started };
+  const state = await deps.migrator.state();
+  refuseEarly(state, options);
+  const report: UpgradeReport = {
+    ok: true, from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, backupId: null, baselined: null,
+    applied: [], failed: null, schemaDifferences: [], rollbackCommand: null, durationMs: 0,
+  };
+  const finish = () => ({ ...report, durationMs: Date.now() - started });
+  if (state.kind !== 'unbaselined' && pendingMigrations(state).length === 0) return finish();
 
-  const tag = `pre-upgrade-${from ?? 'empty'}-${to}`;
-  deps.progress({ step: 'backup', tag });
-  const backup = await deps.backups.takeFull(tag);
-  report.backupId = backup.id;
-  const rollbackCommand = `${CLI_COMMAND} rollback --restore ${backup.id}`;
-  deps.progress({ step: 'backup-done', backupId: backup.id });
-
+  const taken: { backup: BackupManifest | null } = { backup: null };
+  const beforeChanges = async (plan: ChangePlan) => {
+    report.from = plan.from;
+    const tag = `pre-upgrade-${plan.from ?? 'empty'}-${plan.to}`;
+    deps.progress({ step: 'backup', tag });
+    taken.backup = await deps.backups.takeFull(tag);
+    report.backupId = taken.backup.id;
+    deps.progress({ step: 'backup-done', backupId: taken.backup.id });
+  };
+  const onStep = (step: StepReport) => {
+    report.applied.push(step);
+    deps.progress({ step: 'migration-applied', ...step });
+  };
   try {
-    const onStep = (step: StepReport) => {
-      report.applied.push(step);
-      deps.progress({ step: 'migration-applied', ...step });
-    };
-    const result = await deps.migrator.migrate({ baseline: options.baseline, onStep });
+    const result = await deps.migrator.migrate({ baseline: options.baseline, beforeChanges, onStep });
     report.baselined = result.baselined?.version ?? null;
   } catch (error) {
-    const code = error instanceof DomainError ? error.code : null;
-    const migration = error instanceof DomainError ? ((error.details as { migration?: string } | undefined)?.migration ?? null) : null;
-    // Refused before the first migration (lock not free, history changed meanwhile): nothing to undo.
-    const changedNothing = code !== null && REFUSED_BEFORE_ANY_CHANGE.has(code);
-    return {
-      ...report,
-      ok: false,
-      failed: { code, migration, error: messageOf(error) },
-      rollbackCommand: changedNothing ? null : rollbackCommand,
-      durationMs: Date.now() - started,
-    };
+    if (!taken.backup) throw error;
+    const details = error instanceof DomainError ? (error.details as { migration?: string } | undefined) : undefined;
+    report.ok = false;
+    report.failed = { code: error instanceof DomainError ? error.code : null, migration: details?.migration ?? null, error: messageOf(error) };
+    report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
+    await register(deps, taken.backup);
+    return finish();
   }
-  report.rollbackCommand = rollbackCommand;
-  report.schemaDifferences = diffSchemas(expectedSchema(to as SchemaVersion), knownTablesOf(await deps.inspect()));
+  // Nothing was pending any more once the lock was ours: another node upgraded meanwhile.
+  if (!taken.backup) return finish();
+  report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
+  report.schemaDifferences = diffSchemas(expectedSchema(report.to as SchemaVersion), knownTablesOf(await deps.inspect()));
   report.ok = report.schemaDifferences.length === 0;
-  // The catalog table may only exist now (a database adopted from logic-solution).
-  await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
-  return { ...report, durationMs: Date.now() - started };
+  await register(deps, taken.backup);
+  return finish();
 }
 
-/** Refuses before the backup when the database cannot be upgraded as it is. */
-async function planUpgrade(migrator: SchemaMigrator, options: { baseline: boolean }) {
-  const state = await migrator.state();
-  const known = state.known;
-  const to = known[known.length - 1].schemaVersion;
+/** The catalog table may only exist now (a database adopted from logic-solution), or no more. */
+async function register(deps: UpgradeDependencies, backup: BackupManifest): Promise<void> {
+  await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+}
+
+/** The refusals that need no lock, before anything is taken; migrate() checks again under it. */
+function refuseEarly(state: DatabaseState, options: { baseline: boolean }): void {
   if (state.kind === 'unbaselined') {
     if (!options.baseline) throw notBaselined(state.detection);
     if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
-    return { from: state.detection.version as string, to, changes: true };
+  } else if (!state.validation.ok) {
+    throw validationFailed(state.validation);
   }
-  if (!state.validation.ok) throw validationFailed(state.validation);
-  const appliedSet = new Set(state.validation.applied);
-  const newestApplied = [...known].reverse().find((m) => appliedSet.has(m.name));
-  return { from: newestApplied?.schemaVersion ?? null, to, changes: state.validation.pending.length > 0 };
 }

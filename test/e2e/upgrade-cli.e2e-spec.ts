@@ -11,6 +11,7 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
     cwd,
     config: { type: 'sqlite', sqlitePath },
     env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data') },
+    secrets: [],
   };
   const databaseBytes = () => readFileSync(sqlitePath);
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -52,6 +53,7 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
       [['rollback', '--to', '0.7.4', '20261127-000000-000F'], '--to takes no backup id and no --target'],
       [['rollback', '--to', '0.7.4', '--target', '/tmp/x.sqlite'], '--to takes no backup id and no --target'],
       [['rollback', '--restore', 'a', 'b'], 'unexpected arguments: b'],
+      [['db', 'repair', '--mark-applied'], "Option '--mark-applied <value>' argument missing"],
     ])('%j is a usage error (exit 2): %s', async (args, message) => {
       const run = await runCli(db, args);
       expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
@@ -65,6 +67,7 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
       [['rollback', '--restore', 'latest', '--yes'], '"latest" is not a backup id'],
       [['rollback', '--restore', '20200101-000000-000F', '--yes'], 'has no manifest'],
       [['db', 'baseline'], '[NOTHING_TO_BASELINE]: nothing to baseline: it already has migration history (7 applied)'],
+      [['db', 'repair', '--mark-applied', 'Nope1'], '[MIGRATION_TARGET_UNKNOWN]: --mark-applied "Nope1" is not a pending migration of this build; pending: none'],
     ])('%j fails (exit 1) naming the problem: %s', async (args, message) => {
       const run = await runCli(db, args);
       expect(run.code).toBe(1);

@@ -50,6 +50,7 @@ describe('upgrade and rollback of a replicated pair, as UPGRADING.md tells', () 
         DATA_DIR: join(cwd, 'data'),
         LOG_LEVEL: 'info',
       },
+      secrets: [],
     };
     const ds = await openDatabase(db.config);
     await buildLogicSolutionDatabase(ds, '0.7.4').finally(() => ds.destroy());

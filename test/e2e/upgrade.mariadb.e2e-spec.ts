@@ -7,6 +7,8 @@ import { inspectSchema } from '../../src/database/schema-inspector';
 import { MariaDbServer, tableChecksums } from '../support/mariadb';
 import { UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
 
+const APP_PASSWORD = 'app-Pa55-q7zk';
+const ADMIN_PASSWORD = 'ops-Pa55-x9wr';
 const lockName = (db: UpgradeDatabase) => `logic_ha.migrate.${(db.config as { primary: { database: string } }).primary.database}`;
 
 describe('upgrade and rollback on MariaDB (built service and CLI as processes)', () => {
@@ -15,6 +17,8 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
   let counter = 0;
   beforeAll(async () => {
     server = await MariaDbServer.start({ serverId: 72 });
+    // An admin account with a password (root has none here), so a leaked password would show.
+    await server.query(`CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'; GRANT ALL PRIVILEGES ON *.* TO 'ops'@'127.0.0.1' WITH GRANT OPTION;`);
   });
   afterAll(async () => {
     await server?.stop();
@@ -30,7 +34,7 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
   describeUpgradeContract(() => ({
     freshDatabase: async () => {
       const name = `upgrade_${++counter}`;
-      const primary = await server.createDatabaseWithUser(name, 'app', 'app-password');
+      const primary = await server.createDatabaseWithUser(name, 'app', APP_PASSWORD);
       const cwd = join(root, name);
       mkdirSync(cwd, { recursive: true });
       return {
@@ -38,13 +42,15 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
         config: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 5 },
         env: {
           DB_TYPE: 'mysql',
-          DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${server.port}/${name}`,
-          DB_ADMIN_USER: 'root',
+          DB_PRIMARY_URL: `mysql://app:${APP_PASSWORD}@127.0.0.1:${server.port}/${name}`,
+          DB_ADMIN_USER: 'ops',
+          DB_ADMIN_PASSWORD: ADMIN_PASSWORD,
           DATA_DIR: join(cwd, 'data'),
           BACKUP_DIR: join(cwd, 'backups'),
           LOG_LEVEL: 'info',
           ADMIN_TOKEN: 'upgrade-test-admin-token-0123456789',
         },
+        secrets: [APP_PASSWORD, ADMIN_PASSWORD],
       };
     },
     fingerprint,
@@ -57,5 +63,7 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
       const [row] = await server.query<{ free: number }[]>('SELECT IS_FREE_LOCK(?) AS free', [lockName(db)]);
       return Number(row.free) === 1;
     },
+    lockHolder: /connection \d+/,
+    transactionalDdl: false,
   }));
 });

@@ -17,6 +17,7 @@ async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {
   return result;
 }
 
+const ADMIN_TOKEN = 'upgrade-test-admin-token-0123456789';
 const lockOptions = (db: UpgradeDatabase) => ({ lockfilePath: `${db.env.SQLITE_PATH}.migrate-lock`, realpath: false });
 
 describe('upgrade and rollback on SQLite (built service and CLI as processes)', () => {
@@ -32,11 +33,14 @@ describe('upgrade and rollback on SQLite (built service and CLI as processes)', 
       return {
         cwd,
         config: { type: 'sqlite', sqlitePath },
-        env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data'), BACKUP_DIR: join(cwd, 'backups'), LOG_LEVEL: 'info', ADMIN_TOKEN: 'upgrade-test-admin-token-0123456789' },
+        env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data'), BACKUP_DIR: join(cwd, 'backups'), LOG_LEVEL: 'info', ADMIN_TOKEN: ADMIN_TOKEN },
+        secrets: [ADMIN_TOKEN],
       };
     },
     fingerprint,
     holdMigrationLock: async (db) => lockfile.lock(db.env.SQLITE_PATH, { ...lockOptions(db), stale: 10_000, update: 5_000 }),
     migrationLockIsFree: async (db) => !(await lockfile.check(db.env.SQLITE_PATH, lockOptions(db))),
+    lockHolder: /migrate-lock/,
+    transactionalDdl: true,
   }));
 });

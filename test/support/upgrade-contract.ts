@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -22,6 +22,8 @@ export interface UpgradeDatabase {
   env: Record<string, string>;
   /** Where the processes run (and DATA_DIR lives). */
   cwd: string;
+  /** Passwords in the environment: no command may print them. */
+  secrets: string[];
 }
 
 export interface UpgradeEngine {
@@ -31,6 +33,10 @@ export interface UpgradeEngine {
   /** Holds the migration lock from outside logic-ha until the returned function is called. */
   holdMigrationLock(db: UpgradeDatabase): Promise<() => Promise<void>>;
   migrationLockIsFree(db: UpgradeDatabase): Promise<boolean>;
+  /** How the lock-timeout message names the holder on this engine. */
+  lockHolder: RegExp;
+  /** SQLite rolls a failed migration back whole; MariaDB commits DDL as it goes. */
+  transactionalDdl: boolean;
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<DataSource> {
@@ -59,6 +65,7 @@ export async function runCli(db: UpgradeDatabase, args: string[], options: { env
   const run = spawnApp(db.cwd, { ...db.env, ...options.env }, args, options.entry ?? BUILT_CLI);
   if (options.stdin !== undefined) run.child.stdin!.end(options.stdin);
   const { code } = await run.exited;
+  expectNoSecrets(db, run.stdout() + run.stderr());
   let json: Record<string, any> = {};
   try {
     json = JSON.parse(run.stdout().trim().split('\n').pop() ?? '{}');
@@ -66,6 +73,10 @@ export async function runCli(db: UpgradeDatabase, args: string[], options: { env
     // Not every command prints JSON (db plan --sql); callers that need it assert on it.
   }
   return { code, stdout: run.stdout(), stderr: run.stderr(), json };
+}
+
+export function expectNoSecrets(db: UpgradeDatabase, output: string): void {
+  for (const secret of db.secrets) expect(output.includes(secret) ? `output holds the secret ${secret.slice(0, 3)}…` : 'no secret').toBe('no secret');
 }
 
 async function readRows(ds: DataSource, version: LogicSolutionVersion) {
@@ -85,9 +96,15 @@ async function appliedCounts(ds: DataSource) {
   return { rows: count(migrations.map((m) => m.name)), applied: count(applied.map((a) => a.migration)) };
 }
 
-async function recordedCount(ds: DataSource): Promise<number> {
-  const [row] = await ds.query(`SELECT COUNT(*) AS n FROM ${MIGRATIONS_TABLE}`);
-  return Number(row.n);
+/** Which bookkeeping tables exist: a refusal or a dry run must not create them. */
+async function bookkeepingTables(ds: DataSource): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  try {
+    const exists = await Promise.all([MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE].map((table) => runner.hasTable(table)));
+    return [MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE].filter((_, i) => exists[i]);
+  } finally {
+    await runner.release();
+  }
 }
 
 async function tableNames(ds: DataSource): Promise<string[]> {
@@ -101,11 +118,25 @@ async function tableNames(ds: DataSource): Promise<string[]> {
 export function describeUpgradeContract(engine: () => UpgradeEngine): void {
   it('two processes starting at once on a new database apply every migration exactly once', async () => {
     const db = await engine().freshDatabase();
+    // Both wait on the lock held here, then race for it the moment it is free.
+    const hold = await engine().holdMigrationLock(db);
+    let held = true;
+    const release = async () => {
+      if (held) await hold();
+      held = false;
+    };
     const apps = ['a', 'b'].map((node) => spawnApp(db.cwd, { ...db.env, DATA_DIR: join(db.cwd, `node-${node}`), PORT: '0' }, [], BUILT_MAIN));
     try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(apps.map((app) => ({ listening: app.stdout().includes('logic-ha is listening'), exited: app.child.exitCode }))).toEqual([
+        { listening: false, exited: null },
+        { listening: false, exited: null },
+      ]);
+      await release();
       await Promise.all(apps.map((app) => app.listening()));
       const logged = apps.map((app) => app.stdout().split('\n').filter((line) => line.includes('"migration applied"')).length);
       expect(logged[0] + logged[1]).toBe(SCHEMA_VERSIONS.length);
+      for (const app of apps) expectNoSecrets(db, app.stdout() + app.stderr());
       await withDatabase(db.config, async (ds) => {
         const counts = await appliedCounts(ds);
         const once = Object.fromEntries(MIGRATION_NAMES().map((name) => [name, 1]));
@@ -113,6 +144,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
         expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]);
       });
     } finally {
+      await release();
       for (const app of apps) app.child.kill('SIGKILL');
       await Promise.all(apps.map((app) => app.exited));
     }
@@ -137,15 +169,17 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, pending: [], unrecorded: [] });
   });
 
-  it('a second run waits for the migration lock, gives up after MIGRATION_LOCK_TIMEOUT_MS naming it, and works once it is free', async () => {
+  it('a second run waits for the migration lock, gives up after MIGRATION_LOCK_TIMEOUT_MS naming the holder, and works once it is free', async () => {
     const db = await engine().freshDatabase();
     const release = await engine().holdMigrationLock(db);
     try {
       const blocked = await runCli(db, ['upgrade'], { env: { MIGRATION_LOCK_TIMEOUT_MS: '1500' } });
       expect(blocked.code).toBe(1);
-      expect(blocked.json).toMatchObject({ ok: false, applied: [], rollbackCommand: null, failed: { code: 'MIGRATION_LOCK_TIMEOUT' } });
-      expect(blocked.stderr).toContain('Nothing was changed');
-      await withDatabase(db.config, async (ds) => expect(await tableNames(ds)).toEqual([]));
+      expect(blocked.stderr).toContain('[MIGRATION_LOCK_TIMEOUT]');
+      expect(blocked.stderr).toMatch(engine().lockHolder);
+      // Refused before its backup: nothing taken, nothing created.
+      expect(existsSync(join(db.cwd, 'backups')) ? readdirSync(join(db.cwd, 'backups')).filter((f) => !f.startsWith('.')) : []).toEqual([]);
+      await withDatabase(db.config, async (ds) => expect({ tables: await tableNames(ds), bookkeeping: await bookkeepingTables(ds) }).toEqual({ tables: [], bookkeeping: [] }));
     } finally {
       await release();
     }
@@ -186,7 +220,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
       expect(code).toBe(1);
       expect(app.stdout()).toContain('SCHEMA_NOT_BASELINED');
       expect(app.stdout()).toContain('db baseline');
-      await withDatabase(db.config, async (ds) => expect(await recordedCount(ds)).toBe(0));
+      await withDatabase(db.config, async (ds) => expect(await bookkeepingTables(ds)).toEqual([]));
     });
 
     it('baseline detects the version; upgrade backs up, reaches the current schema, and every row is intact', async () => {
@@ -222,7 +256,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(baseline.stderr).toContain('SCHEMA_UNKNOWN');
     expect(baseline.stderr).toContain('closest is 0.7.4');
     expect(baseline.stderr).toContain('logic_instance.tenantId: column is not expected');
-    await withDatabase(db.config, async (ds) => expect(await recordedCount(ds)).toBe(0));
+    await withDatabase(db.config, async (ds) => expect(await bookkeepingTables(ds)).toEqual([]));
   });
 
   it('start adopts a logic-solution database itself when DB_BASELINE_ON_START=true', async () => {
@@ -277,6 +311,10 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(upgraded.stderr).toContain(`npm run cli -- rollback --restore ${upgraded.json.backupId}`);
     expect(await engine().migrationLockIsFree(db)).toBe(true);
     expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).not.toEqual(before);
+    // MariaDB committed part of it: the failure blocks every start until someone acts. SQLite rolled it back: it is just pending.
+    const validate = await runCli(db, ['db', 'validate']);
+    if (engine().transactionalDdl) expect(validate.json).toMatchObject({ ok: true, failed: [], pending: ['AddedFailoverHistory1764374400000'] });
+    else expect(validate.json).toMatchObject({ ok: false, failed: [{ name: 'AddedFailoverHistory1764374400000', applied: false }] });
 
     const refused = await runCli(db, ['rollback', '--restore'], { stdin: 'no\n' });
     expect(refused.code).toBe(1);
@@ -285,8 +323,32 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     const restored = await runCli(db, ['rollback', '--restore', '--yes']);
     expect(restored.code).toBe(0);
     expect(restored.json).toMatchObject({ backupId: upgraded.json.backupId, tag: `pre-upgrade-0.7.4-${LATEST}` });
-    expect(JSON.stringify(restored.json)).not.toContain('password');
     expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).toEqual(before);
+  });
+
+  it('a failed migration finished by hand is recorded with db repair --mark-applied, and the schema is then complete', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.8'));
+    expect((await runCli(db, ['db', 'baseline'])).code).toBe(0);
+    await withDatabase(db.config, (ds) => ds.query('CREATE TABLE `logic_ha_failover` (`id` varchar(40) NOT NULL PRIMARY KEY)'));
+    const failed = await runCli(db, ['upgrade']);
+    expect(failed.json).toMatchObject({ ok: false, failed: { migration: 'AddedFailoverHistory1764374400000' } });
+
+    // The operator removes the obstacle and runs the migration's own SQL (from db plan) by hand.
+    const plan = await runCli(db, ['db', 'plan']);
+    const [ha3] = plan.json.pending;
+    expect(ha3.name).toBe('AddedFailoverHistory1764374400000');
+    await withDatabase(db.config, async (ds) => {
+      await ds.query('DROP TABLE `logic_ha_failover`');
+      for (const statement of ha3.statements) await ds.query(statement);
+    });
+    const refused = await runCli(db, ['db', 'repair', '--mark-applied', 'AddedBackupCatalog1764288000000']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--mark-applied "AddedBackupCatalog1764288000000" is not a pending migration');
+    const repaired = await runCli(db, ['db', 'repair', '--mark-applied', 'AddedFailoverHistory1764374400000']);
+    expect(repaired.json).toMatchObject({ markedApplied: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: [] } });
+    await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]));
+    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, backupId: null, applied: [] });
   });
 
   it('rollback --to runs down() back to the version asked after confirmation; "no" changes nothing', async () => {

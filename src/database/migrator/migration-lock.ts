@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import * as lockfile from 'proper-lockfile';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import type { MysqlEndpoint } from '../../config/mysql-url';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
 import { MigrationErrorCode } from './migration-errors';
@@ -22,10 +24,19 @@ export interface MigrationLock {
 /** How often a waiting node says whom it waits for. */
 const WAIT_REPORT_MS = 10_000;
 
+/** The lock of the database a data source is connected to. */
 export function migrationLockFor(dataSource: DataSource): MigrationLock {
-  const options = dataSource.options as { type: string; database?: string };
+  const options = dataSource.options as { type: string; database?: string; host?: string; port?: number; username?: string; password?: string; connectTimeout?: number };
   if (options.type === 'better-sqlite3') return new SqliteMigrationLock(String(options.database));
-  return new MysqlMigrationLock(dataSource, String(options.database));
+  return new MysqlMigrationLock(
+    { host: String(options.host), port: Number(options.port), user: String(options.username), password: options.password ?? '', database: String(options.database) },
+    options.connectTimeout,
+  );
+}
+
+/** The lock of a database named by a restore target: a `mysql://` URL or a SQLite file path. */
+export function migrationLockForTarget(target: MysqlEndpoint | string): MigrationLock {
+  return typeof target === 'string' ? new SqliteMigrationLock(target) : new MysqlMigrationLock(target);
 }
 
 function lockTimeout(description: string, timeoutMs: number, holder: string): DomainError {
@@ -38,67 +49,87 @@ function lockTimeout(description: string, timeoutMs: number, holder: string): Do
 }
 
 /**
- * MariaDB/MySQL: `GET_LOCK` on a connection kept for the lock alone. The server releases
- * it when that session ends, so a killed process never leaves it behind. Lock names are
- * server-wide, hence the database name in it (hashed when too long for the 64-character limit).
+ * MariaDB/MySQL: `GET_LOCK` on a connection of its own, outside the app's pool (a pool of
+ * one would otherwise have nothing left for the migrations). The server releases the lock
+ * when that session ends, so a killed process never leaves it behind; lock names are
+ * server-wide (so the lock survives DROP DATABASE during a restore), hence the database
+ * name in it, hashed when too long for the 64-character limit.
  */
 export class MysqlMigrationLock implements MigrationLock {
   private readonly logger = new Logger('Migrations');
   private readonly name: string;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly database: string,
+    private readonly endpoint: MysqlEndpoint,
+    private readonly connectTimeoutMs = 10_000,
   ) {
-    const name = `logic_ha.migrate.${database}`;
-    this.name = name.length <= 64 ? name : `logic_ha.migrate.${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
+    const name = `logic_ha.migrate.${endpoint.database}`;
+    this.name = name.length <= 64 ? name : `logic_ha.migrate.${createHash('sha256').update(endpoint.database).digest('hex').slice(0, 40)}`;
+  }
+
+  private get server(): string {
+    return `${this.endpoint.host}:${this.endpoint.port}`;
   }
 
   async acquire(timeoutMs: number): Promise<HeldLock> {
-    const runner = this.dataSource.createQueryRunner('master');
-    await runner.connect();
+    const { host, port, user, password } = this.endpoint;
+    const connection = await createConnection({ host, port, user, password, connectTimeout: this.connectTimeoutMs, enableKeepAlive: true });
+    // A dropped lock connection must not crash the process; assertHeld reports it.
+    connection.on('error', () => undefined);
     try {
-      await this.waitFor(runner, timeoutMs);
+      await this.waitFor(connection, timeoutMs);
     } catch (error) {
-      await runner.release();
+      connection.destroy();
       throw error;
     }
     return {
       assertHeld: async () => {
-        const [row] = await runner.query('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', [this.name]).catch(() => [{ held: 0 }]);
-        if (Number(row?.held) !== 1) throw new DomainError(MigrationErrorCode.LockLost, ErrorKind.Unavailable, 'the migration lock was lost (its connection dropped); stopped before the next migration');
+        const [rows] = await connection.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', [this.name]).catch(() => [[{ held: 0 }]]);
+        if (Number(rows[0]?.held) !== 1) {
+          throw new DomainError(MigrationErrorCode.LockLost, ErrorKind.Unavailable, `the migration lock on ${this.server} was lost (its connection dropped); stopped before the next step`);
+        }
       },
       release: async () => {
-        await runner.query('SELECT RELEASE_LOCK(?)', [this.name]).catch(() => undefined);
-        await runner.release();
+        await connection.query('SELECT RELEASE_LOCK(?)', [this.name]).catch(() => undefined);
+        await connection.end().catch(() => connection.destroy());
       },
     };
   }
 
-  private async waitFor(runner: QueryRunner, timeoutMs: number): Promise<void> {
+  private async waitFor(connection: Connection, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const waitSeconds = Math.max(0, Math.min(deadline - Date.now(), WAIT_REPORT_MS)) / 1000;
-      const [row] = await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [this.name, waitSeconds]);
-      if (Number(row.acquired) === 1) return;
-      if (row.acquired === null) throw new Error(`GET_LOCK(${this.name}) failed`);
-      const holder = await this.describeHolder(runner);
-      if (Date.now() >= deadline) throw lockTimeout(`database ${this.database}`, timeoutMs, holder);
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [this.name, waitSeconds]);
+      const acquired = rows[0].acquired;
+      if (Number(acquired) === 1) return;
+      if (acquired === null) throw new Error(`GET_LOCK('${this.name}') on ${this.server} returned NULL: the server reported an error or killed the session`);
+      const holder = await this.describeHolder(connection);
+      if (Date.now() >= deadline) throw lockTimeout(`database ${this.endpoint.database} on ${this.server}`, timeoutMs, holder);
       this.logger.warn({ msg: 'waiting for the migration lock', lock: this.name, holder });
     }
   }
 
-  private async describeHolder(runner: QueryRunner): Promise<string> {
-    const [used] = await runner.query('SELECT IS_USED_LOCK(?) AS id', [this.name]);
-    if (used?.id === null || used?.id === undefined) return 'holder unknown';
+  private async describeHolder(connection: Connection): Promise<string> {
+    const [used] = await connection.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [this.name]);
+    const id = used[0]?.id;
+    if (id === null || id === undefined) return 'holder unknown';
     // Seeing another account's session needs PROCESS; without it only the id is known.
-    const [session] = await runner.query('SELECT HOST AS host, TIME AS seconds FROM information_schema.PROCESSLIST WHERE ID = ?', [used.id]).catch(() => []);
-    return session ? `connection ${used.id} from ${session.host}, ${session.seconds} s` : `connection ${used.id}`;
+    const [sessions] = await connection
+      .query<RowDataPacket[]>('SELECT HOST AS host, TIME AS seconds FROM information_schema.PROCESSLIST WHERE ID = ?', [id])
+      .catch(() => [[] as RowDataPacket[]]);
+    const session = sessions[0];
+    return session ? `connection ${id} from ${session.host}, ${session.seconds} s` : `connection ${id}`;
   }
 }
 
-/** A lock not refreshed for this long belongs to a dead process. */
-const SQLITE_LOCK_STALE_MS = 10_000;
+/**
+ * A lock not refreshed for this long belongs to a dead process. Long, because better-sqlite3
+ * runs a statement synchronously and no refresh timer fires meanwhile: a table rebuild of
+ * a minute must not look dead. (Each step also re-checks, inside its write transaction,
+ * that no one applied it, so even a lock taken over never applies a migration twice.)
+ */
+const SQLITE_LOCK_STALE_MS = 120_000;
 const SQLITE_RETRY_MS = 100;
 
 /**
@@ -121,7 +152,7 @@ export class SqliteMigrationLock implements MigrationLock {
           lockfilePath: `${this.databasePath}.migrate-lock`,
           realpath: false,
           stale: SQLITE_LOCK_STALE_MS,
-          update: SQLITE_LOCK_STALE_MS / 2,
+          update: 10_000,
           retries: 0,
           onCompromised: (error) => (lost = error),
         });

@@ -5,13 +5,16 @@ import type { KnownMigration } from './known-migrations';
 
 /**
  * What happened to a migration, newest last:
+ * - started: up() or down() began (engines that commit DDL as they go only), so a crash
+ *   half-way is seen at the next start;
  * - applied / baseline: recorded as applied (run, or found already in the schema);
  * - adopted: applied by a logic-ha version that kept no checksums; this build's recorded;
- * - repaired: an operator accepted a changed checksum or a failed attempt (`db repair`);
- * - failed: up() threw; on MariaDB/MySQL part of it may have been committed;
+ * - repaired: an operator accepted a changed checksum, a failed attempt, or a migration
+ *   finished by hand (`db repair`);
+ * - failed: up() or down() threw; on MariaDB/MySQL part of it may have been committed;
  * - reverted: down() ran.
  */
-export type HistoryAction = 'applied' | 'baseline' | 'adopted' | 'repaired' | 'failed' | 'reverted';
+export type HistoryAction = 'started' | 'applied' | 'baseline' | 'adopted' | 'repaired' | 'failed' | 'reverted';
 
 export interface HistoryRecord {
   migration: string;
@@ -21,9 +24,28 @@ export interface HistoryRecord {
   detail: string | null;
 }
 
+/** A migration's newest event, and its newest event that recorded a checksum. */
+export interface MigrationRecords {
+  latest: HistoryRecord;
+  checksummed: HistoryRecord | null;
+}
+
 export interface AppliedMigration {
   name: string;
   timestamp: number;
+}
+
+/** Events that record the checksum of the migration as it is in the schema. */
+const CHECKSUMMED_ACTIONS = new Set<HistoryAction>(['applied', 'baseline', 'adopted', 'repaired']);
+
+/** Folds the history, oldest first, into each migration's newest event and newest checksum. */
+export function foldHistory(records: HistoryRecord[]): Map<string, MigrationRecords> {
+  const folded = new Map<string, MigrationRecords>();
+  for (const record of records) {
+    const checksummed = CHECKSUMMED_ACTIONS.has(record.action) && record.checksum !== null ? record : (folded.get(record.migration)?.checksummed ?? null);
+    folded.set(record.migration, { latest: record, checksummed });
+  }
+  return folded;
 }
 
 /** Who did it, for the audit trail: the host and process. */
@@ -35,6 +57,8 @@ const ACTOR = `${hostname()}:${process.pid}`.slice(0, 255);
  * (every event with its checksum, time, duration and actor, as Flyway's history table).
  */
 export class SchemaHistory {
+  private ensured = false;
+
   constructor(private readonly dataSource: DataSource) {}
 
   get transactionalDdl(): boolean {
@@ -60,8 +84,10 @@ export class SchemaHistory {
 
   /** Creates the tables that are missing. Only then: on MariaDB even `IF NOT EXISTS` is binlogged. */
   async ensureTables(): Promise<void> {
+    if (this.ensured) return;
     const exist = await this.tablesExist();
-    if (exist.migrations && exist.history) return;
+    this.ensured = exist.migrations && exist.history;
+    if (this.ensured) return;
     const statements = this.isSqlite
       ? [
           `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`,
@@ -75,6 +101,7 @@ export class SchemaHistory {
             \`actor\` varchar(255) NULL, \`detail\` text NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
         ];
     for (const statement of statements) await this.dataSource.query(statement);
+    this.ensured = true;
   }
 
   /** Applied migrations, oldest first; none when the table does not exist yet. */
@@ -86,25 +113,29 @@ export class SchemaHistory {
     return rows.map((row) => ({ name: row.name, timestamp: Number(row.timestamp) }));
   }
 
-  /** The newest event of each migration. */
-  async latestRecords(): Promise<Map<string, HistoryRecord>> {
-    const latest = new Map<string, HistoryRecord>();
-    if (!(await this.tablesExist()).history) return latest;
-    const rows: { migration: string; action: HistoryAction; checksum: string | null; at: string | Date; detail: string | null }[] =
-      await this.dataSource.query(
-        `SELECT ${['migration', 'action', 'checksum', 'at', 'detail'].map((c) => this.quote(c)).join(', ')} FROM ${this.quote(SCHEMA_HISTORY_TABLE)} ORDER BY ${this.quote('id')}`,
-      );
-    for (const row of rows) latest.set(row.migration, { ...row, at: typeof row.at === 'string' ? new Date(`${row.at.replace(' ', 'T')}Z`) : row.at });
-    return latest;
+  /** The newest event of each migration, and its newest checksum. */
+  async latestRecords(): Promise<Map<string, MigrationRecords>> {
+    if (!(await this.tablesExist()).history) return new Map();
+    const rows: (Omit<HistoryRecord, 'at'> & { at: string | Date })[] = await this.dataSource.query(
+      `SELECT ${['migration', 'action', 'checksum', 'at', 'detail'].map((c) => this.quote(c)).join(', ')} FROM ${this.quote(SCHEMA_HISTORY_TABLE)} ORDER BY ${this.quote('id')}`,
+    );
+    // SQLite returns the stored UTC text; MariaDB a Date (the connection's time zone is UTC).
+    return foldHistory(rows.map((row) => ({ ...row, at: typeof row.at === 'string' ? new Date(`${row.at.replace(' ', 'T')}Z`) : row.at })));
+  }
+
+  /** True when `name` is listed as applied: read inside a step's own transaction, just before it runs. */
+  async isApplied(runner: QueryRunner, name: string): Promise<boolean> {
+    const rows: { n: number | string }[] = await runner.query(`SELECT COUNT(*) AS n FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [name]);
+    return Number(rows[0].n) > 0;
   }
 
   /** Marks a migration applied (run or baselined) inside the caller's transaction. */
-  async markApplied(runner: QueryRunner, migration: KnownMigration, action: 'applied' | 'baseline', durationMs: number | null): Promise<void> {
+  async markApplied(runner: QueryRunner, migration: KnownMigration, action: 'applied' | 'baseline' | 'repaired', durationMs: number | null, detail?: string): Promise<void> {
     await runner.query(`INSERT INTO ${this.quote(MIGRATIONS_TABLE)} (${this.quote('timestamp')}, ${this.quote('name')}) VALUES (?, ?)`, [
       migration.timestamp,
       migration.name,
     ]);
-    await this.record(runner, { migration: migration.name, action, checksum: migration.checksum, durationMs });
+    await this.record(runner, { migration: migration.name, action, checksum: migration.checksum, durationMs, detail });
   }
 
   async markReverted(runner: QueryRunner, migration: KnownMigration, durationMs: number): Promise<void> {

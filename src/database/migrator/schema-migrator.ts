@@ -26,9 +26,19 @@ export interface StepReport {
   durationMs: number;
 }
 
+/** What a run is about to change, given to `beforeChanges` under the lock. */
+export interface ChangePlan {
+  /** The schema version now: detected, the newest applied migration's, or null when empty. */
+  from: string | null;
+  to: string;
+  migrations: string[];
+}
+
 export interface MigrateOptions {
   /** Adopt a database without migration history (as `db baseline`) instead of refusing it. */
   baseline?: boolean;
+  /** Runs under the lock before the first change, only when there is one: the pre-upgrade backup. */
+  beforeChanges?: (plan: ChangePlan) => Promise<void>;
   onStep?: (step: StepReport) => void;
 }
 
@@ -41,7 +51,8 @@ export interface MigrateResult {
 /**
  * logic-ha's migration runner, in place of TypeORM's: a database-wide lock, checksums of
  * applied migrations validated before anything runs, adoption of logic-solution databases
- * (baseline), one migration per transaction, and an audit trail of every event.
+ * (baseline), one migration per transaction, and an audit trail of every event. Reading
+ * and refusing write nothing: the bookkeeping tables appear with the first change.
  */
 export class SchemaMigrator {
   private readonly logger = new Logger('Migrations');
@@ -76,20 +87,24 @@ export class SchemaMigrator {
   /** Under the lock: baseline when allowed, validate, record missing checksums, apply what is pending. */
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
     return this.withLock(async (lock) => {
-      let state = await this.state();
-      let baselined: MigrateResult['baselined'] = null;
+      const state = await this.state();
       if (state.kind === 'unbaselined') {
         if (!options.baseline) throw notBaselined(state.detection);
-        baselined = await this.recordBaseline(state);
-        state = await this.state();
+        if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
+      } else if (!state.validation.ok) {
+        throw validationFailed(state.validation);
       }
-      const validation = validationOf(state);
-      if (!validation.ok) throw validationFailed(validation);
-      const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded);
+      const pending = pendingMigrations(state);
+      if (options.beforeChanges && (state.kind === 'unbaselined' || pending.length > 0)) {
+        await options.beforeChanges({ from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, migrations: pending.map((m) => m.name) });
+      }
+      const baselined = state.kind === 'unbaselined' ? await this.recordBaseline(state) : null;
+      const adopted = await this.adoptUnrecorded(state.known, baselined ? [] : validationOf(state).unrecorded);
       const applied: StepReport[] = [];
-      for (const name of validation.pending) {
+      for (const migration of pending) {
         await lock.assertHeld();
-        const step = await this.applyOne(state.known.find((m) => m.name === name)!);
+        const step = await this.applyOne(migration);
+        if (!step) continue;
         applied.push(step);
         options.onStep?.(step);
       }
@@ -109,52 +124,77 @@ export class SchemaMigrator {
     });
   }
 
-  /** `db repair`: accepts changed checksums and failed attempts, records missing checksums. */
-  async repair(): Promise<{ accepted: string[]; cleared: string[]; adopted: string[]; remaining: ValidationReport }> {
+  /**
+   * `db repair`: accepts changed checksums, clears failed attempts (a failed up() stays
+   * pending; a failed down() stays applied), records missing checksums, and records as
+   * applied the migrations an operator finished by hand (`markApplied`). Never touches the schema.
+   */
+  async repair(markApplied: string[] = []): Promise<{ accepted: string[]; cleared: string[]; markedApplied: string[]; adopted: string[]; remaining: ValidationReport }> {
     return this.withLock(async () => {
       const state = await this.state();
-      if (state.kind === 'unbaselined') throw notBaselined(state.detection);
-      for (const change of state.validation.changed) {
+      const validation = validationOf(state);
+      const toMark = markApplied.map((name) => this.markable(state.known, validation, name));
+      await this.history.ensureTables();
+      for (const change of validation.changed) {
         await this.history.record(this.dataSource, { migration: change.name, action: 'repaired', checksum: change.current, detail: `accepted checksum change from ${change.recorded}` });
       }
-      for (const failure of state.validation.failed) {
-        await this.history.record(this.dataSource, { migration: failure.name, action: 'repaired', checksum: null, detail: `failed attempt of ${failure.at} cleared by an operator` });
+      for (const failure of validation.failed.filter((f) => !markApplied.includes(f.name))) {
+        const checksum = failure.applied ? state.known.find((m) => m.name === failure.name)?.checksum ?? null : null;
+        await this.history.record(this.dataSource, { migration: failure.name, action: 'repaired', checksum, detail: `failed attempt of ${failure.at} cleared by an operator` });
       }
-      const adopted = await this.adoptUnrecorded(state.known, state.validation.unrecorded);
-      const after = await this.state();
-      this.logger.warn({ msg: 'migration history repaired', accepted: state.validation.changed.map((c) => c.name), cleared: state.validation.failed.map((f) => f.name), adopted });
-      return {
-        accepted: state.validation.changed.map((c) => c.name),
-        cleared: state.validation.failed.map((f) => f.name),
+      for (const migration of toMark) {
+        await this.inTransaction((runner) => this.history.markApplied(runner, migration, 'repaired', null, 'finished by hand, recorded as applied by an operator'));
+      }
+      const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded);
+      const result = {
+        accepted: validation.changed.map((c) => c.name),
+        cleared: validation.failed.map((f) => f.name).filter((name) => !markApplied.includes(name)),
+        markedApplied: toMark.map((m) => m.name),
         adopted,
-        remaining: validationOf(after),
+        remaining: validationOf(await this.state()),
       };
+      this.logger.warn({ msg: 'migration history repaired', ...result, remaining: undefined });
+      return result;
     });
   }
 
-  /** Runs down() of every migration newer than `target`, newest first, each in its own transaction. */
-  async revertTo(target: KnownMigration, onStep?: (step: StepReport) => void): Promise<StepReport[]> {
+  /**
+   * Runs down() of every migration newer than `target`, newest first, each in its own
+   * transaction; `beforeChanges` (the pre-rollback backup) runs under the lock first.
+   */
+  async revertTo(target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges' | 'onStep'> = {}): Promise<StepReport[]> {
     return this.withLock(async (lock) => {
       const state = await this.state();
-      if (state.kind === 'unbaselined') throw notBaselined(state.detection);
-      if (!state.validation.ok) throw validationFailed(state.validation);
-      const applied = new Set(state.validation.applied);
+      const validation = validationOf(state);
+      if (!validation.ok) throw validationFailed(validation);
+      const applied = new Set(validation.applied);
       const toRevert = state.known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
+      if (toRevert.length > 0) await options.beforeChanges?.({ from: currentVersion(state), to: target.schemaVersion, migrations: toRevert.map((m) => m.name) });
       const steps: StepReport[] = [];
       for (const migration of toRevert) {
         await lock.assertHeld();
         const step = await this.revertOne(migration);
+        if (!step) continue;
         steps.push(step);
-        onStep?.(step);
+        options.onStep?.(step);
       }
       return steps;
     });
   }
 
+  private markable(known: KnownMigration[], validation: ValidationReport, name: string): KnownMigration {
+    const migration = known.find((m) => m.name === name);
+    if (!migration || validation.applied.includes(name)) {
+      throw new DomainError(MigrationErrorCode.UnknownTarget, ErrorKind.InvalidInput, `--mark-applied ${JSON.stringify(name)} is not a pending migration of this build; pending: ${[...validation.pending, ...validation.outOfOrder].join(', ') || 'none'}`, {
+        details: { field: 'mark-applied' },
+      });
+    }
+    return migration;
+  }
+
   private async withLock<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
     const lock = await this.lock.acquire(this.lockTimeoutMs);
     try {
-      await this.history.ensureTables();
       return await work(lock);
     } finally {
       await lock.release();
@@ -164,8 +204,8 @@ export class SchemaMigrator {
   private async recordBaseline(state: Extract<DatabaseState, { kind: 'unbaselined' }>): Promise<{ version: string; recorded: string[] }> {
     const detection = state.detection;
     if (detection.kind !== 'match') throw unknownSchema(detection);
-    const upTo = state.known.findIndex((m) => m.schemaVersion === detection.version);
-    const recorded = state.known.slice(0, upTo + 1);
+    const recorded = state.known.slice(0, state.known.findIndex((m) => m.schemaVersion === detection.version) + 1);
+    await this.history.ensureTables();
     await this.inTransaction(async (runner) => {
       for (const migration of recorded) await this.history.markApplied(runner, migration, 'baseline', null);
     });
@@ -174,64 +214,111 @@ export class SchemaMigrator {
   }
 
   private async adoptUnrecorded(known: KnownMigration[], names: string[]): Promise<string[]> {
+    if (names.length === 0) return names;
+    await this.history.ensureTables();
     for (const name of names) {
       const migration = known.find((m) => m.name === name)!;
       await this.history.record(this.dataSource, { migration: name, action: 'adopted', checksum: migration.checksum, detail: 'applied before checksums were kept' });
     }
-    if (names.length > 0) this.logger.log({ msg: 'checksums recorded for migrations applied before checksums were kept', migrations: names });
+    this.logger.log({ msg: 'checksums recorded for migrations applied before checksums were kept', migrations: names });
     return names;
   }
 
-  private async applyOne(migration: KnownMigration): Promise<StepReport> {
-    this.logger.log({ msg: 'applying migration', migration: migration.name, schemaVersion: migration.schemaVersion });
+  /** null when another process applied it meanwhile (a lock taken over): nothing is run twice. */
+  private async applyOne(migration: KnownMigration): Promise<StepReport | null> {
+    return this.runStep(migration, 'up', async (runner) => {
+      if (await this.history.isApplied(runner, migration.name)) return false;
+      await migration.instance.up(runner);
+      return true;
+    }, (runner, durationMs) => this.history.markApplied(runner, migration, 'applied', durationMs));
+  }
+
+  private async revertOne(migration: KnownMigration): Promise<StepReport | null> {
+    return this.runStep(migration, 'down', async (runner) => {
+      if (!(await this.history.isApplied(runner, migration.name))) return false;
+      await migration.instance.down(runner);
+      return true;
+    }, (runner, durationMs) => this.history.markReverted(runner, migration, durationMs));
+  }
+
+  /**
+   * One step in its own transaction, recorded in it. On engines that commit DDL as they go
+   * a `started` event is written first, so a crash half-way is seen at the next start
+   * instead of the step running again on a half-changed schema.
+   */
+  private async runStep(
+    migration: KnownMigration,
+    direction: 'up' | 'down',
+    run: (runner: QueryRunner) => Promise<boolean>,
+    record: (runner: QueryRunner, durationMs: number) => Promise<void>,
+  ): Promise<StepReport | null> {
+    await this.history.ensureTables();
+    this.logger.log({ msg: direction === 'up' ? 'applying migration' : 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
     const started = Date.now();
+    if (!this.history.transactionalDdl) {
+      await this.history.record(this.dataSource, { migration: migration.name, action: 'started', checksum: migration.checksum, detail: `${direction}()` });
+    }
+    let ran = false;
     try {
       await this.inTransaction(async (runner) => {
-        await migration.instance.up(runner);
-        await this.history.markApplied(runner, migration, 'applied', Date.now() - started);
+        ran = await run(runner);
+        if (ran) await record(runner, Date.now() - started);
       });
     } catch (error) {
       await this.history
-        .record(this.dataSource, { migration: migration.name, action: 'failed', checksum: migration.checksum, durationMs: Date.now() - started, detail: messageOf(error) })
+        .record(this.dataSource, { migration: migration.name, action: 'failed', checksum: migration.checksum, durationMs: Date.now() - started, detail: `${direction}(): ${messageOf(error)}` })
         .catch((recordError: unknown) => this.logger.error({ msg: 'could not record the failed migration', err: messageOf(recordError) }));
-      throw migrationFailed(migration, 'up', error, this.history.transactionalDdl);
+      throw migrationFailed(migration, direction, error, this.history.transactionalDdl);
+    }
+    if (!ran) {
+      this.logger.warn({ msg: `${migration.name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another process; skipped`, migration: migration.name });
+      return null;
     }
     const step = { migration: migration.name, schemaVersion: migration.schemaVersion, durationMs: Date.now() - started };
-    this.logger.log({ msg: 'migration applied', ...step });
+    this.logger.log({ msg: direction === 'up' ? 'migration applied' : 'migration reverted', ...step });
     return step;
   }
 
-  private async revertOne(migration: KnownMigration): Promise<StepReport> {
-    this.logger.log({ msg: 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
-    const started = Date.now();
-    try {
-      await this.inTransaction(async (runner) => {
-        await migration.instance.down(runner);
-        await this.history.markReverted(runner, migration, Date.now() - started);
-      });
-    } catch (error) {
-      throw migrationFailed(migration, 'down', error, this.history.transactionalDdl);
-    }
-    const step = { migration: migration.name, schemaVersion: migration.schemaVersion, durationMs: Date.now() - started };
-    this.logger.log({ msg: 'migration reverted', ...step });
-    return step;
-  }
-
-  /** SQLite rolls a failed migration back whole; MariaDB/MySQL commit each DDL statement. */
+  /**
+   * SQLite: `BEGIN IMMEDIATE`, so the step holds the write lock from its first read (the
+   * "already applied?" check) to its commit, and rolls back whole. MariaDB/MySQL: a
+   * transaction, which each DDL statement commits implicitly.
+   */
   private async inTransaction(work: (runner: QueryRunner) => Promise<void>): Promise<void> {
     const runner = this.dataSource.createQueryRunner('master');
     await runner.connect();
+    const sqlite = this.history.transactionalDdl;
+    let open = false;
     try {
-      await runner.startTransaction();
+      if (sqlite) await runner.query('BEGIN IMMEDIATE');
+      else await runner.startTransaction();
+      open = true;
       await work(runner);
-      await runner.commitTransaction();
+      if (sqlite) await runner.query('COMMIT');
+      else await runner.commitTransaction();
+      open = false;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (open) await (sqlite ? runner.query('ROLLBACK') : runner.rollbackTransaction()).catch(() => undefined);
       throw error;
     } finally {
       await runner.release();
     }
   }
+}
+
+/** What a run would apply: after a baseline, the migrations after the detected version. */
+export function pendingMigrations(state: DatabaseState): KnownMigration[] {
+  if (state.kind !== 'unbaselined') return state.known.filter((m) => state.validation.pending.includes(m.name));
+  if (state.detection.kind !== 'match') return [];
+  const detected = state.detection.version;
+  return state.known.slice(state.known.findIndex((m) => m.schemaVersion === detected) + 1);
+}
+
+/** The schema version now: detected, the newest applied migration's, or null when empty. */
+export function currentVersion(state: DatabaseState): string | null {
+  if (state.kind === 'unbaselined') return state.detection.kind === 'match' ? state.detection.version : null;
+  const applied = new Set(state.validation.applied);
+  return [...state.known].reverse().find((m) => applied.has(m.name))?.schemaVersion ?? null;
 }
 
 export function validationOf(state: DatabaseState): ValidationReport {

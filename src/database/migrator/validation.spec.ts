@@ -1,5 +1,5 @@
 import type { KnownMigration } from './known-migrations';
-import type { AppliedMigration, HistoryAction, HistoryRecord } from './schema-history';
+import { AppliedMigration, HistoryAction, HistoryRecord, foldHistory } from './schema-history';
 import { describeValidationFailure, validateHistory } from './validation';
 
 const TIMESTAMPS = [1590969600000, 1600000000000, 1610000000000, 1620000000000];
@@ -32,12 +32,49 @@ function cleanRecords(...migrations: KnownMigration[]): Map<string, HistoryRecor
   return new Map(migrations.map((m) => [m.name, record(m.name, 'applied', m.checksum)]));
 }
 
+/** Each entry is a migration's only event (the history folded as SchemaHistory reads it). */
+function validate(known: KnownMigration[], applied: AppliedMigration[], records: Map<string, HistoryRecord>, options: { transactionalDdl: boolean }) {
+  return validateHistory(known, applied, foldHistory([...records.values()]), options);
+}
+
 const MARIADB = { transactionalDdl: false };
 const SQLITE = { transactionalDdl: true };
 
 describe('validateHistory', () => {
+  it('sees a step that started and never finished (crash half-way) as failed on MariaDB, and not on SQLite', () => {
+    const history = foldHistory([
+      record(M1.name, 'applied', M1.checksum),
+      record(M2.name, 'started', M2.checksum, 'up()'),
+    ]);
+    const mariadb = validateHistory(KNOWN, appliedOf(M1), history, MARIADB);
+    expect(mariadb.ok).toBe(false);
+    expect(mariadb.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'up() started and never finished (the process or the server died)', applied: false }]);
+    expect(validateHistory(KNOWN, appliedOf(M1), history, SQLITE)).toMatchObject({ ok: true, failed: [], pending: [M2.name, M3.name, M4.name] });
+  });
+
+  it('keeps the checksum of an applied migration whose down() failed, and reports the failure as applied', () => {
+    const history = foldHistory([
+      record(M1.name, 'applied', M1.checksum),
+      record(M2.name, 'applied', M2.checksum),
+      record(M2.name, 'started', M2.checksum, 'down()'),
+      record(M2.name, 'failed', M2.checksum, 'down(): Cannot drop index'),
+    ]);
+    const report = validateHistory(KNOWN, appliedOf(M1, M2), history, MARIADB);
+    expect(report).toMatchObject({ ok: false, unrecorded: [], changed: [] });
+    expect(report.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'down(): Cannot drop index', applied: true }]);
+  });
+
+  it('compares with the newest checksum recorded, not with events that carry none', () => {
+    const history = foldHistory([
+      record(M1.name, 'applied', 'f'.repeat(64)),
+      record(M1.name, 'repaired', M1.checksum, 'accepted checksum change'),
+      record(M1.name, 'repaired', null, 'failed attempt cleared'),
+    ]);
+    expect(validateHistory(KNOWN, appliedOf(M1), history, MARIADB)).toMatchObject({ ok: true, changed: [], unrecorded: [] });
+  });
+
   it('accepts a history whose applied migrations all carry the current checksum', () => {
-    const report = validateHistory(KNOWN, appliedOf(...KNOWN), cleanRecords(...KNOWN), MARIADB);
+    const report = validate(KNOWN, appliedOf(...KNOWN), cleanRecords(...KNOWN), MARIADB);
     expect(report).toEqual({
       ok: true,
       applied: KNOWN.map((m) => m.name),
@@ -53,7 +90,7 @@ describe('validateHistory', () => {
   it.each<HistoryAction>(['baseline', 'adopted', 'repaired'])('accepts a matching checksum recorded by a %s event', (action) => {
     const records = cleanRecords(M1, M2);
     records.set(M2.name, record(M2.name, action, M2.checksum));
-    const report = validateHistory(KNOWN, appliedOf(M1, M2), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M2), records, MARIADB);
     expect(report.ok).toBe(true);
     expect(report.unrecorded).toEqual([]);
     expect(report.changed).toEqual([]);
@@ -63,7 +100,7 @@ describe('validateHistory', () => {
     const records = cleanRecords(M1, M2, M3);
     const recorded = 'f'.repeat(64);
     records.set(M2.name, record(M2.name, 'applied', recorded));
-    const report = validateHistory(KNOWN, appliedOf(M1, M2, M3), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M2, M3), records, MARIADB);
     expect(report.ok).toBe(false);
     expect(report.changed).toEqual([{ name: M2.name, recorded, current: M2.checksum }]);
     expect(report.unrecorded).toEqual([]);
@@ -74,14 +111,14 @@ describe('validateHistory', () => {
     const newer = { name: 'FromTheFuture1900000000000', timestamp: 1900000000000 };
     const records = cleanRecords(...KNOWN);
     records.set(newer.name, record(newer.name, 'applied', 'e'.repeat(64)));
-    const report = validateHistory(KNOWN, appliedOf(...KNOWN, newer), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(...KNOWN, newer), records, MARIADB);
     expect(report.ok).toBe(false);
     expect(report.missing).toEqual([newer.name]);
     expect(report.applied).toEqual([...KNOWN.map((m) => m.name), newer.name]);
   });
 
   it('lists applied migrations without any history record as unrecorded, and still accepts them', () => {
-    const report = validateHistory(KNOWN, appliedOf(M1, M2), new Map(), MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M2), new Map(), MARIADB);
     expect(report.ok).toBe(true);
     expect(report.unrecorded).toEqual([M1.name, M2.name]);
     expect(report.changed).toEqual([]);
@@ -92,28 +129,28 @@ describe('validateHistory', () => {
     const records = cleanRecords(M1, M2);
     records.set(M1.name, record(M1.name, 'applied', null));
     records.set(M2.name, record(M2.name, 'repaired', null, 'failed attempt cleared'));
-    const report = validateHistory(KNOWN, appliedOf(M1, M2), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M2), records, MARIADB);
     expect(report.ok).toBe(true);
     expect(report.unrecorded).toEqual([M1.name, M2.name]);
     expect(report.changed).toEqual([]);
   });
 
   it('lists the migrations newer than the newest applied as pending, oldest first', () => {
-    const report = validateHistory(KNOWN, appliedOf(M1, M2), cleanRecords(M1, M2), MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M2), cleanRecords(M1, M2), MARIADB);
     expect(report.ok).toBe(true);
     expect(report.pending).toEqual([M3.name, M4.name]);
     expect(report.outOfOrder).toEqual([]);
   });
 
   it('lists everything as pending on an empty database', () => {
-    const report = validateHistory(KNOWN, [], new Map(), MARIADB);
+    const report = validate(KNOWN, [], new Map(), MARIADB);
     expect(report.ok).toBe(true);
     expect(report.applied).toEqual([]);
     expect(report.pending).toEqual(KNOWN.map((m) => m.name));
   });
 
   it('refuses a migration that is not applied but older than one that is (it would run out of order)', () => {
-    const report = validateHistory(KNOWN, appliedOf(M1, M3), cleanRecords(M1, M3), MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M3), cleanRecords(M1, M3), MARIADB);
     expect(report.ok).toBe(false);
     expect(report.outOfOrder).toEqual([M2.name]);
     expect(report.pending).toEqual([M4.name]);
@@ -122,9 +159,9 @@ describe('validateHistory', () => {
   it('refuses a migration whose last attempt failed on an engine that commits DDL as it goes', () => {
     const records = cleanRecords(M1);
     records.set(M2.name, record(M2.name, 'failed', M2.checksum, 'Duplicate column name'));
-    const report = validateHistory(KNOWN, appliedOf(M1), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1), records, MARIADB);
     expect(report.ok).toBe(false);
-    expect(report.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'Duplicate column name' }]);
+    expect(report.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'Duplicate column name', applied: false }]);
     expect(report.outOfOrder).toEqual([]);
     expect(report.pending).toEqual([M2.name, M3.name, M4.name]);
   });
@@ -132,7 +169,7 @@ describe('validateHistory', () => {
   it('does not hold a failed attempt against an engine that rolled it back whole: the migration is just pending', () => {
     const records = cleanRecords(M1);
     records.set(M2.name, record(M2.name, 'failed', M2.checksum, 'Duplicate column name'));
-    const report = validateHistory(KNOWN, appliedOf(M1), records, SQLITE);
+    const report = validate(KNOWN, appliedOf(M1), records, SQLITE);
     expect(report.ok).toBe(true);
     expect(report.failed).toEqual([]);
     expect(report.pending).toEqual([M2.name, M3.name, M4.name]);
@@ -141,7 +178,7 @@ describe('validateHistory', () => {
   it('does not hold a failure an operator has since repaired against the migration', () => {
     const records = cleanRecords(M1);
     records.set(M2.name, record(M2.name, 'repaired', null, 'failed attempt cleared by an operator'));
-    const report = validateHistory(KNOWN, appliedOf(M1), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1), records, MARIADB);
     expect(report.ok).toBe(true);
     expect(report.failed).toEqual([]);
     expect(report.pending).toEqual([M2.name, M3.name, M4.name]);
@@ -156,7 +193,7 @@ describe('describeValidationFailure', () => {
     records.set(M1.name, record(M1.name, 'applied', 'f'.repeat(64)));
     records.set('Gone1800000000000', record('Gone1800000000000', 'applied', 'e'.repeat(64)));
     records.set(M4.name, record(M4.name, 'failed', M4.checksum, 'Table exists'));
-    const report = validateHistory(KNOWN, appliedOf(M1, M3, { name: 'Gone1800000000000', timestamp: 1800000000000 }), records, MARIADB);
+    const report = validate(KNOWN, appliedOf(M1, M3, { name: 'Gone1800000000000', timestamp: 1800000000000 }), records, MARIADB);
     expect(report.changed).toHaveLength(1);
     expect(report.missing).toHaveLength(1);
     expect(report.outOfOrder).toHaveLength(1);
@@ -179,7 +216,7 @@ describe('describeValidationFailure', () => {
   it('tells to run db repair for a changed migration', () => {
     const records = cleanRecords(M1);
     records.set(M1.name, record(M1.name, 'applied', 'f'.repeat(64)));
-    const text = describeValidationFailure(validateHistory(KNOWN, appliedOf(M1), records, MARIADB), CLI);
+    const text = describeValidationFailure(validate(KNOWN, appliedOf(M1), records, MARIADB), CLI);
     expect(text).toContain(M1.name);
     expect(text).toContain(`${CLI} db repair`);
   });
@@ -188,14 +225,14 @@ describe('describeValidationFailure', () => {
     const extra = { name: 'Gone1800000000000', timestamp: 1800000000000 };
     const records = cleanRecords(...KNOWN);
     records.set(extra.name, record(extra.name, 'applied', 'e'.repeat(64)));
-    const text = describeValidationFailure(validateHistory(KNOWN, appliedOf(...KNOWN, extra), records, MARIADB), CLI);
+    const text = describeValidationFailure(validate(KNOWN, appliedOf(...KNOWN, extra), records, MARIADB), CLI);
     expect(text).toContain(extra.name);
     expect(text).not.toContain('db repair');
     for (const known of KNOWN) expect(text).not.toContain(known.name);
   });
 
   it('names an out-of-order migration without suggesting db repair', () => {
-    const text = describeValidationFailure(validateHistory(KNOWN, appliedOf(M1, M3), cleanRecords(M1, M3), MARIADB), CLI);
+    const text = describeValidationFailure(validate(KNOWN, appliedOf(M1, M3), cleanRecords(M1, M3), MARIADB), CLI);
     expect(text).toContain(M2.name);
     expect(text).not.toContain('db repair');
     expect(text).not.toContain(M4.name); // pending is no problem

@@ -1,5 +1,5 @@
 import type { KnownMigration } from './known-migrations';
-import type { AppliedMigration, HistoryRecord } from './schema-history';
+import type { AppliedMigration, MigrationRecords } from './schema-history';
 
 export interface ValidationReport {
   /** False when the history and this build's migrations disagree (start-up refuses). */
@@ -11,21 +11,23 @@ export interface ValidationReport {
   missing: string[];
   /** Not applied, yet older than one that is: it would run out of order. */
   outOfOrder: string[];
-  /** Failed earlier on an engine that commits DDL as it goes: part of it may be in the schema. */
-  failed: { name: string; at: string; error: string | null }[];
+  /**
+   * Failed, or started and never finished (the process died), on an engine that commits DDL
+   * as it goes: part of it may be in the schema. `applied` says whether it is listed as
+   * applied (a failed down()) or not (a failed up()).
+   */
+  failed: { name: string; at: string; error: string | null; applied: boolean }[];
   /** Not applied yet; applied in this order by the next migrate/upgrade. */
   pending: string[];
   /** Applied by a logic-ha version that recorded no checksum; this build's is recorded next time. */
   unrecorded: string[];
 }
 
-const CHECKSUMMED = new Set(['applied', 'baseline', 'adopted', 'repaired']);
-
 /** Compares the migration history of a database with this build's migrations (pure). */
 export function validateHistory(
   known: KnownMigration[],
   applied: AppliedMigration[],
-  records: Map<string, HistoryRecord>,
+  records: Map<string, MigrationRecords>,
   options: { transactionalDdl: boolean },
 ): ValidationReport {
   const appliedNames = new Set(applied.map((migration) => migration.name));
@@ -34,18 +36,22 @@ export function validateHistory(
   const report: ValidationReport = { ok: true, applied: applied.map((m) => m.name), changed: [], missing: [], outOfOrder: [], failed: [], pending: [], unrecorded: [] };
   for (const { name } of applied) {
     const migration = knownByName.get(name);
-    const record = records.get(name);
+    const recorded = records.get(name)?.checksummed;
     if (!migration) report.missing.push(name);
-    else if (!record || !CHECKSUMMED.has(record.action) || record.checksum === null) report.unrecorded.push(name);
-    else if (record.checksum !== migration.checksum) report.changed.push({ name, recorded: record.checksum, current: migration.checksum });
+    else if (!recorded) report.unrecorded.push(name);
+    else if (recorded.checksum !== migration.checksum) report.changed.push({ name, recorded: recorded.checksum!, current: migration.checksum });
   }
   for (const migration of known.filter((m) => !appliedNames.has(m.name))) {
-    const record = records.get(migration.name);
-    if (!options.transactionalDdl && record?.action === 'failed') {
-      report.failed.push({ name: migration.name, at: record.at.toISOString(), error: record.detail });
-    }
     if (migration.timestamp < newestApplied) report.outOfOrder.push(migration.name);
     else report.pending.push(migration.name);
+  }
+  // SQLite rolls a failed or interrupted step back whole: only the other engines can be half-way.
+  if (!options.transactionalDdl) {
+    for (const [name, { latest }] of records) {
+      if (latest.action !== 'failed' && latest.action !== 'started') continue;
+      const error = latest.action === 'started' ? `${latest.detail ?? 'it'} started and never finished (the process or the server died)` : latest.detail;
+      report.failed.push({ name, at: latest.at.toISOString(), error, applied: appliedNames.has(name) });
+    }
   }
   report.ok = report.changed.length + report.missing.length + report.outOfOrder.length + report.failed.length === 0;
   return report;
@@ -67,7 +73,10 @@ export function describeValidationFailure(report: ValidationReport, cli: string)
   if (report.missing.length > 0) lines.push('  - a migration this build lacks: deploy the logic-ha version that applied it, or roll the database back with that version first (see UPGRADING.md)');
   if (report.outOfOrder.length > 0) lines.push('  - an out-of-order migration: deploy a build whose migrations match the database, or apply it by hand and record it (see UPGRADING.md)');
   if (report.failed.length > 0) {
-    lines.push(`  - a failed migration: restore the pre-upgrade backup (\`${cli} rollback --restore\`), or finish or undo it by hand and then \`${cli} db repair\``);
+    lines.push(
+      `  - a failed migration: restore the pre-upgrade backup (\`${cli} rollback --restore\`); or undo what it did by hand and run \`${cli} db repair\`` +
+        ` (it stays pending), or finish it by hand and run \`${cli} db repair --mark-applied <migration>\``,
+    );
   }
   return lines.join('\n');
 }
