@@ -53,6 +53,12 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ HEARTBEAT_INTERVAL_MS: '400' }, CWD).failover.heartbeatTimeoutMs).toBe(400);
   });
 
+  it('waits 5 minutes for the migration lock and adopts no logic-solution database at start, unless told', () => {
+    expect(loadAppConfig({}, CWD).migrations).toEqual({ lockTimeoutMs: 300_000, baselineOnStart: false });
+    expect(loadAppConfig({ MIGRATION_LOCK_TIMEOUT_MS: '0', DB_BASELINE_ON_START: 'true' }, CWD).migrations).toEqual({ lockTimeoutMs: 0, baselineOnStart: true });
+    expect(loadAppConfig({ DB_BASELINE_ON_START: 'false' }, CWD).migrations.baselineOnStart).toBe(false);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadAppConfig({ PORT: '', DB_TYPE: ' ' }, CWD).http.port).toBe(3000);
   });
@@ -138,6 +144,9 @@ describe('loadAppConfig', () => {
     ['FAILURE_THRESHOLD', '0', /FAILURE_THRESHOLD: must not be less than 1/],
     ['FAILOVER_COOLDOWN_MS', '-1', /FAILOVER_COOLDOWN_MS: must not be less than 0/],
     ['FAILOVER_APPLY_TIMEOUT_MS', '10', /FAILOVER_APPLY_TIMEOUT_MS: must not be less than 100/],
+    ['MIGRATION_LOCK_TIMEOUT_MS', '-1', /MIGRATION_LOCK_TIMEOUT_MS: must not be less than 0/],
+    ['MIGRATION_LOCK_TIMEOUT_MS', 'forever', /MIGRATION_LOCK_TIMEOUT_MS: must be an integer number/],
+    ['DB_BASELINE_ON_START', 'yes', /DB_BASELINE_ON_START: must be one of the following values: true, false \(got "yes"\)/],
     ['DATA_DIR', ' ', null],
   ])('reports a bad %s (%j)', (variable, value, expected) => {
     if (expected === null) {
