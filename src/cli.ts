@@ -30,8 +30,8 @@ commands:
   db validate                                        applied migrations vs this build: changed, missing, failed, pending
   db plan [--sql]                                    pending migrations and the SQL each would run; applies nothing
   db baseline                                        adopt a logic-solution database: detect its version, record its migrations
-  db repair [--mark-applied <migration>]            accept changed checksums and failed attempts (after review);
-                                                     --mark-applied records a migration finished by hand
+  db repair [--mark-applied|--mark-reverted <m>]    accept changed checksums and failed attempts (after review);
+                                                     --mark-applied / --mark-reverted: an up() / down() finished by hand
   upgrade [--baseline]                               tagged full backup, then every pending migration under the lock
   rollback --to <migration|version> [--yes]          run down() back to that migration (a backup is taken first)
   rollback --restore [<backup-id>] [--target <…>] [--yes]

@@ -27,9 +27,9 @@ export async function runDbCommand(args: string[], config: AppConfig, io: CliIo)
         return 0;
       });
     case 'repair': {
-      const { values } = parseOptions(rest, { 'mark-applied': { type: 'string', multiple: true } }, 0);
+      const { values } = parseOptions(rest, { 'mark-applied': { type: 'string', multiple: true }, 'mark-reverted': { type: 'string', multiple: true } }, 0);
       return withMigrator(config, async (migrator) => {
-        const result = await migrator.repair(values['mark-applied'] ?? []);
+        const result = await migrator.repair({ markApplied: values['mark-applied'], markReverted: values['mark-reverted'] });
         io.out(result);
         return result.remaining.ok ? 0 : EXIT_FAILED;
       });

@@ -79,7 +79,7 @@ async function rollbackByRestore(backupId: string | undefined, targetOption: str
     `Everything written to it after ${plan.reaches} is lost. Stop every logic-ha node first (see UPGRADING.md).`,
   ].join('\n');
   if (!yes && !(await confirm(question))) return notConfirmed(io);
-  // The migration lock, so a node starting meanwhile waits instead of creating tables in the half-restored database.
+  // The migration lock: a node starting meanwhile waits (it locks before it opens the database) for the restored one.
   const lock = await migrationLockForTarget(lockTargetOf(target)).acquire(config.migrations.lockTimeoutMs);
   const progress = new ProgressTracker();
   const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);

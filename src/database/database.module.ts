@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig, MigrationsConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from './data-source-options.factory';
 import { DataSourceSwitch } from './data-source-switch';
-import { migrateAtStartup } from './migrator/startup-migration';
+import { openAndMigrate } from './migrator/startup-migration';
 import { SchemaStatusService } from './schema-status.service';
 import { DatabaseTopology } from './topology/database-topology';
 import { DatabaseTopologyModule } from './topology/database-topology.module';
@@ -53,9 +53,8 @@ export class DatabaseModule {
           },
           dataSourceFactory: async (typeOrmOptions) => {
             const { startupMigration, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { startupMigration: MigrationsConfig | null };
-            const dataSource = await new DataSource(dataSourceOptions as DataSourceOptions).initialize();
-            if (startupMigration) await migrateAtStartup(dataSource, startupMigration);
-            return dataSource;
+            const dataSource = new DataSource(dataSourceOptions as DataSourceOptions);
+            return startupMigration ? openAndMigrate(dataSource, startupMigration) : dataSource.initialize();
           },
         }),
       ],

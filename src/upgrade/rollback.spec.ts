@@ -96,6 +96,28 @@ describe('rollbackTo', () => {
     expect(result.backupId).toBe('b-1');
   });
 
+  it('when a down() fails after the backup: enters the backup in the catalog and names it in the error', async () => {
+    const log: string[] = [];
+    const migrator = {
+      state: async () => managed(7),
+      revertTo: async (_target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges'> = {}) => {
+        await options.beforeChanges?.({ from: 'ha-3', to: '0.8', migrations: ['x'] });
+        throw new DomainError('MIGRATION_FAILED', ErrorKind.Internal, 'migration X (ha-1) failed in down(): Cannot drop index', { details: { migration: 'X' } });
+      },
+    } as unknown as SchemaMigrator;
+    const backups = {
+      takeFull: async (tag: string) => ({ id: 'b-2', tag }) as unknown as BackupManifest,
+      register: async (manifest: BackupManifest) => {
+        log.push(`register ${manifest.id}`);
+        return true;
+      },
+    };
+    const failure = rollbackTo({ migrator, backups, progress: () => undefined }, await planRevert(migrator, '0.8'));
+    await expect(failure).rejects.toMatchObject({ code: 'MIGRATION_FAILED', details: { backupId: 'b-2', migration: 'X' } });
+    await expect(failure).rejects.toThrow(/Cannot drop index\. To get back the data as it was before this rollback: npm run cli -- rollback --restore b-2/);
+    expect(log).toEqual(['register b-2']);
+  });
+
   it('takes no backup when there is nothing to revert', async () => {
     const takeFull = jest.fn();
     const plan = await planRevert(fakeMigrator(managed(3)), '0.7.7');

@@ -8,7 +8,7 @@ import type { BackupReader } from '../backup/backup-reader';
 import { BackupErrorCode } from '../backup/backup.errors';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
-import { ChangePlan, SchemaMigrator, StepReport, validationFailed, validationOf } from '../database/migrator/schema-migrator';
+import { CLI_COMMAND, ChangePlan, SchemaMigrator, StepReport, validationFailed, validationOf } from '../database/migrator/schema-migrator';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { TopologyFile } from '../database/topology/topology-file';
 import type { SchemaBackups } from './schema-backups';
@@ -65,10 +65,23 @@ export async function rollbackTo(
     taken.backup = await deps.backups.takeFull(`pre-rollback-${change.from ?? plan.from}-${change.to}`);
     deps.progress({ step: 'backup-done', backupId: taken.backup.id });
   };
-  const reverted = await deps.migrator.revertTo(plan.target, { beforeChanges, onStep: (step) => deps.progress({ step: 'migration-reverted', ...step }) });
+  const register = (backup: BackupManifest) =>
+    // Gone with the catalog table when the rollback went below ha-2; storage keeps it either way.
+    deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+  let reverted: StepReport[];
+  try {
+    reverted = await deps.migrator.revertTo(plan.target, { beforeChanges, onStep: (step) => deps.progress({ step: 'migration-reverted', ...step }) });
+  } catch (error) {
+    if (!taken.backup) throw error;
+    await register(taken.backup);
+    const code = error instanceof DomainError ? error.code : MigrationErrorCode.MigrationFailed;
+    throw new DomainError(code, ErrorKind.Internal, `${messageOf(error)}. To get back the data as it was before this rollback: ${CLI_COMMAND} rollback --restore ${taken.backup.id}`, {
+      cause: error,
+      details: { backupId: taken.backup.id, ...(error instanceof DomainError && typeof error.details === 'object' ? error.details : {}) },
+    });
+  }
   if (!taken.backup) return { backupId: null, reverted };
-  // Gone with the catalog table when the rollback went below ha-2; storage keeps it either way.
-  await deps.backups.register(taken.backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+  await register(taken.backup);
   return { backupId: taken.backup.id, reverted };
 }
 

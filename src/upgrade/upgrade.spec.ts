@@ -140,7 +140,8 @@ describe('upgrade', () => {
     const tag = `pre-upgrade-${SCHEMA_VERSIONS[2]}-${LATEST}`;
     expect(tag).toBe('pre-upgrade-0.7.7-ha-3');
     // The backup is taken inside migrate(), under its lock, before the first change.
-    expect(world.log).toEqual(['state', 'migrate', `takeFull ${tag}`, 'inspect', 'register 20250101T000000Z-full-abc']);
+    // Registered before the schema check, so a failing check cannot lose it.
+    expect(world.log).toEqual(['state', 'migrate', `takeFull ${tag}`, 'register 20250101T000000Z-full-abc', 'inspect']);
     expect(report.ok).toBe(true);
     expect(report.from).toBe('0.7.7');
     expect(report.to).toBe(LATEST);

@@ -80,9 +80,9 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   // Nothing was pending any more once the lock was ours: another node upgraded meanwhile.
   if (!taken.backup) return finish();
   report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
+  await register(deps, taken.backup);
   report.schemaDifferences = diffSchemas(expectedSchema(report.to as SchemaVersion), knownTablesOf(await deps.inspect()));
   report.ok = report.schemaDifferences.length === 0;
-  await register(deps, taken.backup);
   return finish();
 }
 

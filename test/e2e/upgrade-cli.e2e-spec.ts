@@ -68,6 +68,7 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
       [['rollback', '--restore', '20200101-000000-000F', '--yes'], 'has no manifest'],
       [['db', 'baseline'], '[NOTHING_TO_BASELINE]: nothing to baseline: it already has migration history (7 applied)'],
       [['db', 'repair', '--mark-applied', 'Nope1'], '[MIGRATION_TARGET_UNKNOWN]: --mark-applied "Nope1" is not a pending migration of this build; pending: none'],
+      [['db', 'repair', '--mark-reverted', 'Nope1'], '[MIGRATION_TARGET_UNKNOWN]: --mark-reverted "Nope1" is not an applied migration of this build; applied: CreatedBaselineSchema1590969600000,'],
     ])('%j fails (exit 1) naming the problem: %s', async (args, message) => {
       const run = await runCli(db, args);
       expect(run.code).toBe(1);

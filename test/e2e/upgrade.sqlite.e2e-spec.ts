@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import type { DataSource } from 'typeorm';
-import { UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
+import { BUILT_MAIN, spawnApp } from '../support/app-process';
+import { UpgradeDatabase, describeUpgradeContract, openDatabase, runCli } from '../support/upgrade-contract';
 
 /** Every table, index and trigger definition and every row: equal means the same database. */
 async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {
@@ -43,4 +45,33 @@ describe('upgrade and rollback on SQLite (built service and CLI as processes)', 
     lockHolder: /migrate-lock/,
     transactionalDdl: true,
   }));
+
+  it('a node starting while a restore holds the lock opens the restored file, not the one renamed away', async () => {
+    const cwd = join(root, 'restore-race');
+    const sqlitePath = join(cwd, 'shared', 'logic-ha.sqlite');
+    mkdirSync(join(cwd, 'shared'), { recursive: true });
+    const db: UpgradeDatabase = { cwd, config: { type: 'sqlite', sqlitePath }, env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data') }, secrets: [] };
+    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true });
+    // What the restore will put in place: the same schema plus one config only it holds.
+    const restoredPath = join(cwd, 'restored.sqlite');
+    copyFileSync(sqlitePath, restoredPath);
+    const restored = await openDatabase({ type: 'sqlite', sqlitePath: restoredPath });
+    await restored.query("INSERT INTO logic (id, name, version, configJson) VALUES ('restored-marker', 'm', '1', '{\"restored\":true}')");
+    await restored.destroy();
+
+    const release = await lockfile.lock(sqlitePath, { ...lockOptions(db), stale: 10_000, update: 5_000 });
+    const app = spawnApp(cwd, { ...db.env, PORT: '0' }, [], BUILT_MAIN);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await Promise.all(['-wal', '-shm'].map((suffix) => rm(`${sqlitePath}${suffix}`, { force: true })));
+      renameSync(restoredPath, sqlitePath);
+      await release();
+      const base = await app.listening();
+      const answer = (await (await fetch(`${base}/api/ide/logic/restored-marker/config`)).json()) as { data: unknown };
+      expect(answer.data).toMatchObject({ restored: true });
+    } finally {
+      app.child.kill('SIGKILL');
+      await app.exited;
+    }
+  });
 });

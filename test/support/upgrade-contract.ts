@@ -326,7 +326,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).toEqual(before);
   });
 
-  it('a failed migration finished by hand is recorded with db repair --mark-applied, and the schema is then complete', async () => {
+  it('a failed migration finished by hand is recorded with db repair --mark-applied (and a down() by hand with --mark-reverted)', async () => {
     const db = await engine().freshDatabase();
     await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.8'));
     expect((await runCli(db, ['db', 'baseline'])).code).toBe(0);
@@ -349,6 +349,12 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(repaired.json).toMatchObject({ markedApplied: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: [] } });
     await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]));
     expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, backupId: null, applied: [] });
+
+    // And the other way: a down() done by hand is recorded with --mark-reverted, and the next upgrade applies it again.
+    await withDatabase(db.config, (ds) => ds.query('DROP TABLE `logic_ha_failover`'));
+    const reverted = await runCli(db, ['db', 'repair', '--mark-reverted', 'AddedFailoverHistory1764374400000']);
+    expect(reverted.json).toMatchObject({ markedReverted: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: ['AddedFailoverHistory1764374400000'] } });
+    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, applied: [{ schemaVersion: LATEST }] });
   });
 
   it('rollback --to runs down() back to the version asked after confirmation; "no" changes nothing', async () => {

@@ -43,7 +43,7 @@ function lockTimeout(description: string, timeoutMs: number, holder: string): Do
   return new DomainError(
     MigrationErrorCode.LockTimeout,
     ErrorKind.Unavailable,
-    `another process has held the migration lock of ${description} for more than ${timeoutMs} ms (${holder}); ` +
+    `the migration lock of ${description} stayed held by another process (${holder}) for the ${timeoutMs} ms this run waited; ` +
       'it is probably applying migrations: wait for it, or stop it, then try again (MIGRATION_LOCK_TIMEOUT_MS sets the wait)',
   );
 }
@@ -77,6 +77,8 @@ export class MysqlMigrationLock implements MigrationLock {
     // A dropped lock connection must not crash the process; assertHeld reports it.
     connection.on('error', () => undefined);
     try {
+      // The session sits idle through a backup and long steps: the server's idle timeout must not end it (and free the lock).
+      await connection.query('SET SESSION wait_timeout = 31536000');
       await this.waitFor(connection, timeoutMs);
     } catch (error) {
       connection.destroy();
@@ -99,7 +101,8 @@ export class MysqlMigrationLock implements MigrationLock {
   private async waitFor(connection: Connection, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const waitSeconds = Math.max(0, Math.min(deadline - Date.now(), WAIT_REPORT_MS)) / 1000;
+      // Whole seconds: MySQL rounds a fractional GET_LOCK timeout (MariaDB would take it).
+      const waitSeconds = Math.ceil(Math.max(0, Math.min(deadline - Date.now(), WAIT_REPORT_MS)) / 1000);
       const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [this.name, waitSeconds]);
       const acquired = rows[0].acquired;
       if (Number(acquired) === 1) return;

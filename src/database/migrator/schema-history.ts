@@ -138,9 +138,9 @@ export class SchemaHistory {
     await this.record(runner, { migration: migration.name, action, checksum: migration.checksum, durationMs, detail });
   }
 
-  async markReverted(runner: QueryRunner, migration: KnownMigration, durationMs: number): Promise<void> {
+  async markReverted(runner: QueryRunner, migration: KnownMigration, durationMs: number | null, detail?: string): Promise<void> {
     await runner.query(`DELETE FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [migration.name]);
-    await this.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, durationMs });
+    await this.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, durationMs, detail });
   }
 
   async record(

@@ -26,6 +26,16 @@ export interface StepReport {
   durationMs: number;
 }
 
+interface StepActions {
+  direction: 'up' | 'down';
+  /** True when the step is already done (by another process). */
+  done(runner: QueryRunner): Promise<boolean>;
+  execute(runner: QueryRunner): Promise<void>;
+  record(runner: QueryRunner, durationMs: number): Promise<void>;
+  /** Closes a `started` event when the step turned out to be done already. */
+  close(runner: QueryRunner): Promise<void>;
+}
+
 /** What a run is about to change, given to `beforeChanges` under the lock. */
 export interface ChangePlan {
   /** The schema version now: detected, the newest applied migration's, or null when empty. */
@@ -40,6 +50,15 @@ export interface MigrateOptions {
   /** Runs under the lock before the first change, only when there is one: the pre-upgrade backup. */
   beforeChanges?: (plan: ChangePlan) => Promise<void>;
   onStep?: (step: StepReport) => void;
+}
+
+export interface RepairResult {
+  accepted: string[];
+  cleared: string[];
+  markedApplied: string[];
+  markedReverted: string[];
+  adopted: string[];
+  remaining: ValidationReport;
 }
 
 export interface MigrateResult {
@@ -126,30 +145,35 @@ export class SchemaMigrator {
 
   /**
    * `db repair`: accepts changed checksums, clears failed attempts (a failed up() stays
-   * pending; a failed down() stays applied), records missing checksums, and records as
-   * applied the migrations an operator finished by hand (`markApplied`). Never touches the schema.
+   * pending; a failed down() stays applied), records missing checksums, and records the
+   * steps an operator finished by hand: `markApplied` (an up()) and `markReverted` (a
+   * down()). Never touches the schema.
    */
-  async repair(markApplied: string[] = []): Promise<{ accepted: string[]; cleared: string[]; markedApplied: string[]; adopted: string[]; remaining: ValidationReport }> {
+  async repair(byHand: { markApplied?: string[]; markReverted?: string[] } = {}): Promise<RepairResult> {
     return this.withLock(async () => {
       const state = await this.state();
       const validation = validationOf(state);
-      const toMark = markApplied.map((name) => this.markable(state.known, validation, name));
+      const toApply = [...new Set(byHand.markApplied ?? [])].map((name) => this.handled(state.known, validation, name, false));
+      const toRevert = [...new Set(byHand.markReverted ?? [])].map((name) => this.handled(state.known, validation, name, true));
+      const byHandNames = new Set([...toApply, ...toRevert].map((m) => m.name));
       await this.history.ensureTables();
       for (const change of validation.changed) {
         await this.history.record(this.dataSource, { migration: change.name, action: 'repaired', checksum: change.current, detail: `accepted checksum change from ${change.recorded}` });
       }
-      for (const failure of validation.failed.filter((f) => !markApplied.includes(f.name))) {
-        const checksum = failure.applied ? state.known.find((m) => m.name === failure.name)?.checksum ?? null : null;
+      const cleared = validation.failed.filter((f) => !byHandNames.has(f.name));
+      for (const failure of cleared) {
+        const checksum = failure.applied ? (state.known.find((m) => m.name === failure.name)?.checksum ?? null) : null;
         await this.history.record(this.dataSource, { migration: failure.name, action: 'repaired', checksum, detail: `failed attempt of ${failure.at} cleared by an operator` });
       }
-      for (const migration of toMark) {
-        await this.inTransaction((runner) => this.history.markApplied(runner, migration, 'repaired', null, 'finished by hand, recorded as applied by an operator'));
-      }
-      const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded);
+      const detail = 'finished by hand, recorded by an operator';
+      for (const migration of toApply) await this.inTransaction((runner) => this.history.markApplied(runner, migration, 'repaired', null, detail));
+      for (const migration of toRevert) await this.inTransaction((runner) => this.history.markReverted(runner, migration, null, detail));
+      const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded.filter((name) => !byHandNames.has(name)));
       const result = {
         accepted: validation.changed.map((c) => c.name),
-        cleared: validation.failed.map((f) => f.name).filter((name) => !markApplied.includes(name)),
-        markedApplied: toMark.map((m) => m.name),
+        cleared: cleared.map((f) => f.name),
+        markedApplied: toApply.map((m) => m.name),
+        markedReverted: toRevert.map((m) => m.name),
         adopted,
         remaining: validationOf(await this.state()),
       };
@@ -182,12 +206,19 @@ export class SchemaMigrator {
     });
   }
 
-  private markable(known: KnownMigration[], validation: ValidationReport, name: string): KnownMigration {
+  /** A migration an operator says they finished by hand: pending for an up(), applied for a down(). */
+  private handled(known: KnownMigration[], validation: ValidationReport, name: string, reverted: boolean): KnownMigration {
     const migration = known.find((m) => m.name === name);
-    if (!migration || validation.applied.includes(name)) {
-      throw new DomainError(MigrationErrorCode.UnknownTarget, ErrorKind.InvalidInput, `--mark-applied ${JSON.stringify(name)} is not a pending migration of this build; pending: ${[...validation.pending, ...validation.outOfOrder].join(', ') || 'none'}`, {
-        details: { field: 'mark-applied' },
-      });
+    const applied = validation.applied.includes(name);
+    if (!migration || applied !== reverted) {
+      const option = reverted ? '--mark-reverted' : '--mark-applied';
+      const candidates = reverted ? validation.applied.filter((n) => known.some((m) => m.name === n)) : [...validation.pending, ...validation.outOfOrder];
+      throw new DomainError(
+        MigrationErrorCode.UnknownTarget,
+        ErrorKind.InvalidInput,
+        `${option} ${JSON.stringify(name)} is not ${reverted ? 'an applied' : 'a pending'} migration of this build; ${reverted ? 'applied' : 'pending'}: ${candidates.join(', ') || 'none'}`,
+        { details: { field: option.slice(2) } },
+      );
     }
     return migration;
   }
@@ -226,57 +257,75 @@ export class SchemaMigrator {
 
   /** null when another process applied it meanwhile (a lock taken over): nothing is run twice. */
   private async applyOne(migration: KnownMigration): Promise<StepReport | null> {
-    return this.runStep(migration, 'up', async (runner) => {
-      if (await this.history.isApplied(runner, migration.name)) return false;
-      await migration.instance.up(runner);
-      return true;
-    }, (runner, durationMs) => this.history.markApplied(runner, migration, 'applied', durationMs));
+    return this.runStep(migration, {
+      direction: 'up',
+      done: (runner) => this.history.isApplied(runner, migration.name),
+      execute: (runner) => migration.instance.up(runner),
+      record: (runner, durationMs) => this.history.markApplied(runner, migration, 'applied', durationMs),
+      // Someone else's run applied it: its checksum is this build's (validated), the history closes on it.
+      close: (runner) => this.history.record(runner, { migration: migration.name, action: 'adopted', checksum: migration.checksum, detail: 'applied by another process meanwhile' }),
+    });
   }
 
   private async revertOne(migration: KnownMigration): Promise<StepReport | null> {
-    return this.runStep(migration, 'down', async (runner) => {
-      if (!(await this.history.isApplied(runner, migration.name))) return false;
-      await migration.instance.down(runner);
-      return true;
-    }, (runner, durationMs) => this.history.markReverted(runner, migration, durationMs));
+    return this.runStep(migration, {
+      direction: 'down',
+      done: async (runner) => !(await this.history.isApplied(runner, migration.name)),
+      execute: (runner) => migration.instance.down(runner),
+      record: (runner, durationMs) => this.history.markReverted(runner, migration, durationMs),
+      close: (runner) => this.history.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, detail: 'reverted by another process meanwhile' }),
+    });
   }
 
   /**
-   * One step in its own transaction, recorded in it. On engines that commit DDL as they go
-   * a `started` event is written first, so a crash half-way is seen at the next start
-   * instead of the step running again on a half-changed schema.
+   * One step in its own transaction, recorded in it, skipped when already done. On engines
+   * that commit DDL as they go a `started` event is written first, so a crash half-way is
+   * seen at the next start instead of the step running again on a half-changed schema.
    */
-  private async runStep(
-    migration: KnownMigration,
-    direction: 'up' | 'down',
-    run: (runner: QueryRunner) => Promise<boolean>,
-    record: (runner: QueryRunner, durationMs: number) => Promise<void>,
-  ): Promise<StepReport | null> {
+  private async runStep(migration: KnownMigration, step: StepActions): Promise<StepReport | null> {
     await this.history.ensureTables();
-    this.logger.log({ msg: direction === 'up' ? 'applying migration' : 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
+    if (await this.withRunner(step.done)) return this.skipped(migration, step.direction);
+    this.logger.log({ msg: step.direction === 'up' ? 'applying migration' : 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
     const started = Date.now();
     if (!this.history.transactionalDdl) {
-      await this.history.record(this.dataSource, { migration: migration.name, action: 'started', checksum: migration.checksum, detail: `${direction}()` });
+      await this.history.record(this.dataSource, { migration: migration.name, action: 'started', checksum: migration.checksum, detail: `${step.direction}()` });
     }
     let ran = false;
     try {
       await this.inTransaction(async (runner) => {
-        ran = await run(runner);
-        if (ran) await record(runner, Date.now() - started);
+        // Again inside the transaction (under BEGIN IMMEDIATE on SQLite): the check that counts.
+        if (await step.done(runner)) {
+          if (!this.history.transactionalDdl) await step.close(runner);
+          return;
+        }
+        await step.execute(runner);
+        await step.record(runner, Date.now() - started);
+        ran = true;
       });
     } catch (error) {
       await this.history
-        .record(this.dataSource, { migration: migration.name, action: 'failed', checksum: migration.checksum, durationMs: Date.now() - started, detail: `${direction}(): ${messageOf(error)}` })
+        .record(this.dataSource, { migration: migration.name, action: 'failed', checksum: migration.checksum, durationMs: Date.now() - started, detail: `${step.direction}(): ${messageOf(error)}` })
         .catch((recordError: unknown) => this.logger.error({ msg: 'could not record the failed migration', err: messageOf(recordError) }));
-      throw migrationFailed(migration, direction, error, this.history.transactionalDdl);
+      throw migrationFailed(migration, step.direction, error, this.history.transactionalDdl);
     }
-    if (!ran) {
-      this.logger.warn({ msg: `${migration.name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another process; skipped`, migration: migration.name });
-      return null;
+    if (!ran) return this.skipped(migration, step.direction);
+    const report = { migration: migration.name, schemaVersion: migration.schemaVersion, durationMs: Date.now() - started };
+    this.logger.log({ msg: step.direction === 'up' ? 'migration applied' : 'migration reverted', ...report });
+    return report;
+  }
+
+  private skipped(migration: KnownMigration, direction: 'up' | 'down'): null {
+    this.logger.warn({ msg: `${migration.name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another process; skipped`, migration: migration.name });
+    return null;
+  }
+
+  private async withRunner<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      return await work(runner);
+    } finally {
+      await runner.release();
     }
-    const step = { migration: migration.name, schemaVersion: migration.schemaVersion, durationMs: Date.now() - started };
-    this.logger.log({ msg: direction === 'up' ? 'migration applied' : 'migration reverted', ...step });
-    return step;
   }
 
   /**

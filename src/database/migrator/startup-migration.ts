@@ -1,25 +1,37 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MigrationsConfig } from '../../config/app-config';
-import { migrationLockFor } from './migration-lock';
+import { HeldLock, MigrationLock, migrationLockFor } from './migration-lock';
 import { SchemaMigrator } from './schema-migrator';
 
 /**
  * What the service does at start, on every node: take the migration lock (a node starting
- * at the same moment waits, then finds nothing pending), refuse to run when the history
- * does not match this build, adopt a logic-solution database only when configured, and
- * apply what is pending. The data source is closed when this throws.
+ * at the same moment waits, then finds nothing pending), open the data source, refuse to
+ * run when the history does not match this build, adopt a logic-solution database only
+ * when configured, and apply what is pending. On SQLite the lock is taken before the file
+ * is opened: `rollback --restore` renames a new file over the path while holding it, and a
+ * connection opened earlier would go on reading the old one. The data source is closed
+ * when this throws.
  */
-export async function migrateAtStartup(dataSource: DataSource, config: MigrationsConfig): Promise<void> {
-  const logger = new Logger('Migrations');
+export async function openAndMigrate(dataSource: DataSource, config: MigrationsConfig): Promise<DataSource> {
+  const lock = await migrationLockFor(dataSource).acquire(config.lockTimeoutMs);
   try {
-    const migrator = new SchemaMigrator(dataSource, migrationLockFor(dataSource), config.lockTimeoutMs);
+    await dataSource.initialize();
+    const migrator = new SchemaMigrator(dataSource, alreadyHeld(lock), config.lockTimeoutMs);
     const result = await migrator.migrate({ baseline: config.baselineOnStart });
     if (result.applied.length > 0 || result.baselined) {
-      logger.log({ msg: 'schema up to date', baselined: result.baselined?.version ?? null, applied: result.applied.map((step) => step.migration) });
+      new Logger('Migrations').log({ msg: 'schema up to date', baselined: result.baselined?.version ?? null, applied: result.applied.map((step) => step.migration) });
     }
+    return dataSource;
   } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     throw error;
+  } finally {
+    await lock.release();
   }
+}
+
+/** The lock this start already holds, lent to the migrator, which must not release it. */
+function alreadyHeld(lock: HeldLock): MigrationLock {
+  return { acquire: async () => ({ assertHeld: () => lock.assertHeld(), release: async () => undefined }) };
 }

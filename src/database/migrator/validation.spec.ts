@@ -238,3 +238,22 @@ describe('describeValidationFailure', () => {
     expect(text).not.toContain(M4.name); // pending is no problem
   });
 });
+
+describe('describeValidationFailure for failed steps', () => {
+  const at = AT.toISOString();
+  it('tells a failed up() to restore the pre-upgrade backup, repair, or mark it applied', () => {
+    const message = describeValidationFailure({ ...validate(KNOWN, appliedOf(M1), new Map(), MARIADB), ok: false, failed: [{ name: M2.name, at, error: 'x', applied: false }] }, 'cli');
+    expect(message).toContain(`${M2.name}: up() failed`);
+    expect(message).toContain('cli rollback --restore`');
+    expect(message).toContain('cli db repair --mark-applied <migration>');
+    expect(message).not.toContain('--mark-reverted');
+  });
+
+  it('tells a failed down() to restore the pre-rollback backup, repair, or mark it reverted', () => {
+    const message = describeValidationFailure({ ...validate(KNOWN, appliedOf(M1, M2), new Map(), MARIADB), ok: false, failed: [{ name: M2.name, at, error: 'x', applied: true }] }, 'cli');
+    expect(message).toContain(`${M2.name}: down() failed`);
+    expect(message).toContain('pre-rollback');
+    expect(message).toContain('cli db repair --mark-reverted <migration>');
+    expect(message).not.toContain('--mark-applied');
+  });
+});

@@ -66,16 +66,22 @@ export function describeValidationFailure(report: ValidationReport, cli: string)
   for (const name of report.missing) lines.push(`  - ${name}: applied to the database but not part of this build (a newer logic-ha applied it)`);
   for (const name of report.outOfOrder) lines.push(`  - ${name}: not applied, but older than migrations that are (it would run out of order)`);
   for (const failure of report.failed) {
-    lines.push(`  - ${failure.name}: failed at ${failure.at}${failure.error ? ` (${failure.error})` : ''}; MariaDB/MySQL commit DDL as it runs, so part of it may be applied`);
+    lines.push(`  - ${failure.name}: ${failure.applied ? 'down()' : 'up()'} failed at ${failure.at}${failure.error ? ` (${failure.error})` : ''}; MariaDB/MySQL commit DDL as it runs, so part of it may be done`);
   }
   lines.push('What to do:');
   if (report.changed.length > 0) lines.push(`  - a changed migration: review what changed; when the change is intended (the schema is right), accept it with \`${cli} db repair\``);
   if (report.missing.length > 0) lines.push('  - a migration this build lacks: deploy the logic-ha version that applied it, or roll the database back with that version first (see UPGRADING.md)');
   if (report.outOfOrder.length > 0) lines.push('  - an out-of-order migration: deploy a build whose migrations match the database, or apply it by hand and record it (see UPGRADING.md)');
-  if (report.failed.length > 0) {
+  if (report.failed.some((failure) => !failure.applied)) {
     lines.push(
-      `  - a failed migration: restore the pre-upgrade backup (\`${cli} rollback --restore\`); or undo what it did by hand and run \`${cli} db repair\`` +
-        ` (it stays pending), or finish it by hand and run \`${cli} db repair --mark-applied <migration>\``,
+      `  - a failed up(): restore the pre-upgrade backup (\`${cli} rollback --restore\`); or undo what it did by hand and run \`${cli} db repair\`` +
+        ` (it runs again next time); or finish it by hand (\`${cli} db plan\` shows its SQL) and run \`${cli} db repair --mark-applied <migration>\``,
+    );
+  }
+  if (report.failed.some((failure) => failure.applied)) {
+    lines.push(
+      `  - a failed down(): restore the pre-rollback backup (\`${cli} backup list\` shows it, tagged pre-rollback-…; \`${cli} rollback --restore <backup-id>\`);` +
+        ` or put back by hand what it removed and run \`${cli} db repair\` (it stays applied); or finish it by hand and run \`${cli} db repair --mark-reverted <migration>\``,
     );
   }
   return lines.join('\n');
