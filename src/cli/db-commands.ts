@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config';
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import { DatabaseState, SchemaMigrator, pendingMigrations } from '../database/migrator/schema-migrator';
+import { DatabaseState, pendingMigrations } from '../database/migrator/database-state';
+import { SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { CliIo } from './backup-commands';
 import { parseOptions } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';

@@ -1,8 +1,8 @@
 import type { TableShape } from '../database/schema-inspector';
 import type { BackupManifest } from '../backup/backup.types';
-import {
-  CLI_COMMAND, ChangePlan, DatabaseState, SchemaMigrator, StepReport, currentVersion, notBaselined, pendingMigrations, unknownSchema, validationFailed,
-} from '../database/migrator/schema-migrator';
+import { currentVersion, DatabaseState, pendingMigrations, StepReport } from '../database/migrator/database-state';
+import { CLI_COMMAND, notBaselined, unknownSchema, validationFailed } from '../database/migrator/migration-refusals';
+import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
 import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { SchemaVersion, expectedSchema } from '../database/schema/known-schemas';

@@ -1,0 +1,47 @@
+import { DomainError, ErrorKind } from '../../common/errors/domain-error';
+import { messageOf } from '../../common/errors/error-message';
+import type { SchemaDetection } from '../schema/version-detector';
+import type { KnownMigration } from './known-migrations';
+import { MigrationErrorCode } from './migration-errors';
+import { ValidationReport, describeValidationFailure } from './validation';
+
+/** How operators run the CLI, quoted in every message that tells them what to run next. */
+export const CLI_COMMAND = 'npm run cli --';
+
+export function validationFailed(validation: ValidationReport): DomainError {
+  return new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(validation, CLI_COMMAND), { details: validation });
+}
+
+export function notBaselined(detection: SchemaDetection): DomainError {
+  const seen = detection.kind === 'match' ? `its schema is ${detection.version}` : 'its schema matches no known version';
+  return new DomainError(
+    MigrationErrorCode.NotBaselined,
+    ErrorKind.Conflict,
+    `the database has tables but no migration history (created by logic-solution's own scripts?); ${seen}. ` +
+      `Adopt it with \`${CLI_COMMAND} db baseline\` (or set DB_BASELINE_ON_START=true), after a backup`,
+    { details: detection },
+  );
+}
+
+export function unknownSchema(detection: Exclude<SchemaDetection, { kind: 'match' }>): DomainError {
+  const differences = detection.kind === 'unknown' ? detection.differences : [];
+  const closest = detection.kind === 'unknown' ? detection.closest : 'none';
+  return new DomainError(
+    MigrationErrorCode.UnknownSchema,
+    ErrorKind.Conflict,
+    `the database matches no known schema version (0.6.2, 0.7.4, 0.7.7, 0.8 or a logic-ha revision); closest is ${closest}, which differs in:\n` +
+      differences.map((difference) => `  - ${difference}`).join('\n') +
+      '\nNothing was recorded. Bring the schema to a known version by hand (or restore it), then baseline again',
+    { details: detection },
+  );
+}
+
+export function migrationFailed(migration: KnownMigration, direction: 'up' | 'down', error: unknown, transactionalDdl: boolean): DomainError {
+  const state = transactionalDdl
+    ? 'it was rolled back whole; the database is as it was before it'
+    : 'MariaDB/MySQL commit DDL as it runs, so part of it may be in the schema';
+  return new DomainError(MigrationErrorCode.MigrationFailed, ErrorKind.Internal, `migration ${migration.name} (${migration.schemaVersion}) failed in ${direction}(): ${messageOf(error)}; ${state}`, {
+    cause: error,
+    details: { migration: migration.name, schemaVersion: migration.schemaVersion, direction },
+  });
+}
