@@ -10,6 +10,7 @@ export enum BackupErrorCode {
   ToolFailed = 'BACKUP_TOOL_FAILED',
   TimedOut = 'BACKUP_TIMED_OUT',
   Interrupted = 'BACKUP_INTERRUPTED',
+  PreChangeBackupFailed = 'PRE_CHANGE_BACKUP_FAILED',
   TargetNotEmpty = 'RESTORE_TARGET_NOT_EMPTY',
   TargetRefused = 'RESTORE_TARGET_REFUSED',
   TargetUnreachable = 'RESTORE_TARGET_UNREACHABLE',

@@ -19,6 +19,7 @@ import { BackupEngine } from './engines/backup-engine';
 import { InterruptedBackups } from './interrupted-backups';
 import { ClientTools } from './process/client-tools';
 import { ProcessRunner } from './process/process-runner';
+import { PreChangeBackupService } from './pre-change-backup.service';
 import { RestoreJobsService } from './restore-jobs.service';
 import { RestoreService } from './restore.service';
 import { BackupStorage } from './storage/backup-storage';
@@ -47,11 +48,12 @@ export class BackupModule {
         InterruptedBackups,
         BackupVerifyService,
         BackupMaintenanceService,
+        PreChangeBackupService,
         RestoreJobsService,
         BackupScheduler,
         BackupIndicator,
       ],
-      exports: [BackupService, BackupCatalogService, BackupVerifyService, BackupMaintenanceService, BackupIndicator, BackupReader, RestoreService, BackupScheduler],
+      exports: [BackupService, BackupCatalogService, BackupVerifyService, BackupMaintenanceService, PreChangeBackupService, BackupIndicator, BackupReader, RestoreService, BackupScheduler],
     };
   }
 }

@@ -1,13 +1,13 @@
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../backup/backup-reader';
 import { createBackupStorage, createRestoreService } from '../backup/backup-tools';
+import { PreChangeBackupService } from '../backup/pre-change-backup.service';
 import { ProgressTracker } from '../backup/progress';
 import type { AppConfig } from '../config/app-config';
 import { MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
 import { migrationLockForTarget } from '../database/migrator/migration-lock';
 import { inspectSchema } from '../database/schema-inspector';
 import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade/rollback';
-import { schemaBackupsOf } from '../upgrade/schema-backups';
 import { upgrade } from '../upgrade/upgrade';
 import type { CliIo, WithApp } from './backup-commands';
 import { parseOptions } from './cli-args';
@@ -23,7 +23,7 @@ export async function runUpgradeCommand(args: string[], config: AppConfig, withA
   return withApp(async (app) => {
     const dataSource = app.get(DataSource);
     const report = await upgrade(
-      { migrator: migratorFor(dataSource, config), backups: schemaBackupsOf(app), inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
+      { migrator: migratorFor(dataSource, config), backups: app.get(PreChangeBackupService), inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
       { baseline: (values.baseline ?? false) || config.migrations.baselineOnStart },
     );
     io.out(report);
@@ -63,7 +63,7 @@ async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig
       'Data in the columns and tables these drop is lost from the database; a full backup (pre-rollback-…) is taken first.',
     ].join('\n');
     if (!yes && !(await confirm(question))) return notConfirmed(io);
-    io.out(await rollbackTo({ migrator, backups: schemaBackupsOf(app), progress: (event) => io.err(event) }, plan));
+    io.out(await rollbackTo({ migrator, backups: app.get(PreChangeBackupService), progress: (event) => io.err(event) }, plan));
     return 0;
   });
 }

@@ -8,8 +8,8 @@ import type { BackupReader } from '../backup/backup-reader';
 import { BackupErrorCode } from '../backup/backup.errors';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
-import { StepReport, validationOf } from '../database/migrator/database-state';
-import { CLI_COMMAND, validationFailed } from '../database/migrator/migration-refusals';
+import { StepReport, appliedAfter, currentVersion } from '../database/migrator/database-state';
+import { CLI_COMMAND, matchingValidationOf } from '../database/migrator/migration-refusals';
 import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { TopologyFile } from '../database/topology/topology-file';
@@ -41,18 +41,14 @@ export function resolveTarget(known: KnownMigration[], spec: string): KnownMigra
 
 export async function planRevert(migrator: SchemaMigrator, spec: string): Promise<RevertPlan> {
   const state = await migrator.state();
-  const validation = validationOf(state);
-  if (!validation.ok) throw validationFailed(validation);
+  const validation = matchingValidationOf(state);
   const target = resolveTarget(state.known, spec);
-  const applied = new Set(validation.applied);
-  if (!applied.has(target.name)) {
+  if (!validation.applied.includes(target.name)) {
     throw new DomainError(MigrationErrorCode.UnknownTarget, ErrorKind.InvalidInput, `--to ${target.schemaVersion} (${target.name}) is not applied to this database, so there is nothing to go back to`, {
       details: { field: 'to' },
     });
   }
-  const toRevert = state.known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
-  const newest = state.known.filter((m) => applied.has(m.name)).pop()!;
-  return { from: newest.schemaVersion, target, toRevert };
+  return { from: currentVersion(state)!, target, toRevert: appliedAfter(state.known, validation, target) };
 }
 
 /** Takes `pre-rollback-<from>-<to>`, then runs down() of each migration in the plan. */

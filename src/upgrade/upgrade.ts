@@ -1,7 +1,7 @@
 import type { TableShape } from '../database/schema-inspector';
 import type { BackupManifest } from '../backup/backup.types';
-import { currentVersion, DatabaseState, pendingMigrations, StepReport } from '../database/migrator/database-state';
-import { CLI_COMMAND, notBaselined, unknownSchema, validationFailed } from '../database/migrator/migration-refusals';
+import { currentVersion, pendingMigrations, StepReport } from '../database/migrator/database-state';
+import { CLI_COMMAND, refuseUnlessMigratable } from '../database/migrator/migration-refusals';
 import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
 import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
@@ -44,7 +44,8 @@ export interface UpgradeDependencies {
 export async function upgrade(deps: UpgradeDependencies, options: { baseline: boolean }): Promise<UpgradeReport> {
   const started = Date.now();
   const state = await deps.migrator.state();
-  refuseEarly(state, options);
+  // The refusals that need no lock, before anything is taken; migrate() checks again under it.
+  refuseUnlessMigratable(state, options);
   const report: UpgradeReport = {
     ok: true, from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, backupId: null, baselined: null,
     applied: [], failed: null, schemaDifferences: [], rollbackCommand: null, durationMs: 0,
@@ -89,14 +90,4 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
 /** The catalog table may only exist now (a database adopted from logic-solution), or no more. */
 async function register(deps: UpgradeDependencies, backup: BackupManifest): Promise<void> {
   await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
-}
-
-/** The refusals that need no lock, before anything is taken; migrate() checks again under it. */
-function refuseEarly(state: DatabaseState, options: { baseline: boolean }): void {
-  if (state.kind === 'unbaselined') {
-    if (!options.baseline) throw notBaselined(state.detection);
-    if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
-  } else if (!state.validation.ok) {
-    throw validationFailed(state.validation);
-  }
 }

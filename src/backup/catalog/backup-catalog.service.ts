@@ -26,6 +26,16 @@ export interface ListFilter {
 export class BackupCatalogService {
   constructor(@InjectRepository(BackupRecordEntity) private readonly records: Repository<BackupRecordEntity>) {}
 
+  /** False on a database whose schema predates the catalog (ha-2), e.g. one adopted from logic-solution. */
+  async tableExists(): Promise<boolean> {
+    const runner = this.records.manager.connection.createQueryRunner();
+    try {
+      return await runner.hasTable(this.records.metadata.tableName);
+    } finally {
+      await runner.release();
+    }
+  }
+
   async insertRunning(record: NewBackupRecord): Promise<void> {
     await this.records.insert({ ...record, state: 'running', sizeBytes: 0, fileCount: 0 });
   }

@@ -1,6 +1,5 @@
 import type { SchemaDetection } from '../schema/version-detector';
 import type { KnownMigration } from './known-migrations';
-import { notBaselined } from './migration-refusals';
 import type { ValidationReport } from './validation';
 
 /** What a database holds, as SchemaMigrator.state() reads it. */
@@ -32,8 +31,8 @@ export function currentVersion(state: DatabaseState): string | null {
   return [...state.known].reverse().find((m) => applied.has(m.name))?.schemaVersion ?? null;
 }
 
-/** The validation of a database with history; one without is refused as not baselined. */
-export function validationOf(state: DatabaseState): ValidationReport {
-  if (state.kind === 'unbaselined') throw notBaselined(state.detection);
-  return state.validation;
+/** The applied migrations newer than `target`, newest first: what a rollback to it reverts. */
+export function appliedAfter(known: KnownMigration[], validation: ValidationReport, target: KnownMigration): KnownMigration[] {
+  const applied = new Set(validation.applied);
+  return known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
 }

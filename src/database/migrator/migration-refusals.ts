@@ -1,12 +1,39 @@
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
 import type { SchemaDetection } from '../schema/version-detector';
+import type { DatabaseState } from './database-state';
 import type { KnownMigration } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
 import { ValidationReport, describeValidationFailure } from './validation';
 
 /** How operators run the CLI, quoted in every message that tells them what to run next. */
 export const CLI_COMMAND = 'npm run cli --';
+
+/** The validation of a database with history; one without is refused as not baselined. */
+export function validationOf(state: DatabaseState): ValidationReport {
+  if (state.kind === 'unbaselined') throw notBaselined(state.detection);
+  return state.validation;
+}
+
+/** The validation of a database whose history matches this build; refused otherwise. */
+export function matchingValidationOf(state: DatabaseState): ValidationReport {
+  const validation = validationOf(state);
+  if (!validation.ok) throw validationFailed(validation);
+  return validation;
+}
+
+/**
+ * Refuses a database that cannot be migrated as it is: a history that does not match, or
+ * no history at all unless baselining is allowed and the schema is a known version.
+ */
+export function refuseUnlessMigratable(state: DatabaseState, options: { baseline?: boolean }): void {
+  if (state.kind !== 'unbaselined') {
+    matchingValidationOf(state);
+    return;
+  }
+  if (!options.baseline) throw notBaselined(state.detection);
+  if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
+}
 
 export function validationFailed(validation: ValidationReport): DomainError {
   return new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(validation, CLI_COMMAND), { details: validation });

@@ -3,11 +3,11 @@ import type { DataSource } from 'typeorm';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { inspectSchema } from '../schema-inspector';
 import { detectSchemaVersion } from '../schema/version-detector';
-import { DatabaseState, StepReport, currentVersion, pendingMigrations, validationOf } from './database-state';
+import { DatabaseState, StepReport, appliedAfter, currentVersion, pendingMigrations } from './database-state';
 import { KnownMigration, describeMigrations } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
 import { HeldLock, MigrationLock } from './migration-lock';
-import { notBaselined, unknownSchema, validationFailed } from './migration-refusals';
+import { matchingValidationOf, refuseUnlessMigratable, unknownSchema, validationOf } from './migration-refusals';
 import { SchemaHistory } from './schema-history';
 import { StepRunner } from './step-runner';
 import { ValidationReport, validateHistory } from './validation';
@@ -85,26 +85,14 @@ export class SchemaMigrator {
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
     return this.withLock(async (lock) => {
       const state = await this.state();
-      if (state.kind === 'unbaselined') {
-        if (!options.baseline) throw notBaselined(state.detection);
-        if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
-      } else if (!state.validation.ok) {
-        throw validationFailed(state.validation);
-      }
+      refuseUnlessMigratable(state, options);
       const pending = pendingMigrations(state);
       if (options.beforeChanges && (state.kind === 'unbaselined' || pending.length > 0)) {
         await options.beforeChanges({ from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, migrations: pending.map((m) => m.name) });
       }
       const baselined = state.kind === 'unbaselined' ? await this.recordBaseline(state) : null;
       const adopted = await this.adoptUnrecorded(state.known, baselined ? [] : validationOf(state).unrecorded);
-      const applied: StepReport[] = [];
-      for (const migration of pending) {
-        await lock.assertHeld();
-        const step = await this.steps.applyOne(migration);
-        if (!step) continue;
-        applied.push(step);
-        options.onStep?.(step);
-      }
+      const applied = await this.eachStep(lock, pending, (migration) => this.steps.applyOne(migration), options.onStep);
       return { baselined, adopted, applied };
     });
   }
@@ -167,20 +155,9 @@ export class SchemaMigrator {
   async revertTo(target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges' | 'onStep'> = {}): Promise<StepReport[]> {
     return this.withLock(async (lock) => {
       const state = await this.state();
-      const validation = validationOf(state);
-      if (!validation.ok) throw validationFailed(validation);
-      const applied = new Set(validation.applied);
-      const toRevert = state.known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
+      const toRevert = appliedAfter(state.known, matchingValidationOf(state), target);
       if (toRevert.length > 0) await options.beforeChanges?.({ from: currentVersion(state), to: target.schemaVersion, migrations: toRevert.map((m) => m.name) });
-      const steps: StepReport[] = [];
-      for (const migration of toRevert) {
-        await lock.assertHeld();
-        const step = await this.steps.revertOne(migration);
-        if (!step) continue;
-        steps.push(step);
-        options.onStep?.(step);
-      }
-      return steps;
+      return this.eachStep(lock, toRevert, (migration) => this.steps.revertOne(migration), options.onStep);
     });
   }
 
@@ -199,6 +176,24 @@ export class SchemaMigrator {
       );
     }
     return migration;
+  }
+
+  /** One step at a time, each only while the lock is still ours; steps another process did are left out. */
+  private async eachStep(
+    lock: HeldLock,
+    migrations: KnownMigration[],
+    run: (migration: KnownMigration) => Promise<StepReport | null>,
+    onStep?: (step: StepReport) => void,
+  ): Promise<StepReport[]> {
+    const done: StepReport[] = [];
+    for (const migration of migrations) {
+      await lock.assertHeld();
+      const step = await run(migration);
+      if (!step) continue;
+      done.push(step);
+      onStep?.(step);
+    }
+    return done;
   }
 
   private async withLock<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {

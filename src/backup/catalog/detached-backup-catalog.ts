@@ -1,6 +1,6 @@
-import type { BackupManifest } from '../backup/backup.types';
-import { BackupCatalogService, NewBackupRecord } from '../backup/catalog/backup-catalog.service';
-import type { BackupRecordEntity } from '../backup/catalog/backup-record.entity';
+import type { BackupManifest } from '../backup.types';
+import { BackupCatalogService, NewBackupRecord } from './backup-catalog.service';
+import type { BackupRecordEntity } from './backup-record.entity';
 
 /**
  * The catalog of one backup, in memory. A database adopted from logic-solution has no
