@@ -5,6 +5,7 @@ import { AddedInstanceBizIdParentServerTimeIndex1620000000000 } from './16200000
 import { AddedInstanceQueryIndexes1764201600000 } from './1764201600000-AddedInstanceQueryIndexes';
 import { AddedBackupCatalog1764288000000 } from './1764288000000-AddedBackupCatalog';
 import { AddedFailoverHistory1764374400000 } from './1764374400000-AddedFailoverHistory';
+import { AlignedLogicSolutionDefaults1764460800000 } from './1764460800000-AlignedLogicSolutionDefaults';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AddedInstanceQueryIndexes1764201600000,
   AddedBackupCatalog1764288000000,
   AddedFailoverHistory1764374400000,
+  AlignedLogicSolutionDefaults1764460800000,
 ];

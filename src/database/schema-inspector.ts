@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE } from './data-source-options.factory';
+import type { SchemaEngine } from './schema/known-schemas';
 
 /** Bookkeeping, not schema: they exist before the first migration and are nobody's version. */
 const BOOKKEEPING_TABLES = new Set([MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE]);
@@ -40,6 +41,11 @@ export async function inspectSchema(dataSource: DataSource): Promise<TableShape[
     .filter((table) => !BOOKKEEPING_TABLES.has(table.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((table) => ({ ...table, indexes: table.indexes.sort((a, b) => a.name.localeCompare(b.name)) }));
+}
+
+/** Which engine's rendering of the known schemas the connected database is compared with. */
+export function schemaEngineOf(dataSource: DataSource): SchemaEngine {
+  return dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql';
 }
 
 const INTEGER_WIDTH = /^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/;

@@ -57,14 +57,14 @@ class World {
   readonly log: string[] = [];
   readonly events: Record<string, unknown>[] = [];
   state: DatabaseState = managed(SCHEMA_VERSIONS.length);
-  schemaAfter: TableShape[] = expectedSchema(LATEST);
+  schemaAfter: TableShape[] = expectedSchema(LATEST, 'mysql');
   migrateOptions: MigrateOptions | null = null;
   /** What migrate() does under the lock: the backup hook, then what the state says is pending. */
   migrateImpl: (options: MigrateOptions) => Promise<MigrateResult> = async (options) => {
     await this.beforeChanges(options);
     const applied: StepReport[] = pendingMigrations(this.state).map((m, i) => ({ migration: m.name, schemaVersion: m.schemaVersion, durationMs: 10 + i }));
     for (const step of applied) options.onStep?.(step);
-    const baselined = this.state.kind === 'unbaselined' && this.state.detection.kind === 'match' ? { version: this.state.detection.version, recorded: [] } : null;
+    const baselined = this.state.kind === 'unbaselined' && this.state.detection.kind === 'match' ? { version: this.state.detection.version, recorded: [], tolerated: this.state.detection.tolerated } : null;
     return { baselined, adopted: [], applied };
   };
 
@@ -76,6 +76,7 @@ class World {
   registerImpl: (backup: BackupManifest) => Promise<boolean> = async () => true;
 
   readonly migrator = {
+    engine: 'mysql',
     state: jest.fn(async () => {
       this.log.push('state');
       return this.state;
@@ -112,7 +113,7 @@ class World {
 }
 
 function withoutIndex(version: SchemaVersion, table: string, index: string): TableShape[] {
-  const tables = structuredClone(expectedSchema(version));
+  const tables = structuredClone(expectedSchema(version, 'mysql'));
   const found = tables.find((t) => t.name === table)!;
   found.indexes = found.indexes.filter((i) => i.name !== index);
   return tables;
@@ -139,7 +140,7 @@ describe('upgrade', () => {
     const report = await upgrade(world.deps(), { baseline: false });
 
     const tag = `pre-upgrade-${SCHEMA_VERSIONS[2]}-${LATEST}`;
-    expect(tag).toBe('pre-upgrade-0.7.7-ha-3');
+    expect(tag).toBe('pre-upgrade-0.7.7-ha-4');
     // The backup is taken inside migrate(), under its lock, before the first change.
     // Registered before the schema check, so a failing check cannot lose it.
     expect(world.log).toEqual(['state', 'migrate', `takeFull ${tag}`, 'register 20250101T000000Z-full-abc', 'inspect']);
@@ -157,18 +158,18 @@ describe('upgrade', () => {
   });
 
   it('reports progress: the backup, then each migration applied', async () => {
-    world.state = managed(5);
+    world.state = managed(6);
     await upgrade(world.deps(), { baseline: false });
     const steps = world.events.map((e) => e.step);
     expect(steps).toEqual(['backup', 'backup-done', 'migration-applied', 'migration-applied']);
-    expect(world.events[0]).toMatchObject({ tag: 'pre-upgrade-ha-1-ha-3' });
+    expect(world.events[0]).toMatchObject({ tag: 'pre-upgrade-ha-2-ha-4' });
     expect(world.events[1]).toMatchObject({ backupId: '20250101T000000Z-full-abc' });
-    expect(world.events.slice(2).map((e) => e.migration)).toEqual(NAMES.slice(5));
+    expect(world.events.slice(2).map((e) => e.migration)).toEqual(NAMES.slice(6));
   });
 
   it('tags the backup of an empty database with "empty"', async () => {
     world.state = { kind: 'empty', known: KNOWN, validation: validation(0) };
-    world.schemaAfter = expectedSchema(LATEST);
+    world.schemaAfter = expectedSchema(LATEST, 'mysql');
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report.from).toBeNull();
     expect(world.backups.takeFull).toHaveBeenCalledWith(`pre-upgrade-empty-${LATEST}`);
@@ -262,7 +263,7 @@ describe('upgrade', () => {
   it('leaves other applications’ tables out of the schema check (a schema shared with them)', async () => {
     world.state = managed(3);
     const foreign: TableShape = { name: 'orders', primaryKey: ['id'], indexes: [], columns: [] };
-    world.schemaAfter = [...expectedSchema(LATEST), foreign];
+    world.schemaAfter = [...expectedSchema(LATEST, 'mysql'), foreign];
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report).toMatchObject({ ok: true, schemaDifferences: [] });
   });
@@ -278,15 +279,16 @@ describe('upgrade', () => {
   });
 
   it('refuses a database without history unless baselining is allowed, before any backup', async () => {
-    world.state = unbaselined({ kind: 'match', version: '0.7.4', otherTables: [] });
+    world.state = unbaselined({ kind: 'match', version: '0.7.4', tolerated: [], otherTables: [] });
     await expect(upgrade(world.deps(), { baseline: false })).rejects.toMatchObject({ code: 'SCHEMA_NOT_BASELINED' });
     expect(world.backups.takeFull).not.toHaveBeenCalled();
     expect(world.migrator.migrate).not.toHaveBeenCalled();
   });
 
   it('baselines a recognised database when allowed, tagging the backup with the detected version', async () => {
-    world.state = unbaselined({ kind: 'match', version: '0.7.4', otherTables: ['orders'] });
+    world.state = unbaselined({ kind: 'match', version: '0.7.4', tolerated: ['logic: comments on id "主键"'], otherTables: ['orders'] });
     const report = await upgrade(world.deps(), { baseline: true });
+    expect(report.tolerated).toEqual(['logic: comments on id "主键"']);
     expect(world.log.slice(0, 3)).toEqual(['state', 'migrate', `takeFull pre-upgrade-0.7.4-${LATEST}`]);
     expect(world.migrateOptions?.baseline).toBe(true);
     expect(report).toMatchObject({ ok: true, from: '0.7.4', to: LATEST, baselined: '0.7.4' });
@@ -294,7 +296,7 @@ describe('upgrade', () => {
   });
 
   it('refuses a database without history whose schema is no known version, before any backup', async () => {
-    world.state = unbaselined({ kind: 'unknown', closest: '0.7.4', differences: ['logic.module: column is missing'], otherTables: [] });
+    world.state = unbaselined({ kind: 'unknown', closest: '0.7.4', differences: ['logic.module: column is missing'], tolerated: [], otherTables: [] });
     await expect(upgrade(world.deps(), { baseline: true })).rejects.toMatchObject({ code: 'SCHEMA_UNKNOWN' });
     expect(world.backups.takeFull).not.toHaveBeenCalled();
     expect(world.migrator.migrate).not.toHaveBeenCalled();

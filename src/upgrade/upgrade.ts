@@ -17,6 +17,8 @@ export interface UpgradeReport {
   to: string;
   backupId: string | null;
   baselined: string | null;
+  /** How an adopted database differs from the version it was baselined at, in ways that do not matter. */
+  tolerated: string[];
   applied: StepReport[];
   /** Why it stopped; `migration` is set when a migration itself failed (the schema may be part-way). */
   failed: { code: string | null; migration: string | null; error: string } | null;
@@ -47,7 +49,7 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   // The refusals that need no lock, before anything is taken; migrate() checks again under it.
   refuseUnlessMigratable(state, options);
   const report: UpgradeReport = {
-    ok: true, from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, backupId: null, baselined: null,
+    ok: true, from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, backupId: null, baselined: null, tolerated: [],
     applied: [], failed: null, schemaDifferences: [], rollbackCommand: null, durationMs: 0,
   };
   const finish = () => ({ ...report, durationMs: Date.now() - started });
@@ -69,6 +71,7 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   try {
     const result = await deps.migrator.migrate({ baseline: options.baseline, beforeChanges, onStep });
     report.baselined = result.baselined?.version ?? null;
+    report.tolerated = result.baselined?.tolerated ?? [];
   } catch (error) {
     if (!taken.backup) throw error;
     const details = error instanceof DomainError ? (error.details as { migration?: string } | undefined) : undefined;
@@ -82,7 +85,7 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   if (!taken.backup) return finish();
   report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
   await register(deps, taken.backup);
-  report.schemaDifferences = diffSchemas(expectedSchema(report.to as SchemaVersion), knownTablesOf(await deps.inspect()));
+  report.schemaDifferences = diffSchemas(expectedSchema(report.to as SchemaVersion, deps.migrator.engine), knownTablesOf(await deps.inspect()));
   report.ok = report.schemaDifferences.length === 0;
   return finish();
 }

@@ -53,12 +53,15 @@ export function notBaselined(detection: SchemaDetection): DomainError {
 export function unknownSchema(detection: Exclude<SchemaDetection, { kind: 'match' }>): DomainError {
   const differences = detection.kind === 'unknown' ? detection.differences : [];
   const closest = detection.kind === 'unknown' ? detection.closest : 'none';
+  const tolerated = detection.kind === 'unknown' ? detection.tolerated : [];
+  const listed = (lines: string[]) => lines.map((line) => `  - ${line}`).join('\n');
   return new DomainError(
     MigrationErrorCode.UnknownSchema,
     ErrorKind.Conflict,
     `the database matches no known schema version (0.6.2, 0.7.4, 0.7.7, 0.8 or a logic-ha revision); closest is ${closest}, which differs in:\n` +
-      differences.map((difference) => `  - ${difference}`).join('\n') +
-      '\nNothing was recorded. Bring the schema to a known version by hand (or restore it), then baseline again',
+      listed(differences) +
+      '\nNothing was recorded. Bring the schema to a known version by hand (or restore it), then baseline again' +
+      (tolerated.length > 0 ? `\nAlso seen, and tolerated (no reason to refuse):\n${listed(tolerated)}` : ''),
     { details: detection },
   );
 }

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
-import { inspectSchema } from '../schema-inspector';
+import { inspectSchema, schemaEngineOf } from '../schema-inspector';
+import { inspectCosmetics } from '../schema/cosmetics';
+import type { SchemaEngine } from '../schema/known-schemas';
 import { detectSchemaVersion } from '../schema/version-detector';
 import { DatabaseState, StepReport, appliedAfter, currentVersion, pendingMigrations } from './database-state';
 import { KnownMigration, describeMigrations } from './known-migrations';
@@ -37,8 +39,15 @@ export interface RepairResult {
   remaining: ValidationReport;
 }
 
+/** What `db baseline` recorded, and how the database differs from that version in ways that do not matter. */
+export interface BaselineResult {
+  version: string;
+  recorded: string[];
+  tolerated: string[];
+}
+
 export interface MigrateResult {
-  baselined: { version: string; recorded: string[] } | null;
+  baselined: BaselineResult | null;
   adopted: string[];
   applied: StepReport[];
 }
@@ -64,6 +73,11 @@ export class SchemaMigrator {
     this.steps = new StepRunner(dataSource, this.history);
   }
 
+  /** Which engine's rendering of the known schemas this database is compared with. */
+  get engine(): SchemaEngine {
+    return schemaEngineOf(this.dataSource);
+  }
+
   async knownMigrations(): Promise<KnownMigration[]> {
     this.known ??= await describeMigrations(this.dataSource);
     return this.known;
@@ -74,7 +88,7 @@ export class SchemaMigrator {
     const known = await this.knownMigrations();
     const applied = await this.history.applied();
     if (applied.length === 0) {
-      const detection = detectSchemaVersion(await inspectSchema(this.dataSource));
+      const detection = detectSchemaVersion(await inspectSchema(this.dataSource), this.engine, await inspectCosmetics(this.dataSource));
       if (detection.kind !== 'empty') return { kind: 'unbaselined', known, detection };
     }
     const validation = validateHistory(known, applied, await this.history.latestRecords(), { transactionalDdl: this.history.transactionalDdl });
@@ -98,7 +112,7 @@ export class SchemaMigrator {
   }
 
   /** `db baseline`: records the migrations a logic-solution database already has, runs nothing. */
-  async baseline(): Promise<{ version: string; recorded: string[] }> {
+  async baseline(): Promise<BaselineResult> {
     return this.withLock(async () => {
       const state = await this.state();
       if (state.kind !== 'unbaselined') {
@@ -205,7 +219,7 @@ export class SchemaMigrator {
     }
   }
 
-  private async recordBaseline(state: Extract<DatabaseState, { kind: 'unbaselined' }>): Promise<{ version: string; recorded: string[] }> {
+  private async recordBaseline(state: Extract<DatabaseState, { kind: 'unbaselined' }>): Promise<BaselineResult> {
     const detection = state.detection;
     if (detection.kind !== 'match') throw unknownSchema(detection);
     const recorded = state.known.slice(0, state.known.findIndex((m) => m.schemaVersion === detection.version) + 1);
@@ -213,8 +227,9 @@ export class SchemaMigrator {
     await this.steps.inTransaction(async (runner) => {
       for (const migration of recorded) await this.history.markApplied(runner, migration, 'baseline', null);
     });
-    this.logger.log({ msg: 'database baselined', version: detection.version, recorded: recorded.map((m) => m.name) });
-    return { version: detection.version, recorded: recorded.map((m) => m.name) };
+    const result = { version: detection.version, recorded: recorded.map((m) => m.name), tolerated: detection.tolerated };
+    this.logger.log({ msg: 'database baselined', ...result });
+    return result;
   }
 
   private async adoptUnrecorded(known: KnownMigration[], names: string[]): Promise<string[]> {

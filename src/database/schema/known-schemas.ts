@@ -1,16 +1,29 @@
 import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
 
 /**
- * The schema each migration leaves, transcribed by hand from logic-solution's published
- * schema notes (../shared/logic-solution-schema.md) plus logic-ha's own revisions. Used to
+ * The schema at each version, as logic-solution's published install scripts build it
+ * (their defaults and index names included) plus logic-ha's own revisions. Used to
  * recognise a database logic-solution created (baseline) and to check the schema an
- * upgrade produced; the migration tests check every migration reaches these shapes.
- * Where the notes give no column order, the order is the migrations' (and the same on
- * both engines); where they give a position (`after isRunning`), it is kept.
+ * upgrade produced. logic-ha's migrations before ha-4 built a few defaults and one index
+ * name differently; ha-4 aligns them, so from ha-4 on every database has this shape
+ * whichever way it got here. Where the scripts give no column order, the order is the
+ * migrations'; where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3';
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
-export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2', 'ha-3'];
+export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2', 'ha-3', 'ha-4'];
+
+/**
+ * The engines differ in one name only: SQLite index names are global to the database, so
+ * logic_log's index keeps logic-ha's table-prefixed name there instead of logic-solution's
+ * `logicId_bizId`.
+ */
+export type SchemaEngine = 'mysql' | 'sqlite';
+
+/** The name of logic_log's (logicId, bizId) index on each engine. */
+export function logicLogIndexName(engine: SchemaEngine): string {
+  return engine === 'mysql' ? 'logicId_bizId' : 'idx_logic_log_logicId_bizId';
+}
 
 interface ColumnOptions {
   notNull?: boolean;
@@ -42,7 +55,7 @@ const configColumns = (): ColumnShape[] => [
   column('updateTime', 'datetime', { default: 'CURRENT_TIMESTAMP', onUpdate: true }),
 ];
 
-function baseline(): TableShape[] {
+function baseline(engine: SchemaEngine): TableShape[] {
   return [
     { name: 'logic', primaryKey: ['id'], indexes: [], columns: [column('id', 'varchar(36)', { notNull: true }), ...configColumns()] },
     {
@@ -75,7 +88,7 @@ function baseline(): TableShape[] {
         column('success', 'tinyint'),
         column('isOver', 'tinyint', { default: '0' }),
         column('isRunning', 'tinyint', { default: '0' }),
-        column('serverTime', 'datetime', { onUpdate: true }),
+        column('serverTime', 'datetime', { default: 'CURRENT_TIMESTAMP', onUpdate: true }),
         column('startTime', 'datetime(3)', { default: 'CURRENT_TIMESTAMP(3)' }),
         column('stopTime', 'datetime(3)'),
         column('duration', 'bigint'),
@@ -84,7 +97,7 @@ function baseline(): TableShape[] {
     {
       name: 'logic_log',
       primaryKey: ['id', 'version'],
-      indexes: [index('idx_logic_log_logicId_bizId', ['logicId', 'bizId'])],
+      indexes: [index(logicLogIndexName(engine), ['logicId', 'bizId'])],
       columns: [
         column('id', 'varchar(36)', { notNull: true }),
         column('version', 'varchar(50)', { notNull: true }),
@@ -104,7 +117,7 @@ function baseline(): TableShape[] {
         column('itemLogs', 'longtext'),
         column('success', 'tinyint'),
         column('isOver', 'tinyint', { default: '0' }),
-        column('serverTime', 'datetime(3)'),
+        column('serverTime', 'datetime(3)', { default: 'CURRENT_TIMESTAMP(3)' }),
       ],
     },
     {
@@ -118,7 +131,7 @@ function baseline(): TableShape[] {
         column('version', 'varchar(50)'),
         column('module', 'varchar(50)'),
         column('configJson', 'longtext'),
-        column('publishTime', 'datetime', { default: 'CURRENT_TIMESTAMP' }),
+        column('publishTime', 'datetime', { default: 'CURRENT_TIMESTAMP', onUpdate: true }),
         column('source', 'varchar(100)'),
         column('target', 'varchar(100)'),
       ],
@@ -184,9 +197,13 @@ function failoverHistory(): TableShape {
   };
 }
 
-/** The whole schema as logic-solution `version` (or logic-ha's revision) left it (tables sorted by name, indexes by name). */
-export function expectedSchema(version: SchemaVersion): TableShape[] {
-  const tables = baseline();
+/**
+ * The whole schema as logic-solution `version` (or logic-ha's revision) leaves it on
+ * `engine` (tables sorted by name, indexes by name). ha-4 changes no shape: it brings
+ * databases created by earlier logic-ha migrations to this one.
+ */
+export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): TableShape[] {
+  const tables = baseline(engine);
   const rank = SCHEMA_VERSIONS.indexOf(version);
   const instance = table(tables, 'logic_instance');
   if (rank >= 1) {

@@ -1,9 +1,9 @@
 import type { ColumnShape, TableShape } from '../schema-inspector';
 import { SCHEMA_VERSIONS, expectedSchema } from './known-schemas';
-import { diffSchemas } from './schema-diff';
+import { compareSchemas, diffSchemas } from './schema-diff';
 
 /** The newest schema: every table kind (composite key, auto-increment, ON UPDATE, descending index). */
-const BASE = expectedSchema('ha-3');
+const BASE = expectedSchema('ha-4', 'mysql');
 
 function copy(): TableShape[] {
   return structuredClone(BASE);
@@ -27,11 +27,11 @@ function escape(text: string): string {
 
 describe('diffSchemas', () => {
   it.each(SCHEMA_VERSIONS)('finds no difference between %s and a copy of it', (version) => {
-    expect(diffSchemas(expectedSchema(version), structuredClone(expectedSchema(version)))).toEqual([]);
+    expect(compareSchemas(expectedSchema(version, 'mysql'), structuredClone(expectedSchema(version, 'mysql')))).toEqual({ refused: [], tolerated: [] });
   });
 
   it('finds differences between two different versions (the comparison is not vacuous)', () => {
-    expect(diffSchemas(expectedSchema('0.7.4'), expectedSchema('0.6.2')).length).toBeGreaterThan(0);
+    expect(diffSchemas(expectedSchema('0.7.4', 'mysql'), expectedSchema('0.6.2', 'mysql')).length).toBeGreaterThan(0);
   });
 
   it('reports a missing table by name, once', () => {
@@ -70,12 +70,12 @@ describe('diffSchemas', () => {
     expect(differences[0]).toMatch(/not expected/);
   });
 
-  // logic_published.publishTime: datetime, nullable, DEFAULT CURRENT_TIMESTAMP, no ON UPDATE, no AUTO_INCREMENT.
+  // logic_published.publishTime: datetime, nullable, DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, no AUTO_INCREMENT.
   it.each<[keyof Omit<ColumnShape, 'name'>, ColumnShape[keyof ColumnShape], string, string]>([
     ['type', 'datetime(3)', '"datetime(3)"', '"datetime"'],
     ['nullable', false, 'false', 'true'],
     ['default', null, 'null', '"CURRENT_TIMESTAMP"'],
-    ['onUpdateCurrentTimestamp', true, 'true', 'false'],
+    ['onUpdateCurrentTimestamp', false, 'false', 'true'],
     ['autoIncrement', true, 'true', 'false'],
   ])('reports a %s difference naming the column, the actual (%j) and the expected value', (facet, value, actualText, expectedText) => {
     const actual = copy();
@@ -171,7 +171,7 @@ describe('diffSchemas', () => {
     expect(differences).toHaveLength(3);
   });
 
-  it('ignores the order of columns, tables and indexes', () => {
+  it('ignores the order of columns, tables and indexes, and lists a different column order as tolerated', () => {
     const actual = copy().reverse();
     for (const table of actual) {
       table.columns.reverse();
@@ -180,7 +180,10 @@ describe('diffSchemas', () => {
     // the shuffle did change something
     expect(actual.map((t) => t.name)).not.toEqual(BASE.map((t) => t.name));
     expect(tableOf(actual, 'logic_instance').columns[0].name).not.toBe(tableOf(BASE, 'logic_instance').columns[0].name);
-    expect(diffSchemas(BASE, actual)).toEqual([]);
+    const comparison = compareSchemas(BASE, actual);
+    expect(comparison.refused).toEqual([]);
+    expect(comparison.tolerated).toHaveLength(BASE.length);
+    expect(comparison.tolerated).toContainEqual(expect.stringMatching(/^logic_instance: column order is \(isAsync, .*\), logic-ha's is \(id, /));
   });
 
   it('ignores index direction (servers before MariaDB 10.8 / MySQL 8.0 build DESC indexes ascending)', () => {
@@ -194,5 +197,37 @@ describe('diffSchemas', () => {
     }
     expect(flipped).toContain('idx_bizId_parBizId_serverTime'); // the one descending index is among them
     expect(diffSchemas(BASE, actual)).toEqual([]);
+  });
+
+  it('tolerates an index under another name with the same columns, and lists it', () => {
+    const actual = copy();
+    tableOf(actual, 'logic_log').indexes[0].name = 'idx_logic_log_logicId_bizId';
+    expect(compareSchemas(BASE, actual)).toEqual({
+      refused: [],
+      tolerated: ['logic_log: index logicId_bizId (logicId, bizId) is named idx_logic_log_logicId_bizId'],
+    });
+  });
+
+  it('refuses a renamed index whose columns differ: the expected one missing, the other not expected', () => {
+    const actual = copy();
+    const index = tableOf(actual, 'logic_log').indexes[0];
+    Object.assign(index, { name: 'by_logic', columns: [{ name: 'logicId', descending: false }] });
+    expect(compareSchemas(BASE, actual)).toEqual({
+      refused: ['logic_log: index logicId_bizId (logicId, bizId) is missing', 'logic_log: index by_logic (logicId) is not expected'],
+      tolerated: [],
+    });
+  });
+
+  it('refuses a second index on the same columns: only one stands for the expected index', () => {
+    const actual = copy();
+    tableOf(actual, 'logic_log').indexes.push({ ...tableOf(actual, 'logic_log').indexes[0], name: 'dup' });
+    expect(compareSchemas(BASE, actual).refused).toEqual(['logic_log: index dup (logicId, bizId) is not expected']);
+  });
+
+  it('does not call the order different when a column is missing (the missing column says it)', () => {
+    const actual = copy();
+    const logic = tableOf(actual, 'logic');
+    logic.columns = logic.columns.filter((c) => c.name !== 'module').reverse();
+    expect(compareSchemas(BASE, actual)).toEqual({ refused: ['logic.module: column is missing'], tolerated: [] });
   });
 });

@@ -1,34 +1,57 @@
 import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
 
 /**
- * Every way `actual` differs from `expected`, one readable line each (empty: the same).
- * Column order is not compared: a fresh install of a version and an upgrade to it place
- * columns differently, and nothing logic-ha runs depends on the order. Index direction is
- * not compared either: servers before MariaDB 10.8 / MySQL 8.0 accept `DESC` and build an
- * ascending index, so the same logic-solution script leaves either.
+ * How a live schema compares with an expected one: `refused` are the differences that
+ * matter (a database with any is not that version), `tolerated` those that change nothing
+ * logic-ha or logic-solution runs, listed so an operator sees them too.
  */
-export function diffSchemas(expected: TableShape[], actual: TableShape[]): string[] {
-  const differences: string[] = [];
+export interface SchemaComparison {
+  refused: string[];
+  tolerated: string[];
+}
+
+/**
+ * Strict on tables, columns, types, nullability, defaults, on-update, auto-increment, the
+ * primary key, and each index's columns and uniqueness. Tolerated (reported): an index
+ * under another name with the same columns, and column order (a fresh install and an
+ * upgrade place columns differently). Index direction is not compared at all: servers
+ * before MariaDB 10.8 / MySQL 8.0 accept `DESC` and build an ascending index, so the same
+ * script leaves either.
+ */
+export function compareSchemas(expected: TableShape[], actual: TableShape[]): SchemaComparison {
+  const result: SchemaComparison = { refused: [], tolerated: [] };
   const actualByName = new Map(actual.map((table) => [table.name, table]));
   const expectedNames = new Set(expected.map((table) => table.name));
   for (const table of expected) {
     const found = actualByName.get(table.name);
-    if (!found) differences.push(`table ${table.name} is missing`);
-    else differences.push(...diffTable(table, found));
+    if (!found) result.refused.push(`table ${table.name} is missing`);
+    else merge(result, compareTable(table, found));
   }
   for (const table of actual) {
-    if (!expectedNames.has(table.name)) differences.push(`table ${table.name} is not expected`);
+    if (!expectedNames.has(table.name)) result.refused.push(`table ${table.name} is not expected`);
   }
-  return differences;
+  return result;
 }
 
-function diffTable(expected: TableShape, actual: TableShape): string[] {
-  const differences = diffColumns(expected, actual);
+/** The differences that matter, one readable line each (empty: the same version). */
+export function diffSchemas(expected: TableShape[], actual: TableShape[]): string[] {
+  return compareSchemas(expected, actual).refused;
+}
+
+function merge(into: SchemaComparison, from: SchemaComparison): void {
+  into.refused.push(...from.refused);
+  into.tolerated.push(...from.tolerated);
+}
+
+function compareTable(expected: TableShape, actual: TableShape): SchemaComparison {
+  const result: SchemaComparison = { refused: diffColumns(expected, actual), tolerated: [] };
   if (expected.primaryKey.join(',') !== actual.primaryKey.join(',')) {
-    differences.push(`${expected.name}: primary key is (${actual.primaryKey.join(', ')}), expected (${expected.primaryKey.join(', ')})`);
+    result.refused.push(`${expected.name}: primary key is (${actual.primaryKey.join(', ')}), expected (${expected.primaryKey.join(', ')})`);
   }
-  differences.push(...diffIndexes(expected, actual));
-  return differences;
+  const order = columnOrderDifference(expected, actual);
+  if (order) result.tolerated.push(order);
+  merge(result, compareIndexes(expected, actual));
+  return result;
 }
 
 function diffColumns(expected: TableShape, actual: TableShape): string[] {
@@ -54,23 +77,44 @@ function diffColumn(label: string, expected: ColumnShape, actual: ColumnShape): 
   );
 }
 
+/** Said only when both tables have the same columns: otherwise the column differences say it. */
+function columnOrderDifference(expected: TableShape, actual: TableShape): string | null {
+  const names = (table: TableShape) => table.columns.map((column) => column.name);
+  const [want, have] = [names(expected), names(actual)];
+  if (want.join(',') === have.join(',') || [...want].sort().join(',') !== [...have].sort().join(',')) return null;
+  return `${expected.name}: column order is (${have.join(', ')}), logic-ha's is (${want.join(', ')})`;
+}
+
 function describeIndex(index: IndexShape): string {
   return `${index.unique ? 'unique ' : ''}(${index.columns.map((column) => column.name).join(', ')})`;
 }
 
-function diffIndexes(expected: TableShape, actual: TableShape): string[] {
-  const differences: string[] = [];
-  const actualIndexes = new Map(actual.indexes.map((index) => [index.name, index]));
-  for (const index of expected.indexes) {
-    const found = actualIndexes.get(index.name);
-    if (!found) differences.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is missing`);
-    else if (describeIndex(found) !== describeIndex(index)) {
-      differences.push(`${expected.name}: index ${index.name} is ${describeIndex(found)}, expected ${describeIndex(index)}`);
+/**
+ * Indexes are matched by name first, then an unmatched expected index by an unmatched
+ * actual one with the same columns and uniqueness (the same index under another name).
+ */
+function compareIndexes(expected: TableShape, actual: TableShape): SchemaComparison {
+  const result: SchemaComparison = { refused: [], tolerated: [] };
+  const unmatched = new Map(actual.indexes.map((index) => [index.name, index]));
+  const byName = expected.indexes.filter((index) => unmatched.has(index.name));
+  for (const index of byName) {
+    const found = unmatched.get(index.name)!;
+    unmatched.delete(index.name);
+    if (describeIndex(found) !== describeIndex(index)) {
+      result.refused.push(`${expected.name}: index ${index.name} is ${describeIndex(found)}, expected ${describeIndex(index)}`);
     }
   }
-  const expectedIndexes = new Set(expected.indexes.map((index) => index.name));
-  for (const index of actual.indexes) {
-    if (!expectedIndexes.has(index.name)) differences.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is not expected`);
+  for (const index of expected.indexes.filter((i) => !byName.includes(i))) {
+    const renamed = [...unmatched.values()].find((candidate) => describeIndex(candidate) === describeIndex(index));
+    if (!renamed) {
+      result.refused.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is missing`);
+      continue;
+    }
+    unmatched.delete(renamed.name);
+    result.tolerated.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is named ${renamed.name}`);
   }
-  return differences;
+  for (const index of unmatched.values()) {
+    result.refused.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is not expected`);
+  }
+  return result;
 }

@@ -1,15 +1,19 @@
 import type { TableShape } from '../schema-inspector';
-import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from './known-schemas';
-import { diffSchemas } from './schema-diff';
+import { NO_COSMETICS, SchemaCosmetics, describeCosmetics } from './cosmetics';
+import { SCHEMA_VERSIONS, SchemaEngine, SchemaVersion, expectedSchema } from './known-schemas';
+import { compareSchemas } from './schema-diff';
 
 export type SchemaDetection =
   /** None of the tables any version has: a new database. */
   | { kind: 'empty'; otherTables: string[] }
-  | { kind: 'match'; version: SchemaVersion; otherTables: string[] }
-  /** Known tables, but no version has exactly this shape; `closest` has the fewest differences. */
-  | { kind: 'unknown'; closest: SchemaVersion; differences: string[]; otherTables: string[] };
+  /** `tolerated`: how it differs from `version` in ways that do not matter (names, comments, collations, ...). */
+  | { kind: 'match'; version: SchemaVersion; tolerated: string[]; otherTables: string[] }
+  /** Known tables, but no version has this shape; `closest` has the fewest differences that matter. */
+  | { kind: 'unknown'; closest: SchemaVersion; differences: string[]; tolerated: string[]; otherTables: string[] };
 
-const KNOWN_TABLES = new Set(SCHEMA_VERSIONS.flatMap((version) => expectedSchema(version).map((table) => table.name)));
+const KNOWN_TABLES = new Set(
+  SCHEMA_VERSIONS.flatMap((version) => expectedSchema(version, 'mysql').map((table) => table.name)),
+);
 
 /** The tables some schema version has; others (another application's) are not logic-ha's business. */
 export function knownTablesOf(tables: TableShape[]): TableShape[] {
@@ -19,22 +23,31 @@ export function knownTablesOf(tables: TableShape[]): TableShape[] {
 /**
  * Which schema version a database without migration history has, read from its tables,
  * columns and indexes alone. Tables no version has (another application's, in a shared
- * schema) are left out of the comparison and reported.
+ * schema) are left out of the comparison and reported. What the comparison tolerates
+ * (see compareSchemas and cosmetics.ts) is reported with the verdict, never a reason for it.
  */
-export function detectSchemaVersion(tables: TableShape[]): SchemaDetection {
+export function detectSchemaVersion(tables: TableShape[], engine: SchemaEngine, cosmetics: SchemaCosmetics = NO_COSMETICS): SchemaDetection {
   const known = knownTablesOf(tables);
   const otherTables = tables.filter((table) => !KNOWN_TABLES.has(table.name)).map((table) => table.name);
   if (known.length === 0) return { kind: 'empty', otherTables };
+  const cosmeticLines = describeCosmetics(cosmetics, known.map((table) => table.name));
   const candidates = SCHEMA_VERSIONS.map((version) => {
-    const expected = expectedSchema(version);
-    const differences = diffSchemas(expected, known);
-    return { version, differences, distance: distance(differences, [...expected, ...known]) };
+    const expected = expectedSchema(version, engine);
+    const comparison = compareSchemas(expected, known);
+    return { version, comparison, distance: distance(comparison.refused, [...expected, ...known]) };
   });
-  const exact = candidates.find((candidate) => candidate.differences.length === 0);
-  if (exact) return { kind: 'match', version: exact.version, otherTables };
+  // The newest exact match: ha-4 changed no shape, only databases that lacked it (ha-3 and ha-4 look alike).
+  const exact = [...candidates].reverse().find((candidate) => candidate.comparison.refused.length === 0);
+  if (exact) return { kind: 'match', version: exact.version, tolerated: [...exact.comparison.tolerated, ...cosmeticLines], otherTables };
   // Ties go to the newer version: a damaged 0.7.4 is more likely than a 0.6.2 with one extra column.
   const closest = candidates.reduce((best, candidate) => (candidate.distance <= best.distance ? candidate : best));
-  return { kind: 'unknown', closest: closest.version, differences: closest.differences, otherTables };
+  return {
+    kind: 'unknown',
+    closest: closest.version,
+    differences: closest.comparison.refused,
+    tolerated: [...closest.comparison.tolerated, ...cosmeticLines],
+    otherTables,
+  };
 }
 
 /**

@@ -69,7 +69,8 @@ export class LogicInstanceEntity {
   @Column({ type: 'datetime', nullable: true, default: () => 'CURRENT_TIMESTAMP' })
   createTime: Date | null;
 
-  @Column({ type: 'datetime', nullable: true })
+  /** Defaults to now since ha-4, as logic-solution's scripts declare it (repeated here for SQLite, as createTime). */
+  @Column({ type: 'datetime', nullable: true, default: () => 'CURRENT_TIMESTAMP' })
   serverTime: Date | null;
 
   /** Set explicitly on start: the DDL default (now(3)) has no spelling common to both engines. */
