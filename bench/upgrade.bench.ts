@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options.factory';
 import { describeMigrations } from '../src/database/migrator/known-migrations';
-import { logicSolutionInstallScript } from '../test/support/logic-solution-scripts';
+import { fullScriptBuild, logicSolutionInstallScript } from '../test/support/logic-solution-scripts';
 import { MariaDbServer } from '../test/support/mariadb';
 import { fillInstances } from './servers/fill-instances';
 
@@ -28,7 +28,7 @@ async function installLogicSolution074(server: MariaDbServer, database: string):
   await server.createDatabaseWithUser(database, 'app', 'app-password');
   const connection = await server.connectAsRoot(database);
   try {
-    for (const statement of logicSolutionInstallScript('0.7.4', 'mysql')) await connection.query(statement);
+    for (const statement of logicSolutionInstallScript(fullScriptBuild('0.7.4'), 'mysql')) await connection.query(statement);
   } finally {
     await connection.end();
   }

@@ -29,7 +29,7 @@ export class AlignedLogicSolutionDefaults1764460800000 implements MigrationInter
     for (const alignment of alignments.filter((a) => !done.has(a.key))) await runAll(queryRunner, alignment.statements);
   }
 
-  async down(): Promise<void> {
+  async down(_queryRunner: QueryRunner): Promise<void> {
     // Deliberately nothing: see the class comment.
   }
 }

@@ -31,7 +31,7 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
     return { checksums: await tableChecksums((sql, parameters) => ds.query(sql, parameters), name), schema: await inspectSchema(ds) };
   }
 
-  describeUpgradeContract(() => ({
+  describeUpgradeContract('mysql', () => ({
     freshDatabase: async () => {
       const name = `upgrade_${++counter}`;
       const primary = await server.createDatabaseWithUser(name, 'app', APP_PASSWORD);

@@ -27,7 +27,7 @@ describe('upgrade and rollback on SQLite (built service and CLI as processes)', 
   let counter = 0;
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  describeUpgradeContract(() => ({
+  describeUpgradeContract('sqlite', () => ({
     freshDatabase: async () => {
       const cwd = join(root, `db-${++counter}`);
       mkdirSync(join(cwd, 'shared'), { recursive: true });

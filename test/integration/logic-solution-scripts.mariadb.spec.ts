@@ -9,7 +9,7 @@ describe('logic-solution install scripts on MariaDB', () => {
   });
   afterAll(() => server?.stop());
 
-  describeLogicSolutionScripts(() => ({
+  describeLogicSolutionScripts('mysql', () => ({
     freshDatabase: async () => ({
       type: 'mysql',
       primary: await server.createDatabaseWithUser(`logic_solution_${++counter}`, 'app', 'app-password'),

@@ -8,7 +8,7 @@ describe('logic-solution install scripts on SQLite', () => {
   let counter = 0;
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-  describeLogicSolutionScripts(() => ({
+  describeLogicSolutionScripts('sqlite', () => ({
     freshDatabase: async () => ({ type: 'sqlite', sqlitePath: join(directory, `db-${++counter}.sqlite`) }),
   }));
 });

@@ -2,17 +2,23 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { MIGRATIONS_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { TableShape, inspectSchema } from '../../src/database/schema-inspector';
-import {
-  LOGIC_SOLUTION_VERSIONS,
-  buildLogicSolutionDatabase,
-  logicSolutionRows,
-} from './logic-solution-scripts';
+import { LogicSolutionEngine as EngineName, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
 import { expectedSchema } from './logic-solution-schema.fixture';
 import { comparable } from './migration-contract';
 
 export interface LogicSolutionEngine {
   /** A new, empty database on the engine under test. */
   freshDatabase(): Promise<DatabaseConfig>;
+}
+
+/** A column's comment, collation and declared type, where the engine keeps them (MariaDB/MySQL). */
+async function columnDetails(ds: DataSource, table: string, column: string) {
+  const [row] = await ds.query(
+    `SELECT COLUMN_COMMENT AS comment, COLLATION_NAME AS collation, COLUMN_TYPE AS type FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`,
+    [table, column],
+  );
+  return row;
 }
 
 /** The primary key each table's rows are read back in order of. */
@@ -30,18 +36,19 @@ function columnsByName(schema: TableShape[]): TableShape[] {
 }
 
 /** logic-solution's install scripts, on every version, build the documented schema and hold its rows. */
-export function describeLogicSolutionScripts(engine: () => LogicSolutionEngine): void {
-  describe.each(LOGIC_SOLUTION_VERSIONS)('logic-solution %s install script', (version) => {
+export function describeLogicSolutionScripts(engineName: EngineName, engine: () => LogicSolutionEngine): void {
+  describe.each(logicSolutionBuilds(engineName).map((build) => [build.name, build] as const))('logic-solution\'s %s', (_name, build) => {
+    const version = build.version;
     let ds: DataSource;
     beforeAll(async () => {
       const options = buildDataSourceOptions({ database: await engine().freshDatabase(), runMigrationsOnInit: false });
       ds = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
-      await buildLogicSolutionDatabase(ds, version);
+      await buildLogicSolutionDatabase(ds, build);
     });
     afterAll(() => ds?.destroy());
 
     it('builds the schema of the notes, without a migrations table', async () => {
-      expect(columnsByName(await inspectSchema(ds))).toEqual(columnsByName(expectedSchema(version)));
+      expect(columnsByName(await inspectSchema(ds))).toEqual(columnsByName(expectedSchema(version, engineName)));
       const queryRunner = ds.createQueryRunner();
       try {
         expect(await queryRunner.hasTable(MIGRATIONS_TABLE)).toBe(false);
@@ -49,6 +56,13 @@ export function describeLogicSolutionScripts(engine: () => LogicSolutionEngine):
         await queryRunner.release();
       }
     });
+
+    if (engineName === 'mysql') {
+      it('carries what a Navicat export carries: comments, unicode_ci collations, tinyint(1)', async () => {
+        expect(await columnDetails(ds, 'logic_instance', 'isOver')).toEqual({ comment: '是否结束', collation: null, type: 'tinyint(1)' });
+        expect(await columnDetails(ds, 'logic_log', 'bizId')).toEqual({ comment: '业务ID', collation: 'utf8mb4_unicode_ci', type: 'varchar(36)' });
+      });
+    }
 
     it('reads back every seeded row unchanged', async () => {
       const seeded = logicSolutionRows(version);

@@ -1,22 +1,43 @@
 import type { DataSource } from 'typeorm';
+import { NAVICAT_MERGE_SCRIPTS, navicatInstallScript, statementsOf } from './logic-solution-navicat';
 
 /**
- * Databases as logic-solution itself builds them: its plain SQL install script of one
- * release run on an empty database (no TypeORM, no migrations table), then rows as its
- * runtimes write them. Transcribed from ../shared/logic-solution-schema.md and written
- * independently of logic-ha's migrations, so an adoption test compares two different
- * authors' renderings of the same schema.
+ * Databases as logic-solution itself builds them: one of its published install scripts
+ * run on an empty database (no TypeORM, no migrations table), possibly followed by its
+ * merge scripts, then rows as its runtimes write them. Written independently of
+ * logic-ha's migrations, so an adoption test compares two authors' renderings of the
+ * same schema.
  *
- * MySQL: a fresh install puts every column where the notes place it (createTime after
- * isRunning, retryTimes after duration, isAsync last). SQLite: the faithful mapping, with
- * the same declared types, `now(3)` as strftime with milliseconds, AUTO_INCREMENT as
- * `integer PRIMARY KEY AUTOINCREMENT`, and ON UPDATE CURRENT_TIMESTAMP as an AFTER UPDATE
- * trigger (named in logic-solution's own style, not logic-ha's).
+ * MySQL: the Navicat exports of logic-solution-navicat.ts. SQLite: logic-solution ships
+ * none; this is the faithful mapping, with the same declared types and defaults, `now(3)`
+ * as strftime with milliseconds, AUTO_INCREMENT as `integer PRIMARY KEY AUTOINCREMENT`,
+ * and ON UPDATE CURRENT_TIMESTAMP as an AFTER UPDATE trigger (named in its own style,
+ * not logic-ha's).
  */
 export type LogicSolutionVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8';
 export const LOGIC_SOLUTION_VERSIONS: LogicSolutionVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8'];
 
 export type LogicSolutionEngine = 'mysql' | 'sqlite';
+
+/** One way a field database got to `version`: a full script, or 0.6.2's followed by the merge scripts. */
+export interface LogicSolutionBuild {
+  name: string;
+  version: LogicSolutionVersion;
+  merged: boolean;
+}
+
+const FULL_BUILDS: LogicSolutionBuild[] = LOGIC_SOLUTION_VERSIONS.map((version) => ({ name: `full ${version} script`, version, merged: false }));
+const MERGED_BUILD: LogicSolutionBuild = { name: '0.6.2 script + merge scripts to 0.7.7', version: '0.7.7', merged: true };
+
+/** The build of `version`'s full install script. */
+export function fullScriptBuild(version: LogicSolutionVersion): LogicSolutionBuild {
+  return FULL_BUILDS.find((build) => build.version === version)!;
+}
+
+/** Every build logic-solution publishes for the engine: merge scripts exist for MySQL only. */
+export function logicSolutionBuilds(engine: LogicSolutionEngine): LogicSolutionBuild[] {
+  return engine === 'mysql' ? [...FULL_BUILDS, MERGED_BUILD] : FULL_BUILDS;
+}
 
 function atLeast(version: LogicSolutionVersion, minimum: LogicSolutionVersion): boolean {
   return LOGIC_SOLUTION_VERSIONS.indexOf(version) >= LOGIC_SOLUTION_VERSIONS.indexOf(minimum);
@@ -26,100 +47,9 @@ function atLeast(version: LogicSolutionVersion, minimum: LogicSolutionVersion): 
 // Install scripts
 // ---------------------------------------------------------------------------------------
 
-const MYSQL_TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4';
-
-function mysqlScript(version: LogicSolutionVersion): string[] {
-  const configColumns = [
-    '  `name` varchar(50) DEFAULT NULL,',
-    '  `version` varchar(50) DEFAULT NULL,',
-    '  `module` varchar(50) DEFAULT NULL,',
-    '  `configJson` longtext DEFAULT NULL,',
-    '  `updateTime` datetime DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,',
-  ];
-  const logicBakKeys = ['  PRIMARY KEY (`aid`)'];
-  if (atLeast(version, '0.7.7')) logicBakKeys.push('  KEY `logicid_version_idx` (`id`,`version`)');
-
-  const instanceColumns = [
-    '  `id` varchar(36) NOT NULL,',
-    '  `logicId` varchar(36) DEFAULT NULL,',
-    '  `version` varchar(50) DEFAULT NULL,',
-    '  `bizId` varchar(36) DEFAULT NULL,',
-    '  `parentLogicId` varchar(36) DEFAULT NULL,',
-    '  `parentBizId` varchar(36) DEFAULT NULL,',
-    '  `env` varchar(10) DEFAULT NULL,',
-    '  `nextId` varchar(36) DEFAULT NULL,',
-    '  `nextName` varchar(255) DEFAULT NULL,',
-    '  `paramsJson` text DEFAULT NULL,',
-    '  `varsJson` text DEFAULT NULL,',
-    '  `envsJson` text DEFAULT NULL,',
-    '  `varsJsonEnd` text DEFAULT NULL,',
-    '  `returnData` longtext DEFAULT NULL,',
-    '  `message` varchar(255) DEFAULT NULL,',
-    '  `messageId` varchar(255) DEFAULT NULL,',
-    '  `success` tinyint(4) DEFAULT NULL,',
-    '  `isOver` tinyint(4) DEFAULT 0,',
-    '  `isRunning` tinyint(4) DEFAULT 0,',
-    ...(atLeast(version, '0.7.4') ? ['  `createTime` datetime NULL DEFAULT CURRENT_TIMESTAMP,'] : []),
-    '  `serverTime` datetime DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP,',
-    '  `startTime` datetime(3) DEFAULT CURRENT_TIMESTAMP(3),',
-    '  `stopTime` datetime(3) DEFAULT NULL,',
-    '  `duration` bigint(20) DEFAULT NULL,',
-    ...(atLeast(version, '0.7.4') ? ['  `retryTimes` int(11) NULL DEFAULT 0,'] : []),
-    ...(atLeast(version, '0.7.7') ? ['  `isAsync` tinyint(4) DEFAULT 0,'] : []),
-  ];
-  const instanceKeys = ['  PRIMARY KEY (`id`)', '  KEY `idx_logicId_bizId` (`logicId`,`bizId`)'];
-  if (atLeast(version, '0.8')) {
-    instanceKeys.push('  KEY `idx_bizId_parBizId_serverTime` (`bizId` DESC,`parentBizId` DESC,`serverTime` DESC)');
-  }
-
-  const create = (table: string, lines: string[], keys: string[]) =>
-    `CREATE TABLE \`${table}\` (\n${lines.join('\n')}\n${keys.join(',\n')}\n) ${MYSQL_TABLE_OPTIONS}`;
-
-  return [
-    create('logic', ['  `id` varchar(36) NOT NULL,', ...configColumns], ['  PRIMARY KEY (`id`)']),
-    create('logic_bak', ['  `aid` varchar(36) NOT NULL,', '  `id` varchar(36) DEFAULT NULL,', ...configColumns], logicBakKeys),
-    create('logic_instance', instanceColumns, instanceKeys),
-    create(
-      'logic_log',
-      [
-        '  `id` varchar(36) NOT NULL,',
-        '  `version` varchar(50) NOT NULL,',
-        '  `logicId` varchar(36) DEFAULT NULL,',
-        '  `bizId` varchar(36) DEFAULT NULL,',
-        '  `nextId` varchar(36) DEFAULT NULL,',
-        '  `clientId` varchar(50) DEFAULT NULL,',
-        '  `host` varchar(50) DEFAULT NULL,',
-        '  `nextName` varchar(50) DEFAULT NULL,',
-        '  `env` varchar(10) DEFAULT NULL,',
-        '  `message` varchar(255) DEFAULT NULL,',
-        '  `messageId` varchar(255) DEFAULT NULL,',
-        '  `paramsJson` text DEFAULT NULL,',
-        '  `varsJson` text DEFAULT NULL,',
-        '  `varsJsonEnd` text DEFAULT NULL,',
-        '  `returnData` text DEFAULT NULL,',
-        '  `itemLogs` longtext DEFAULT NULL,',
-        '  `success` tinyint(4) DEFAULT NULL,',
-        '  `isOver` tinyint(4) DEFAULT 0,',
-        '  `serverTime` datetime(3) DEFAULT NULL,',
-      ],
-      ['  PRIMARY KEY (`id`,`version`)', '  KEY `idx_logic_log_logicId_bizId` (`logicId`,`bizId`)'],
-    ),
-    create(
-      'logic_published',
-      [
-        '  `id` bigint(20) NOT NULL AUTO_INCREMENT,',
-        '  `logicId` varchar(36) DEFAULT NULL,',
-        '  `name` varchar(50) DEFAULT NULL,',
-        '  `version` varchar(50) DEFAULT NULL,',
-        '  `module` varchar(50) DEFAULT NULL,',
-        '  `configJson` longtext DEFAULT NULL,',
-        '  `publishTime` datetime DEFAULT CURRENT_TIMESTAMP,',
-        '  `source` varchar(100) DEFAULT NULL,',
-        '  `target` varchar(100) DEFAULT NULL,',
-      ],
-      ['  PRIMARY KEY (`id`)'],
-    ),
-  ];
+function mysqlStatements(build: LogicSolutionBuild): string[] {
+  if (!build.merged) return statementsOf(navicatInstallScript(build.version));
+  return [navicatInstallScript('0.6.2'), NAVICAT_MERGE_SCRIPTS['0.7.4'], NAVICAT_MERGE_SCRIPTS['0.7.7']].flatMap(statementsOf);
 }
 
 /** MySQL's `now(3)` on SQLite: UTC with milliseconds. */
@@ -163,7 +93,7 @@ function sqliteScript(version: LogicSolutionVersion): string[] {
     '  "isOver" tinyint DEFAULT 0,',
     '  "isRunning" tinyint DEFAULT 0,',
     ...(atLeast(version, '0.7.4') ? ['  "createTime" datetime DEFAULT CURRENT_TIMESTAMP,'] : []),
-    '  "serverTime" datetime,',
+    '  "serverTime" datetime DEFAULT CURRENT_TIMESTAMP,',
     `  "startTime" datetime(3) DEFAULT ${SQLITE_NOW_3},`,
     '  "stopTime" datetime(3),',
     '  "duration" bigint,',
@@ -212,7 +142,7 @@ function sqliteScript(version: LogicSolutionVersion): string[] {
       '  "itemLogs" longtext,',
       '  "success" tinyint,',
       '  "isOver" tinyint DEFAULT 0,',
-      '  "serverTime" datetime(3),',
+      `  "serverTime" datetime(3) DEFAULT ${SQLITE_NOW_3},`,
       '  PRIMARY KEY ("id", "version")',
     ]),
     'CREATE INDEX "idx_logic_log_logicId_bizId" ON "logic_log" ("logicId", "bizId")',
@@ -227,14 +157,15 @@ function sqliteScript(version: LogicSolutionVersion): string[] {
       '  "source" varchar(100),',
       '  "target" varchar(100)',
     ]),
+    sqliteTouchTrigger('logic_published', 'publishTime', 'id'),
   );
   return statements;
 }
 
-/** The statements of a fresh install of logic-solution `version` on an empty database. */
-export function logicSolutionInstallScript(version: LogicSolutionVersion, engine: LogicSolutionEngine): string[] {
-  if (!LOGIC_SOLUTION_VERSIONS.includes(version)) throw new Error(`unknown logic-solution version ${version}`);
-  return engine === 'sqlite' ? sqliteScript(version) : mysqlScript(version);
+/** The statements that build `build` on an empty database of `engine`. */
+export function logicSolutionInstallScript(build: LogicSolutionBuild, engine: LogicSolutionEngine): string[] {
+  if (!logicSolutionBuilds(engine).some((b) => b.name === build.name)) throw new Error(`logic-solution ships no ${build.name} for ${engine}`);
+  return engine === 'sqlite' ? sqliteScript(build.version) : mysqlStatements(build);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -345,10 +276,14 @@ function engineOf(dataSource: DataSource): LogicSolutionEngine {
   }
 }
 
-/** Installs logic-solution `version` on the (empty) database and fills it with logicSolutionRows(version). */
-export async function buildLogicSolutionDatabase(dataSource: DataSource, version: LogicSolutionVersion): Promise<void> {
-  for (const statement of logicSolutionInstallScript(version, engineOf(dataSource))) await dataSource.query(statement);
-  for (const [table, rows] of Object.entries(logicSolutionRows(version))) {
+/**
+ * Installs logic-solution (a version's full script, or a whole build) on the (empty)
+ * database and fills it with that version's logicSolutionRows.
+ */
+export async function buildLogicSolutionDatabase(dataSource: DataSource, what: LogicSolutionVersion | LogicSolutionBuild): Promise<void> {
+  const build = typeof what === 'string' ? fullScriptBuild(what) : what;
+  for (const statement of logicSolutionInstallScript(build, engineOf(dataSource))) await dataSource.query(statement);
+  for (const [table, rows] of Object.entries(logicSolutionRows(build.version))) {
     for (const row of rows) {
       const columns = Object.keys(row);
       // Backticks quote identifiers on MySQL and on SQLite alike.

@@ -8,7 +8,7 @@ import { LogicBakEntity } from '../../src/config-store/entities/logic-bak.entity
 import { LogicPublishedEntity } from '../../src/config-store/entities/logic-published.entity';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import { LogicLogEntity } from '../../src/instances/entities/logic-log.entity';
-import { SCHEMA_VERSIONS, expectedSchema } from './logic-solution-schema.fixture';
+import { SCHEMA_VERSIONS, expectedSchema, schemaOfMigrationsAt } from './logic-solution-schema.fixture';
 
 const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
 
@@ -97,28 +97,39 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     expect(MIGRATIONS.map((m) => new m().schemaVersion)).toEqual(SCHEMA_VERSIONS);
   });
 
-  it('applies every migration and reaches the 0.8 schema of the notes plus logic-ha indexes', async () => {
+  it('applies every migration and reaches the schema of logic-solution 0.8\'s scripts plus logic-ha\'s tables and indexes', async () => {
     const database = await engine().freshDatabase();
     await withDataSource(database, MIGRATIONS.length, async (ds) => {
       await ds.runMigrations({ transaction: 'each' });
-      expect(await inspectSchema(ds)).toEqual(expectedSchema(LATEST));
+      expect(await inspectSchema(ds)).toEqual(expectedSchema(LATEST, database.type));
     });
   });
 
-  it('steps up one version at a time and back down, matching every version on the way', async () => {
+  it('steps up one version at a time and back down, matching every version on the way (defaults aligned by ha-4 stay)', async () => {
     const database = await engine().freshDatabase();
     for (const [index, version] of SCHEMA_VERSIONS.entries()) {
       await withDataSource(database, index + 1, async (ds) => {
         await ds.runMigrations({ transaction: 'each' });
-        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: expectedSchema(version) });
+        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: schemaOfMigrationsAt(version, database.type) });
       });
     }
     await withDataSource(database, MIGRATIONS.length, async (ds) => {
       for (let index = SCHEMA_VERSIONS.length - 1; index > 0; index--) {
         await ds.undoLastMigration({ transaction: 'each' });
         const version = SCHEMA_VERSIONS[index - 1];
-        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: expectedSchema(version) });
+        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: expectedSchema(version, database.type) });
       }
+    });
+  });
+
+  it('ha-4 run a second time (after its no-op down) changes nothing', async () => {
+    const database = await engine().freshDatabase();
+    await withDataSource(database, MIGRATIONS.length, async (ds) => {
+      await ds.runMigrations({ transaction: 'each' });
+      const before = await inspectSchema(ds);
+      await ds.undoLastMigration({ transaction: 'each' });
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await inspectSchema(ds)).toEqual(before);
     });
   });
 
@@ -130,7 +141,7 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
       expect(await inspectSchema(ds)).toEqual([]);
       expect(await ds.showMigrations()).toBe(true);
       await ds.runMigrations({ transaction: 'each' });
-      expect(await inspectSchema(ds)).toEqual(expectedSchema(LATEST));
+      expect(await inspectSchema(ds)).toEqual(expectedSchema(LATEST, database.type));
       expect(await ds.showMigrations()).toBe(false);
     });
   });
@@ -158,6 +169,21 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     });
   });
 
+  it('a row inserted as logic-solution\'s runtime does, without the time columns, gets every time from the defaults', async () => {
+    const database = await engine().freshDatabase();
+    await withDataSource(database, MIGRATIONS.length, async (ds) => {
+      await ds.runMigrations({ transaction: 'each' });
+      await ds.query("INSERT INTO `logic_instance` (`id`, `logicId`, `bizId`, `version`, `isRunning`) VALUES ('sdk-1', 'l', 'b', '1', 1)");
+      await ds.query("INSERT INTO `logic_log` (`id`, `version`, `logicId`, `bizId`) VALUES ('sdk-log-1', '1', 'l', 'b')");
+      await ds.query("INSERT INTO `logic_published` (`logicId`, `version`) VALUES ('l', '1')");
+      const [instance] = (await ds.query("SELECT `serverTime`, `createTime`, `startTime` FROM `logic_instance` WHERE `id` = 'sdk-1'")).map(comparable);
+      const [log] = (await ds.query("SELECT `serverTime` FROM `logic_log` WHERE `id` = 'sdk-log-1'")).map(comparable);
+      const [published] = (await ds.query("SELECT `publishTime` FROM `logic_published` WHERE `logicId` = 'l'")).map(comparable);
+      const timestamp = expect.stringMatching(/^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+      expect({ ...instance, ...log, ...published }).toEqual({ serverTime: timestamp, createTime: timestamp, startTime: timestamp, publishTime: timestamp });
+    });
+  });
+
   describe('entities on the migrated schema', () => {
     let ds: DataSource;
     beforeAll(async () => {
@@ -179,7 +205,7 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
         startTime: new Date('2026-03-04T05:06:07.891Z'), returnData: BIG_RETURN_DATA,
       });
       expect(saved.createTime).toBeInstanceOf(Date);
-      expect(saved.serverTime).toBeNull();
+      expect(saved.serverTime).toBeInstanceOf(Date);
     });
 
     it('refreshes serverTime and updateTime on update, as ON UPDATE CURRENT_TIMESTAMP does', async () => {

@@ -6,10 +6,11 @@ import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { inspectSchema } from '../../src/database/schema-inspector';
-import { diffSchemas } from '../../src/database/schema/schema-diff';
-import { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';
+import { compareSchemas, diffSchemas } from '../../src/database/schema/schema-diff';
+import { SCHEMA_VERSIONS, SchemaEngine, expectedSchema } from '../../src/database/schema/known-schemas';
+import type { TableShape } from '../../src/database/schema-inspector';
 import { BUILT_CLI, BUILT_MAIN, spawnApp } from './app-process';
-import { LOGIC_SOLUTION_VERSIONS, LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionRows } from './logic-solution-scripts';
+import { LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
 import { comparable } from './migration-contract';
 
 const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
@@ -107,6 +108,49 @@ async function bookkeepingTables(ds: DataSource): Promise<string[]> {
   }
 }
 
+/** logic-solution's own tables, columns by name: what must be equal whichever way a database got here. */
+function logicSolutionTables(schema: TableShape[]): TableShape[] {
+  return schema
+    .filter((table) => Object.keys(ROW_KEYS).includes(table.name))
+    .map((table) => ({ ...table, columns: [...table.columns].sort((a, b) => a.name.localeCompare(b.name)) }));
+}
+
+/** Starts the built service on `db` (extra environment merged in) and gives its URL and a way to stop it. */
+async function startService(db: UpgradeDatabase, env: Record<string, string> = {}) {
+  const app = spawnApp(db.cwd, { ...db.env, PORT: '0', ...env }, [], BUILT_MAIN);
+  const stop = async () => {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  };
+  try {
+    return { url: await app.listening(), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * A row inserted as logic-solution's Java runtime does (only the columns it sets; no
+ * serverTime, createTime or startTime), read back through the instance API: the
+ * database's defaults must give it its times, or getInstance's newest-by-serverTime breaks.
+ */
+async function expectRuntimeRowGetsTimes(db: UpgradeDatabase, url: string): Promise<void> {
+  const bizId = `sdk-${Date.now()}`;
+  await withDatabase(db.config, (ds) =>
+    ds.query('INSERT INTO `logic_instance` (`id`, `logicId`, `version`, `bizId`, `env`, `paramsJson`, `isRunning`) VALUES (?, ?, ?, ?, ?, ?, 1)', [
+      `${bizId}-id`, 'logic-sdk', '1.0.0', bizId, 'prod', '{"a":1}',
+    ]),
+  );
+  const response = await fetch(`${url}/api/v1/instances/logic-sdk/${bizId}`, { headers: { authorization: `Bearer ${db.env.ADMIN_TOKEN}` } });
+  expect(response.status).toBe(200);
+  const instance = (await response.json()) as Record<string, unknown>;
+  const recent = (value: unknown) => typeof value === 'string' && Math.abs(Date.parse(value) - Date.now()) < 5 * 60_000;
+  expect({ id: instance.id, serverTime: recent(instance.serverTime), createTime: recent(instance.createTime), startTime: recent(instance.startTime) }).toEqual({
+    id: `${bizId}-id`, serverTime: true, createTime: true, startTime: true,
+  });
+}
+
 async function tableNames(ds: DataSource): Promise<string[]> {
   return (await inspectSchema(ds)).map((table) => table.name);
 }
@@ -115,7 +159,7 @@ async function tableNames(ds: DataSource): Promise<string[]> {
  * The upgrade and rollback contract every engine meets, through the built service and CLI
  * as separate processes, as operators run them.
  */
-export function describeUpgradeContract(engine: () => UpgradeEngine): void {
+export function describeUpgradeContract(engineName: SchemaEngine, engine: () => UpgradeEngine): void {
   it('two processes starting at once on a new database apply every migration exactly once', async () => {
     const db = await engine().freshDatabase();
     // Both wait on the lock held here, then race for it the moment it is free.
@@ -141,7 +185,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
         const counts = await appliedCounts(ds);
         const once = Object.fromEntries(MIGRATION_NAMES().map((name) => [name, 1]));
         expect(counts).toEqual({ rows: once, applied: once });
-        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]);
+        expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]);
       });
     } finally {
       await release();
@@ -188,12 +232,14 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(await engine().migrationLockIsFree(db)).toBe(true);
   });
 
-  describe.each(LOGIC_SOLUTION_VERSIONS)('a logic-solution %s database (plain SQL, no migration history, with rows, sharing its schema)', (version) => {
+  const builds = logicSolutionBuilds(engineName).map((build) => [build.name, build] as const);
+  describe.each(builds)('a database built by logic-solution\'s %s (no migration history, with rows, sharing its schema)', (_name, build) => {
+    const version = build.version;
     let db: UpgradeDatabase;
     beforeAll(async () => {
       db = await engine().freshDatabase();
       await withDatabase(db.config, async (ds) => {
-        await buildLogicSolutionDatabase(ds, version);
+        await buildLogicSolutionDatabase(ds, build);
         // Another application's table in the same schema: left alone, and no reason to refuse.
         await ds.query('CREATE TABLE `crm_contact` (`id` int NOT NULL PRIMARY KEY, `name` varchar(50))');
         await ds.query("INSERT INTO `crm_contact` (`id`, `name`) VALUES (1, 'Ada')");
@@ -204,7 +250,7 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
       const before = await withDatabase(db.config, (ds) => engine().fingerprint(ds));
       const plan = await runCli(db, ['db', 'plan']);
       expect(plan.code).toBe(0);
-      expect(plan.json.baseline).toEqual({ kind: 'match', version, otherTables: ['crm_contact'] });
+      expect(plan.json.baseline).toEqual({ kind: 'match', version, tolerated: expect.any(Array), otherTables: ['crm_contact'] });
       const pendingVersions = SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1);
       expect(plan.json.pending.map((m: { schemaVersion: string }) => m.schemaVersion)).toEqual(pendingVersions);
       for (const migration of plan.json.pending) expect(migration.statements.length).toBeGreaterThan(0);
@@ -228,6 +274,21 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
       const baseline = await runCli(db, ['db', 'baseline']);
       expect(baseline.json).toMatchObject({ version });
       expect(baseline.json.recorded).toHaveLength(SCHEMA_VERSIONS.indexOf(version) + 1);
+      // What was forgiven is said: the Navicat export's comments, collations, widths and options on MariaDB; nothing on SQLite.
+      if (engineName === 'mysql') {
+        expect(baseline.json.tolerated).toEqual(
+          expect.arrayContaining([
+            'logic_instance: display widths on success tinyint(1), isOver tinyint(1), isRunning tinyint(1)' + (version >= '0.7.7' ? ', isAsync tinyint(1)' : ''),
+            expect.stringMatching(/^logic_published: collation utf8mb4_unicode_ci \(the database's default is /),
+            'logic_published: table options row_format=DYNAMIC',
+            expect.stringMatching(/^logic_log: comments on id "主键", version "逻辑版本"/),
+          ]),
+        );
+        const reordered = baseline.json.tolerated.some((line: string) => line.startsWith('logic_instance: column order is'));
+        expect(reordered).toBe(version !== '0.6.2' && !build.merged);
+      } else {
+        expect(baseline.json.tolerated).toEqual([]);
+      }
 
       const upgraded = await runCli(db, ['upgrade']);
       expect(upgraded.code).toBe(0);
@@ -235,7 +296,9 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
       expect(upgraded.json.applied.map((step: { schemaVersion: string }) => step.schemaVersion)).toEqual(SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1));
       await withDatabase(db.config, async (ds) => {
         expect(await readRows(ds, version)).toEqual(rowsBefore);
-        expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual(['table crm_contact is not expected']);
+        expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual(['table crm_contact is not expected']);
+        // The same logic-solution tables as a database logic-ha created: defaults, index names and columns alike.
+        expect(logicSolutionTables(await inspectSchema(ds))).toEqual(logicSolutionTables(expectedSchema(LATEST, engineName)));
         expect(await ds.query('SELECT `id`, `name` FROM `crm_contact`')).toEqual([{ id: 1, name: 'Ada' }]);
         const [backup] = await ds.query(`SELECT tag, state, triggeredBy FROM logic_ha_backup WHERE id = ?`, [upgraded.json.backupId]);
         expect(backup).toEqual({ tag: `pre-upgrade-${version}-${LATEST}`, state: 'succeeded', triggeredBy: 'upgrade' });
@@ -259,16 +322,25 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     await withDatabase(db.config, async (ds) => expect(await bookkeepingTables(ds)).toEqual([]));
   });
 
-  it('start adopts a logic-solution database itself when DB_BASELINE_ON_START=true', async () => {
+  it('start adopts a logic-solution database itself when DB_BASELINE_ON_START=true and serves the instance API, runtime rows getting their times', async () => {
     const db = await engine().freshDatabase();
     await withDatabase(db.config, (ds) => buildLogicSolutionDatabase(ds, '0.8'));
-    const app = spawnApp(db.cwd, { ...db.env, PORT: '0', DB_BASELINE_ON_START: 'true' }, [], BUILT_MAIN);
+    const service = await startService(db, { DB_BASELINE_ON_START: 'true' });
     try {
-      await app.listening();
-      await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]));
+      await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]));
+      await expectRuntimeRowGetsTimes(db, service.url);
     } finally {
-      app.child.kill('SIGKILL');
-      await app.exited;
+      await service.stop();
+    }
+  });
+
+  it('a database logic-ha created gives runtime rows their times too (one schema whichever way)', async () => {
+    const db = await engine().freshDatabase();
+    const service = await startService(db);
+    try {
+      await expectRuntimeRowGetsTimes(db, service.url);
+    } finally {
+      await service.stop();
     }
   });
 
@@ -308,12 +380,13 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(upgraded.code).toBe(1);
     expect(upgraded.json).toMatchObject({ ok: false, failed: { migration: 'AddedFailoverHistory1764374400000' } });
     expect(upgraded.json.applied.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual(['0.7.7', '0.8', 'ha-1', 'ha-2']);
+    expect(upgraded.json.to).toBe(LATEST);
     expect(upgraded.stderr).toContain(`npm run cli -- rollback --restore ${upgraded.json.backupId}`);
     expect(await engine().migrationLockIsFree(db)).toBe(true);
     expect(await withDatabase(db.config, (ds) => engine().fingerprint(ds))).not.toEqual(before);
     // MariaDB committed part of it: the failure blocks every start until someone acts. SQLite rolled it back: it is just pending.
     const validate = await runCli(db, ['db', 'validate']);
-    if (engine().transactionalDdl) expect(validate.json).toMatchObject({ ok: true, failed: [], pending: ['AddedFailoverHistory1764374400000'] });
+    if (engine().transactionalDdl) expect(validate.json).toMatchObject({ ok: true, failed: [], pending: ['AddedFailoverHistory1764374400000', 'AlignedLogicSolutionDefaults1764460800000'] });
     else expect(validate.json).toMatchObject({ ok: false, failed: [{ name: 'AddedFailoverHistory1764374400000', applied: false }] });
 
     const refused = await runCli(db, ['rollback', '--restore'], { stdin: 'no\n' });
@@ -346,15 +419,18 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--mark-applied "AddedBackupCatalog1764288000000" is not a pending migration');
     const repaired = await runCli(db, ['db', 'repair', '--mark-applied', 'AddedFailoverHistory1764374400000']);
-    expect(repaired.json).toMatchObject({ markedApplied: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: [] } });
-    await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST), await inspectSchema(ds))).toEqual([]));
-    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, backupId: null, applied: [] });
+    expect(repaired.json).toMatchObject({ markedApplied: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: ['AlignedLogicSolutionDefaults1764460800000'] } });
+    await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]));
 
     // And the other way: a down() done by hand is recorded with --mark-reverted, and the next upgrade applies it again.
     await withDatabase(db.config, (ds) => ds.query('DROP TABLE `logic_ha_failover`'));
     const reverted = await runCli(db, ['db', 'repair', '--mark-reverted', 'AddedFailoverHistory1764374400000']);
-    expect(reverted.json).toMatchObject({ markedReverted: ['AddedFailoverHistory1764374400000'], remaining: { ok: true, pending: ['AddedFailoverHistory1764374400000'] } });
-    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, applied: [{ schemaVersion: LATEST }] });
+    expect(reverted.json).toMatchObject({
+      markedReverted: ['AddedFailoverHistory1764374400000'],
+      remaining: { ok: true, pending: ['AddedFailoverHistory1764374400000', 'AlignedLogicSolutionDefaults1764460800000'] },
+    });
+    expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, applied: [{ schemaVersion: 'ha-3' }, { schemaVersion: 'ha-4' }] });
+    await withDatabase(db.config, async (ds) => expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]));
   });
 
   it('rollback --to runs down() back to the version asked after confirmation; "no" changes nothing', async () => {
@@ -371,9 +447,10 @@ export function describeUpgradeContract(engine: () => UpgradeEngine): void {
 
     const rolledBack = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'yes\n' });
     expect(rolledBack.code).toBe(0);
-    expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual(['ha-3', 'ha-2', 'ha-1', '0.8', '0.7.7']);
+    expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual(['ha-4', 'ha-3', 'ha-2', 'ha-1', '0.8', '0.7.7']);
     await withDatabase(db.config, async (ds) => {
-      expect(diffSchemas(expectedSchema('0.7.4'), await inspectSchema(ds))).toEqual([]);
+      // The script's 0.7.4 again, logic-solution's defaults kept (ha-4's down() keeps them).
+      expect(compareSchemas(expectedSchema('0.7.4', engineName), await inspectSchema(ds)).refused).toEqual([]);
       expect(await readRows(ds, '0.7.4')).toEqual(rowsBefore);
     });
     const validate = await runCli(db, ['db', 'validate']);
