@@ -9,6 +9,7 @@ export enum ErrorKind {
   NotFound = 'not-found',
   Conflict = 'conflict',
   PayloadTooLarge = 'payload-too-large',
+  UnsupportedMediaType = 'unsupported-media-type',
   Unavailable = 'unavailable',
   Internal = 'internal',
 }

@@ -11,6 +11,7 @@ describe('toErrorAnswer', () => {
     [ErrorKind.NotFound, 404],
     [ErrorKind.Conflict, 409],
     [ErrorKind.PayloadTooLarge, 413],
+    [ErrorKind.UnsupportedMediaType, 415],
     [ErrorKind.Unavailable, 503],
     [ErrorKind.Internal, 500],
   ])('maps a %s DomainError to %i with its code and message', (kind, status) => {

@@ -29,6 +29,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.NotFound]: HttpStatus.NOT_FOUND,
   [ErrorKind.Conflict]: HttpStatus.CONFLICT,
   [ErrorKind.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorKind.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [ErrorKind.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorKind.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
