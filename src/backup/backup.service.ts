@@ -198,7 +198,7 @@ export class BackupService {
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
       return job.type === 'full';
     } catch (error) {
-      await this.recordFailure(job, describeFailure(error, job.controller.signal));
+      await this.recordFailure(job, describeFailure(error, job.controller.signal, this.storage.description));
       return false;
     } finally {
       clearTimeout(timer);

@@ -11,6 +11,8 @@ export enum ErrorKind {
   PayloadTooLarge = 'payload-too-large',
   UnsupportedMediaType = 'unsupported-media-type',
   Unavailable = 'unavailable',
+  /** The disk (or quota) is full: 507. */
+  InsufficientStorage = 'insufficient-storage',
   Internal = 'internal',
 }
 
