@@ -7,6 +7,7 @@ import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
 import { setupOpenApi } from './common/http/openapi';
 import { REQUEST_ID_HEADER, requestIdFromHeaders } from './common/http/request-id';
+import { acceptJsonBodiesOnly } from './common/http/json-bodies';
 import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 import { prepareDataDirectory } from './config/data-directory';
@@ -36,8 +37,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), adapter, {
     logger: new PinoNestLogger(rootLogger),
     abortOnError: false,
+    // Nest's parsers would add urlencoded bodies; only JSON is read (see acceptJsonBodiesOnly).
+    bodyParser: false,
   });
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(config.database.type === 'sqlite' ? config.database.sqlitePath : undefined));
   app.useGlobalPipes(createValidationPipe());
   installFastifyHooks(app);
   setupOpenApi(app);
@@ -46,6 +49,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
 function installFastifyHooks(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodiesOnly(fastify);
   // Set when close() starts: answers still being produced then tell the client to drop
   // the connection, so a keep-alive peer cannot hold the shutdown open until it times out.
   let closing = false;

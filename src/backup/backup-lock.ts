@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { BACKUP_FOLDER_MODE } from './storage/local-backup.storage';
 
 /** A lock not refreshed for this long belongs to a dead process. */
 export const LOCK_STALE_MS = 5000;
@@ -15,7 +16,8 @@ export class BackupLock {
 
   /** The release function, or null when another live process holds the lock. */
   async tryAcquire(onLost: (error: Error) => void): Promise<(() => Promise<void>) | null> {
-    await mkdir(this.directory, { recursive: true });
+    // The first backup usually creates BACKUP_DIR here: owner-only, like every backup folder.
+    await mkdir(this.directory, { recursive: true, mode: BACKUP_FOLDER_MODE });
     try {
       return await lockfile.lock(this.directory, {
         lockfilePath: join(this.directory, '.backup.lock'),

@@ -20,6 +20,7 @@ import { BackupEngine } from './engines/backup-engine';
 import { assembleManifest, serialiseManifest } from './manifest';
 import { ProgressTracker } from './progress';
 import { BackupStorage } from './storage/backup-storage';
+import { BACKUP_FOLDER_MODE } from './storage/local-backup.storage';
 
 interface RunningBackup {
   id: string;
@@ -167,7 +168,7 @@ export class BackupService {
     const { timeoutSeconds } = this.config.backup;
     const timer = setTimeout(() => job.controller.abort(new BackupTimeoutError(timeoutSeconds)), timeoutSeconds * 1000);
     const tempRoot = join(this.config.dataDir, 'tmp');
-    await mkdir(tempRoot, { recursive: true });
+    await mkdir(tempRoot, { recursive: true, mode: BACKUP_FOLDER_MODE });
     const tempDir = await mkdtemp(join(tempRoot, `backup-${job.id}-`));
     try {
       job.controller.signal.throwIfAborted();
@@ -197,7 +198,7 @@ export class BackupService {
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
       return job.type === 'full';
     } catch (error) {
-      await this.recordFailure(job, describeFailure(error, job.controller.signal));
+      await this.recordFailure(job, describeFailure(error, job.controller.signal, this.storage.description));
       return false;
     } finally {
       clearTimeout(timer);

@@ -9,6 +9,7 @@ import { RestoreEngine } from './engines/restore-engine';
 import { ProgressTracker } from './progress';
 import { RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
 import { checkBackupFiles, fileProblems } from './streams/read-file';
+import { BACKUP_FOLDER_MODE } from './storage/local-backup.storage';
 
 export interface RestoreRequest {
   backupId: string;
@@ -64,7 +65,7 @@ export class RestoreService {
     const engine = this.engines[plan.engine];
     await engine.checkTarget(request.target, request.force ?? false);
     await this.verifyFiles(plan.chain, progress);
-    await mkdir(this.tempRoot, { recursive: true });
+    await mkdir(this.tempRoot, { recursive: true, mode: BACKUP_FOLDER_MODE });
     const tempDir = await mkdtemp(join(this.tempRoot, 'restore-'));
     try {
       const outcome = await engine.restore({

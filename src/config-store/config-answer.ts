@@ -6,7 +6,7 @@ export type LogicConfig = Record<string, unknown>;
 
 export interface ConfigAnswer {
   logicId: string;
-  /** The config's own version when it names one, else the version asked for. */
+  /** The config's own version when it names one, else the version the host recorded (the published one), else the version asked for. */
   version: string | null;
   source: ConfigSource;
   /** True when the host could not be asked and the last known good file answered. */

@@ -6,7 +6,7 @@ import { CachedConfig, ConfigCache, cacheKey } from './cache/config-cache';
 import { ConfigAnswer, ConfigMode, LogicConfig, normaliseConfig, versionOf } from './config-answer';
 import { ConfigStoreErrorCode, configNotFound } from './config-store.errors';
 import { ConfigFileStore } from './file/config-file.store';
-import { ConfigHost, ConfigHostError } from './host/config-host';
+import { ConfigHost, ConfigHostError, HostConfig } from './host/config-host';
 import { HostReachability } from './host-reachability';
 import { assertLogicId } from './logic-id';
 
@@ -55,11 +55,11 @@ export class ConfigStoreService {
     return this.cache.remove(keys);
   }
 
-  /** The host's config, normalised; null when the host has none. Host failures throw ConfigHostError. */
-  async readLogicConfigFromHost(logicId: string, version?: string): Promise<LogicConfig | null> {
+  /** The host's config, normalised, with the version it recorded; null when the host has none. Host failures throw ConfigHostError. */
+  async readLogicConfigFromHost(logicId: string, version?: string): Promise<HostConfig | null> {
     assertLogicId(logicId);
-    const config = await this.host.fetch(logicId, version);
-    return config ? normaliseConfig(logicId, config) : null;
+    const found = await this.host.fetch(logicId, version);
+    return found && { config: normaliseConfig(logicId, found.config), version: found.version };
   }
 
   /** The verified file's config; undefined without a file; a damaged file throws CONFIG_FILE_CORRUPT. */
@@ -95,22 +95,23 @@ export class ConfigStoreService {
   }
 
   private async readOnline(logicId: string, version: string | undefined, key: string): Promise<ConfigAnswer> {
-    let config: LogicConfig | null;
+    let found: HostConfig | null;
     try {
-      config = await this.readLogicConfigFromHost(logicId, version);
+      found = await this.readLogicConfigFromHost(logicId, version);
     } catch (error) {
       if (!(error instanceof ConfigHostError)) throw error;
       this.reachability.failed(this.host.description, error);
       return this.fallBackToFile(logicId, version, error);
     }
     this.reachability.succeeded(this.host.description);
-    if (!config) throw configNotFound(logicId, `${version ? `version "${version}" ` : ''}on ${this.host.description} (online mode)`);
+    if (!found) throw configNotFound(logicId, `${version ? `version "${version}" ` : ''}on ${this.host.description} (online mode)`);
     const entry: CachedConfig = {
       logicId,
-      version: versionOf(config, version),
+      // A latest read asks for no version: the host's record says which one it got.
+      version: versionOf(found.config, found.version ?? version),
       origin: this.host.source,
       fetchedAt: this.clock.now().toISOString(),
-      config,
+      config: found.config,
     };
     await this.cache.set(key, entry);
     if (version === undefined) await this.writeThrough(logicId, entry);

@@ -157,6 +157,26 @@ describe('loadAppConfig', () => {
     expect(problemsOf({ [variable]: value })).toMatch(expected);
   });
 
+  // The Authorization header parser stops at the first space: such a token could never authenticate.
+  it.each([
+    ['ADMIN_TOKEN', 'correct horse battery staple'],
+    ['ADMIN_TOKEN', `${'a'.repeat(20)}\tb`],
+    ['RUNTIME_TOKEN', ` ${'r'.repeat(20)}`],
+    ['RUNTIME_TOKEN', `${'r'.repeat(20)}\n`],
+    ['CONFIG_HOST_TOKEN', 'upstream token'],
+    ['ADMIN_TOKEN', `${'a'.repeat(20)}\u00e9`],
+  ])('refuses %s with whitespace or a character a header cannot carry (%j), without echoing it', (variable, value) => {
+    const message = problemsOf({ [variable]: value });
+    expect(message).toMatch(new RegExp(`${variable}: must be one word of printable ASCII: no spaces`));
+    expect(message).not.toContain(value.trim());
+  });
+
+  it('accepts tokens of printable ASCII', () => {
+    const token = 'Az09-._~+/=!#$%&*^|'.padEnd(24, 'x');
+    const config = loadAppConfig({ ADMIN_TOKEN: token, RUNTIME_TOKEN: `${token}r`, CONFIG_HOST_TOKEN: token }, CWD);
+    expect(config.auth).toMatchObject({ adminToken: token, runtimeToken: `${token}r` });
+  });
+
   it('lists every bad variable in one message', () => {
     const message = problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', DB_TYPE: 'oracle' });
     expect(message).toMatch(/^Invalid configuration \(3 problems\):/);

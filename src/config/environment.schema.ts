@@ -15,6 +15,13 @@ export const BOOLEAN_WORDS = ['true', 'false'] as const;
 
 /** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
 const MIN_TOKEN_LENGTH = 16;
+/**
+ * A bearer token travels as one word of an HTTP header: the `Authorization` parser stops
+ * at the first space, and a header cannot carry control or non-ASCII characters as sent.
+ * A token with any of them could never authenticate, so it is refused at start instead.
+ */
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+const TOKEN_MESSAGE = '$property must be one word of printable ASCII: no spaces, tabs, line breaks or other characters a header cannot carry';
 const HOST_PATTERN = /^[A-Za-z0-9.\-:\[\]]+$/;
 
 /**
@@ -61,10 +68,10 @@ export class EnvironmentSchema {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65_535)
   PORT?: number;
 
-  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH)
+  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   ADMIN_TOKEN?: string;
 
-  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH)
+  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   RUNTIME_TOKEN?: string;
 
   @IsOptional() @IsIn(RUNTIME_AUTH_MODES)
@@ -127,7 +134,7 @@ export class EnvironmentSchema {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: '$property must be an http:// or https:// URL' })
   CONFIG_HOST_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional() @IsString() @MinLength(1) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   CONFIG_HOST_TOKEN?: string;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)

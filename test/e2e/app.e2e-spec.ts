@@ -96,6 +96,40 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
       expect(response.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     });
 
+    // curl -d sends application/x-www-form-urlencoded unless told otherwise; the JSON text
+    // used to become one form field and the client read "property {…} should not exist".
+    it.each([
+      ['curl\'s default', 'application/x-www-form-urlencoded'],
+      ['plain text', 'text/plain'],
+    ])('answers 415 naming the content-type header to a JSON body sent as %s, and changes nothing', async (_name, contentType) => {
+      const response = await request(t.server)
+        .put('/api/v1/system/log-level')
+        .set(auth())
+        .set('Content-Type', contentType)
+        .send('{"level":"debug"}')
+        .expect(415);
+      expect(response.body).toMatchObject({
+        statusCode: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        details: { header: 'content-type', expected: 'application/json', got: contentType },
+      });
+      expect(response.body.message).toMatch(/"content-type: application\/json" \(got "/);
+      const info = await request(t.server).get('/api/v1/system').set(auth()).expect(200);
+      expect(info.body.logLevel).toBe('info');
+    });
+
+    it('answers 415 to a body without any content-type header', async () => {
+      // Fastify's inject sends a string payload as is, with no content-type added.
+      const answer = await t.app.getHttpAdapter().getInstance().inject({ method: 'PUT', url: '/api/v1/system/log-level', headers: auth(), payload: '{"level":"debug"}' });
+      expect(answer.statusCode).toBe(415);
+      expect(answer.json().message).toMatch(/content-type: application\/json.*got no content-type header/);
+    });
+
+    it('still takes an empty body on a route whose body is optional, whatever its content-type', async () => {
+      const response = await request(t.server).post('/api/v1/failover/ack').set(auth()).set('Content-Type', 'text/plain');
+      expect(response.status).not.toBe(415);
+    });
+
     it('needs the admin token before looking at the body', async () => {
       await request(t.server).put('/api/v1/system/log-level').send({ level: 'loud' }).expect(401);
     });

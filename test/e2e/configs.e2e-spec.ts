@@ -81,6 +81,20 @@ describe('two logic-ha nodes: A publishes and hosts, B reads through A', () => {
     expect(fresh.body).toMatchObject({ source: 'db', version: '3' });
   });
 
+  // The config names no version of its own: the published one comes from the row.
+  it('answers the published version of a config that names none, on A (db) and on B (through A)', async () => {
+    const plain = { nodes: [{ id: 'start' }] };
+    await request(a.server).post('/api/v1/configs/plain-flow/publish').set(admin).send({ version: '1', config: plain }).expect(201);
+    const onA = await request(a.server).get('/api/v1/configs/plain-flow').expect(200);
+    expect(onA.body).toMatchObject({ source: 'db', version: '1', config: { ...plain, id: 'plain-flow' } });
+    const onB = await request(b.server).get('/api/v1/configs/plain-flow').expect(200);
+    expect(onB.body).toMatchObject({ source: 'host', version: '1', config: { ...plain, id: 'plain-flow' } });
+    // The compatible route is logic-solution's host contract: the stored JSON as is (no id), the version in a header.
+    const compatible = await request(a.server).get('/api/ide/logic/plain-flow/config').expect(200);
+    expect(compatible.text).toBe(`{"data":${JSON.stringify(plain)}}`);
+    expect(compatible.headers['x-logic-version']).toBe('1');
+  });
+
   it('B falls back to its file, marked stale, when A stops answering', async () => {
     await request(b.server).delete('/api/v1/configs/cache').set(admin).expect(200);
     await a.app.getHttpAdapter().getInstance().server.close();

@@ -25,6 +25,14 @@ describe('the logic-ha process', () => {
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace for an operator's typo
   });
 
+  it('refuses a token with a space (it could never authenticate) with exit code 78, naming the variable', async () => {
+    const app = spawnApp(cwd, { ADMIN_TOKEN: 'correct horse battery staple', RUNTIME_TOKEN: 'r'.repeat(24) });
+    const { code } = await app.exited;
+    expect(code).toBe(78);
+    expect(app.stderr()).toMatch(/Invalid configuration \(1 problem\)[^]*- ADMIN_TOKEN: must be one word of printable ASCII/);
+    expect(app.stderr()).not.toContain('horse battery');
+  });
+
   it('starts with no configuration, shows a generated admin token once, and stops cleanly on SIGTERM', async () => {
     // PORT=0 only so that parallel runs never collide on 3000; everything else is default.
     const first = spawnApp(cwd, { PORT: '0' });

@@ -41,7 +41,7 @@ describe('config store against a real HTTP host', () => {
     expect(second).toMatchObject({ source: 'cache', config: NORMALISED });
     expect(host.requests).toEqual(['/api/ide/logic/order-flow/config']);
     const file = JSON.parse(readFileSync(world.files.pathOf('order-flow'), 'utf8'));
-    expect(file).toMatchObject({ format: 'logic-ha/config-file@1', logicId: 'order-flow', version: '7', config: NORMALISED });
+    expect(file).toMatchObject({ format: 'logic-ha/config-file@2', logicId: 'order-flow', version: '7', config: NORMALISED });
     expect(world.cache.stats()).toMatchObject({ entries: 1, hits: 1, misses: 1 });
   });
 
@@ -141,6 +141,39 @@ describe('config store against a real HTTP host', () => {
     const error = await failure(world.service.readLogicConfig('order-flow', undefined, 'offline'));
     expect(error.code).toBe('CONFIG_FILE_CORRUPT');
     expect(error.message).toMatch(/checksum mismatch/);
+  });
+
+  // Found by a fault probe: the checksum covered only `config`, so these were served.
+  it('never answers ?version= from a file whose envelope version was edited while the host is down', async () => {
+    await world.service.readLogicConfig('order-flow');
+    await world.cache.clear();
+    const path = world.files.pathOf('order-flow');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"version": "7"', '"version": "8"'));
+    await host.stop();
+    const error = await failure(world.service.readLogicConfig('order-flow', '8'));
+    expect(error.code).toBe('CONFIG_FILE_CORRUPT');
+    expect(error.message).toMatch(/checksum mismatch/);
+    expect((await failure(world.service.readLogicConfig('order-flow', '8', 'offline'))).code).toBe('CONFIG_FILE_CORRUPT');
+  });
+
+  it("never serves another logic's file whose envelope was given this logicId, online or offline", async () => {
+    await world.service.saveLogicConfigToFile('other-flow', { ...ORDER_FLOW, name: 'Other flow' });
+    const other = readFileSync(world.files.pathOf('other-flow'), 'utf8');
+    writeFileSync(world.files.pathOf('order-flow'), other.replace('"logicId": "other-flow"', '"logicId": "order-flow"'));
+    await host.stop();
+    expect((await failure(world.service.readLogicConfig('order-flow', undefined, 'offline'))).code).toBe('CONFIG_FILE_CORRUPT');
+    expect((await failure(world.service.readLogicConfig('order-flow'))).code).toBe('CONFIG_FILE_CORRUPT');
+  });
+
+  it('refuses a file of the previous format, and an online read rewrites it in the current one', async () => {
+    await world.service.readLogicConfig('order-flow');
+    await world.cache.clear();
+    const path = world.files.pathOf('order-flow');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('logic-ha/config-file@2', 'logic-ha/config-file@1'));
+    const refused = await failure(world.service.readLogicConfig('order-flow', undefined, 'offline'));
+    expect(refused.message).toMatch(/older logic-ha\/config-file@1 format/);
+    expect(await world.service.readLogicConfig('order-flow')).toMatchObject({ source: 'host' });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ format: 'logic-ha/config-file@2' });
   });
 
   it('offline mode reads the file without asking the host, and 404s naming logicId and mode without one', async () => {

@@ -10,6 +10,16 @@ import { BackupStorage, StorageUpload } from './backup-storage';
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 /**
+ * Backups hold the whole database and every config: owner-only, as the config files and
+ * the admin token are. BACKUP_DIR may sit outside DATA_DIR (an NFS mount), where a
+ * 0644 file in a 0755 folder would be readable by every local user. An existing
+ * BACKUP_DIR keeps the mode its operator gave it (as DATA_DIR does); each backup's own
+ * folder is created by logic-ha and is always 0700, so its files are private either way.
+ */
+export const BACKUP_FOLDER_MODE = 0o700;
+export const BACKUP_FILE_MODE = 0o600;
+
+/**
  * Backups in a local directory (in production a mounted remote path such as NFS). Each
  * file is written as `<name>.partial`, flushed to disk, then renamed; the manifest goes
  * through write-file-atomic.
@@ -27,8 +37,8 @@ export class LocalBackupStorage extends BackupStorage {
     const folder = this.folder(backupId);
     const finalPath = join(folder, safeName(fileName));
     const partialPath = `${finalPath}.partial`;
-    await mkdir(folder, { recursive: true });
-    const stream = createWriteStream(partialPath, { flags: 'wx' });
+    await mkdir(folder, { recursive: true, mode: BACKUP_FOLDER_MODE });
+    const stream = createWriteStream(partialPath, { flags: 'wx', mode: BACKUP_FILE_MODE });
     return {
       stream,
       commit: async () => {
@@ -47,7 +57,7 @@ export class LocalBackupStorage extends BackupStorage {
   }
 
   async writeManifest(backupId: string, text: string): Promise<void> {
-    await writeFileAtomic(join(this.folder(backupId), MANIFEST_NAME), text, { fsync: true });
+    await writeFileAtomic(join(this.folder(backupId), MANIFEST_NAME), text, { fsync: true, mode: BACKUP_FILE_MODE });
   }
 
   async readManifest(backupId: string): Promise<string | null> {

@@ -8,12 +8,15 @@ import { toErrorAnswer } from './error-body';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  /** `databasePath`: the SQLite file, named when a database write finds the disk full. */
+  constructor(private readonly databasePath?: string) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const correlationId = requestIdOf(request);
-    const answer = toErrorAnswer(exception, correlationId);
+    const answer = toErrorAnswer(exception, correlationId, this.databasePath);
     if (answer.unexpected) {
       const stack = exception instanceof Error ? exception.stack : String(exception);
       this.logger.error({ msg: 'unexpected error', correlationId, method: request.method, url: request.url, err: stack });

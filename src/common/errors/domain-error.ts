@@ -9,7 +9,10 @@ export enum ErrorKind {
   NotFound = 'not-found',
   Conflict = 'conflict',
   PayloadTooLarge = 'payload-too-large',
+  UnsupportedMediaType = 'unsupported-media-type',
   Unavailable = 'unavailable',
+  /** The disk (or quota) is full: 507. */
+  InsufficientStorage = 'insufficient-storage',
   Internal = 'internal',
 }
 

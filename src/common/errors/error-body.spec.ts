@@ -11,7 +11,9 @@ describe('toErrorAnswer', () => {
     [ErrorKind.NotFound, 404],
     [ErrorKind.Conflict, 409],
     [ErrorKind.PayloadTooLarge, 413],
+    [ErrorKind.UnsupportedMediaType, 415],
     [ErrorKind.Unavailable, 503],
+    [ErrorKind.InsufficientStorage, 507],
     [ErrorKind.Internal, 500],
   ])('maps a %s DomainError to %i with its code and message', (kind, status) => {
     const answer = toErrorAnswer(new DomainError('SOME_CODE', kind, 'what happened', { details: { a: 1 } }), 'req-1');

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { CommonErrorCode } from './common-error-code';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, ErrorKind } from './domain-error';
+import { isStorageFull, storageFull } from './storage-full';
 
 /** Long enough for a failover's data-source switch; short enough to keep writers moving. */
 const DATABASE_RETRY_AFTER_SECONDS = 1;
@@ -29,7 +30,9 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.NotFound]: HttpStatus.NOT_FOUND,
   [ErrorKind.Conflict]: HttpStatus.CONFLICT,
   [ErrorKind.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorKind.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [ErrorKind.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorKind.InsufficientStorage]: HttpStatus.INSUFFICIENT_STORAGE,
   [ErrorKind.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
@@ -44,9 +47,14 @@ const CODE_BY_HTTP_STATUS: Record<number, CommonErrorCode> = {
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: CommonErrorCode.UnsupportedMediaType,
 };
 
-/** Maps anything thrown to the answer a client gets. Pure, so it is unit-tested alone. */
-export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswer {
+/**
+ * Maps anything thrown to the answer a client gets. Pure, so it is unit-tested alone.
+ * `databasePath` names the SQLite file in a STORAGE_FULL answer for a database write that
+ * found the disk full (file writers name their own path before it gets here).
+ */
+export function toErrorAnswer(error: unknown, correlationId: string, databasePath?: string): ErrorAnswer {
   if (error instanceof DomainError) return fromDomainError(error);
+  if (isStorageFull(error)) return fromDomainError(storageFull(databasePath, error));
   if (error instanceof HttpException) return fromHttpException(error);
   if (isDatabaseUnavailable(error)) {
     return {
@@ -79,7 +87,8 @@ function fromDomainError(error: DomainError): ErrorAnswer {
   if (error.kind === ErrorKind.Unauthorized) headers['www-authenticate'] = 'Bearer';
   const body: ErrorBody = { statusCode, code: error.code, message: error.message };
   if (error.details !== undefined) body.details = error.details;
-  return { body, headers, unexpected: error.kind === ErrorKind.Internal };
+  // A full disk is logged too: the operator has to free space, and the client cannot.
+  return { body, headers, unexpected: error.kind === ErrorKind.Internal || error.kind === ErrorKind.InsufficientStorage };
 }
 
 function fromHttpException(error: HttpException): ErrorAnswer {

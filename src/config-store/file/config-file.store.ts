@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
+import { namingFullStorage } from '../../common/errors/storage-full';
 import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { LogicConfig } from '../config-answer';
@@ -32,7 +33,8 @@ export class ConfigFileStore {
 
   async save(logicId: string, version: string | null, config: LogicConfig): Promise<ConfigFileEnvelope> {
     const content = serialiseEnvelope(logicId, version, config, this.clock.now());
-    await this.files.write(this.pathOf(logicId), content);
+    const path = this.pathOf(logicId);
+    await namingFullStorage(path, () => this.files.write(path, content));
     return JSON.parse(content) as ConfigFileEnvelope;
   }
 

@@ -22,12 +22,29 @@ export class ConfigHostError extends Error {
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'none';
 
+/**
+ * A config as a host holds it, with the version the host recorded for it (`logic.version`
+ * for the latest, the asked version from `logic_bak`); null when the host says none. A
+ * config need not name its own version, so without this a latest read could not say
+ * which version it got.
+ */
+export interface HostConfig {
+  config: LogicConfig;
+  version: string | null;
+}
+
+/**
+ * How a logic-ha host tells its version beside the contract's `{ "data": <config> }`: a
+ * header, so the body stays exactly what logic-solution's IDE host sends.
+ */
+export const LOGIC_VERSION_HEADER = 'x-logic-version';
+
 /** Where configs come from online: an upstream logic-ha/IDE over HTTP, or this node's database. */
 export abstract class ConfigHost {
   /** `host` for an upstream, `db` for this node's database: the answer's source. */
   abstract readonly source: 'host' | 'db';
   abstract readonly description: string;
   /** The config, or null when the host says it has none (`data: null`). */
-  abstract fetch(logicId: string, version?: string): Promise<LogicConfig | null>;
+  abstract fetch(logicId: string, version?: string): Promise<HostConfig | null>;
   abstract breakerState(): BreakerState;
 }

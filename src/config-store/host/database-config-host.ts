@@ -4,7 +4,13 @@ import { Repository } from 'typeorm';
 import { LogicConfig, isConfigObject } from '../config-answer';
 import { LogicBakEntity } from '../entities/logic-bak.entity';
 import { LogicEntity } from '../entities/logic.entity';
-import { BreakerState, ConfigHost, ConfigHostError } from './config-host';
+import { BreakerState, ConfigHost, ConfigHostError, HostConfig } from './config-host';
+
+/** A stored config as its row has it: the JSON text unchanged, and the row's version. */
+export interface StoredConfig {
+  json: string;
+  version: string | null;
+}
 
 /**
  * This node's own database as the host: latest from `logic`, a version from `logic_bak`
@@ -27,15 +33,15 @@ export class DatabaseConfigHost extends ConfigHost {
     return 'none';
   }
 
-  async fetch(logicId: string, version?: string): Promise<LogicConfig | null> {
-    let json: string | null;
+  async fetch(logicId: string, version?: string): Promise<HostConfig | null> {
+    let stored: StoredConfig | null;
     try {
-      json = await this.storedJson(logicId, version);
+      stored = await this.stored(logicId, version);
     } catch (error) {
       // A database that cannot answer is a host that cannot answer: the file tier takes over.
       throw new ConfigHostError('unreachable', `the database could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return json ? parseStoredConfig(json, logicId) : null;
+    return stored ? { config: parseStoredConfig(stored.json, logicId), version: stored.version } : null;
   }
 
   /** Every version of a logic in `logic_bak`, for evicting them from the cache. */
@@ -44,12 +50,12 @@ export class DatabaseConfigHost extends ConfigHost {
     return [...new Set(rows.map((row) => row.version).filter((v): v is string => !!v))];
   }
 
-  /** The stored JSON text itself, for serving it unchanged. */
-  async storedJson(logicId: string, version?: string): Promise<string | null> {
+  /** The stored JSON text itself, for serving it unchanged, with its row's version. */
+  async stored(logicId: string, version?: string): Promise<StoredConfig | null> {
     const row = version
       ? await this.versions.findOne({ where: { id: logicId, version }, order: { updateTime: 'DESC' } })
       : await this.logics.findOneBy({ id: logicId });
-    return row?.configJson ?? null;
+    return row?.configJson ? { json: row.configJson, version: row.version ?? null } : null;
   }
 }
 

@@ -13,7 +13,8 @@ import {
 import { Agent, request } from 'undici';
 import type { ConfigStoreConfig } from '../../config/app-config';
 import { LogicConfig, isConfigObject } from '../config-answer';
-import { BreakerState, ConfigHost, ConfigHostError } from './config-host';
+import { VERSION_PATTERN } from '../logic-id';
+import { BreakerState, ConfigHost, ConfigHostError, HostConfig, LOGIC_VERSION_HEADER } from './config-host';
 
 const BREAKER_STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
@@ -61,7 +62,7 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
     return BREAKER_STATES[this.breaker.state];
   }
 
-  async fetch(logicId: string, version?: string): Promise<LogicConfig | null> {
+  async fetch(logicId: string, version?: string): Promise<HostConfig | null> {
     try {
       return await this.breaker.execute(() => this.retryPolicy.execute(() => this.fetchOnce(logicId, version)));
     } catch (error) {
@@ -81,12 +82,13 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
     return `${this.description}${path}`;
   }
 
-  private async fetchOnce(logicId: string, version?: string): Promise<LogicConfig | null> {
+  private async fetchOnce(logicId: string, version?: string): Promise<HostConfig | null> {
     const url = this.url(logicId, version);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.config.hostToken) headers.authorization = `Bearer ${this.config.hostToken}`;
     let body: string;
     let status: number;
+    let versionHeader: unknown;
     try {
       const response = await request(url, {
         dispatcher: this.agent,
@@ -96,6 +98,7 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
         bodyTimeout: this.config.hostTimeoutMs,
       });
       status = response.statusCode;
+      versionHeader = response.headers[LOGIC_VERSION_HEADER];
       body = await response.body.text();
     } catch (error) {
       throw this.transportError(error, url);
@@ -103,7 +106,8 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
     if (status < 200 || status > 299) {
       throw new ConfigHostError('http-status', `${url} answered HTTP ${status}`, status);
     }
-    return parseHostAnswer(body, url);
+    const config = parseHostAnswer(body, url);
+    return config && { config, version: hostVersion(versionHeader) };
   }
 
   private transportError(error: unknown, url: string): ConfigHostError {
@@ -113,6 +117,11 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
       ? new ConfigHostError('timeout', `${url} gave no answer within ${this.config.hostTimeoutMs} ms`)
       : new ConfigHostError('unreachable', `${url} is unreachable: ${code ?? message ?? String(error)}`);
   }
+}
+
+/** A logic-ha host's X-Logic-Version; logic-solution's host sends none, and anything malformed counts as none. */
+function hostVersion(header: unknown): string | null {
+  return typeof header === 'string' && VERSION_PATTERN.test(header) ? header : null;
 }
 
 /** `{ "data": <config> }`; `data: null` means the host has no such config. */
