@@ -5,14 +5,9 @@ const transform: Config['transform'] = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
 };
 
-// Node 20.19 can require() ES modules; Jest's module system cannot. content-disposition 3
-// (pulled in by @fastify/static for /docs) ships only ESM, so it is transpiled to CommonJS.
-const ESM_ONLY_PACKAGES = ['content-disposition'];
-
 const shared = {
   rootDir: __dirname,
   transform,
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -22,8 +22,8 @@ describe('AlignedLogicSolutionDefaults (ha-4)', () => {
     const { queryRunner, issued } = runner('mysql', []);
     await new Migration().up(queryRunner);
     expect(issued).toEqual([
-      'ALTER TABLE `logic_instance` ALTER COLUMN `serverTime` SET DEFAULT CURRENT_TIMESTAMP',
-      'ALTER TABLE `logic_log` ALTER COLUMN `serverTime` SET DEFAULT CURRENT_TIMESTAMP(3)',
+      'ALTER TABLE `logic_instance` MODIFY COLUMN `serverTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP',
+      'ALTER TABLE `logic_log` MODIFY COLUMN `serverTime` datetime(3) NULL DEFAULT CURRENT_TIMESTAMP(3)',
       'ALTER TABLE `logic_log` RENAME INDEX `idx_logic_log_logicId_bizId` TO `logicId_bizId`',
       'ALTER TABLE `logic_published` MODIFY COLUMN `publishTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP',
     ]);
@@ -38,7 +38,7 @@ describe('AlignedLogicSolutionDefaults (ha-4)', () => {
   it('issues only what is still missing', async () => {
     const { queryRunner, issued } = runner('mysql', ['logic_instance.serverTime', 'logic_log.logicId_bizId', 'logic_published.publishTime']);
     await new Migration().up(queryRunner);
-    expect(issued).toEqual(['ALTER TABLE `logic_log` ALTER COLUMN `serverTime` SET DEFAULT CURRENT_TIMESTAMP(3)']);
+    expect(issued).toEqual(['ALTER TABLE `logic_log` MODIFY COLUMN `serverTime` datetime(3) NULL DEFAULT CURRENT_TIMESTAMP(3)']);
   });
 
   it('on SQLite rebuilds only the tables whose default is missing, keeping their indexes and triggers', async () => {

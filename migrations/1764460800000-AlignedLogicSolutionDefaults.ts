@@ -40,7 +40,11 @@ interface Alignment {
   statements: string[];
 }
 
-/** Each change, and which already hold (all of them on a database logic-solution's scripts built). */
+/**
+ * Which changes already hold (all of them on a database logic-solution's scripts built).
+ * Each reads as "not yet" where its table does not exist, so `db plan` on an empty
+ * database, whose logic_log the first migration will create, shows every statement.
+ */
 const MYSQL_ALIGNED = `
   SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME) AS aligned FROM information_schema.COLUMNS
    WHERE TABLE_SCHEMA = DATABASE() AND (
@@ -48,13 +52,23 @@ const MYSQL_ALIGNED = `
       OR (TABLE_NAME = 'logic_log' AND COLUMN_NAME = 'serverTime' AND LOWER(COLUMN_DEFAULT) = 'current_timestamp(3)')
       OR (TABLE_NAME = 'logic_published' AND COLUMN_NAME = 'publishTime' AND LOWER(EXTRA) LIKE '%on update current_timestamp%'))
   UNION ALL
-  SELECT DISTINCT CONCAT(TABLE_NAME, '.', INDEX_NAME) FROM information_schema.STATISTICS
-   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'logic_log' AND INDEX_NAME = 'logicId_bizId'`;
+  SELECT 'logic_log.logicId_bizId' FROM information_schema.TABLES
+   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'logic_log' AND NOT EXISTS (
+         SELECT 1 FROM information_schema.STATISTICS
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'logic_log' AND INDEX_NAME = 'idx_logic_log_logicId_bizId')`;
 
-// Each is a metadata-only change on MariaDB 10.11 (ALGORITHM=INSTANT): no table is copied.
+/**
+ * Each is a metadata-only change on MariaDB 10.11 (ALGORITHM=INSTANT): no table is copied.
+ * MODIFY rather than `ALTER COLUMN … SET DEFAULT`, whose MySQL 8 grammar takes no
+ * CURRENT_TIMESTAMP. The index is renamed only while it has logic-ha's old name: under
+ * logic-solution's name, or any other an adopted database gave it, it stays as it is.
+ */
 const MYSQL_ALIGNMENTS: Alignment[] = [
-  { key: 'logic_instance.serverTime', statements: ['ALTER TABLE `logic_instance` ALTER COLUMN `serverTime` SET DEFAULT CURRENT_TIMESTAMP'] },
-  { key: 'logic_log.serverTime', statements: ['ALTER TABLE `logic_log` ALTER COLUMN `serverTime` SET DEFAULT CURRENT_TIMESTAMP(3)'] },
+  {
+    key: 'logic_instance.serverTime',
+    statements: ['ALTER TABLE `logic_instance` MODIFY COLUMN `serverTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP'],
+  },
+  { key: 'logic_log.serverTime', statements: ['ALTER TABLE `logic_log` MODIFY COLUMN `serverTime` datetime(3) NULL DEFAULT CURRENT_TIMESTAMP(3)'] },
   { key: 'logic_log.logicId_bizId', statements: ['ALTER TABLE `logic_log` RENAME INDEX `idx_logic_log_logicId_bizId` TO `logicId_bizId`'] },
   {
     key: 'logic_published.publishTime',
@@ -68,7 +82,7 @@ const SQLITE_ALIGNED = `
   SELECT 'logic_log.serverTime' FROM pragma_table_info('logic_log') WHERE name = 'serverTime' AND dflt_value IS NOT NULL
   UNION ALL
   SELECT 'logic_published.publishTime' FROM sqlite_master
-   WHERE type = 'trigger' AND tbl_name = 'logic_published' AND sql LIKE '%AFTER UPDATE%"publishTime"%'`;
+   WHERE type = 'trigger' AND tbl_name = 'logic_published' AND sql LIKE '%AFTER UPDATE%SET "publishTime" = CURRENT_TIMESTAMP%'`;
 
 const NOW_MS = `(strftime('%Y-%m-%d %H:%M:%f','now'))`;
 

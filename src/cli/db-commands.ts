@@ -53,7 +53,7 @@ async function validate(migrator: SchemaMigrator, io: CliIo): Promise<number> {
 /** The pending migrations and the SQL each would run; nothing is applied, no table is created. */
 async function plan(migrator: SchemaMigrator, io: CliIo, asSql: boolean): Promise<number> {
   const state = await migrator.state();
-  const pending = pendingMigrations(state);
+  const pending = await migrator.planned(pendingMigrations(state));
   const baseline = state.kind === 'unbaselined' ? state.detection : null;
   if (asSql) {
     process.stdout.write(renderSql(state, pending));

@@ -18,7 +18,8 @@ export interface ColumnShape {
 
 export interface IndexShape {
   name: string;
-  columns: { name: string; descending: boolean }[];
+  /** `length` only on a prefix index (`logicId(4)`): it indexes less than the column holds. */
+  columns: { name: string; descending: boolean; length?: number }[];
   unique: boolean;
 }
 
@@ -72,7 +73,7 @@ async function inspectMysql(dataSource: DataSource): Promise<TableShape[]> {
   );
   const statistics: Record<string, string | number>[] = await dataSource.query(
     `SELECT TABLE_NAME AS tableName, INDEX_NAME AS indexName, COLUMN_NAME AS columnName, COLLATION AS collation,
-            NON_UNIQUE AS nonUnique
+            NON_UNIQUE AS nonUnique, SUB_PART AS subPart
        FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
   );
   const tables = new Map<string, TableShape>();
@@ -92,7 +93,11 @@ async function inspectMysql(dataSource: DataSource): Promise<TableShape[]> {
   for (const row of statistics) {
     const table = tables.get(String(row.tableName));
     if (!table) continue;
-    const column = { name: String(row.columnName), descending: row.collation === 'D' };
+    const column = {
+      name: String(row.columnName),
+      descending: row.collation === 'D',
+      ...(row.subPart === null || row.subPart === undefined ? {} : { length: Number(row.subPart) }),
+    };
     if (row.indexName === 'PRIMARY') {
       table.primaryKey.push(column.name);
       continue;

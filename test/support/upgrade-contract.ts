@@ -7,10 +7,11 @@ import type { DatabaseConfig } from '../../src/config/app-config';
 import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { inspectSchema } from '../../src/database/schema-inspector';
 import { compareSchemas, diffSchemas } from '../../src/database/schema/schema-diff';
-import { SCHEMA_VERSIONS, SchemaEngine, expectedSchema } from '../../src/database/schema/known-schemas';
+import { SCHEMA_VERSIONS, SchemaEngine, expectedSchema, logicLogIndexName } from '../../src/database/schema/known-schemas';
 import type { TableShape } from '../../src/database/schema-inspector';
 import { BUILT_CLI, BUILT_MAIN, spawnApp } from './app-process';
-import { LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
+import { LOGIC_SOLUTION_VERSIONS, LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
+import { inspectCosmetics } from '../../src/database/schema/cosmetics';
 import { comparable } from './migration-contract';
 
 const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
@@ -113,6 +114,11 @@ function logicSolutionTables(schema: TableShape[]): TableShape[] {
   return schema
     .filter((table) => Object.keys(ROW_KEYS).includes(table.name))
     .map((table) => ({ ...table, columns: [...table.columns].sort((a, b) => a.name.localeCompare(b.name)) }));
+}
+
+/** Comments, collations and widths of logic-solution's own tables (none on SQLite). */
+async function logicSolutionCosmetics(ds: DataSource) {
+  return (await inspectCosmetics(ds)).tables.filter((table) => Object.keys(ROW_KEYS).includes(table.table));
 }
 
 /** Starts the built service on `db` (extra environment merged in) and gives its URL and a way to stop it. */
@@ -254,6 +260,9 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
       const pendingVersions = SCHEMA_VERSIONS.slice(SCHEMA_VERSIONS.indexOf(version) + 1);
       expect(plan.json.pending.map((m: { schemaVersion: string }) => m.schemaVersion)).toEqual(pendingVersions);
       for (const migration of plan.json.pending) expect(migration.statements.length).toBeGreaterThan(0);
+      // ha-4 looks first and changes only what is missing: on logic-solution's MariaDB scripts, nothing.
+      const ha4 = plan.json.pending.find((m: { schemaVersion: string }) => m.schemaVersion === 'ha-4');
+      if (engineName === 'mysql') expect(ha4.statements.filter((sql: string) => !/^\s*SELECT/.test(sql))).toEqual([]);
       const sql = await runCli(db, ['db', 'plan', '--sql']);
       expect(sql.stdout).toContain(`-- baseline: the schema is ${version}`);
       expect(sql.stdout).toMatch(/CREATE TABLE [`"]logic_ha_failover[`"]/);
@@ -271,6 +280,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
 
     it('baseline detects the version; upgrade backs up, reaches the current schema, and every row is intact', async () => {
       const rowsBefore = await withDatabase(db.config, (ds) => readRows(ds, version));
+      const cosmeticsBefore = await withDatabase(db.config, (ds) => logicSolutionCosmetics(ds));
       const baseline = await runCli(db, ['db', 'baseline']);
       expect(baseline.json).toMatchObject({ version });
       expect(baseline.json.recorded).toHaveLength(SCHEMA_VERSIONS.indexOf(version) + 1);
@@ -278,7 +288,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
       if (engineName === 'mysql') {
         expect(baseline.json.tolerated).toEqual(
           expect.arrayContaining([
-            'logic_instance: display widths on success tinyint(1), isOver tinyint(1), isRunning tinyint(1)' + (version >= '0.7.7' ? ', isAsync tinyint(1)' : ''),
+            'logic_instance: display widths on success tinyint(1), isOver tinyint(1), isRunning tinyint(1)' + (LOGIC_SOLUTION_VERSIONS.indexOf(version) >= LOGIC_SOLUTION_VERSIONS.indexOf('0.7.7') ? ', isAsync tinyint(1)' : ''),
             expect.stringMatching(/^logic_published: collation utf8mb4_unicode_ci \(the database's default is /),
             'logic_published: table options row_format=DYNAMIC',
             expect.stringMatching(/^logic_log: comments on id "主键", version "逻辑版本"/),
@@ -299,6 +309,10 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
         expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual(['table crm_contact is not expected']);
         // The same logic-solution tables as a database logic-ha created: defaults, index names and columns alike.
         expect(logicSolutionTables(await inspectSchema(ds))).toEqual(logicSolutionTables(expectedSchema(LATEST, engineName)));
+        // ha-4 found everything in place and touched nothing: comments, collations and widths as the script left them.
+        const after = await logicSolutionCosmetics(ds);
+        const asBefore = after.map((table) => ({ ...table, columns: table.columns.filter((c) => cosmeticsBefore.find((t) => t.table === table.table)!.columns.some((b) => b.name === c.name)) }));
+        expect(asBefore).toEqual(cosmeticsBefore);
         expect(await ds.query('SELECT `id`, `name` FROM `crm_contact`')).toEqual([{ id: 1, name: 'Ada' }]);
         const [backup] = await ds.query(`SELECT tag, state, triggeredBy FROM logic_ha_backup WHERE id = ?`, [upgraded.json.backupId]);
         expect(backup).toEqual({ tag: `pre-upgrade-${version}-${LATEST}`, state: 'succeeded', triggeredBy: 'upgrade' });
@@ -308,18 +322,41 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     });
   });
 
-  it('a database that matches no known version is refused with the differences listed, and nothing is recorded', async () => {
+  const realDifferences: [string, string, string][] = [
+    ['an added column', 'ALTER TABLE `logic_instance` ADD COLUMN `tenantId` varchar(36)', 'logic_instance.tenantId: column is not expected'],
+    ['a missing column', 'ALTER TABLE `logic` DROP COLUMN `module`', 'logic.module: column is missing'],
+  ];
+  // SQLite cannot change a column's type in place.
+  if (engineName === 'mysql') realDifferences.push(['a changed type', 'ALTER TABLE `logic` MODIFY COLUMN `name` varchar(80)', 'logic.name: type is "varchar(80)", expected "varchar(50)"']);
+  it.each(realDifferences)('a database that matches no known version (%s) is refused with the difference named, what was tolerated listed after, and nothing recorded', async (_what, change, named) => {
     const db = await engine().freshDatabase();
     await withDatabase(db.config, async (ds) => {
       await buildLogicSolutionDatabase(ds, '0.7.4');
-      await ds.query('ALTER TABLE `logic_instance` ADD COLUMN `tenantId` varchar(36)');
+      await ds.query(change);
     });
     const baseline = await runCli(db, ['db', 'baseline']);
     expect(baseline.code).toBe(1);
     expect(baseline.stderr).toContain('SCHEMA_UNKNOWN');
     expect(baseline.stderr).toContain('closest is 0.7.4');
-    expect(baseline.stderr).toContain('logic_instance.tenantId: column is not expected');
+    expect(baseline.stderr).toContain(named);
+    if (engineName === 'mysql') expect(baseline.stderr).toMatch(/Also seen, and tolerated \(no reason to refuse\):\n(.*\n)* {2}- logic: collation utf8mb4_unicode_ci/);
     await withDatabase(db.config, async (ds) => expect(await bookkeepingTables(ds)).toEqual([]));
+  });
+
+  it('an adopted database whose logic_log index has a name of its own keeps it through the upgrade (ha-4 renames only logic-ha\'s old name)', async () => {
+    const db = await engine().freshDatabase();
+    await withDatabase(db.config, async (ds) => {
+      await buildLogicSolutionDatabase(ds, '0.8');
+      if (engineName === 'mysql') await ds.query('ALTER TABLE `logic_log` RENAME INDEX `logicId_bizId` TO `idx_log_logic_biz`');
+      else await ds.query('DROP INDEX "idx_logic_log_logicId_bizId"').then(() => ds.query('CREATE INDEX "idx_log_logic_biz" ON "logic_log" ("logicId", "bizId")'));
+    });
+    const baseline = await runCli(db, ['db', 'baseline']);
+    expect(baseline.json.tolerated).toContain(`logic_log: index ${logicLogIndexName(engineName)} (logicId, bizId) is named idx_log_logic_biz`);
+    const upgraded = await runCli(db, ['upgrade']);
+    expect(upgraded.json).toMatchObject({ ok: true, to: LATEST, schemaDifferences: [] });
+    await withDatabase(db.config, async (ds) => {
+      expect((await inspectSchema(ds)).find((t) => t.name === 'logic_log')!.indexes.map((i) => i.name)).toEqual(['idx_log_logic_biz']);
+    });
   });
 
   it('start adopts a logic-solution database itself when DB_BASELINE_ON_START=true and serves the instance API, runtime rows getting their times', async () => {

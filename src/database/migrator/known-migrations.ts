@@ -60,12 +60,30 @@ export function checksumOf(up: RecordedStatement[], down: RecordedStatement[]): 
   return createHash('sha256').update(JSON.stringify({ up: normalise(up), down: normalise(down) })).digest('hex');
 }
 
+/** Statements a migration may run to look before it changes anything (a conditional migration such as ha-4). */
+const READ_ONLY = /^\s*(SELECT|SHOW|PRAGMA)\b/i;
+
+/**
+ * What up() would run on this database now: reads (see READ_ONLY) go to the database, so a
+ * migration that changes only what is still missing shows only that; changes are recorded,
+ * never run. `db plan` shows this; the checksum stays on describeMigrations' recording,
+ * whose reads answer nothing, so it is the same on every database.
+ */
+export async function plannedStatements(dataSource: DataSource, migration: KnownMigration): Promise<RecordedStatement[]> {
+  return recordStatements(dataSource, migration.instance, 'up', (sql, parameters) => dataSource.query(sql, parameters));
+}
+
 /**
  * Runs up() or down() against a query runner that records statements instead of running
  * them. Migrations here are plain SQL through `query()`; one that uses another QueryRunner
  * method cannot be planned or checksummed and is refused with its name.
  */
-async function recordStatements(dataSource: DataSource, instance: MigrationInterface, direction: 'up' | 'down'): Promise<RecordedStatement[]> {
+async function recordStatements(
+  dataSource: DataSource,
+  instance: MigrationInterface,
+  direction: 'up' | 'down',
+  read: (sql: string, parameters?: unknown[]) => Promise<unknown> = async () => [],
+): Promise<RecordedStatement[]> {
   const statements: RecordedStatement[] = [];
   const recorder = new Proxy({} as QueryRunner, {
     get(_target, property) {
@@ -73,7 +91,7 @@ async function recordStatements(dataSource: DataSource, instance: MigrationInter
       if (property === 'query') {
         return async (sql: string, parameters?: unknown[]) => {
           statements.push(parameters && parameters.length > 0 ? { sql, parameters } : { sql });
-          return [];
+          return READ_ONLY.test(sql) ? read(sql, parameters) : [];
         };
       }
       if (property === 'then') return undefined;

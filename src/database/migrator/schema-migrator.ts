@@ -6,7 +6,7 @@ import { inspectCosmetics } from '../schema/cosmetics';
 import type { SchemaEngine } from '../schema/known-schemas';
 import { detectSchemaVersion } from '../schema/version-detector';
 import { DatabaseState, StepReport, appliedAfter, currentVersion, pendingMigrations } from './database-state';
-import { KnownMigration, describeMigrations } from './known-migrations';
+import { KnownMigration, describeMigrations, plannedStatements } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
 import { HeldLock, MigrationLock } from './migration-lock';
 import { matchingValidationOf, refuseUnlessMigratable, unknownSchema, validationOf } from './migration-refusals';
@@ -81,6 +81,13 @@ export class SchemaMigrator {
   async knownMigrations(): Promise<KnownMigration[]> {
     this.known ??= await describeMigrations(this.dataSource);
     return this.known;
+  }
+
+  /** The migrations with the SQL each would run on this database now (db plan); runs nothing. */
+  async planned(migrations: KnownMigration[]): Promise<KnownMigration[]> {
+    const planned: KnownMigration[] = [];
+    for (const migration of migrations) planned.push({ ...migration, up: await plannedStatements(this.dataSource, migration) });
+    return planned;
   }
 
   /** Reads everything, changes nothing. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MigrationsConfig } from '../../config/app-config';
+import { serverUtcOffsetMinutes, timeZoneWarning } from '../server-time-zone';
 import { HeldLock, MigrationLock, migrationLockFor } from './migration-lock';
 import { SchemaMigrator } from './schema-migrator';
 
@@ -22,6 +23,8 @@ export async function openAndMigrate(dataSource: DataSource, config: MigrationsC
     if (result.applied.length > 0 || result.baselined) {
       new Logger('Migrations').log({ msg: 'schema up to date', baselined: result.baselined?.version ?? null, applied: result.applied.map((step) => step.migration) });
     }
+    const warning = timeZoneWarning(await serverUtcOffsetMinutes(dataSource));
+    if (warning) new Logger('Database').warn(warning);
     return dataSource;
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);

@@ -230,3 +230,19 @@ export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): Ta
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/**
+ * What logic-ha's own migrations before ha-4 left at `version` (up to ha-3): three of
+ * logic-solution's defaults missing and, on MariaDB/MySQL, logic_log's index under
+ * logic-ha's name. ha-4 aligns them; detection recognises this shape too, so such a
+ * database is still known (with ha-4 pending) rather than refused.
+ */
+export function schemaOfEarlierMigrations(version: SchemaVersion, engine: SchemaEngine): TableShape[] {
+  const tables = expectedSchema(version, engine);
+  const columnOf = (table: string, name: string) => tables.find((t) => t.name === table)!.columns.find((c) => c.name === name)!;
+  columnOf('logic_instance', 'serverTime').default = null;
+  columnOf('logic_log', 'serverTime').default = null;
+  columnOf('logic_published', 'publishTime').onUpdateCurrentTimestamp = false;
+  tables.find((t) => t.name === 'logic_log')!.indexes[0].name = logicLogIndexName('sqlite');
+  return tables;
+}

@@ -86,7 +86,18 @@ function columnOrderDifference(expected: TableShape, actual: TableShape): string
 }
 
 function describeIndex(index: IndexShape): string {
-  return `${index.unique ? 'unique ' : ''}(${index.columns.map((column) => column.name).join(', ')})`;
+  const columns = index.columns.map((column) => (column.length === undefined ? column.name : `${column.name}(${column.length})`));
+  return `${index.unique ? 'unique ' : ''}(${columns.join(', ')})`;
+}
+
+function describeDirections(index: IndexShape): string {
+  return index.columns.map((column) => `${column.name} ${column.descending ? 'DESC' : 'ASC'}`).join(', ');
+}
+
+/** Direction is forgiven (see compareSchemas) but said, so nobody wonders why a DESC index is not one. */
+function directionDifference(table: string, expected: IndexShape, actual: IndexShape): string[] {
+  if (describeDirections(expected) === describeDirections(actual)) return [];
+  return [`${table}: index ${actual.name} is (${describeDirections(actual)}), logic-solution declares (${describeDirections(expected)})`];
 }
 
 /**
@@ -102,6 +113,8 @@ function compareIndexes(expected: TableShape, actual: TableShape): SchemaCompari
     unmatched.delete(index.name);
     if (describeIndex(found) !== describeIndex(index)) {
       result.refused.push(`${expected.name}: index ${index.name} is ${describeIndex(found)}, expected ${describeIndex(index)}`);
+    } else {
+      result.tolerated.push(...directionDifference(expected.name, index, found));
     }
   }
   for (const index of expected.indexes.filter((i) => !byName.includes(i))) {
@@ -112,6 +125,7 @@ function compareIndexes(expected: TableShape, actual: TableShape): SchemaCompari
     }
     unmatched.delete(renamed.name);
     result.tolerated.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is named ${renamed.name}`);
+    result.tolerated.push(...directionDifference(expected.name, index, renamed));
   }
   for (const index of unmatched.values()) {
     result.refused.push(`${expected.name}: index ${index.name} ${describeIndex(index)} is not expected`);

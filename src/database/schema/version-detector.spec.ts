@@ -1,6 +1,6 @@
 import type { TableShape } from '../schema-inspector';
 import type { SchemaCosmetics } from './cosmetics';
-import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from './known-schemas';
+import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
 import { detectSchemaVersion } from './version-detector';
 
 function unrelatedTable(name: string): TableShape {
@@ -12,9 +12,9 @@ function unrelatedTable(name: string): TableShape {
   };
 }
 
-/** ha-4 changed no shape (it aligned databases that lacked it), so ha-3's shape is detected as the newer ha-4. */
+/** ha-4 changed no shape (it aligned databases that lacked it): its shape is detected as ha-3, so ha-4 still runs (a no-op). */
 function detectedAs(version: SchemaVersion): SchemaVersion {
-  return version === 'ha-3' ? 'ha-4' : version;
+  return version === 'ha-4' ? 'ha-3' : version;
 }
 
 describe('detectSchemaVersion', () => {
@@ -93,6 +93,7 @@ describe('detectSchemaVersion', () => {
     tables: [
       {
         table: 'logic_published',
+        engine: 'InnoDB',
         collation: 'utf8mb4_unicode_ci',
         options: 'row_format=DYNAMIC',
         comment: '',
@@ -103,6 +104,7 @@ describe('detectSchemaVersion', () => {
       },
       {
         table: 'logic_instance',
+        engine: 'InnoDB',
         collation: 'utf8mb4_general_ci',
         options: '',
         comment: '实例',
@@ -112,7 +114,7 @@ describe('detectSchemaVersion', () => {
           { name: 'env', declaredType: 'varchar(10)', charset: 'utf8mb3', collation: 'utf8mb3_bin', comment: '' },
         ],
       },
-      { table: 'orders', collation: 'latin1_swedish_ci', options: 'row_format=COMPACT', comment: 'not ours', columns: [] },
+      { table: 'orders', engine: 'MyISAM', collation: 'latin1_swedish_ci', options: 'row_format=COMPACT', comment: 'not ours', columns: [] },
     ],
   };
 
@@ -145,5 +147,39 @@ describe('detectSchemaVersion', () => {
     expect(detection.kind === 'unknown' && detection.tolerated).toEqual(
       expect.arrayContaining([expect.stringMatching(/^logic_instance: column order is/), 'logic_instance: display widths on isOver tinyint(1)']),
     );
+  });
+
+  it('refuses a known table that is not InnoDB (no transactions), but not another application\'s', () => {
+    const myisam: SchemaCosmetics = { ...navicat, tables: navicat.tables.map((t) => (t.table === 'logic_published' ? { ...t, engine: 'MyISAM' } : t)) };
+    const detection = detectSchemaVersion([...expectedSchema('0.8', 'mysql'), unrelatedTable('orders')], 'mysql', myisam);
+    expect(detection).toMatchObject({ kind: 'unknown', closest: '0.8', differences: ['logic_published: storage engine is MyISAM, expected InnoDB (transactions)'] });
+  });
+
+  it('refuses a prefix index on the same columns: it indexes less than the column holds', () => {
+    const tables = structuredClone(expectedSchema('0.8', 'mysql'));
+    tables.find((t) => t.name === 'logic_log')!.indexes[0].columns[0].length = 4;
+    const detection = detectSchemaVersion(tables, 'mysql');
+    expect(detection).toMatchObject({ kind: 'unknown', closest: '0.8' });
+    expect(detection.kind === 'unknown' && detection.differences).toEqual([
+      'logic_log: index logicId_bizId is (logicId(4), bizId), expected (logicId, bizId)',
+    ]);
+  });
+
+  it('tolerates an ascending build of a descending index, and says so', () => {
+    const tables = structuredClone(expectedSchema('0.8', 'mysql'));
+    for (const column of tables.find((t) => t.name === 'logic_instance')!.indexes.find((i) => i.name === 'idx_bizId_parBizId_serverTime')!.columns) column.descending = false;
+    expect(detectSchemaVersion(tables, 'mysql')).toEqual({
+      kind: 'match',
+      version: '0.8',
+      otherTables: [],
+      tolerated: [
+        'logic_instance: index idx_bizId_parBizId_serverTime is (bizId ASC, parentBizId ASC, serverTime ASC), logic-solution declares (bizId DESC, parentBizId DESC, serverTime DESC)',
+      ],
+    });
+  });
+
+  it.each(SCHEMA_VERSIONS.filter((v) => v !== 'ha-4'))('recognises what logic-ha\'s migrations before ha-4 left at %s, saying ha-4 will align it', (version) => {
+    const detection = detectSchemaVersion(schemaOfEarlierMigrations(version, 'mysql'), 'mysql');
+    expect(detection).toMatchObject({ kind: 'match', version, tolerated: [expect.stringContaining('ha-4 aligns them')] });
   });
 });
