@@ -3,6 +3,7 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { runBackupCommand } from './cli/backup-commands';
+import { CliNestLogger } from './cli/cli-logger';
 import { EXIT_USAGE, UsageError } from './cli/cli-errors';
 import { runDbCommand } from './cli/db-commands';
 import { runFailoverCommand } from './cli/failover-commands';
@@ -11,6 +12,7 @@ import { DomainError } from './common/errors/domain-error';
 import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
 import { AppConfig } from './config/app-config';
+import type { SchemaOnStart } from './database/database.module';
 import { loadAppConfigOrExit } from './config/load-or-exit';
 import { INSTANCE_JOB_NAMES, InstanceJobName } from './instances/jobs/instance-job';
 import { InstanceJobsService } from './instances/jobs/instance-jobs.service';
@@ -52,11 +54,15 @@ function cliLogger(config: AppConfig) {
   return createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
 }
 
-function withAppFor(config: AppConfig, options: { migrateOnStart: boolean } = { migrateOnStart: true }) {
+/**
+ * Only `upgrade` and `rollback` (and the `db` commands, on a bare connection) change the
+ * schema; every other command refuses a database that is not at this build's version.
+ */
+function withAppFor(config: AppConfig, schemaOnStart: SchemaOnStart = 'require-current') {
   return async <T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> => {
     const rootLogger = cliLogger(config);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false, migrateOnStart: options.migrateOnStart }), {
-      logger: new PinoNestLogger(rootLogger),
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false, schemaOnStart }), {
+      logger: new CliNestLogger(rootLogger),
       abortOnError: false,
     });
     try {
@@ -96,9 +102,9 @@ async function main(): Promise<number> {
       return runDbCommand(args, config, io);
     // Both back up before they change the schema, so the app context must not migrate first.
     case 'upgrade':
-      return runUpgradeCommand(args, config, withAppFor(config, { migrateOnStart: false }), io);
+      return runUpgradeCommand(args, config, withAppFor(config, 'as-is'), io);
     case 'rollback':
-      return runRollbackCommand(args, config, withAppFor(config, { migrateOnStart: false }), io);
+      return runRollbackCommand(args, config, withAppFor(config, 'as-is'), io);
     default:
       return runBackupCommand(args, config, withAppFor(config), io);
   }
