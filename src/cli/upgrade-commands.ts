@@ -22,8 +22,10 @@ export async function runUpgradeCommand(args: string[], config: AppConfig, withA
   const { values } = parseOptions(args, { baseline: { type: 'boolean' } }, 0);
   return withApp(async (app) => {
     const dataSource = app.get(DataSource);
+    const backups = app.get(PreChangeBackupService);
+    const catalog = { exists: () => backups.catalogExists(), rebuild: () => backups.rebuildCatalog() };
     const report = await upgrade(
-      { migrator: migratorFor(dataSource, config), backups: app.get(PreChangeBackupService), inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
+      { migrator: migratorFor(dataSource, config), backups, catalog, inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
       { baseline: (values.baseline ?? false) || config.migrations.baselineOnStart },
     );
     io.out(report);

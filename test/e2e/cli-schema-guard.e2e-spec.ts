@@ -48,10 +48,14 @@ describe('CLI commands that do not migrate (SQLite)', () => {
       expect((await runCli(db, ['db', 'validate'])).json.pending).toHaveLength(5);
     });
 
-    it('after `upgrade` the same commands work again', async () => {
-      expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true, to: LATEST_SCHEMA_VERSION });
+    it('after `upgrade` the same commands work again, and the catalog the rollback dropped lists every backup in storage', async () => {
+      const upgraded = await runCli(db, ['upgrade']);
+      expect(upgraded.json).toMatchObject({ ok: true, to: LATEST_SCHEMA_VERSION, catalogRebuilt: { inserted: 3, corrupt: [] } });
+      expect(upgraded.stderr).toContain('"step":"catalog-rebuilt"');
       const list = await runCli(db, ['backup', 'list']);
       expect(list.code).toBe(0);
+      const tags = (JSON.parse(list.stdout) as { tag: string }[]).map((backup) => backup.tag);
+      expect(tags.sort()).toEqual([`pre-rollback-${LATEST_SCHEMA_VERSION}-0.7.4`, `pre-upgrade-0.7.4-${LATEST_SCHEMA_VERSION}`, `pre-upgrade-empty-${LATEST_SCHEMA_VERSION}`]);
       expect((await runCli(db, ['instances', 'run-job', 'cleanup'])).code).toBe(0);
     });
   });
