@@ -55,5 +55,27 @@ describe('backup CLI (SQLite)', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`${join(cwd, 'plain-file')} is not a directory`);
     });
+
+    it('the help states the absolute-path rule', async () => {
+      const help = await runCli(db, ['backup', 'restore', '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('absolute path');
+    });
+  });
+
+  describe('list --limit', () => {
+    it('lists at most N backups, newest first', async () => {
+      const all = JSON.parse((await runCli(db, ['backup', 'list'])).stdout) as { id: string }[];
+      expect(all.length).toBeGreaterThanOrEqual(2);
+      const one = await runCli(db, ['backup', 'list', '--limit', '1']);
+      expect(one.code).toBe(0);
+      expect((JSON.parse(one.stdout) as { id: string }[]).map((b) => b.id)).toEqual([all[0].id]);
+    });
+
+    it('a bad value is a usage error that changes nothing', async () => {
+      const run = await runCli(db, ['backup', 'list', '--limit', 'all']);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(run.stderr).toContain("option '--limit <n>' argument 'all' is invalid");
+    });
   });
 });
