@@ -8,7 +8,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ConfigStoreModule } from './config-store/config-store.module';
-import { DatabaseModule } from './database/database.module';
+import { DatabaseModule, SchemaOnStart } from './database/database.module';
 import { FailoverModule } from './failover/failover.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
@@ -17,8 +17,8 @@ import { SystemModule } from './system/system.module';
 export interface AppModuleOptions {
   /** False for one-off commands (the CLI): no cron schedules. */
   runSchedules?: boolean;
-  /** False for `upgrade` and `rollback`, which change the schema themselves after a backup. */
-  migrateOnStart?: boolean;
+  /** What opening the database does to the schema; `migrate` (the service's) unless a CLI command says otherwise. */
+  schemaOnStart?: SchemaOnStart;
 }
 
 /** Wires the feature modules, nothing else. */
@@ -33,7 +33,7 @@ export class AppModule {
         TimeModule,
         EventsModule,
         AuthModule,
-        DatabaseModule.forRoot({ migrateOnStart: options.migrateOnStart ?? true }),
+        DatabaseModule.forRoot({ schemaOnStart: options.schemaOnStart ?? 'migrate' }),
         ConfigStoreModule,
         HealthModule,
         SystemModule,

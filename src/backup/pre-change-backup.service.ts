@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { SchemaStatusService } from '../database/schema-status.service';
 import { BackupErrorCode } from './backup.errors';
 import { BackupLock } from './backup-lock';
-import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupMaintenanceService, RebuildReport } from './backup-maintenance.service';
 import { BackupReader } from './backup-reader';
 import { BackupService } from './backup.service';
 import type { BackupManifest } from './backup.types';
@@ -49,6 +49,15 @@ export class PreChangeBackupService {
       throw new DomainError(BackupErrorCode.PreChangeBackupFailed, ErrorKind.Unavailable, `backup ${started.id} (${tag}) to ${this.storage.description} failed (${why}); nothing was changed`);
     }
     return this.reader.manifest(started.id);
+  }
+
+  async catalogExists(): Promise<boolean> {
+    return this.catalog.tableExists();
+  }
+
+  /** `backup catalog rebuild`, for an upgrade that recreated the catalog table. */
+  async rebuildCatalog(): Promise<RebuildReport> {
+    return this.maintenance.rebuildCatalog();
   }
 
   /** Enters the backup in the catalog when the catalog table exists; false when it does not (yet, or any more). */

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { Argument, Command, Option } from 'commander';
 import { BackupMaintenanceService } from '../backup/backup-maintenance.service';
 import { BackupReader } from '../backup/backup-reader';
 import { BackupService } from '../backup/backup.service';
@@ -10,90 +11,96 @@ import { BackupCatalogService } from '../backup/catalog/backup-catalog.service';
 import { ProgressTracker } from '../backup/progress';
 import { describePlan } from '../backup/restore.service';
 import type { AppConfig } from '../config/app-config';
-import { parseOptions } from './cli-args';
-import { EXIT_FAILED, UsageError } from './cli-errors';
+import { MAX_LIST_LIMIT, parseLimit, run } from './cli-args';
+import { EXIT_FAILED } from './cli-errors';
+import type { CliIo, CliRuntime } from './cli-runtime';
 
 const PROGRESS_EVERY_MS = 2000;
 
-export interface CliIo {
-  out(value: unknown): void;
-  err(value: unknown): void;
+interface RestoreOptions {
+  target: string;
+  to?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  configsTo?: string;
 }
-
-/** Commands that need the service's modules (and so its database). */
-export type WithApp = <T>(work: (app: INestApplicationContext) => Promise<T>) => Promise<T>;
 
 /**
- * `backup <run|list|verify|restore|expire|catalog>`. verify and restore read storage
+ * `backup <run|list|verify|restore|expire|catalog rebuild>`. verify and restore read storage
  * alone, so they work with the database gone; the others share the service's modules.
  */
-export async function runBackupCommand(args: string[], config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
-  const [command, ...rest] = args;
-  switch (command) {
-    case 'run':
-      return withApp((app) => runBackup(app, rest, io));
-    case 'list':
-      return withApp((app) => listBackups(app, rest, io));
-    case 'verify':
-      return verify(config, rest, io);
-    case 'restore':
-      return restore(config, rest, io);
-    case 'expire':
-      return withApp((app) => expire(app, rest, io));
-    case 'catalog':
-      if (rest[0] !== 'rebuild' || rest.length !== 1) throw new UsageError('usage: backup catalog rebuild');
-      return withApp(async (app) => {
-        io.out(await app.get(BackupMaintenanceService).rebuildCatalog());
-        return 0;
-      });
-    default:
-      throw new UsageError(`unknown backup command ${JSON.stringify(command ?? '')}`);
-  }
+export function registerBackupCommands(program: Command, runtime: CliRuntime): void {
+  const backup = program.command('backup').description('take, list, verify, restore and expire backups');
+  const withApp = () => runtime.withApp('require-current');
+  backup
+    .command('run')
+    .description('take a backup now and wait for it')
+    .addArgument(new Argument('<type>', 'full, or incremental on top of the newest chain').choices(BACKUP_TYPES))
+    .option('--tag <tag>', 'a label kept with the backup')
+    .action(run(runtime, (type: BackupType, options: { tag?: string }) => withApp()((app) => runBackup(app, type, options.tag ?? null, runtime.io))));
+  backup
+    .command('list')
+    .description('the catalog, newest first')
+    .addOption(new Option('--state <state>', 'only backups in this state').choices(BACKUP_STATES))
+    .option('--limit <n>', `at most this many (1 to ${MAX_LIST_LIMIT})`, parseLimit, MAX_LIST_LIMIT)
+    .action(run(runtime, (options: { state?: BackupState; limit: number }) => withApp()((app) => listBackups(app, options, runtime.io))));
+  backup
+    .command('verify')
+    .description('re-read the chain\'s files from storage (no database needed)')
+    .argument('<id>', 'the backup id')
+    .action(run(runtime, (id: string) => verify(runtime.config(), id, runtime.io)));
+  backup
+    .command('restore')
+    .description('restore from storage alone (no database needed)')
+    .argument('<id>', 'the backup to restore (its chain is found from it)')
+    .requiredOption(
+      '--target <mysql://…|/path.sqlite>',
+      'where to: a MySQL URL, or the absolute path of a SQLite file (relative paths are refused; a missing folder is created, mode 0700)',
+    )
+    .option('--to <ISO time|GTID>', 'stop at this point in time (default: the end of the chain)')
+    .option('--force', 'overwrite a target that is not empty')
+    .option('--dry-run', 'print the chain it would apply and check the target; write nothing')
+    .option('--configs-to <dir>', 'also extract the backed-up config files into this absolute path')
+    .action(run(runtime, (id: string, options: RestoreOptions) => restore(runtime.config(), id, options, runtime.io)));
+  backup
+    .command('expire')
+    .description('apply retention (BACKUP_RETAIN_FULL)')
+    .option('--dry-run', 'print what would expire; remove nothing')
+    .action(run(runtime, (options: { dryRun?: boolean }) => withApp()((app) => expire(app, options.dryRun ?? false, runtime.io))));
+  backup
+    .command('catalog')
+    .description('the catalog (a table listing what storage holds)')
+    .command('rebuild')
+    .description('recreate the catalog from storage')
+    .action(run(runtime, () => withApp()((app) => rebuildCatalog(app, runtime.io))));
 }
 
-async function runBackup(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parseOptions(args, { tag: { type: 'string' } });
-  const [type, ...extra] = positionals;
-  if (!BACKUP_TYPES.includes(type as BackupType) || extra.length > 0) throw new UsageError(`backup run needs a type: ${BACKUP_TYPES.join(' or ')}`);
+async function runBackup(app: INestApplicationContext, type: BackupType, tag: string | null, io: CliIo): Promise<number> {
   const backups = app.get(BackupService);
-  const started = await backups.start({ type: type as BackupType, triggeredBy: 'manual', tag: values.tag ?? null });
+  const started = await backups.start({ type, triggeredBy: 'manual', tag });
   await backups.waitFor(started.id);
   const view = await backups.view(started.id);
   io.out(view);
   return view?.state === 'succeeded' ? 0 : EXIT_FAILED;
 }
 
-async function listBackups(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { state: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
-  if (values.state !== undefined && !BACKUP_STATES.includes(values.state as BackupState)) throw new UsageError(`--state must be one of ${BACKUP_STATES.join(', ')}`);
-  const rows = await app.get(BackupCatalogService).list({ state: values.state as BackupState | undefined, limit: 1000 });
+async function listBackups(app: INestApplicationContext, options: { state?: BackupState; limit: number }, io: CliIo): Promise<number> {
+  const rows = await app.get(BackupCatalogService).list({ state: options.state, limit: options.limit });
   io.out(rows.map((row) => toBackupView(row)));
   return 0;
 }
 
-async function verify(config: AppConfig, args: string[], io: CliIo): Promise<number> {
-  const { positionals } = parseOptions(args, {});
-  if (positionals.length !== 1) throw new UsageError('usage: backup verify <id>');
-  const report = await verifyChain(new BackupReader(createBackupStorage(config)), positionals[0]);
+async function verify(config: AppConfig, id: string, io: CliIo): Promise<number> {
+  const report = await verifyChain(new BackupReader(createBackupStorage(config)), id);
   io.out(report);
   return report.ok ? 0 : EXIT_FAILED;
 }
 
-async function restore(config: AppConfig, args: string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parseOptions(args, {
-    target: { type: 'string' },
-    to: { type: 'string' },
-    force: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    'configs-to': { type: 'string' },
-  });
-  if (positionals.length !== 1) throw new UsageError('usage: backup restore <id> --target <mysql://… | /path/file.sqlite> [--to <ISO time | GTID>] [--force] [--dry-run] [--configs-to <dir>]');
-  if (!values.target) throw new UsageError('--target is required');
+async function restore(config: AppConfig, backupId: string, options: RestoreOptions, io: CliIo): Promise<number> {
   const restores = createRestoreService(config, new BackupReader(createBackupStorage(config)));
-  const request = { backupId: positionals[0], target: values.target, to: values.to, force: values.force ?? false, configsTo: values['configs-to'] };
+  const request = { backupId, target: options.target, to: options.to, force: options.force ?? false, configsTo: options.configsTo };
   const plan = await restores.plan(request.backupId, request.to);
-  if (values['dry-run']) {
+  if (options.dryRun) {
     await restores.checkTarget(plan, request.target, request.force);
     io.out({ dryRun: true, target: request.target, ...describePlan(plan) });
     return 0;
@@ -108,9 +115,12 @@ async function restore(config: AppConfig, args: string[], io: CliIo): Promise<nu
   }
 }
 
-async function expire(app: INestApplicationContext, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { 'dry-run': { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
-  io.out(await app.get(BackupMaintenanceService).expire(values['dry-run'] ?? false));
+async function expire(app: INestApplicationContext, dryRun: boolean, io: CliIo): Promise<number> {
+  io.out(await app.get(BackupMaintenanceService).expire(dryRun));
+  return 0;
+}
+
+async function rebuildCatalog(app: INestApplicationContext, io: CliIo): Promise<number> {
+  io.out(await app.get(BackupMaintenanceService).rebuildCatalog());
   return 0;
 }

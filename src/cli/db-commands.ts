@@ -1,43 +1,44 @@
-import type { AppConfig } from '../config/app-config';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { DatabaseState, pendingMigrations } from '../database/migrator/database-state';
 import { SchemaMigrator } from '../database/migrator/schema-migrator';
-import type { CliIo } from './backup-commands';
-import { parseOptions } from './cli-args';
-import { EXIT_FAILED, UsageError } from './cli-errors';
+import type { Command } from 'commander';
+import { collect, run } from './cli-args';
+import { EXIT_FAILED } from './cli-errors';
+import type { CliIo, CliRuntime } from './cli-runtime';
 import { withMigrator } from './database-session';
 
 /**
- * `db <validate|plan|baseline|repair>`: the schema history, Flyway-style. validate and plan
- * change nothing; baseline and repair change only the history, under the migration lock.
+ * `db <validate|plan|baseline|repair>`: the schema history, Flyway-style, on a bare
+ * connection. validate and plan change nothing; baseline and repair change only the
+ * history, under the migration lock.
  */
-export async function runDbCommand(args: string[], config: AppConfig, io: CliIo): Promise<number> {
-  const [command, ...rest] = args;
-  switch (command) {
-    case 'validate':
-      parseOptions(rest, {}, 0);
-      return withMigrator(config, (migrator) => validate(migrator, io));
-    case 'plan': {
-      const { values } = parseOptions(rest, { sql: { type: 'boolean' } }, 0);
-      return withMigrator(config, (migrator) => plan(migrator, io, values.sql ?? false));
-    }
-    case 'baseline':
-      parseOptions(rest, {}, 0);
-      return withMigrator(config, async (migrator) => {
-        io.out(await migrator.baseline());
-        return 0;
-      });
-    case 'repair': {
-      const { values } = parseOptions(rest, { 'mark-applied': { type: 'string', multiple: true }, 'mark-reverted': { type: 'string', multiple: true } }, 0);
-      return withMigrator(config, async (migrator) => {
-        const result = await migrator.repair({ markApplied: values['mark-applied'], markReverted: values['mark-reverted'] });
-        io.out(result);
-        return result.remaining.ok ? 0 : EXIT_FAILED;
-      });
-    }
-    default:
-      throw new UsageError(`unknown db command ${JSON.stringify(command ?? '')}`);
-  }
+export function registerDbCommands(program: Command, runtime: CliRuntime): void {
+  const db = program.command('db').description('the schema history: validate, plan, baseline, repair');
+  const withDb = <T>(work: (migrator: SchemaMigrator) => Promise<T>) => withMigrator(runtime.config(), work);
+  db.command('validate')
+    .description('applied migrations vs this build: changed, missing, failed, pending (exit 1 when a start would refuse)')
+    .action(run(runtime, () => withDb((migrator) => validate(migrator, runtime.io))));
+  db.command('plan')
+    .description('pending migrations (after a baseline, if needed) and the SQL each would run; applies nothing')
+    .option('--sql', 'print the SQL as a script instead of JSON')
+    .action(run(runtime, (options: { sql?: boolean }) => withDb((migrator) => plan(migrator, runtime.io, options.sql ?? false))));
+  db.command('baseline')
+    .description("adopt a logic-solution database: detect its version, record its migrations as applied")
+    .action(run(runtime, () => withDb(async (migrator) => {
+      runtime.io.out(await migrator.baseline());
+      return 0;
+    })));
+  db.command('repair')
+    .description('accept changed checksums and failed attempts (after review); changes only the history')
+    .option('--mark-applied <migration>', 'record an up() finished by hand (repeatable)', collect)
+    .option('--mark-reverted <migration>', 'record a down() finished by hand (repeatable)', collect)
+    .action(run(runtime, (options: { markApplied?: string[]; markReverted?: string[] }) => withDb((migrator) => repair(migrator, options, runtime.io))));
+}
+
+async function repair(migrator: SchemaMigrator, byHand: { markApplied?: string[]; markReverted?: string[] }, io: CliIo): Promise<number> {
+  const result = await migrator.repair(byHand);
+  io.out(result);
+  return result.remaining.ok ? 0 : EXIT_FAILED;
 }
 
 async function validate(migrator: SchemaMigrator, io: CliIo): Promise<number> {

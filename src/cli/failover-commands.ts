@@ -5,18 +5,26 @@ import type { AppConfig } from '../config/app-config';
 import { SystemClock } from '../common/time/clock';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { TopologyFile } from '../database/topology/topology-file';
-import type { CliIo } from './backup-commands';
-import { EXIT_FAILED, UsageError } from './cli-errors';
+import type { Command } from 'commander';
+import { run } from './cli-args';
+import { EXIT_FAILED } from './cli-errors';
+import type { CliIo, CliRuntime } from './cli-runtime';
 
 /**
  * `failover status`: the topology as the state file in DATA_DIR records it (epoch,
  * primary, fenced servers, controls, the newest changes). Reads no database, so it
  * answers at 3 a.m. with every server down. Changes go through the running service's API.
  */
-export async function runFailoverCommand(args: string[], config: AppConfig, io: CliIo): Promise<number> {
-  const [command, ...rest] = args;
-  if (command !== 'status') throw new UsageError(`unknown command "failover ${command ?? ''}"`);
-  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+export function registerFailoverCommands(program: Command, runtime: CliRuntime): void {
+  program
+    .command('failover')
+    .description('the MariaDB/MySQL topology as this node records it')
+    .command('status')
+    .description('the topology file: epoch, primary, fenced servers (no database needed)')
+    .action(run(runtime, () => status(runtime.config(), runtime.io)));
+}
+
+async function status(config: AppConfig, io: CliIo): Promise<number> {
   if (config.database.type !== 'mysql') {
     io.err({ error: 'DB_TYPE is not mysql: there is no failover topology' });
     return EXIT_FAILED;

@@ -9,22 +9,54 @@ import { migrationLockForTarget } from '../database/migrator/migration-lock';
 import { inspectSchema } from '../database/schema-inspector';
 import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade/rollback';
 import { upgrade } from '../upgrade/upgrade';
-import type { CliIo, WithApp } from './backup-commands';
-import { parseOptions } from './cli-args';
+import type { Command } from 'commander';
+import { parseMigrationTarget, run } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
+import type { CliIo, CliRuntime, WithApp } from './cli-runtime';
 import { confirm } from './confirm';
 import { migratorFor } from './database-session';
 
 const PROGRESS_EVERY_MS = 2000;
 
-/** `upgrade [--baseline]`: backup, then every pending migration; see UPGRADING.md. */
-export async function runUpgradeCommand(args: string[], config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
-  const { values } = parseOptions(args, { baseline: { type: 'boolean' } }, 0);
+interface RollbackOptions {
+  to?: string;
+  restore?: boolean;
+  target?: string;
+  yes?: boolean;
+}
+
+/**
+ * `upgrade` and `rollback`: the commands that change the schema (see UPGRADING.md). Both
+ * open the database as it is: they take their backup before they change anything.
+ */
+export function registerUpgradeCommands(program: Command, runtime: CliRuntime): void {
+  const withApp = () => runtime.withApp('as-is');
+  program
+    .command('upgrade')
+    .description('tagged full backup, then every pending migration, under the migration lock')
+    .option('--baseline', 'adopt a logic-solution database first (as `db baseline`, after the backup)')
+    .action(run(runtime, (options: { baseline?: boolean }) => runUpgrade(options.baseline ?? false, runtime.config(), withApp(), runtime.io)));
+  program
+    .command('rollback')
+    .description('run down() back to a migration (a backup is taken first), or restore a backup over the database')
+    .usage('--to <migration|version> [--yes]\n       logic-ha rollback --restore [<backup-id>] [--target <mysql://…|/path.sqlite>] [--yes]')
+    .argument('[backup-id]', 'with --restore: the backup to restore (default: the newest pre-upgrade one)')
+    .option('--to <migration|version>', "a migration's class name or timestamp, or the schema version it leaves (0.7.4, ha-2)", parseMigrationTarget)
+    .option('--restore', 'restore a backup over the database instead of running down()')
+    .option('--target <mysql://…|/path.sqlite>', 'with --restore: restore there instead (a SQLite path must be absolute)')
+    .option('--yes', 'do not ask for confirmation')
+    .action(run(runtime, (backupId: string | undefined, options: RollbackOptions) => runRollback(backupId, options, runtime)));
+}
+
+/** `upgrade [--baseline]`: backup, then every pending migration. */
+async function runUpgrade(baseline: boolean, config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
   return withApp(async (app) => {
     const dataSource = app.get(DataSource);
+    const backups = app.get(PreChangeBackupService);
+    const catalog = { exists: () => backups.catalogExists(), rebuild: () => backups.rebuildCatalog() };
     const report = await upgrade(
-      { migrator: migratorFor(dataSource, config), backups: app.get(PreChangeBackupService), inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
-      { baseline: (values.baseline ?? false) || config.migrations.baselineOnStart },
+      { migrator: migratorFor(dataSource, config), backups, catalog, inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
+      { baseline: baseline || config.migrations.baselineOnStart },
     );
     io.out(report);
     if (report.ok) return 0;
@@ -40,13 +72,11 @@ export async function runUpgradeCommand(args: string[], config: AppConfig, withA
 }
 
 /** `rollback --to <migration> | --restore [<backup-id>]`, each confirmed unless `--yes`. */
-export async function runRollbackCommand(args: string[], config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { to: { type: 'string' }, restore: { type: 'boolean' }, target: { type: 'string' }, yes: { type: 'boolean' } }, 1);
-  if ((values.to === undefined) === (values.restore === undefined)) throw new UsageError('rollback needs exactly one of --to <migration> or --restore [<backup-id>]');
-  if (values.to !== undefined && (positionals.length > 0 || values.target !== undefined)) throw new UsageError('--to takes no backup id and no --target');
-  if (values.to === '') throw new UsageError('--to needs a migration name or schema version');
-  if (values.to !== undefined) return rollbackToMigration(values.to, values.yes ?? false, config, withApp, io);
-  return rollbackByRestore(positionals[0], values.target, values.yes ?? false, config, io);
+async function runRollback(backupId: string | undefined, options: RollbackOptions, runtime: CliRuntime): Promise<number> {
+  if ((options.to === undefined) === (options.restore === undefined)) throw new UsageError('rollback needs exactly one of --to <migration> or --restore [<backup-id>]');
+  if (options.to !== undefined && (backupId !== undefined || options.target !== undefined)) throw new UsageError('--to takes no backup id and no --target');
+  if (options.to !== undefined) return rollbackToMigration(options.to, options.yes ?? false, runtime.config(), runtime.withApp('as-is'), runtime.io);
+  return rollbackByRestore(backupId, options.target, options.yes ?? false, runtime.config(), runtime.io);
 }
 
 async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {

@@ -5,16 +5,22 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig, MigrationsConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from './data-source-options.factory';
 import { DataSourceSwitch } from './data-source-switch';
-import { openAndMigrate } from './migrator/startup-migration';
+import { openAndMigrate, openRequiringCurrent } from './migrator/startup-migration';
 import { SchemaStatusService } from './schema-status.service';
 import { DatabaseTopology } from './topology/database-topology';
 import { DatabaseTopologyModule } from './topology/database-topology.module';
 import { TransactionRunner } from './transaction-runner';
 import { TypeOrmNestLogger } from './typeorm-nest.logger';
 
+/**
+ * What opening the database does to its schema: `migrate` (the service), `require-current`
+ * (CLI commands that must not change the schema: refused unless it is this build's), or
+ * `as-is` (`upgrade`/`rollback`, which back up before they change the schema themselves).
+ */
+export type SchemaOnStart = 'migrate' | 'require-current' | 'as-is';
+
 export interface DatabaseModuleOptions {
-  /** False for `upgrade`/`rollback`, which back up before they change the schema themselves. */
-  migrateOnStart: boolean;
+  schemaOnStart: SchemaOnStart;
 }
 
 /**
@@ -48,13 +54,16 @@ export class DatabaseModule {
               // Connection problems are worth a retry; a schema refusal or a failed migration is not.
               toRetry: (error: unknown) => !(error instanceof DomainError),
               // Carried to dataSourceFactory below, which Nest gives the options only.
-              startupMigration: options.migrateOnStart ? config.migrations : null,
+              schemaOnStart: options.schemaOnStart,
+              migrationsConfig: config.migrations,
             };
           },
           dataSourceFactory: async (typeOrmOptions) => {
-            const { startupMigration, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { startupMigration: MigrationsConfig | null };
+            const { schemaOnStart, migrationsConfig, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { schemaOnStart: SchemaOnStart; migrationsConfig: MigrationsConfig };
             const dataSource = new DataSource(dataSourceOptions as DataSourceOptions);
-            return startupMigration ? openAndMigrate(dataSource, startupMigration) : dataSource.initialize();
+            if (schemaOnStart === 'migrate') return openAndMigrate(dataSource, migrationsConfig);
+            if (schemaOnStart === 'require-current') return openRequiringCurrent(dataSource, migrationsConfig);
+            return dataSource.initialize();
           },
         }),
       ],

@@ -7,7 +7,8 @@ import { MigrateOptions, MigrateResult, SchemaMigrator } from '../database/migra
 import type { ValidationReport } from '../database/migrator/validation';
 import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import type { SchemaDetection } from '../database/schema/version-detector';
-import type { SchemaBackups } from './schema-backups';
+import type { RebuildReport } from '../backup/backup-maintenance.service';
+import type { CatalogTable, SchemaBackups } from './schema-backups';
 import { UpgradeDependencies, upgrade } from './upgrade';
 
 /** One migration per schema version, oldest first, as describeMigrations gives them. */
@@ -74,6 +75,9 @@ class World {
   }
   takeFullImpl: (tag: string) => Promise<BackupManifest> = async (tag) => manifest('20250101T000000Z-full-abc', tag);
   registerImpl: (backup: BackupManifest) => Promise<boolean> = async () => true;
+  /** Whether the catalog table exists: before the upgrade, then after it. */
+  catalogTable = { before: true, after: true };
+  rebuildImpl: () => Promise<RebuildReport> = async () => ({ inserted: ['b-1', 'b-2'], updated: ['20250101T000000Z-full-abc'], incomplete: [], corrupt: [], missing: [] });
 
   readonly migrator = {
     engine: 'mysql',
@@ -84,7 +88,9 @@ class World {
     migrate: jest.fn(async (options: MigrateOptions = {}) => {
       this.log.push('migrate');
       this.migrateOptions = options;
-      return this.migrateImpl(options);
+      const result = await this.migrateImpl(options);
+      this.migrateDone = true;
+      return result;
     }),
   };
 
@@ -99,10 +105,22 @@ class World {
     }),
   };
 
+  readonly catalog: CatalogTable = {
+    exists: async () => (this.migrateDone ? this.catalogTable.after : this.catalogTable.before),
+    rebuild: jest.fn(async () => {
+      this.log.push('rebuild catalog');
+      return this.rebuildImpl();
+    }),
+  };
+
+  /** Set once migrate() returned: the catalog answers as after the upgrade. */
+  migrateDone = false;
+
   deps(): UpgradeDependencies {
     return {
       migrator: this.migrator as unknown as SchemaMigrator,
       backups: this.backups,
+      catalog: this.catalog,
       inspect: async () => {
         this.log.push('inspect');
         return this.schemaAfter;
@@ -276,6 +294,34 @@ describe('upgrade', () => {
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report.ok).toBe(true);
     expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog', warning: expect.stringContaining('catalog table is locked') }));
+  });
+
+  it('refills the catalog from storage when the upgrade created its table (after a rollback below ha-2), instead of registering one backup', async () => {
+    world.state = managed(2);
+    world.catalogTable = { before: false, after: true };
+    const report = await upgrade(world.deps(), { baseline: false });
+    expect(world.log).toEqual(['state', 'migrate', `takeFull pre-upgrade-0.7.4-${LATEST}`, 'rebuild catalog', 'inspect']);
+    expect(report).toMatchObject({ ok: true, catalogRebuilt: { inserted: 3, corrupt: [], incomplete: [] } });
+    expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog-rebuilt', inserted: 3 }));
+  });
+
+  it('leaves the catalog alone when its table was there before: the backup is registered, nothing rebuilt', async () => {
+    world.state = managed(6);
+    const report = await upgrade(world.deps(), { baseline: false });
+    expect(world.catalog.rebuild).not.toHaveBeenCalled();
+    expect(world.log).toContain('register 20250101T000000Z-full-abc');
+    expect(report.catalogRebuilt).toBeNull();
+  });
+
+  it('still succeeds when the catalog rebuild fails, and says which command to run', async () => {
+    world.state = managed(2);
+    world.catalogTable = { before: false, after: true };
+    world.rebuildImpl = async () => {
+      throw new Error('backup dir unreadable');
+    };
+    const report = await upgrade(world.deps(), { baseline: false });
+    expect(report).toMatchObject({ ok: true, catalogRebuilt: null });
+    expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog', warning: expect.stringContaining('backup dir unreadable); run `npm run cli -- backup catalog rebuild`') }));
   });
 
   it('refuses a database without history unless baselining is allowed, before any backup', async () => {

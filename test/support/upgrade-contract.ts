@@ -14,7 +14,8 @@ import { LOGIC_SOLUTION_VERSIONS, LogicSolutionVersion, buildLogicSolutionDataba
 import { inspectCosmetics } from '../../src/database/schema/cosmetics';
 import { comparable } from './migration-contract';
 
-const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
+export const LATEST_SCHEMA_VERSION = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
+const LATEST = LATEST_SCHEMA_VERSION;
 const ROW_KEYS: Record<string, string> = { logic: 'id', logic_bak: 'aid', logic_instance: 'id', logic_log: 'id', logic_published: 'id' };
 
 /** One database under test and how the built service and CLI reach it. */

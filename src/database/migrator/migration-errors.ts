@@ -4,6 +4,7 @@ export enum MigrationErrorCode {
   LockLost = 'MIGRATION_LOCK_LOST',
   ValidationFailed = 'SCHEMA_VALIDATION_FAILED',
   NotBaselined = 'SCHEMA_NOT_BASELINED',
+  NotCurrent = 'SCHEMA_NOT_CURRENT',
   UnknownSchema = 'SCHEMA_UNKNOWN',
   NothingToBaseline = 'NOTHING_TO_BASELINE',
   MigrationFailed = 'MIGRATION_FAILED',

@@ -1,7 +1,7 @@
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
 import type { SchemaDetection } from '../schema/version-detector';
-import type { DatabaseState } from './database-state';
+import { DatabaseState, currentVersion, pendingMigrations } from './database-state';
 import type { KnownMigration } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
 import { ValidationReport, describeValidationFailure } from './validation';
@@ -33,6 +33,26 @@ export function refuseUnlessMigratable(state: DatabaseState, options: { baseline
   }
   if (!options.baseline) throw notBaselined(state.detection);
   if (state.detection.kind !== 'match') throw unknownSchema(state.detection);
+}
+
+/**
+ * Refuses a database that is not exactly at this build's schema, for the commands that use
+ * the schema but must not change it (everything but `upgrade`, `rollback` and `db …`).
+ */
+export function refuseUnlessCurrent(state: DatabaseState): void {
+  matchingValidationOf(state);
+  const pending = pendingMigrations(state);
+  if (pending.length === 0) return;
+  const at = currentVersion(state);
+  const latest = state.known[state.known.length - 1].schemaVersion;
+  throw new DomainError(
+    MigrationErrorCode.NotCurrent,
+    ErrorKind.Conflict,
+    `the database ${at ? `is at schema ${at}` : 'is empty'} and this build is at ${latest}: ${pending.length} pending migration(s) (${pending.map((m) => m.schemaVersion).join(', ')}). ` +
+      `This command does not change the schema, so nothing was done. Run \`${CLI_COMMAND} upgrade\` first (it takes a backup, then migrates), ` +
+      'or use the logic-ha build that matches the database',
+    { details: { schemaVersion: at, pending: pending.map((m) => m.name) } },
+  );
 }
 
 export function validationFailed(validation: ValidationReport): DomainError {

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MigrationsConfig } from '../../config/app-config';
 import { serverUtcOffsetMinutes, timeZoneWarning } from '../server-time-zone';
 import { HeldLock, MigrationLock, migrationLockFor } from './migration-lock';
+import { refuseUnlessCurrent } from './migration-refusals';
 import { SchemaMigrator } from './schema-migrator';
 
 /**
@@ -37,4 +38,21 @@ export async function openAndMigrate(dataSource: DataSource, config: MigrationsC
 /** The lock this start already holds, lent to the migrator, which must not release it. */
 function alreadyHeld(lock: HeldLock): MigrationLock {
   return { acquire: async () => ({ assertHeld: () => lock.assertHeld(), release: async () => undefined }) };
+}
+
+/**
+ * For the CLI commands that use the schema but are not there to change it: open the data
+ * source and refuse unless the schema is exactly this build's. Reads only, takes no lock:
+ * a rollback must not be undone by `backup list` (issue 14), and a half-migrated database
+ * must not be written by an older or newer layout. The data source is closed when this throws.
+ */
+export async function openRequiringCurrent(dataSource: DataSource, config: MigrationsConfig): Promise<DataSource> {
+  await dataSource.initialize();
+  try {
+    refuseUnlessCurrent(await new SchemaMigrator(dataSource, migrationLockFor(dataSource), config.lockTimeoutMs).state());
+    return dataSource;
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
 }

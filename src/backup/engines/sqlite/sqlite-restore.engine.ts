@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, open, rename, rm } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
@@ -21,9 +21,14 @@ export class SqliteRestoreEngine extends RestoreEngine {
   readonly name = 'sqlite' as const;
 
   async checkTarget(target: string, force: boolean): Promise<void> {
+    // The API and the CLI run in different directories: a relative path would land somewhere unexpected.
     if (!isAbsolute(target)) {
-      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, 'target must be an absolute path to a SQLite file', { details: { field: 'target' } });
+      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target must be an absolute path to a SQLite file (got ${JSON.stringify(target)}); relative paths are refused`, {
+        details: { field: 'target' },
+      });
     }
+    const parent = await lstat(dirname(target)).catch(() => null);
+    if (parent && !parent.isDirectory()) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target}: ${dirname(target)} is not a directory`, { details: { field: 'target' } });
     const existing = await lstat(target).catch(() => null);
     if (existing?.isDirectory()) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target} is a directory`, { details: { field: 'target' } });
     if (existing && existing.size > 0 && !force) {
@@ -34,6 +39,11 @@ export class SqliteRestoreEngine extends RestoreEngine {
   async restore(context: RestoreContext): Promise<RestoreOutcome> {
     const [full, ...incrementals] = context.chain;
     const staging = `${context.target}.restoring`;
+    // A missing folder is created, owner-only, as pgBackRest does for its data directory
+    // since 2.35: restoring to a new place is the usual case (a copy to inspect, a new
+    // server), and a missing folder is not a mistake worth a second command. The folder
+    // holds a whole database, so 0700, like DATA_DIR's files.
+    await mkdir(dirname(context.target), { recursive: true, mode: 0o700 });
     await rm(staging, { force: true });
     try {
       await this.writeFull(context, full, staging);

@@ -1,0 +1,14 @@
+import { PinoNestLogger } from '../common/logging/pino-nest.logger';
+import { DomainError } from '../common/errors/domain-error';
+
+/**
+ * Nest logs an error thrown while the app starts (ExceptionHandler) before rethrowing it.
+ * The CLI prints a refusal itself, once, as `logic-ha [CODE]: message`: logging it again
+ * as a JSON line with a stack buries the message. Unexpected errors keep their log.
+ */
+export class CliNestLogger extends PinoNestLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (message instanceof DomainError && rest[rest.length - 1] === 'ExceptionHandler') return;
+    super.error(message, ...rest);
+  }
+}
