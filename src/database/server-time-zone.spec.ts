@@ -3,7 +3,7 @@ import { serverUtcOffsetMinutes, timeZoneWarning } from './server-time-zone';
 
 describe('server time zone', () => {
   it('asks a MariaDB/MySQL server its offset from UTC', async () => {
-    const query = jest.fn(async () => [{ offset: '480' }]);
+    const query = jest.fn(async () => [{ offsetMinutes: '480' }]);
     const dataSource = { options: { type: 'mysql' }, query } as unknown as DataSource;
     expect(await serverUtcOffsetMinutes(dataSource)).toBe(480);
     expect(query).toHaveBeenCalledWith(expect.stringContaining('UTC_TIMESTAMP()'));

@@ -9,8 +9,9 @@ import type { DataSource } from 'typeorm';
  */
 export async function serverUtcOffsetMinutes(dataSource: DataSource): Promise<number | null> {
   if (dataSource.options.type === 'better-sqlite3') return null;
-  const [row]: { offset: number | string }[] = await dataSource.query('SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS offset');
-  return Number(row.offset);
+  // `offset` is a reserved word on MariaDB: the alias says more anyway.
+  const [row]: { offsetMinutes: number | string }[] = await dataSource.query('SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS offsetMinutes');
+  return Number(row.offsetMinutes);
 }
 
 /** The warning to log at start, or null when the server keeps UTC (or is SQLite). */

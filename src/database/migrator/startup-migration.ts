@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MigrationsConfig } from '../../config/app-config';
+import { messageOf } from '../../common/errors/error-message';
 import { serverUtcOffsetMinutes, timeZoneWarning } from '../server-time-zone';
 import { HeldLock, MigrationLock, migrationLockFor } from './migration-lock';
 import { refuseUnlessCurrent } from './migration-refusals';
@@ -24,14 +25,24 @@ export async function openAndMigrate(dataSource: DataSource, config: MigrationsC
     if (result.applied.length > 0 || result.baselined) {
       new Logger('Migrations').log({ msg: 'schema up to date', baselined: result.baselined?.version ?? null, applied: result.applied.map((step) => step.migration) });
     }
-    const warning = timeZoneWarning(await serverUtcOffsetMinutes(dataSource));
-    if (warning) new Logger('Database').warn(warning);
+    await warnUnlessUtc(dataSource);
     return dataSource;
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     throw error;
   } finally {
     await lock.release();
+  }
+}
+
+/** Advice only: a server that cannot say its time zone is no reason not to start. */
+async function warnUnlessUtc(dataSource: DataSource): Promise<void> {
+  const logger = new Logger('Database');
+  try {
+    const warning = timeZoneWarning(await serverUtcOffsetMinutes(dataSource));
+    if (warning) logger.warn(warning);
+  } catch (error) {
+    logger.warn({ msg: 'could not read the database server\'s time zone', error: messageOf(error) });
   }
 }
 
