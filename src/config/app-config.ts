@@ -75,7 +75,7 @@ export interface BackupConfig {
   compressionLevel: number;
 }
 
-/** Failover monitor timing; see the README's operator section for the worst-case detection time. */
+/** Failover monitor timing; see docs/concepts.md, "Detection, and its worst case", for the worst-case detection time. */
 export interface FailoverConfig {
   heartbeatIntervalMs: number;
   /** Connect and query timeout of one heartbeat. */

@@ -74,6 +74,37 @@ describe('FailoverRunner', () => {
     expect(events.emitted[1].payload).toMatchObject({ epoch: 1, oldPrimary: P, newPrimary: S2 });
   });
 
+  it('logs the failed fence of a primary that is down as a warning, not an error: that is a normal failover', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const { runner } = world();
+      const record = await runner.failover('primary confirmed down');
+      expect(record).toMatchObject({ outcome: 'succeeded' });
+      expect(record.steps.find((s) => s.name === 'fence-old-primary')).toMatchObject({ ok: false });
+      const messages = (spy: jest.SpyInstance) => spy.mock.calls.map(([entry]) => (entry as { msg?: string }).msg);
+      expect(messages(error)).toEqual([]);
+      expect(messages(warn)).toContain('failover step fence-old-primary failed');
+    } finally {
+      error.mockRestore();
+      warn.mockRestore();
+    }
+  });
+
+  it('still logs a failed step that is not expected to fail as an error', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const { probe, runner } = world();
+      probe.failing.add('detachReplica');
+      await runner.failover('primary confirmed down');
+      const messages = error.mock.calls.map(([entry]) => (entry as { msg?: string }).msg);
+      expect(messages).toContain('failover step detach-from-old-primary failed');
+      expect(messages).not.toContain('failover step fence-old-primary failed');
+    } finally {
+      error.mockRestore();
+    }
+  });
+
   it('on a failed step: topology unchanged, automatic failover disabled, db.failover-failed, pool back on the old primary', async () => {
     const { topology, probe, dataSource, events, runner, file } = world();
     probe.failing.add('detachReplica');

@@ -26,7 +26,7 @@ export interface NextStep {
 
 /**
  * logic-solution's LogicInstanceService over `logic_instance`, with its semantics kept
- * (see ../shared/logic-solution-schema.md) and its flaws fixed: every value is a bound
+ * (its five tables, and what its runtimes expect of each operation) and its flaws fixed: every value is a bound
  * parameter, errors are reported (never swallowed into null), lists are paged and bulk
  * deletes run in batches.
  */

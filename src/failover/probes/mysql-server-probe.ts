@@ -6,7 +6,7 @@ import { GtidStart, PrimaryHeartbeat, ServerAddress, ServerProbe } from './serve
 
 /** Control statements (STOP SLAVE, RESET SLAVE ALL, read_only) are quick on a healthy server. */
 const CONTROL_TIMEOUT_MS = 10_000;
-/** What a re-pointed replica gets: see the README's topology requirements. */
+/** What a re-pointed replica gets: see docs/concepts.md, "Topology: one primary, its standbys". */
 const REPLICA_HEARTBEAT_PERIOD_S = 1;
 const REPLICA_CONNECT_RETRY_S = 1;
 

@@ -23,28 +23,37 @@ export class StepRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** A failing step throws FailoverStepError; `optional` steps record the failure and go on. */
-  async run<T>(name: string, work: () => Promise<T>, options: { optional?: boolean; detail?: (result: T) => string } = {}): Promise<T | undefined> {
+  /**
+   * A failing step throws FailoverStepError; `optional` steps record the failure and go on.
+   * `expectedToFail` is for a best-effort step that usually fails in a normal run (fencing
+   * a primary that is down): its failure is logged as a warning, not as an error.
+   */
+  async run<T>(
+    name: string,
+    work: () => Promise<T>,
+    options: { optional?: boolean; expectedToFail?: boolean; detail?: (result: T) => string } = {},
+  ): Promise<T | undefined> {
     const startedAt = this.now();
     const started = performance.now();
     try {
       const result = await work();
       const detail = options.detail?.(result);
-      this.record(name, startedAt, started, true, detail);
+      this.record(name, startedAt, started, true, detail, false);
       return result;
     } catch (error) {
       const detail = messageOf(error);
-      this.record(name, startedAt, started, false, detail);
+      this.record(name, startedAt, started, false, detail, options.expectedToFail === true);
       if (options.optional) return undefined;
       throw new FailoverStepError(name, error);
     }
   }
 
-  private record(name: string, startedAt: Date, started: number, ok: boolean, detail?: string): void {
+  private record(name: string, startedAt: Date, started: number, ok: boolean, detail: string | undefined, expected: boolean): void {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     this.steps.push({ name, startedAt: startedAt.toISOString(), durationMs, ok, ...(detail ? { detail } : {}) });
     const entry = { msg: `failover step ${name} ${ok ? 'done' : 'failed'}`, failoverId: this.failoverId, step: name, durationMs, detail };
     if (ok) this.logger.log(entry);
+    else if (expected) this.logger.warn(entry);
     else this.logger.error(entry);
   }
 }

@@ -28,7 +28,7 @@ export interface FailoverCluster {
  * (binlog, log_slave_updates, semi-sync master and slave plugins on), with the deployment
  * accounts from docker/mariadb/users.sql. Semi-sync (AFTER_SYNC) makes a commit wait until
  * a replica has the transaction, so a primary killed after acknowledging a write cannot
- * take it with it: the setting the README asks operators to use.
+ * take it with it: the setting docs/concepts.md asks operators to use.
  */
 export async function startFailoverCluster(options: { replicas: number; serverIdBase: number; semiSync?: boolean }): Promise<FailoverCluster> {
   const semiSync = options.semiSync ?? true;
