@@ -103,10 +103,10 @@ export class FailoverRunner {
       await steps.run('close-app-pool', () => this.dataSource.close({ abandon: true }));
       progress.fencedOld = (await steps.run('fence-old-primary', () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true), { optional: true })) ?? false;
       const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
-      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }))!;
+      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
       progress.candidate = newPrimary;
       if (!adopted) await this.prepare(newPrimary, steps, progress);
-      const state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+      const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` });
       progress.persisted = true;
       const writable = adopted ? true : await new Promoter(this.probe, this.config.failover.applyTimeoutMs).enableWrites(this.address(newPrimary), steps).then(() => true, (error: unknown) => error);
       await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });

@@ -63,11 +63,11 @@ export class SwitchoverProcedure {
     try {
       await steps.run('close-app-pool', () => this.dataSource.close());
       await steps.run('demote-old-primary', () => this.demote(old), { detail: (killed) => `read_only = ON, ${killed} app sessions killed` });
-      const position = (await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p }))!;
+      const position = await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p });
       await steps.run('catch-up', () => this.catchUp(next, position), { detail: () => `${target} applied ${position}` });
       targetTouched = true;
       await promoter.prepare(next, steps);
-      state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+      state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` });
     } catch (error) {
       return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account, targetTouched });
     }

@@ -20,7 +20,7 @@ export class Promoter {
   async prepare(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
     const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
-    await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received!), { detail: () => `applied up to ${received}` });
+    await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received), { detail: () => `applied up to ${received}` });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
   }
 

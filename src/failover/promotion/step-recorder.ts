@@ -13,6 +13,11 @@ export class FailoverStepError extends Error {
   }
 }
 
+interface StepOptions<T> {
+  /** What the record says about a step that succeeded. */
+  detail?: (result: T) => string;
+}
+
 /** Runs the steps of one failover in order, timing and logging each. */
 export class StepRecorder {
   readonly steps: FailoverStepRecord[] = [];
@@ -23,8 +28,10 @@ export class StepRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** A failing step throws FailoverStepError; `optional` steps record the failure and go on. */
-  async run<T>(name: string, work: () => Promise<T>, options: { optional?: boolean; detail?: (result: T) => string } = {}): Promise<T | undefined> {
+  /** A failing step throws FailoverStepError, so a required step always has its result; `optional` steps record the failure and go on (undefined). */
+  run<T>(name: string, work: () => Promise<T>, options?: StepOptions<T> & { optional?: false }): Promise<T>;
+  run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional: true }): Promise<T | undefined>;
+  async run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional?: boolean } = {}): Promise<T | undefined> {
     const startedAt = this.now();
     const started = performance.now();
     try {
