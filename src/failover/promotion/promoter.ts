@@ -20,7 +20,7 @@ export class Promoter {
   async prepare(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
     const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
-    await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received), { detail: () => `applied up to ${received}` });
+    await steps.run('apply-relay-log', () => this.waitUntilApplied(candidate, received), { detail: () => `applied up to ${received}` });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
   }
 
@@ -38,9 +38,10 @@ export class Promoter {
     return position;
   }
 
-  private async applyRelayLog(candidate: ServerAddress, position: string): Promise<void> {
-    if (!(await this.probe.waitForApplied(candidate, position, this.applyTimeoutMs))) {
-      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${candidate.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
+  /** Waits until `server` has applied `position` (its relay log, or a switchover's catch-up); ApplyTimedOut after the apply timeout. */
+  async waitUntilApplied(server: ServerAddress, position: string): Promise<void> {
+    if (!(await this.probe.waitForApplied(server, position, this.applyTimeoutMs))) {
+      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${server.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
     }
   }
 
