@@ -106,6 +106,15 @@ describe('FailoverRunner', () => {
     expect(automatic.disabledReason).toMatch(/failed at apply-relay-log/);
   });
 
+  it('does not restart an IO thread it could not stop', async () => {
+    const { probe, runner } = world();
+    probe.failing.add('stopReplicaIo');
+    const record = await runner.failover('down');
+    expect(record.error).toMatch(/stop-io-thread: stopReplicaIo failed/);
+    expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([`${S2} stopReplicaIo`]);
+    expect(record.steps.map((s) => s.name)).not.toContain('undo-resume-candidate');
+  });
+
   it('once the topology names the new primary, a failure to enable writes keeps it (read-only, no second writable server)', async () => {
     const { probe, runner, topology, events, dataSource } = world();
     probe.failing.add('setReadOnly');

@@ -121,8 +121,11 @@ export class FailoverRunner {
   }
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
+    const address = this.address(candidate);
+    await this.promoter.stopReceiving(address, steps);
+    // Only once it is stopped: undo() restarts a thread this failover stopped, never one it could not.
     progress.ioStopped = true;
-    await this.promoter.prepare(this.address(candidate), steps);
+    await this.promoter.applyAndDetach(address, steps);
     progress.detached = true;
   }
 

@@ -18,7 +18,17 @@ export class Promoter {
   ) {}
 
   async prepare(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
+    await this.stopReceiving(candidate, steps);
+    await this.applyAndDetach(candidate, steps);
+  }
+
+  /** The first part of prepare(), on its own for a caller that must know the IO thread was stopped. */
+  async stopReceiving(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
+  }
+
+  /** The rest of prepare(): the relay log applied, the old primary forgotten. */
+  async applyAndDetach(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
     await steps.run('apply-relay-log', () => this.waitUntilApplied(candidate, received), { detail: () => `applied up to ${received}` });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
