@@ -9,7 +9,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
 export const CONFIG_MODES = ['online', 'offline'] as const;
 export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
-/** `s3` is named in ARCHITECTURE.md but not built yet; the storage interface is ready for it. */
+/** `s3` is planned but not built yet (README, "Configuration", Backups); the storage interface is ready for it. */
 export const BACKUP_STORAGES = ['local'] as const;
 export const BOOLEAN_WORDS = ['true', 'false'] as const;
 
@@ -26,7 +26,7 @@ const HOST_PATTERN = /^[A-Za-z0-9.\-:\[\]]+$/;
 
 /**
  * Every environment variable logic-ha reads. Names are the contract with operators
- * (see ARCHITECTURE.md, "Configuration names"); defaults live in app-config.factory.ts.
+ * (the README's "Configuration" lists them); defaults live in app-config.factory.ts.
  */
 export class EnvironmentSchema {
   @IsOptional() @IsIn(DB_TYPES)

@@ -26,9 +26,9 @@ export interface NextStep {
 
 /**
  * logic-solution's LogicInstanceService over `logic_instance`, with its semantics kept
- * (see ../shared/logic-solution-schema.md) and its flaws fixed: every value is a bound
- * parameter, errors are reported (never swallowed into null), lists are paged and bulk
- * deletes run in batches.
+ * (the README's "Instance semantics" says where logic-ha had to choose) and its flaws
+ * fixed: every value is a bound parameter, errors are reported (never swallowed into
+ * null), lists are paged and bulk deletes run in batches.
  */
 @Injectable()
 export class InstanceService {

@@ -1,6 +1,6 @@
 /**
- * Every event logic-ha emits, with its payload: the one typed map. Names follow
- * ARCHITECTURE.md; features add their payloads here when they start emitting.
+ * Every event logic-ha emits, with its payload: the one typed map. Names are
+ * `area.what-happened` (lower case, dashes); features add their payloads here when they start emitting.
  */
 export interface InstanceRef {
   logicId: string;
