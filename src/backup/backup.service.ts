@@ -126,7 +126,6 @@ export class BackupService {
     await running.done;
   }
 
-  /** True when the next scheduled incremental must be a full: no usable chain, or the last incremental was refused. */
   /**
    * A new primary starts a new chain: its binlog is not the one the last backup read, so
    * the next scheduled incremental is taken as a full (as backup tools do after a promotion).
@@ -136,6 +135,7 @@ export class BackupService {
     this.primaryChangedAt = event.at;
   }
 
+  /** True when the next scheduled incremental must be a full: no usable chain, or the last incremental was refused. */
   async needsFull(): Promise<boolean> {
     const newest = await this.catalog.newest();
     if (this.primaryChangedAt) {

@@ -5,7 +5,6 @@ export enum ConfigStoreErrorCode {
   HostUnavailable = 'CONFIG_HOST_UNAVAILABLE',
   FileCorrupt = 'CONFIG_FILE_CORRUPT',
   InvalidLogicId = 'INVALID_LOGIC_ID',
-  InvalidConfig = 'INVALID_CONFIG',
 }
 
 export const configNotFound = (logicId: string, detail: string) =>

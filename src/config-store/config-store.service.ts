@@ -47,14 +47,6 @@ export class ConfigStoreService {
     return this.cache.get(key);
   }
 
-  saveToCache(key: string, entry: CachedConfig): Promise<void> {
-    return this.cache.set(key, entry);
-  }
-
-  removeFromCache(keys: string[]): Promise<void> {
-    return this.cache.remove(keys);
-  }
-
   /** The host's config, normalised, with the version it recorded; null when the host has none. Host failures throw ConfigHostError. */
   async readLogicConfigFromHost(logicId: string, version?: string): Promise<HostConfig | null> {
     assertLogicId(logicId);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverControl } from '../database/topology/topology-state';
-import { FailoverRunner } from './failover-runner';
+import { AutomaticFailover } from './automatic-failover';
 import { FailoverErrorCode } from './failover.errors';
 
 /** The operator's switches: acknowledge (ends a cooldown, re-enables after a failure) and maintenance. */
@@ -12,12 +12,12 @@ export class FailoverControlService {
 
   constructor(
     private readonly topology: DatabaseTopology,
-    private readonly runner: FailoverRunner,
+    private readonly automatic: AutomaticFailover,
   ) {}
 
   async acknowledge(note?: string): Promise<FailoverControl> {
-    const state = await this.update((control) => ({ ...control, acknowledged: true, disabledReason: null }));
-    this.runner.clearDisabled();
+    this.requireReplicated();
+    const state = await this.automatic.enable({ acknowledged: true });
     this.logger.warn({ msg: 'failover acknowledged: automatic failover allowed again', note });
     return state;
   }
@@ -29,10 +29,14 @@ export class FailoverControlService {
   }
 
   private async update(change: (control: FailoverControl) => FailoverControl): Promise<FailoverControl> {
+    this.requireReplicated();
+    const state = await this.topology.update((current) => ({ ...current, control: change(current.control) }));
+    return state.control;
+  }
+
+  private requireReplicated(): void {
     if (!this.topology.replicated) {
       throw new DomainError(FailoverErrorCode.NotReplicated, ErrorKind.Conflict, 'no failover on this node: DB_TYPE is not mysql');
     }
-    const state = await this.topology.update((current) => ({ ...current, control: change(current.control) }));
-    return state.control;
   }
 }

@@ -4,6 +4,8 @@ import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicat
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { FailoverMonitor } from './failover-monitor.service';
 import type { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
@@ -22,7 +24,9 @@ function world() {
   const runner = { inProgress: false, failover: async (reason: string) => void failovers.push(reason) } as unknown as FailoverRunner;
   const dataSource = new FakeDataSourceSwitch();
   const fencer = new Fencer(topology, probe, events.asBus());
-  const monitor = new FailoverMonitor(config, topology, probe, runner, fencer, dataSource as unknown as DataSourceSwitch, events.asBus(), clock, false);
+  const automatic = new AutomaticFailover(topology);
+  const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
+  const monitor = new FailoverMonitor(config, topology, probe, runner, fencer, pool, automatic, events.asBus(), clock, false);
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
     for (let i = 0; i < count; i++) {
@@ -31,7 +35,7 @@ function world() {
       await monitor.tick();
     }
   };
-  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource };
+  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource, automatic };
 }
 
 describe('FailoverMonitor', () => {
@@ -93,6 +97,22 @@ describe('FailoverMonitor', () => {
     expect(failovers).toEqual([]);
     expect(monitor.snapshot().blockedReason).toMatch(/cooldown/);
     await topology.update((s) => ({ ...s, control: { ...s.control, acknowledged: true } }));
+    await ticks(1, () => false);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('holds a confirmed death while automatic failover is disabled, even when only memory knows it (the file could not be written)', async () => {
+    const { probe, failovers, ticks, monitor, file, automatic } = world();
+    file.failWrites = true;
+    await automatic.disable('switchover so-1 failed at catch-up and its roll-back did not complete');
+    expect(file.saved).toBeNull();
+    probe.server(P).up = false;
+    probe.server(S).replica!.ioRunning = 'Connecting';
+    await ticks(5, () => false);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().blockedReason).toMatch(/disabled after a failed failover: switchover so-1 failed/);
+    file.failWrites = false;
+    await automatic.enable({ acknowledged: true });
     await ticks(1, () => false);
     expect(failovers).toHaveLength(1);
   });

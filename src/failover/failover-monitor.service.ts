@@ -3,8 +3,9 @@ import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
-import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { PrimaryVerdict, StandbyView, confirmationWindowMs, judgePrimary } from './detection/primary-verdict';
 import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
@@ -66,7 +67,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly probe: ServerProbe,
     private readonly runner: FailoverRunner,
     private readonly fencer: Fencer,
-    private readonly dataSource: DataSourceSwitch,
+    private readonly pool: AppPool,
+    private readonly automatic: AutomaticFailover,
     private readonly events: EventBus,
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
@@ -137,8 +139,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.reportSuspect(verdict.kind, reason, verdict.kind === 'partitioned' ? verdict.seenBy : []);
       return;
     }
-    const control = this.topology.state.control;
-    const blocked = automaticFailoverBlocked({ ...control, disabledReason: control.disabledReason ?? this.runner.disabledReason }, this.clock.now(), this.config.failover.cooldownMs);
+    const control = { ...this.topology.state.control, disabledReason: this.automatic.disabledReason };
+    const blocked = automaticFailoverBlocked(control, this.clock.now(), this.config.failover.cooldownMs);
     this.blockedReason = blocked;
     if (blocked) {
       this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
@@ -215,8 +217,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
 
   /** A pool closed by a failed failover (or never reopened) comes back once the primary answers. */
   private async reopenPoolIfClosed(): Promise<void> {
-    if (!this.dataSource.inProgress || this.runner.inProgress) return;
-    await this.dataSource.open(this.topology.primaryEndpoint()).then(
+    if (!this.pool.switching || this.runner.inProgress) return;
+    await this.pool.reopenOnPrimary().then(
       () => this.logger.log({ msg: 'app pool reopened on the primary', primary: this.topology.primaryKey }),
       (error: unknown) => this.logger.warn({ msg: 'app pool still closed', err: messageOf(error) }),
     );

@@ -4,8 +4,11 @@ import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicat
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import type { FailoverHistoryService } from './failover-history.service';
 import { FailoverRunner } from './failover-runner';
+import { Promoter } from './promotion/promoter';
 import type { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 
@@ -33,8 +36,11 @@ function world() {
     },
   } as unknown as FailoverHistoryService;
   const change = new TopologyChange(config, topology, probe, clock);
-  const runner = new FailoverRunner(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, change, {} as SwitchoverProcedure, events.asBus(), clock);
-  return { topology, probe, dataSource, events, runner, file, recorded };
+  const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
+  const automatic = new AutomaticFailover(topology);
+  const promoter = new Promoter(probe, config.failover.applyTimeoutMs);
+  const runner = new FailoverRunner(topology, probe, pool, history, change, {} as SwitchoverProcedure, promoter, automatic, events.asBus(), clock);
+  return { topology, probe, dataSource, events, runner, file, recorded, automatic };
 }
 
 describe('FailoverRunner', () => {
@@ -121,14 +127,23 @@ describe('FailoverRunner', () => {
   });
 
   it('resumes the candidate it stopped when the relay log is not applied in time', async () => {
-    const { probe, runner, topology } = world();
+    const { probe, runner, topology, automatic } = world();
     probe.server(S2).appliesWithinTimeout = false;
     const record = await runner.failover('down');
     expect(record.error).toMatch(/apply-relay-log/);
     expect(probe.calls.slice(-1)).toEqual([`${S2} startReplicaIo`]);
     expect(probe.server(S2).replica?.ioRunning).toBe('Yes');
     expect(topology.primaryKey).toBe(P);
-    expect(runner.disabledReason).toMatch(/failed at apply-relay-log/);
+    expect(automatic.disabledReason).toMatch(/failed at apply-relay-log/);
+  });
+
+  it('does not restart an IO thread it could not stop', async () => {
+    const { probe, runner } = world();
+    probe.failing.add('stopReplicaIo');
+    const record = await runner.failover('down');
+    expect(record.error).toMatch(/stop-io-thread: stopReplicaIo failed/);
+    expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([`${S2} stopReplicaIo`]);
+    expect(record.steps.map((s) => s.name)).not.toContain('undo-resume-candidate');
   });
 
   it('once the topology names the new primary, a failure to enable writes keeps it (read-only, no second writable server)', async () => {
@@ -154,11 +169,11 @@ describe('FailoverRunner', () => {
   });
 
   it('keeps automatic failover disabled in memory when the state file cannot be written', async () => {
-    const { probe, runner, file } = world();
+    const { probe, runner, file, automatic } = world();
     probe.failing.add('detachReplica');
     file.failWrites = true;
     await runner.failover('down');
-    expect(runner.disabledReason).toMatch(/failed at detach-from-old-primary/);
+    expect(automatic.disabledReason).toMatch(/failed at detach-from-old-primary/);
   });
 
   it('refuses when no standby can be promoted, naming why', async () => {

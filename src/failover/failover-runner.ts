@@ -3,10 +3,10 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
-import { AppConfig } from '../config/app-config';
-import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverRecord } from '../database/topology/topology-state';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { FailoverHistoryService } from './failover-history.service';
 import { FailoverErrorCode } from './failover.errors';
 import { ServerAddress, ServerProbe } from './probes/server-probe';
@@ -41,31 +41,22 @@ interface Progress {
 export class FailoverRunner {
   private readonly logger = new Logger('Failover');
   private running = false;
-  /** Kept in memory too: a failover that failed must stay disabled even if the state file cannot be written. */
-  private disabled: string | null = null;
 
   constructor(
-    private readonly config: AppConfig,
     private readonly topology: DatabaseTopology,
     private readonly probe: ServerProbe,
-    private readonly dataSource: DataSourceSwitch,
+    private readonly pool: AppPool,
     private readonly history: FailoverHistoryService,
     private readonly change: TopologyChange,
     private readonly switchoverProcedure: SwitchoverProcedure,
+    private readonly promoter: Promoter,
+    private readonly automatic: AutomaticFailover,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
 
   get inProgress(): boolean {
     return this.running;
-  }
-
-  get disabledReason(): string | null {
-    return this.disabled;
-  }
-
-  clearDisabled(): void {
-    this.disabled = null;
   }
 
   failover(reason: string): Promise<FailoverRecord> {
@@ -100,18 +91,18 @@ export class FailoverRunner {
     const record = (newPrimary: string | null, epoch: number, error: string | null) =>
       this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary, epoch, steps, error });
     try {
-      await steps.run('close-app-pool', () => this.dataSource.close({ abandon: true }));
+      await steps.run('close-app-pool', () => this.pool.close({ abandon: true }));
       // Best effort: the old primary is usually down, so this step failing is the normal case (a warning).
       progress.fencedOld =
         (await steps.run('fence-old-primary', () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true), { optional: true, expectedToFail: true })) ?? false;
       const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
-      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }))!;
+      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
       progress.candidate = newPrimary;
       if (!adopted) await this.prepare(newPrimary, steps, progress);
-      const state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+      const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` });
       progress.persisted = true;
-      const writable = adopted ? true : await new Promoter(this.probe, this.config.failover.applyTimeoutMs).enableWrites(this.address(newPrimary), steps).then(() => true, (error: unknown) => error);
-      await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
+      const writable = adopted ? true : await this.promoter.enableWrites(this.address(newPrimary), steps).then(() => true, (error: unknown) => error);
+      await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
       await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), { optional: true, detail: (lines) => lines.join('; ') });
       this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary, at: this.clock.now() });
       if (writable !== true) throw writable;
@@ -122,7 +113,7 @@ export class FailoverRunner {
     } catch (error) {
       await this.undo(progress, oldPrimary, steps);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
-      await this.disable(`${kind} ${id} failed at ${messageOf(error)}`);
+      await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
       await this.history.record(failed);
       const step = error instanceof FailoverStepError ? error.step : 'unknown';
       this.logger.error({ msg: 'failover failed; automatic failover disabled until acknowledged', failoverId: id, step, err: messageOf(error) });
@@ -132,9 +123,11 @@ export class FailoverRunner {
   }
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
-    const promoter = new Promoter(this.probe, this.config.failover.applyTimeoutMs);
+    const address = this.address(candidate);
+    await this.promoter.stopReceiving(address, steps);
+    // Only once it is stopped: undo() restarts a thread this failover stopped, never one it could not.
     progress.ioStopped = true;
-    await promoter.prepare(this.address(candidate), steps);
+    await this.promoter.applyAndDetach(address, steps);
     progress.detached = true;
   }
 
@@ -151,7 +144,7 @@ export class FailoverRunner {
     if (!progress.persisted && progress.fencedOld) {
       await steps.run('undo-fence', () => this.probe.setReadOnly(this.address(oldPrimary), false), { optional: true });
     }
-    await this.dataSource.open(this.topology.primaryEndpoint()).catch(() => undefined);
+    await this.pool.reopenOnPrimary().catch(() => undefined);
   }
 
   /** A standby that is detached and writable was promoted already (another node, or this one before a crash): adopt it. */
@@ -175,11 +168,6 @@ export class FailoverRunner {
     const choice = chooseCandidate(standbys.map((s, i) => ({ key: s.key, status: statuses[i] })));
     if (choice.key === null) throw new DomainError(FailoverErrorCode.NoCandidate, ErrorKind.Conflict, `no standby can be promoted: ${choice.reason}`);
     return choice.key;
-  }
-
-  private async disable(reason: string): Promise<void> {
-    this.disabled = reason;
-    await this.change.disable(reason);
   }
 
   private address(key: string): ServerAddress {

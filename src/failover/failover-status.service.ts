@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
-import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppAccountCheck } from './app-account.check';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { cooldownEndsAt } from './failover-policy';
 import { FailoverMonitor } from './failover-monitor.service';
 import { FailoverRunner } from './failover-runner';
@@ -18,7 +19,8 @@ export class FailoverStatusService {
     private readonly monitor: FailoverMonitor,
     private readonly runner: FailoverRunner,
     private readonly fencer: Fencer,
-    private readonly dataSource: DataSourceSwitch,
+    private readonly pool: AppPool,
+    private readonly automatic: AutomaticFailover,
     private readonly appAccount: AppAccountCheck,
     private readonly clock: Clock,
   ) {}
@@ -33,7 +35,7 @@ export class FailoverStatusService {
       reason: this.monitor.disabledReason,
       epoch: state.epoch,
       primary: state.primary,
-      switching: this.runner.inProgress || this.dataSource.inProgress,
+      switching: this.runner.inProgress || this.pool.switching,
       servers: this.topology.servers().map((server) => this.serverView(server.key, server.role, seen)),
       detection: {
         heartbeatIntervalMs: this.config.failover.heartbeatIntervalMs,
@@ -53,7 +55,7 @@ export class FailoverStatusService {
         lastChangeAt: state.control.lastChangeAt,
       },
       maintenance: { enabled: state.control.maintenance, reason: state.control.maintenanceReason },
-      disabledReason: state.control.disabledReason,
+      disabledReason: this.automatic.disabledReason,
       appAccount: this.appAccount.result,
       warnings: seen.warnings,
       lastChange: state.history[0] ?? null,

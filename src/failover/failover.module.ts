@@ -3,6 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppAccountCheck } from './app-account.check';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { EventStreamService } from './event-stream.service';
 import { FailoverControlService } from './failover-control.service';
 import { FailoverHistoryEntity } from './failover-history.entity';
@@ -17,6 +19,7 @@ import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 import { MysqlServerProbe } from './probes/mysql-server-probe';
 import { ServerProbe } from './probes/server-probe';
+import { Promoter } from './promotion/promoter';
 
 @Module({})
 export class FailoverModule {
@@ -30,6 +33,9 @@ export class FailoverModule {
       providers: [
         { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
         { provide: RUN_FAILOVER_MONITOR, useValue: options.runMonitor },
+        { provide: Promoter, inject: [ServerProbe, AppConfig], useFactory: (probe: ServerProbe, config: AppConfig) => new Promoter(probe, config.failover.applyTimeoutMs) },
+        AppPool,
+        AutomaticFailover,
         FailoverHistoryService,
         TopologyChange,
         SwitchoverProcedure,

@@ -4,7 +4,10 @@ import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicat
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import type { FailoverHistoryService } from './failover-history.service';
+import { Promoter } from './promotion/promoter';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 
@@ -24,8 +27,21 @@ function world(config = replicatedConfig(2)) {
   const events = new RecordingEventBus();
   const history = { record: async () => undefined } as unknown as FailoverHistoryService;
   const change = new TopologyChange(config, topology, probe, clock);
-  const procedure = new SwitchoverProcedure(config, topology, probe, dataSource as unknown as DataSourceSwitch, history, change, events.asBus(), clock);
-  return { topology, probe, dataSource, events, procedure, file };
+  const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
+  const automatic = new AutomaticFailover(topology);
+  const promoter = new Promoter(probe, config.failover.applyTimeoutMs);
+  const procedure = new SwitchoverProcedure(config, topology, probe, pool, history, change, promoter, automatic, events.asBus(), clock);
+  return { topology, probe, dataSource, events, procedure, file, automatic };
+}
+
+/** `key` refuses read_only = OFF (after `first`, if given): a server lost half-way, or a failing SET GLOBAL. */
+function failToLiftReadOnly(probe: FakeServerProbe, key: string, first: () => void = () => undefined): void {
+  const setReadOnly = probe.setReadOnly.bind(probe);
+  probe.setReadOnly = async (address, on) => {
+    if (address.key !== key || on) return setReadOnly(address, on);
+    first();
+    throw new Error(`connect ECONNREFUSED ${key}`);
+  };
 }
 
 describe('SwitchoverProcedure', () => {
@@ -105,5 +121,25 @@ describe('SwitchoverProcedure', () => {
     expect(dataSource.opened).toEqual([1]);
     expect(file.saved?.control.disabledReason ?? null).toBeNull();
     expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+  });
+
+  it('stays disabled when the roll-back did not complete, though the state file cannot be written', async () => {
+    const { probe, procedure, file, automatic } = world();
+    probe.server(S1).appliesWithinTimeout = false;
+    failToLiftReadOnly(probe, P);
+    file.failWrites = true;
+    const record = await procedure.run(S1);
+    expect(record.steps.find((s) => s.name === 'roll-back-old-primary')).toMatchObject({ ok: false });
+    expect(automatic.disabledReason).toMatch(/failed at catch-up: .* and its roll-back did not complete/);
+  });
+
+  it('stays disabled when the new primary cannot be made writable and the disk fills after the topology names it', async () => {
+    const { probe, procedure, file, topology, automatic } = world();
+    failToLiftReadOnly(probe, S1, () => (file.failWrites = true));
+    const record = await procedure.run(S1);
+    expect(topology.primaryKey).toBe(S1);
+    expect(record.error).toMatch(/enable-writes/);
+    expect(file.saved?.control.disabledReason).toBeNull();
+    expect(automatic.disabledReason).toMatch(/127\.0\.0\.1:2 is the primary but could not be made writable/);
   });
 });

@@ -4,9 +4,10 @@ import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { AppConfig, Credentials } from '../config/app-config';
-import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverRecord, TopologyState } from '../database/topology/topology-state';
+import { AppPool } from './app-pool';
+import { AutomaticFailover } from './automatic-failover';
 import { FailoverHistoryService } from './failover-history.service';
 import { FailoverErrorCode } from './failover.errors';
 import { ioConnected } from './probes/replica-status';
@@ -37,9 +38,11 @@ export class SwitchoverProcedure {
     private readonly config: AppConfig,
     private readonly topology: DatabaseTopology,
     private readonly probe: ServerProbe,
-    private readonly dataSource: DataSourceSwitch,
+    private readonly pool: AppPool,
     private readonly history: FailoverHistoryService,
     private readonly change: TopologyChange,
+    private readonly promoter: Promoter,
+    private readonly automatic: AutomaticFailover,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -57,23 +60,22 @@ export class SwitchoverProcedure {
     const steps = new StepRecorder(this.logger, id, () => this.clock.now());
     const old = addressOf(this.topology, oldPrimary);
     const next = addressOf(this.topology, target);
-    const promoter = new Promoter(this.probe, this.config.failover.applyTimeoutMs);
     let targetTouched = false;
     let state: TopologyState;
     try {
-      await steps.run('close-app-pool', () => this.dataSource.close());
+      await steps.run('close-app-pool', () => this.pool.close());
       await steps.run('demote-old-primary', () => this.demote(old), { detail: (killed) => `read_only = ON, ${killed} app sessions killed` });
-      const position = (await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p }))!;
-      await steps.run('catch-up', () => this.catchUp(next, position), { detail: () => `${target} applied ${position}` });
+      const position = await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p });
+      await steps.run('catch-up', () => this.promoter.waitUntilApplied(next, position), { detail: () => `${target} applied ${position}` });
       targetTouched = true;
-      await promoter.prepare(next, steps);
-      state = (await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` }))!;
+      await this.promoter.prepare(next, steps);
+      state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` });
     } catch (error) {
       return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account, targetTouched });
     }
     // The topology names the target now: from here on there is no going back, only forward.
-    const writable = await promoter.enableWrites(next, steps).then(() => true, (error: unknown) => error);
-    await steps.run('repoint-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
+    const writable = await this.promoter.enableWrites(next, steps).then(() => true, (error: unknown) => error);
+    await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
     await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), { optional: true, detail: () => `${oldPrimary} replicates from ${target}` });
     await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), { optional: true, detail: (lines) => lines.join('; ') });
     this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary: target, at: this.clock.now() });
@@ -81,7 +83,7 @@ export class SwitchoverProcedure {
     const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error });
     await this.history.record(record);
     if (error) {
-      await this.change.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
+      await this.automatic.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
       this.events.emit('db.failover-failed', { id, kind, epoch: state.epoch, oldPrimary, step: 'enable-writes', reason: error });
     } else {
       this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
@@ -130,12 +132,6 @@ export class SwitchoverProcedure {
     return gtidBinlogPosition;
   }
 
-  private async catchUp(target: ServerAddress, position: string): Promise<void> {
-    if (!(await this.probe.waitForApplied(target, position, this.config.failover.applyTimeoutMs))) {
-      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${target.key} did not apply ${position} within ${this.config.failover.applyTimeoutMs} ms`);
-    }
-  }
-
   /**
    * The old primary still has every write: it takes the writes back. A target the
    * procedure touched goes back to read-only and follows the old primary again.
@@ -160,11 +156,11 @@ export class SwitchoverProcedure {
       await steps.run('roll-back-target-follows', () => this.probe.replicateFrom(next, old, input.account, 'current_pos'), { optional: true });
     }
     const restored = await steps.run('roll-back-old-primary', () => this.probe.setReadOnly(old, false).then(() => true), { optional: true });
-    await steps.run('roll-back-app', () => this.dataSource.open(this.topology.primaryEndpoint()), { optional: true });
+    await steps.run('roll-back-app', () => this.pool.reopenOnPrimary(), { optional: true });
     const step = input.error instanceof FailoverStepError ? input.error.step : 'unknown';
     const message = messageOf(input.error);
     const record = this.change.record({ ...input, kind: 'switchover', newPrimary: null, epoch: input.epochBefore, error: message });
-    if (restored === undefined) await this.change.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
+    if (restored === undefined) await this.automatic.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
     await this.history.record(record);
     this.logger.error({ msg: 'switchover failed and was rolled back', failoverId: id, step, err: message });
     this.events.emit('db.failover-failed', { id, kind: 'switchover', epoch: input.epochBefore, oldPrimary, step, reason: message });

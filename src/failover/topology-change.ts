@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { messageOf } from '../common/errors/error-message';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
@@ -23,8 +23,6 @@ export interface RecordInput {
 /** The parts every primary change shares: persisting it, moving the standbys, its record. */
 @Injectable()
 export class TopologyChange {
-  private readonly logger = new Logger('Failover');
-
   constructor(
     private readonly config: AppConfig,
     private readonly topology: DatabaseTopology,
@@ -46,13 +44,6 @@ export class TopologyChange {
       fenced: kind === 'failover' ? [...new Set([...state.fenced.filter((key) => key !== newPrimary), oldPrimary])] : state.fenced.filter((key) => key !== newPrimary),
       control: { ...state.control, lastChangeAt: now, acknowledged: kind === 'switchover' },
     }));
-  }
-
-  /** Records why automatic failover is off; a file that cannot be written is logged (callers may keep it in memory). */
-  async disable(reason: string): Promise<void> {
-    await this.topology
-      .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
-      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled', reason, err: messageOf(error) }));
   }
 
   /** Every standby (but `except`) replicates from the new primary; one line per standby. */

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ConfigStoreService } from '../../src/config-store/config-store.service';
 import { TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN = 'configs-e2e-admin-token';
@@ -185,5 +186,24 @@ describe('config routes: bad input and admin operations', () => {
     expect((await request(t.server).get('/api/v1/configs/flow?mode=offline').expect(200)).body.source).toBe('file');
     const stats = await request(t.server).get('/api/v1/configs/cache/stats').set(admin).expect(200);
     expect(stats.body).toMatchObject({ store: 'memory', entries: 1, maxEntries: 10000, hits: statsBefore.hits + 1 });
+  });
+
+  // Both answer `source: cache`; only the Nest route calls readLogicConfig, so the spy tells them apart.
+  it('answers a cache hit on the Fastify fast path, without the Nest route', async () => {
+    await request(t.server).put('/api/v1/configs/fast-flow/file').set(admin).send({ config: { a: 1 } }).expect(200);
+    await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200);
+    const route = jest.spyOn(t.app.get(ConfigStoreService), 'readLogicConfig');
+    try {
+      const hit = await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200);
+      expect(hit.body).toMatchObject({ source: 'cache', config: { a: 1, id: 'fast-flow' } });
+      expect(route).not.toHaveBeenCalled();
+      // The spy does see the route: a miss goes there.
+      await request(t.server).delete('/api/v1/configs/cache/fast-flow').set(admin).expect(200);
+      expect((await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200)).body.source).toBe('file');
+      expect(route).toHaveBeenCalledTimes(1);
+    } finally {
+      route.mockRestore();
+      await request(t.server).delete('/api/v1/configs/cache/fast-flow').set(admin).expect(200);
+    }
   });
 });

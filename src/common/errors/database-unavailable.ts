@@ -21,10 +21,10 @@ const UNAVAILABLE_CODES = new Set([
   'ER_OPTION_PREVENTS_STATEMENT',
 ]);
 
-/** TypeORM's and mysql2's words for a pool that is closed or not open yet. */
 /** Server errors without a code name in mysql2: connection killed (fencing, switchover), shutdown in progress, lost. */
 const UNAVAILABLE_ERRNOS = new Set([1927, 1053, 2013]);
 
+/** TypeORM's and mysql2's words for a pool that is closed or not open yet. */
 const NOT_CONNECTED_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
 const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Connection is not established with/, /^Pool is closed/, /connection is in closed state/i];
 

@@ -9,5 +9,4 @@ export enum MigrationErrorCode {
   NothingToBaseline = 'NOTHING_TO_BASELINE',
   MigrationFailed = 'MIGRATION_FAILED',
   UnknownTarget = 'MIGRATION_TARGET_UNKNOWN',
-  SchemaMismatch = 'SCHEMA_MISMATCH',
 }

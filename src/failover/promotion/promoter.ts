@@ -18,9 +18,19 @@ export class Promoter {
   ) {}
 
   async prepare(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
+    await this.stopReceiving(candidate, steps);
+    await this.applyAndDetach(candidate, steps);
+  }
+
+  /** The first part of prepare(), on its own for a caller that must know the IO thread was stopped. */
+  async stopReceiving(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     await steps.run('stop-io-thread', () => this.probe.stopReplicaIo(candidate));
+  }
+
+  /** The rest of prepare(): the relay log applied, the old primary forgotten. */
+  async applyAndDetach(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
     const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
-    await steps.run('apply-relay-log', () => this.applyRelayLog(candidate, received!), { detail: () => `applied up to ${received}` });
+    await steps.run('apply-relay-log', () => this.waitUntilApplied(candidate, received), { detail: () => `applied up to ${received}` });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
   }
 
@@ -38,9 +48,10 @@ export class Promoter {
     return position;
   }
 
-  private async applyRelayLog(candidate: ServerAddress, position: string): Promise<void> {
-    if (!(await this.probe.waitForApplied(candidate, position, this.applyTimeoutMs))) {
-      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${candidate.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
+  /** Waits until `server` has applied `position` (its relay log, or a switchover's catch-up); ApplyTimedOut after the apply timeout. */
+  async waitUntilApplied(server: ServerAddress, position: string): Promise<void> {
+    if (!(await this.probe.waitForApplied(server, position, this.applyTimeoutMs))) {
+      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${server.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
     }
   }
 

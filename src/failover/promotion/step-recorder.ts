@@ -13,6 +13,13 @@ export class FailoverStepError extends Error {
   }
 }
 
+interface StepOptions<T> {
+  /** What the record says about a step that succeeded. */
+  detail?: (result: T) => string;
+  /** A best-effort step whose failure is the normal case: logged as a warning. */
+  expectedToFail?: boolean;
+}
+
 /** Runs the steps of one failover in order, timing and logging each. */
 export class StepRecorder {
   readonly steps: FailoverStepRecord[] = [];
@@ -24,15 +31,14 @@ export class StepRecorder {
   ) {}
 
   /**
-   * A failing step throws FailoverStepError; `optional` steps record the failure and go on.
-   * `expectedToFail` is for a best-effort step that usually fails in a normal run (fencing
-   * a primary that is down): its failure is logged as a warning, not as an error.
+   * A failing step throws FailoverStepError, so a required step always has its result;
+   * `optional` steps record the failure and go on (undefined). `expectedToFail` is for a
+   * best-effort step that usually fails in a normal run (fencing a primary that is down):
+   * its failure is logged as a warning, not as an error.
    */
-  async run<T>(
-    name: string,
-    work: () => Promise<T>,
-    options: { optional?: boolean; expectedToFail?: boolean; detail?: (result: T) => string } = {},
-  ): Promise<T | undefined> {
+  run<T>(name: string, work: () => Promise<T>, options?: StepOptions<T> & { optional?: false }): Promise<T>;
+  run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional: true }): Promise<T | undefined>;
+  async run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional?: boolean } = {}): Promise<T | undefined> {
     const startedAt = this.now();
     const started = performance.now();
     try {

@@ -1,0 +1,47 @@
+// @ts-check
+import eslint from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/** Feature folders: each owns its state and meets the others only through their index.ts. */
+const FEATURES = ['config-store', 'instances', 'backup', 'failover', 'health', 'system', 'upgrade', 'cli'];
+/** The layers every feature stands on; they never reach up into one. */
+const FOUNDATIONS = ['common', 'config', 'database'];
+
+const boundaries = [
+  {
+    target: FOUNDATIONS.map((layer) => `./src/${layer}`),
+    from: [...FEATURES.map((feature) => `./src/${feature}`), './src/app.module.ts', './src/entities.ts'],
+    message: 'common/, config/ and database/ never import a feature: hand what they need down from the top-level wiring.',
+  },
+  ...FEATURES.map((feature) => ({
+    target: `./src/${feature}`,
+    from: FEATURES.filter((other) => other !== feature).map((other) => `./src/${other}`),
+    except: ['./index.ts'],
+    message: `import another feature through its index.ts (its public face), not its internals.`,
+  })),
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docker/**', '**/*.js', '**/*.mjs'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { typescript: { project: './tsconfig.json' } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      'import-x/no-restricted-paths': ['error', { zones: boundaries }],
+      'import-x/no-duplicates': 'error',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,21 @@
+/**
+ * The backup feature's public face: what other features and the CLI may use. Everything
+ * else in this folder is its own business (the lint boundary rule holds everyone to it).
+ */
+export { BackupModule } from './backup.module';
+export { BackupRecordEntity } from './catalog/backup-record.entity';
+export { BackupService } from './backup.service';
+export { BackupCatalogService } from './catalog/backup-catalog.service';
+export { BackupIndicator } from './backup.indicator';
+export { BackupMaintenanceService } from './backup-maintenance.service';
+export type { RebuildReport } from './backup-maintenance.service';
+export { BackupReader } from './backup-reader';
+export { PreChangeBackupService } from './pre-change-backup.service';
+export { verifyChain } from './backup-verify.service';
+export { describePlan } from './restore.service';
+export { ProgressTracker } from './progress';
+export { createBackupStorage, createRestoreService } from './backup-tools';
+export { toBackupView } from './backup-view';
+export { BackupErrorCode } from './backup.errors';
+export { BACKUP_STATES, BACKUP_TYPES } from './backup.types';
+export type { BackupManifest, BackupState, BackupType } from './backup.types';

@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TimeModule } from '../common/time/time.module';
+import type { AppConfig } from '../config/app-config';
+import { AppConfigModule } from '../config/app-config.module';
+import { DatabaseTopology } from '../database/topology/database-topology';
+import { DatabaseTopologyModule } from '../database/topology/database-topology.module';
+import { TopologyFile } from '../database/topology/topology-file';
+
+/** The least of the app a command needs to know which server is primary: config, clock, topology. */
+@Module({})
+class CliTopologyModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: CliTopologyModule, imports: [AppConfigModule.forRoot(config), TimeModule, DatabaseTopologyModule] };
+  }
+}
+
+/**
+ * Runs `work` with the topology as the service's container builds it (the same providers,
+ * the same wiring), for the commands that must work with every database down and so
+ * cannot start the whole app.
+ */
+export async function withTopology<T>(config: AppConfig, work: (topology: DatabaseTopology, file: TopologyFile) => T | Promise<T>): Promise<T> {
+  const context = await NestFactory.createApplicationContext(CliTopologyModule.forRoot(config), { logger: false, abortOnError: false });
+  try {
+    return await work(context.get(DatabaseTopology), context.get(TopologyFile));
+  } finally {
+    await context.close();
+  }
+}
