@@ -24,6 +24,7 @@ import { LocalBackupStorage } from '../src/backup/storage/local-backup.storage';
 import { buildDataSourceOptions } from '../src/database/data-source-options.factory';
 import { MariaDbServer } from '../test/support/mariadb';
 import { fillInstances } from './servers/fill-instances';
+import { ENTITIES } from '../src/entities';
 
 /**
  * 1,000,000 logic_instance rows in `logic_ha` on a private MariaDB (binlog + GTID, 2 GiB
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     const loadAtStart = r2(loadavg()[0]);
     const endpoint = await server.createDatabaseWithUser(DATABASE, 'app', 'app-password');
     const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: 2 };
-    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true }), logging: false }).initialize();
+    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }), logging: false }).initialize();
     await dataSource.destroy();
     const fillSeconds = await fillInstances(server, DATABASE, ROWS);
 

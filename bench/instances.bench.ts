@@ -14,6 +14,7 @@ import { InstanceService } from '../src/instances/instance.service';
 import { MariaDbServer } from '../test/support/mariadb';
 import { fillInstances } from './servers/fill-instances';
 import { percentiles, throughput, timeEach } from './stats';
+import { ENTITIES } from '../src/entities';
 
 /**
  * 1,000,000 instances in a private MariaDB (10% running, 20% uncompleted and not running,
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   try {
     const endpoint = await server.createDatabaseWithUser('bench', 'app', 'app-password');
     const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: CONCURRENCY };
-    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true }), logging: false }).initialize();
+    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }), logging: false }).initialize();
     const fillSeconds = await fillInstances(server, 'bench', ROWS);
     const clock = new SystemClock();
     const instances = new InstanceService(dataSource.getRepository(LogicInstanceEntity), clock);

@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ConfigStoreModule } from './config-store/config-store.module';
 import { DatabaseModule, SchemaOnStart } from './database/database.module';
+import { ENTITIES } from './entities';
 import { FailoverModule } from './failover/failover.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
@@ -25,6 +26,10 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, rootLogger: Logger, options: AppModuleOptions = {}): DynamicModule {
+    const runSchedules = options.runSchedules ?? true;
+    // Created once and imported by Health too: the same dynamic module is one instance.
+    const backup = BackupModule.forRoot({ runSchedules });
+    const failover = FailoverModule.forRoot({ runMonitor: runSchedules });
     return {
       module: AppModule,
       imports: [
@@ -33,13 +38,13 @@ export class AppModule {
         TimeModule,
         EventsModule,
         AuthModule,
-        DatabaseModule.forRoot({ schemaOnStart: options.schemaOnStart ?? 'migrate' }),
+        DatabaseModule.forRoot({ schemaOnStart: options.schemaOnStart ?? 'migrate', entities: ENTITIES }),
         ConfigStoreModule,
-        HealthModule,
+        HealthModule.forRoot([backup, failover]),
         SystemModule,
-        InstancesModule.forRoot({ runSchedules: options.runSchedules ?? true }),
-        BackupModule.forRoot({ runSchedules: options.runSchedules ?? true }),
-        FailoverModule.forRoot({ runMonitor: options.runSchedules ?? true }),
+        InstancesModule.forRoot({ runSchedules }),
+        backup,
+        failover,
       ],
     };
   }

@@ -29,9 +29,6 @@ export class BackupModule {
   static forRoot(options: { runSchedules: boolean }): DynamicModule {
     return {
       module: BackupModule,
-      // Global so HealthModule gets BackupIndicator without importing a module that needs
-      // forRoot options (schedules on or off) it cannot know.
-      global: true,
       imports: [TypeOrmModule.forFeature([BackupRecordEntity]), ScheduleModule.forRoot(), TerminusModule],
       controllers: [BackupController],
       providers: [

@@ -1,11 +1,9 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { SystemClock } from '../common/time/clock';
 import type { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from '../database/data-source-options.factory';
 import { migrationLockFor } from '../database/migrator/migration-lock';
 import { SchemaMigrator } from '../database/migrator/schema-migrator';
-import { DatabaseTopology } from '../database/topology/database-topology';
-import { TopologyFile } from '../database/topology/topology-file';
+import { withTopology } from './topology-session';
 
 /**
  * A bare connection to the database the service uses now (after a failover, the promoted
@@ -13,12 +11,8 @@ import { TopologyFile } from '../database/topology/topology-file';
  */
 export async function withMigrator<T>(config: AppConfig, work: (migrator: SchemaMigrator, dataSource: DataSource) => Promise<T>): Promise<T> {
   ensureDatabaseDirectory(config.database);
-  const topology = new DatabaseTopology(config, new TopologyFile(config), new SystemClock());
-  const options = buildDataSourceOptions({
-    database: config.database,
-    endpoint: topology.replicated ? topology.primaryEndpoint() : undefined,
-    runMigrationsOnInit: false,
-  });
+  const endpoint = await withTopology(config, (topology) => (topology.replicated ? topology.primaryEndpoint() : undefined));
+  const options = buildDataSourceOptions({ database: config.database, endpoint, runMigrationsOnInit: false });
   const dataSource = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
   try {
     return await work(migratorFor(dataSource, config), dataSource);

@@ -2,13 +2,11 @@ import { Logger } from '@nestjs/common';
 import { createRootLogger } from '../common/logging/root-logger';
 import { PinoNestLogger } from '../common/logging/pino-nest.logger';
 import type { AppConfig } from '../config/app-config';
-import { SystemClock } from '../common/time/clock';
-import { DatabaseTopology } from '../database/topology/database-topology';
-import { TopologyFile } from '../database/topology/topology-file';
 import type { Command } from 'commander';
 import { run } from './cli-args';
 import { EXIT_FAILED } from './cli-errors';
 import type { CliIo, CliRuntime } from './cli-runtime';
+import { withTopology } from './topology-session';
 
 /**
  * `failover status`: the topology as the state file in DATA_DIR records it (epoch,
@@ -31,16 +29,16 @@ async function status(config: AppConfig, io: CliIo): Promise<number> {
   }
   // No Nest app here: the topology's own warnings go to stderr, stdout keeps only the result.
   Logger.overrideLogger(new PinoNestLogger(createRootLogger('warn', process.stderr)));
-  const file = new TopologyFile(config);
-  const topology = new DatabaseTopology(config, file, new SystemClock());
-  const state = topology.state;
-  io.out({
-    file: file.read() ? file.path : null,
-    epoch: state.epoch,
-    primary: state.primary,
-    servers: topology.servers().map((server) => ({ key: server.key, role: server.role })),
-    control: state.control,
-    history: state.history.slice(0, 5),
+  return withTopology(config, (topology, file) => {
+    const state = topology.state;
+    io.out({
+      file: file.read() ? file.path : null,
+      epoch: state.epoch,
+      primary: state.primary,
+      servers: topology.servers().map((server) => ({ key: server.key, role: server.role })),
+      control: state.control,
+      history: state.history.slice(0, 5),
+    });
+    return 0;
   });
-  return 0;
 }

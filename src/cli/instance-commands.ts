@@ -1,6 +1,6 @@
 import { Argument, Command } from 'commander';
-import { INSTANCE_JOB_NAMES, InstanceJobName } from '../instances/jobs/instance-job';
-import { InstanceJobsService } from '../instances/jobs/instance-jobs.service';
+import { INSTANCE_JOB_NAMES, InstanceJobName } from '../instances';
+import { InstanceJobsService } from '../instances';
 import { run } from './cli-args';
 import type { CliRuntime } from './cli-runtime';
 

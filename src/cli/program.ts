@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { APP_VERSION } from '../system/app-version';
+import { APP_VERSION } from '../common/app-version';
 import { registerBackupCommands } from './backup-commands';
 import type { CliRuntime } from './cli-runtime';
 import { registerDbCommands } from './db-commands';

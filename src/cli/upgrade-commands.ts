@@ -1,20 +1,21 @@
 import { DataSource } from 'typeorm';
-import { BackupReader } from '../backup/backup-reader';
-import { createBackupStorage, createRestoreService } from '../backup/backup-tools';
-import { PreChangeBackupService } from '../backup/pre-change-backup.service';
-import { ProgressTracker } from '../backup/progress';
+import { BackupReader } from '../backup';
+import { createBackupStorage, createRestoreService } from '../backup';
+import { PreChangeBackupService } from '../backup';
+import { ProgressTracker } from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
 import { migrationLockForTarget } from '../database/migrator/migration-lock';
 import { inspectSchema } from '../database/schema-inspector';
-import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade/rollback';
-import { upgrade } from '../upgrade/upgrade';
+import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade';
+import { upgrade } from '../upgrade';
 import type { Command } from 'commander';
 import { parseMigrationTarget, run } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
 import type { CliIo, CliRuntime, WithApp } from './cli-runtime';
 import { confirm } from './confirm';
 import { migratorFor } from './database-session';
+import { withTopology } from './topology-session';
 
 const PROGRESS_EVERY_MS = 2000;
 
@@ -101,7 +102,7 @@ async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig
 async function rollbackByRestore(backupId: string | undefined, targetOption: string | undefined, yes: boolean, config: AppConfig, io: CliIo): Promise<number> {
   const reader = new BackupReader(createBackupStorage(config));
   const manifest = backupId ? await reader.manifest(backupId) : await newestPreUpgradeBackup(reader);
-  const target = targetOption ?? restoreTargetOf(config);
+  const target = targetOption ?? (await withTopology(config, (topology) => restoreTargetOf(config, topology)));
   const restores = createRestoreService(config, reader);
   const plan = await restores.plan(manifest.id);
   const question = [

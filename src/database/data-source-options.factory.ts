@@ -4,7 +4,6 @@ import type { DataSourceOptions, Logger as TypeOrmLoggerInterface } from 'typeor
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig, MysqlDatabaseConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
-import { ENTITIES } from './entities';
 
 /** TypeORM's list of applied migrations (its layout, so TypeORM tools still read it). */
 export const MIGRATIONS_TABLE = 'logic_ha_migrations';
@@ -23,6 +22,8 @@ export interface DataSourceOptionsInput {
    */
   runMigrationsOnInit: boolean;
   logger?: TypeOrmLoggerInterface;
+  /** The entity classes, handed down by the top-level wiring (src/entities.ts); none for raw SQL. */
+  entities?: DataSourceOptions['entities'];
 }
 
 /**
@@ -31,7 +32,7 @@ export interface DataSourceOptionsInput {
  */
 export function buildDataSourceOptions(input: DataSourceOptionsInput): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities: input.entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,
     // Each migration in its own transaction: SQLite rolls a failed one back whole;

@@ -21,6 +21,8 @@ export type SchemaOnStart = 'migrate' | 'require-current' | 'as-is';
 
 export interface DatabaseModuleOptions {
   schemaOnStart: SchemaOnStart;
+  /** The features' entities, handed down by the app's wiring: the database layer knows no feature. */
+  entities: DataSourceOptions['entities'];
 }
 
 /**
@@ -48,6 +50,7 @@ export class DatabaseModule {
                 endpoint: topology.replicated ? topology.primaryEndpoint() : undefined,
                 runMigrationsOnInit: false,
                 logger: new TypeOrmNestLogger(),
+                entities: options.entities,
               }),
               retryAttempts: 3,
               retryDelay: 1000,

@@ -26,8 +26,6 @@ export class FailoverModule {
   static forRoot(options: { runMonitor: boolean }): DynamicModule {
     return {
       module: FailoverModule,
-      // Global so HealthModule gets the indicator without knowing the forRoot options.
-      global: true,
       imports: [TypeOrmModule.forFeature([FailoverHistoryEntity]), TerminusModule],
       controllers: [FailoverController],
       providers: [

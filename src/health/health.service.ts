@@ -1,11 +1,11 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
-import { BackupIndicator } from '../backup/backup.indicator';
-import { ConfigStoreIndicator } from '../config-store/config-store.indicator';
+import { BackupIndicator } from '../backup';
+import { ConfigStoreIndicator } from '../config-store';
 import { AppConfig } from '../config/app-config';
 import { boundedCheck } from './bounded-check';
-import { FailoverIndicator } from '../failover/failover.indicator';
+import { FailoverIndicator } from '../failover';
 import { DiskSpaceIndicator } from './disk-space.indicator';
 import { HealthErrorCode } from './health.errors';
 

@@ -4,7 +4,7 @@ import { ROOT_LOGGER } from '../common/logging/logging.module';
 import type { LogLevel } from '../config/app-config';
 import { AppConfig } from '../config/app-config';
 import { SchemaStatus, SchemaStatusService } from '../database/schema-status.service';
-import { APP_VERSION } from './app-version';
+import { APP_VERSION } from '../common/app-version';
 
 export interface SystemInfo {
   name: 'logic-ha';

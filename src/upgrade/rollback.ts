@@ -1,18 +1,16 @@
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
-import { SystemClock } from '../common/time/clock';
 import type { AppConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
-import type { BackupManifest } from '../backup/backup.types';
-import type { BackupReader } from '../backup/backup-reader';
-import { BackupErrorCode } from '../backup/backup.errors';
+import type { BackupManifest } from '../backup';
+import type { BackupReader } from '../backup';
+import { BackupErrorCode } from '../backup';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
 import { StepReport, appliedAfter, currentVersion } from '../database/migrator/database-state';
 import { CLI_COMMAND, matchingValidationOf } from '../database/migrator/migration-refusals';
 import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
-import { DatabaseTopology } from '../database/topology/database-topology';
-import { TopologyFile } from '../database/topology/topology-file';
+import type { DatabaseTopology } from '../database/topology/database-topology';
 import type { SchemaBackups } from './schema-backups';
 import { UpgradeErrorCode } from './upgrade-errors';
 
@@ -118,9 +116,9 @@ export async function newestPreUpgradeBackup(reader: BackupReader): Promise<Back
  * the promoted server), as the admin account when one is configured (dropping and
  * recreating the database and replaying a dump are admin work), else as the app's.
  */
-export function restoreTargetOf(config: AppConfig): string {
+export function restoreTargetOf(config: AppConfig, topology: DatabaseTopology): string {
   if (config.database.type === 'sqlite') return config.database.sqlitePath;
-  const primary = new DatabaseTopology(config, new TopologyFile(config), new SystemClock()).primaryEndpoint();
+  const primary = topology.primaryEndpoint();
   return mysqlUrlOf(config.monitorAccount ? { ...primary, ...config.monitorAccount } : primary);
 }
 

@@ -1,5 +1,5 @@
-import type { RebuildReport } from '../backup/backup-maintenance.service';
-import type { BackupManifest } from '../backup/backup.types';
+import type { RebuildReport } from '../backup';
+import type { BackupManifest } from '../backup';
 
 /** The backups `upgrade` and `rollback --to` take before they change the schema (PreChangeBackupService). */
 export interface SchemaBackups {

@@ -1,5 +1,5 @@
 import type { TableShape } from '../database/schema-inspector';
-import type { BackupManifest } from '../backup/backup.types';
+import type { BackupManifest } from '../backup';
 import { currentVersion, pendingMigrations, StepReport } from '../database/migrator/database-state';
 import { CLI_COMMAND, refuseUnlessMigratable } from '../database/migrator/migration-refusals';
 import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';

@@ -6,6 +6,7 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options.f
 import { DataSourceSwitch } from '../../src/database/data-source-switch';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import { MariaDbServer } from '../support/mariadb';
+import { ENTITIES } from '../../src/entities';
 
 jest.setTimeout(60_000);
 
@@ -29,7 +30,7 @@ describe('DataSourceSwitch on real MariaDB servers', () => {
 
   async function openOn(endpoint: MysqlEndpoint): Promise<DataSource> {
     const database: MysqlDatabaseConfig = { type: 'mysql', primary: endpoint, standbys: [], connectTimeoutMs: 1000, poolSize: 4 };
-    const dataSource = new DataSource(buildDataSourceOptions({ database, runMigrationsOnInit: true }));
+    const dataSource = new DataSource(buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }));
     return dataSource.initialize();
   }
 

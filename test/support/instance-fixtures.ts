@@ -10,6 +10,7 @@ import { InstanceLifecycleService } from '../../src/instances/instance-lifecycle
 import { InstanceService } from '../../src/instances/instance.service';
 import { FakeClock } from './fake-clock';
 import { RecordingLogger } from './recording-logger';
+import { ENTITIES } from '../../src/entities';
 
 export const NOW = new Date('2026-06-01T12:00:00.000Z');
 const S = 1000;
@@ -52,7 +53,7 @@ export interface InstanceWorld {
 export async function openInstanceWorld(database: DatabaseConfig): Promise<InstanceWorld> {
   const logger = new RecordingLogger();
   const dataSource = new DataSource({
-    ...buildDataSourceOptions({ database, runMigrationsOnInit: true }),
+    ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }),
     logging: ['query'],
     logger,
   } as DataSourceOptions);

@@ -9,6 +9,7 @@ import { LogicPublishedEntity } from '../../src/config-store/entities/logic-publ
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import { LogicLogEntity } from '../../src/instances/entities/logic-log.entity';
 import { SCHEMA_VERSIONS, expectedSchema, schemaOfMigrationsAt } from './logic-solution-schema.fixture';
+import { ENTITIES } from '../../src/entities';
 
 const LATEST = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
 
@@ -19,7 +20,7 @@ export interface MigrationEngine {
 
 /** A data source that knows only the first `count` migrations, as an older logic-ha would. */
 export async function openDataSource(database: DatabaseConfig, count = MIGRATIONS.length): Promise<DataSource> {
-  const options = buildDataSourceOptions({ database, runMigrationsOnInit: false });
+  const options = buildDataSourceOptions({ database, runMigrationsOnInit: false, entities: ENTITIES });
   const dataSource = new DataSource({
     ...options,
     migrations: MIGRATIONS.slice(0, count),

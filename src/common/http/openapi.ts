@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { SecuritySchemeObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { APP_VERSION } from '../../system/app-version';
+import { APP_VERSION } from '../app-version';
 
 /**
  * A bearer scheme for one token. Declared with addSecurity, not addBearerAuth: that one

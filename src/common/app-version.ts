@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** package.json's version, read once: from src/system (ts-jest) or dist/src/system (build). */
+/** package.json's version, read once: from src/common (ts-jest) or dist/src/common (build). */
 function readVersion(): string {
   for (const candidate of [join(__dirname, '../../package.json'), join(__dirname, '../../../package.json')]) {
     try {
