@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../src/backup/backup-reader';
-import { BackupManifest, BackupType } from '../src/backup/backup.types';
+import { type BackupManifest, type BackupType } from '../src/backup/backup.types';
 import { newBackupId } from '../src/backup/backup-id';
 import { storeConfigsArchive } from '../src/backup/configs-archive';
 import { MysqlBackupEngine } from '../src/backup/engines/mysql/mysql-backup.engine';

@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnApp } from '../test/support/app-process';
 import { startWriteLoad } from '../test/support/instance-writer';
-import { MariaDbServer, startFailoverCluster } from '../test/support/mariadb';
+import { type MariaDbServer, startFailoverCluster } from '../test/support/mariadb';
 
 /**
  * Time to recover from kill -9 of the primary, as clients see it. Per round: a fresh

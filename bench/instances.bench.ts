@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Pool, PoolConnection, createPool } from 'mysql2/promise';
+import { type Pool, type PoolConnection, createPool } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { EventBus } from '../src/common/events/event-bus';
 import { SystemClock } from '../src/common/time/clock';

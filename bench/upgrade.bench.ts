@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options.factory';
 import { describeMigrations } from '../src/database/migrator/known-migrations';
 import { fullScriptBuild, logicSolutionInstallScript } from '../test/support/logic-solution-scripts';
@@ -38,7 +37,7 @@ async function installLogicSolution074(server: MariaDbServer, database: string):
 async function pendingSql(server: MariaDbServer, database: string): Promise<string[]> {
   const primary = { host: server.host, port: server.port, user: 'root', password: '', database };
   const options = buildDataSourceOptions({ database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 }, runMigrationsOnInit: false });
-  const dataSource = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+  const dataSource = await new DataSource({ ...options, logging: false }).initialize();
   try {
     const known = await describeMigrations(dataSource);
     return known.slice(known.findIndex((m) => m.schemaVersion === '0.7.4') + 1).flatMap((m) => m.up.map((s) => s.sql));

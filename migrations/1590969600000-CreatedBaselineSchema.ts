@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { SQLITE_NOW_MS, isSqlite, runAll, sqliteOnUpdateTrigger } from './support/dialect';
 
 /** logic-solution 0.6.2: the five tables as that release created them. */

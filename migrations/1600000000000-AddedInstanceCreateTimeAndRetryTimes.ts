@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { BASELINE_INSTANCE_COLUMNS } from './1590969600000-CreatedBaselineSchema';
 import { SQLITE_NOW_MS, isSqlite, rebuildSqliteTable, runAll, sqliteOnUpdateTrigger } from './support/dialect';
 

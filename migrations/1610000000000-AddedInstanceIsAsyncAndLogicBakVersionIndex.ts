@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { isSqlite, runAll } from './support/dialect';
 
 /** logic-solution 0.7.7: logic_instance.isAsync and the (id, version) index on logic_bak. */

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { isSqlite } from './support/dialect';
 
 /** logic-solution 0.8: a descending index for "newest instance of a business id" lookups. */

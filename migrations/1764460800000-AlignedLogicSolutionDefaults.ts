@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { isSqlite, runAll } from './support/dialect';
 
 /**
@@ -24,7 +24,7 @@ export class AlignedLogicSolutionDefaults1764460800000 implements MigrationInter
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const alignments = isSqlite(queryRunner) ? SQLITE_ALIGNMENTS : MYSQL_ALIGNMENTS;
-    const rows: { aligned: string }[] = await queryRunner.query(isSqlite(queryRunner) ? SQLITE_ALIGNED : MYSQL_ALIGNED);
+    const rows = (await queryRunner.query(isSqlite(queryRunner) ? SQLITE_ALIGNED : MYSQL_ALIGNED)) as { aligned: string }[];
     const done = new Set(rows.map((row) => row.aligned));
     for (const alignment of alignments.filter((a) => !done.has(a.key))) await runAll(queryRunner, alignment.statements);
   }

@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -9,7 +9,7 @@ import { setupOpenApi } from './common/http/openapi';
 import { REQUEST_ID_HEADER, requestIdFromHeaders } from './common/http/request-id';
 import { acceptJsonBodiesOnly } from './common/http/json-bodies';
 import { createValidationPipe } from './common/http/validation';
-import { AppConfig } from './config/app-config';
+import { type AppConfig } from './config/app-config';
 import { prepareDataDirectory } from './config/data-directory';
 
 export interface CreateAppOptions {

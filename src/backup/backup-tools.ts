@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { AppConfig } from '../config/app-config';
-import { DatabaseTopology } from '../database/topology/database-topology';
+import { type AppConfig } from '../config/app-config';
+import { type DatabaseTopology } from '../database/topology/database-topology';
 import type { MysqlEndpoint } from '../config/mysql-url';
-import { BackupReader } from './backup-reader';
-import { BackupEngine } from './engines/backup-engine';
+import { type BackupReader } from './backup-reader';
+import { type BackupEngine } from './engines/backup-engine';
 import { MysqlBackupEngine } from './engines/mysql/mysql-backup.engine';
 import { MysqlRestoreEngine } from './engines/mysql/mysql-restore.engine';
 import { SqliteBackupEngine } from './engines/sqlite/sqlite-backup.engine';
@@ -11,7 +11,7 @@ import { SqliteRestoreEngine } from './engines/sqlite/sqlite-restore.engine';
 import { ClientTools } from './process/client-tools';
 import { ProcessRunner } from './process/process-runner';
 import { RestoreService } from './restore.service';
-import { BackupStorage } from './storage/backup-storage';
+import { type BackupStorage } from './storage/backup-storage';
 import { LocalBackupStorage } from './storage/local-backup.storage';
 
 /**

@@ -15,7 +15,7 @@ import { BackupService } from './backup.service';
 import type { BackupManifest } from './backup.types';
 import type { BackupCatalogService, NewBackupRecord } from './catalog/backup-catalog.service';
 import type { BackupRecordEntity } from './catalog/backup-record.entity';
-import { BackupEngine, EngineContext, EngineResult } from './engines/backup-engine';
+import { BackupEngine, type EngineContext, type EngineResult } from './engines/backup-engine';
 import { InterruptedBackups } from './interrupted-backups';
 import { ProcessFailedError } from './process/process-runner';
 import { LocalBackupStorage } from './storage/local-backup.storage';
@@ -57,8 +57,9 @@ class ScriptedEngine extends BackupEngine {
   async full(context: EngineContext): Promise<EngineResult> {
     if (this.behaviour === 'hang') {
       await new Promise((_, reject) => {
-        if (context.signal.aborted) reject(context.signal.reason);
-        context.signal.addEventListener('abort', () => reject(context.signal.reason));
+        const rejectWithReason = () => reject(context.signal.reason as Error);
+        if (context.signal.aborted) rejectWithReason();
+        context.signal.addEventListener('abort', rejectWithReason);
       });
     }
     if (this.behaviour === 'tool-fails') throw new ProcessFailedError('mariadb-dump', 'exited with code 2', 'Got error: 1045: Access denied');

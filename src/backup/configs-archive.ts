@@ -6,7 +6,7 @@ import * as tar from 'tar';
 import type { ManifestFile } from './backup.types';
 import type { BackupStorage } from './storage/backup-storage';
 import { openStoredFile } from './streams/read-file';
-import { StoreOptions, storeFile } from './streams/store-file';
+import { type StoreOptions, storeFile } from './streams/store-file';
 
 /**
  * Every backup carries the config file store (DATA_DIR/configs) as a tar archive (node-tar,

@@ -1,4 +1,4 @@
-import { BACKUP_TYPES, BackupManifest, BackupTrigger, BackupType, EngineName, MANIFEST_FORMAT, ManifestFile } from './backup.types';
+import { BACKUP_TYPES, type BackupManifest, type BackupTrigger, type BackupType, type EngineName, MANIFEST_FORMAT, type ManifestFile } from './backup.types';
 import type { EngineResult } from './engines/backup-engine';
 import { isBackupId } from './backup-id';
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import type { BackupManifest, EngineName } from './backup.types';
-import { BackupReader } from './backup-reader';
+import { type BackupReader } from './backup-reader';
 import { extractConfigsArchive } from './configs-archive';
-import { RestoreEngine } from './engines/restore-engine';
-import { ProgressTracker } from './progress';
-import { RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
+import { type RestoreEngine } from './engines/restore-engine';
+import { type ProgressTracker } from './progress';
+import { type RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
 import { checkBackupFiles, fileProblems } from './streams/read-file';
 import { BACKUP_FOLDER_MODE } from './storage/local-backup.storage';
 

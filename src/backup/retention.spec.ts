@@ -1,4 +1,4 @@
-import { RetentionRow, planRetention } from './retention';
+import { type RetentionRow, planRetention } from './retention';
 
 const at = (day: number) => new Date(Date.UTC(2026, 10, day, 2));
 const row = (id: string, type: RetentionRow['type'], day: number, parentId: string | null, extra: Partial<RetentionRow> = {}): RetentionRow => ({

@@ -1,15 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Argument, Command, Option } from 'commander';
-import { BackupMaintenanceService } from '../backup';
-import { BackupReader } from '../backup';
-import { BackupService } from '../backup';
-import { createBackupStorage, createRestoreService } from '../backup';
-import { BACKUP_STATES, BACKUP_TYPES, BackupState, BackupType } from '../backup';
-import { verifyChain } from '../backup';
-import { toBackupView } from '../backup';
-import { BackupCatalogService } from '../backup';
-import { ProgressTracker } from '../backup';
-import { describePlan } from '../backup';
+import { Argument, type Command, Option } from 'commander';
+import { BackupMaintenanceService, BackupReader, BackupService, createBackupStorage, createRestoreService, BACKUP_STATES, BACKUP_TYPES, type BackupState, type BackupType, verifyChain, toBackupView, BackupCatalogService, ProgressTracker, describePlan } from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { MAX_LIST_LIMIT, parseLimit, run } from './cli-args';
 import { EXIT_FAILED } from './cli-errors';

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { MIGRATIONS } from '../../migrations';
 import { EXIT_USAGE, UsageError } from './cli-errors';
 import type { CliRuntime } from './cli-runtime';

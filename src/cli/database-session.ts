@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from '../database/data-source-options.factory';
 import { migrationLockFor } from '../database/migrator/migration-lock';
@@ -13,7 +13,7 @@ export async function withMigrator<T>(config: AppConfig, work: (migrator: Schema
   ensureDatabaseDirectory(config.database);
   const endpoint = await withTopology(config, (topology) => (topology.replicated ? topology.primaryEndpoint() : undefined));
   const options = buildDataSourceOptions({ database: config.database, endpoint, runMigrationsOnInit: false });
-  const dataSource = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+  const dataSource = await new DataSource({ ...options, logging: false }).initialize();
   try {
     return await work(migratorFor(dataSource, config), dataSource);
   } finally {

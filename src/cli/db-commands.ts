@@ -1,6 +1,6 @@
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import { DatabaseState, pendingMigrations } from '../database/migrator/database-state';
-import { SchemaMigrator } from '../database/migrator/schema-migrator';
+import { type DatabaseState, pendingMigrations } from '../database/migrator/database-state';
+import { type SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { Command } from 'commander';
 import { collect, run } from './cli-args';
 import { EXIT_FAILED } from './cli-errors';

@@ -1,5 +1,5 @@
-import { Argument, Command } from 'commander';
-import { INSTANCE_JOB_NAMES, InstanceJobName } from '../instances';
+import { Argument, type Command } from 'commander';
+import { INSTANCE_JOB_NAMES, type InstanceJobName } from '../instances';
 import { InstanceJobsService } from '../instances';
 import { run } from './cli-args';
 import type { CliRuntime } from './cli-runtime';

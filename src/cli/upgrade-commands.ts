@@ -1,14 +1,10 @@
 import { DataSource } from 'typeorm';
-import { BackupReader } from '../backup';
-import { createBackupStorage, createRestoreService } from '../backup';
-import { PreChangeBackupService } from '../backup';
-import { ProgressTracker } from '../backup';
+import { BackupReader, createBackupStorage, createRestoreService, PreChangeBackupService, ProgressTracker } from '../backup';
 import type { AppConfig } from '../config/app-config';
-import { MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
+import { type MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
 import { migrationLockForTarget } from '../database/migrator/migration-lock';
 import { inspectSchema } from '../database/schema-inspector';
-import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo } from '../upgrade';
-import { upgrade } from '../upgrade';
+import { planRevert, newestPreUpgradeBackup, restoreTargetOf, rollbackTo, upgrade } from '../upgrade';
 import type { Command } from 'commander';
 import { parseMigrationTarget, run } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';

@@ -1,20 +1,20 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { type ValidationError, validateSync } from 'class-validator';
 import {
-  AppConfig,
-  BackupConfig,
-  ConfigStoreConfig,
-  Credentials,
-  DatabaseConfig,
-  FailoverConfig,
-  InstanceJobsConfig,
-  RuntimeAccess,
+  type AppConfig,
+  type BackupConfig,
+  type ConfigStoreConfig,
+  type Credentials,
+  type DatabaseConfig,
+  type FailoverConfig,
+  type InstanceJobsConfig,
+  type RuntimeAccess,
 } from './app-config';
-import { ConfigProblem, ConfigValidationError } from './config-validation.error';
+import { type ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
-import { MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
+import { type MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
 
 const MIB = 1024 * 1024;
 export const DEFAULTS = {

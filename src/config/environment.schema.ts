@@ -22,7 +22,7 @@ const MIN_TOKEN_LENGTH = 16;
  */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const TOKEN_MESSAGE = '$property must be one word of printable ASCII: no spaces, tabs, line breaks or other characters a header cannot carry';
-const HOST_PATTERN = /^[A-Za-z0-9.\-:\[\]]+$/;
+const HOST_PATTERN = /^[A-Za-z0-9.\-:[\]]+$/;
 
 /**
  * Every environment variable logic-ha reads. Names are the contract with operators

@@ -1,4 +1,4 @@
-import { AppConfig } from './app-config';
+import { type AppConfig } from './app-config';
 import { loadAppConfig } from './app-config.factory';
 import { ConfigValidationError } from './config-validation.error';
 

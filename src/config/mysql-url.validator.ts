@@ -1,4 +1,4 @@
-import { ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import { type ValidationArguments, type ValidationOptions, registerDecorator } from 'class-validator';
 import { isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
 
 function firstUrlProblem(value: unknown, allowList: boolean): string | undefined {

@@ -63,7 +63,7 @@ export class DatabaseModule {
           },
           dataSourceFactory: async (typeOrmOptions) => {
             const { schemaOnStart, migrationsConfig, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { schemaOnStart: SchemaOnStart; migrationsConfig: MigrationsConfig };
-            const dataSource = new DataSource(dataSourceOptions as DataSourceOptions);
+            const dataSource = new DataSource(dataSourceOptions);
             if (schemaOnStart === 'migrate') return openAndMigrate(dataSource, migrationsConfig);
             if (schemaOnStart === 'require-current') return openRequiringCurrent(dataSource, migrationsConfig);
             return dataSource.initialize();

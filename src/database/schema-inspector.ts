@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE } from './data-source-options.factory';
 import type { SchemaEngine } from './schema/known-schemas';
 

@@ -73,7 +73,7 @@ export class TransactionRunner {
     await runner.connect();
     let locked = false;
     try {
-      const [{ acquired }] = await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, KEY_LOCK_WAIT_SECONDS]);
+      const [{ acquired }] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, KEY_LOCK_WAIT_SECONDS])) as { acquired: number | string | null }[];
       locked = Number(acquired) === 1;
       if (!locked) {
         throw new DomainError(DatabaseErrorCode.KeyBusy, ErrorKind.Unavailable, 'Another write to the same record is still running', {

@@ -60,7 +60,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
   }
 
   private publish<K extends StreamedEvent>(name: K, payload: AppEventMap[K]): void {
-    this.events.next(this.message(name, payload as object));
+    this.events.next(this.message(name, payload));
   }
 
   private message(type: string, payload: object): MessageEvent {

@@ -88,7 +88,7 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('refuses without a replication account: the old primary could not follow', async () => {
-    const { procedure, probe } = world({ ...replicatedConfig(2), replicationAccount: undefined } as never);
+    const { procedure, probe } = world({ ...replicatedConfig(2), replicationAccount: undefined });
     await expect(procedure.run()).rejects.toThrow(/DB_REPLICATION_USER is not set/);
     expect(probe.calls).toEqual([]);
   });

@@ -109,7 +109,7 @@ export class SwitchoverProcedure {
     });
     const candidates = requested ? standbys.filter((server) => server.key === requested) : standbys;
     const statuses = await Promise.all(candidates.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)));
-    const healthy = candidates.map((s, i) => ({ key: s.key, status: statuses[i] && ioConnected(statuses[i]!) ? statuses[i] : null }));
+    const healthy = candidates.map((s, i) => ({ key: s.key, status: statuses[i] && ioConnected(statuses[i]) ? statuses[i] : null }));
     const choice = chooseCandidate(healthy);
     if (choice.key === null) throw refused(`no standby is replicating with both threads running: ${choice.reason}`);
     const lag = choice.status.secondsBehindMaster;

@@ -1,6 +1,6 @@
 import type { Repository } from 'typeorm';
 import type { LogicInstanceEntity } from './entities/logic-instance.entity';
-import { Condition, applyConditions } from './instance-criteria';
+import { type Condition, applyConditions } from './instance-criteria';
 
 /**
  * No statement touches more rows than this, so no delete holds locks for long. Kept

@@ -125,7 +125,7 @@ export class InstanceService {
       .getMany();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    const nextCursor = rows.length > limit && last?.[orderColumn] ? encodeCursor({ time: last[orderColumn]!, id: last.id }) : null;
+    const nextCursor = rows.length > limit && last?.[orderColumn] ? encodeCursor({ time: last[orderColumn], id: last.id }) : null;
     return { items, nextCursor };
   }
 }

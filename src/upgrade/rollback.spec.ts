@@ -1,6 +1,5 @@
-import type { BackupManifest } from '../backup/backup.types';
-import type { BackupReader } from '../backup/backup-reader';
-import { BackupErrorCode } from '../backup/backup.errors';
+import type { BackupManifest, BackupReader } from '../backup';
+import { BackupErrorCode } from '../backup';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import type { DatabaseState } from '../database/migrator/database-state';

@@ -2,14 +2,13 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import type { AppConfig } from '../config/app-config';
 import type { MysqlEndpoint } from '../config/mysql-url';
-import type { BackupManifest } from '../backup';
-import type { BackupReader } from '../backup';
+import type { BackupManifest, BackupReader } from '../backup';
 import { BackupErrorCode } from '../backup';
 import type { KnownMigration } from '../database/migrator/known-migrations';
 import { MigrationErrorCode } from '../database/migrator/migration-errors';
-import { StepReport, appliedAfter, currentVersion } from '../database/migrator/database-state';
+import { type StepReport, appliedAfter, currentVersion } from '../database/migrator/database-state';
 import { CLI_COMMAND, matchingValidationOf } from '../database/migrator/migration-refusals';
-import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
+import { type ChangePlan, type SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { DatabaseTopology } from '../database/topology/database-topology';
 import type { SchemaBackups } from './schema-backups';
 import { UpgradeErrorCode } from './upgrade-errors';
@@ -91,7 +90,7 @@ export async function newestPreUpgradeBackup(reader: BackupReader): Promise<Back
   const damaged: string[] = [];
   for (const id of (await reader.storage.listIds()).sort()) {
     const manifest = await reader.manifest(id).catch((error: unknown) => {
-      if (!(error instanceof DomainError && error.code === BackupErrorCode.NotUsable)) damaged.push(id);
+      if (!(error instanceof DomainError && error.code === (BackupErrorCode.NotUsable as string))) damaged.push(id);
       return null;
     });
     if (!manifest?.tag?.startsWith(PRE_UPGRADE_TAG_PREFIX)) continue;

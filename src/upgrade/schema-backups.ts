@@ -1,5 +1,4 @@
-import type { RebuildReport } from '../backup';
-import type { BackupManifest } from '../backup';
+import type { RebuildReport, BackupManifest } from '../backup';
 
 /** The backups `upgrade` and `rollback --to` take before they change the schema (PreChangeBackupService). */
 export interface SchemaBackups {

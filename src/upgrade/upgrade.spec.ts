@@ -1,15 +1,14 @@
-import type { BackupManifest } from '../backup/backup.types';
+import type { BackupManifest, RebuildReport } from '../backup';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import type { TableShape } from '../database/schema-inspector';
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import { currentVersion, DatabaseState, pendingMigrations, StepReport } from '../database/migrator/database-state';
-import { MigrateOptions, MigrateResult, SchemaMigrator } from '../database/migrator/schema-migrator';
+import { currentVersion, type DatabaseState, pendingMigrations, type StepReport } from '../database/migrator/database-state';
+import { type MigrateOptions, type MigrateResult, type SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { ValidationReport } from '../database/migrator/validation';
-import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
+import { SCHEMA_VERSIONS, type SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import type { SchemaDetection } from '../database/schema/version-detector';
-import type { RebuildReport } from '../backup/backup-maintenance.service';
 import type { CatalogTable, SchemaBackups } from './schema-backups';
-import { UpgradeDependencies, upgrade } from './upgrade';
+import { type UpgradeDependencies, upgrade } from './upgrade';
 
 /** One migration per schema version, oldest first, as describeMigrations gives them. */
 const KNOWN: KnownMigration[] = SCHEMA_VERSIONS.map((schemaVersion, i) => {

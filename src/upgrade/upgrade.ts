@@ -1,11 +1,11 @@
 import type { TableShape } from '../database/schema-inspector';
 import type { BackupManifest } from '../backup';
-import { currentVersion, pendingMigrations, StepReport } from '../database/migrator/database-state';
+import { currentVersion, pendingMigrations, type StepReport } from '../database/migrator/database-state';
 import { CLI_COMMAND, refuseUnlessMigratable } from '../database/migrator/migration-refusals';
-import { ChangePlan, SchemaMigrator } from '../database/migrator/schema-migrator';
+import { type ChangePlan, type SchemaMigrator } from '../database/migrator/schema-migrator';
 import { DomainError } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
-import { SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
+import { type SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
 import { diffSchemas } from '../database/schema/schema-diff';
 import { knownTablesOf } from '../database/schema/version-detector';
 import type { CatalogTable, SchemaBackups } from './schema-backups';

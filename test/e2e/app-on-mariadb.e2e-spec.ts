@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { MIGRATIONS } from '../../migrations';
 import { MariaDbServer } from '../support/mariadb';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN_TOKEN = 'mariadb-e2e-admin-token';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 describe('logic-ha on its embedded default (SQLite, no environment)', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UpgradeDatabase, runCli } from '../support/upgrade-contract';
+import { type UpgradeDatabase, runCli } from '../support/upgrade-contract';
 
 /** `backup …` through the built CLI on SQLite: restore targets and list paging. */
 describe('backup CLI (SQLite)', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminHttp } from '../support/app-http';
-import { AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
+import { type AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
 import { MariaDbServer } from '../support/mariadb';
 
 const ADMIN_TOKEN = 'crash-test-admin-token';
@@ -118,7 +118,7 @@ describe('backup process failures on a private MariaDB', () => {
     [['explode'], /unknown command 'explode'[^]*Usage: logic-ha backup \[options\] \[command\]/, 2],
     [['verify', 'not-an-id'], /"ok":false.*is not a backup id/, 1],
   ])('the CLI refuses %j', async (args, message, code) => {
-    const run = await cli(args as string[]);
+    const run = await cli(args);
     expect(run.code).toBe(code);
     expect(run.stderr + run.stdout).toMatch(message);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { adminHttp } from '../support/app-http';
-import { AppProcess, spawnApp } from '../support/app-process';
+import { type AppProcess, spawnApp } from '../support/app-process';
 
 const ADMIN_TOKEN = 'sqlite-crash-admin-token';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { ADMIN_TOKEN, AUTH } from '../support/backup-api';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 /** Every backup route with bad input: a 4xx naming the field, and nothing started or written. */
 describe('backup routes: bad input', () => {

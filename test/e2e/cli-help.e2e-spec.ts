@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UpgradeDatabase, runCli } from '../support/upgrade-contract';
+import { type UpgradeDatabase, runCli } from '../support/upgrade-contract';
 
 /**
  * Help, version and usage errors of the built CLI (each case is a process of a few

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../migrations';
-import { LATEST_SCHEMA_VERSION, UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
+import { LATEST_SCHEMA_VERSION, type UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
 import { buildLogicSolutionDatabase } from '../support/logic-solution-scripts';
 
 /**

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ConfigStoreService } from '../../src/config-store/config-store.service';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN = 'configs-e2e-admin-token';
 const admin = { Authorization: `Bearer ${ADMIN}` };
@@ -98,7 +98,7 @@ describe('two logic-ha nodes: A publishes and hosts, B reads through A', () => {
 
   it('B falls back to its file, marked stale, when A stops answering', async () => {
     await request(b.server).delete('/api/v1/configs/cache').set(admin).expect(200);
-    await a.app.getHttpAdapter().getInstance().server.close();
+    a.app.getHttpAdapter().getInstance().server.close();
     a.app.getHttpAdapter().getInstance().server.closeAllConnections();
     const answer = await request(b.server).get('/api/v1/configs/order-flow').expect(200);
     expect(answer.body).toMatchObject({ source: 'file', stale: true, version: '2' });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN_TOKEN = 'failover-e2e-admin-token-0123';
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN = 'instances-e2e-admin-token';
 const admin = { Authorization: `Bearer ${ADMIN}` };

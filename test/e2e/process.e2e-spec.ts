@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
+import { type AppProcess, BUILT_CLI, spawnApp } from '../support/app-process';
 
 /** The built service as a real process: configuration errors, first start, graceful stop. */
 describe('the logic-ha process', () => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AtomicFileWriter } from '../../src/config-store/file/atomic-file-writer';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const ADMIN = 'storage-full-admin-token';
 const admin = { Authorization: `Bearer ${ADMIN}` };
@@ -29,7 +29,7 @@ describe('a full disk', () => {
     let db: DataSource;
     beforeAll(async () => {
       db = t.app.get(DataSource);
-      const [{ page_count: pages }] = (await db.query('PRAGMA page_count')) as { page_count: number }[];
+      const [{ page_count: pages }] = await db.query<{ page_count: number }[]>('PRAGMA page_count');
       await db.query(`PRAGMA max_page_count = ${pages}`);
     });
     afterAll(() => db.query('PRAGMA max_page_count = 1073741823'));

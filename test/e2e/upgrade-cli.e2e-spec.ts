@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../migrations';
-import { UpgradeDatabase, runCli } from '../support/upgrade-contract';
+import { type UpgradeDatabase, runCli } from '../support/upgrade-contract';
 
 /** Bad command lines for db, upgrade and rollback: a clear error naming what is wrong, and nothing changed. */
 describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {

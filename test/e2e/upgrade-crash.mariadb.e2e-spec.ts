@@ -5,7 +5,7 @@ import { inspectSchema } from '../../src/database/schema-inspector';
 import { BUILT_CLI, BUILT_MAIN, spawnApp } from '../support/app-process';
 import { buildLogicSolutionDatabase } from '../support/logic-solution-scripts';
 import { MariaDbServer, tableChecksums } from '../support/mariadb';
-import { UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
+import { type UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
 
 const DB = 'logic_crash';
 const ROWS = 300_000;

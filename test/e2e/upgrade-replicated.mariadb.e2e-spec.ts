@@ -7,8 +7,8 @@ import { diffSchemas } from '../../src/database/schema/schema-diff';
 import { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';
 import { BUILT_MAIN, spawnApp } from '../support/app-process';
 import { buildLogicSolutionDatabase } from '../support/logic-solution-scripts';
-import { ReplicatedPair, createAppDatabase, startReplicatedPair, tableChecksums, waitForReplicaCaughtUp } from '../support/mariadb';
-import { UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
+import { type ReplicatedPair, createAppDatabase, startReplicatedPair, tableChecksums, waitForReplicaCaughtUp } from '../support/mariadb';
+import { type UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
 
 const DB = 'logic_prod';
 const TOKEN = 'upgrade-pair-admin-token-0123456789';

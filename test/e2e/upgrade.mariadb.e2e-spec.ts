@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { inspectSchema } from '../../src/database/schema-inspector';
 import { MariaDbServer, tableChecksums } from '../support/mariadb';
-import { UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
+import { type UpgradeDatabase, describeUpgradeContract } from '../support/upgrade-contract';
 
 const APP_PASSWORD = 'app-Pa55-q7zk';
 const ADMIN_PASSWORD = 'ops-Pa55-x9wr';

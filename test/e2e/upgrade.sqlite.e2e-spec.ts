@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import type { DataSource } from 'typeorm';
 import { BUILT_MAIN, spawnApp } from '../support/app-process';
-import { UpgradeDatabase, describeUpgradeContract, openDatabase, runCli } from '../support/upgrade-contract';
+import { type UpgradeDatabase, describeUpgradeContract, openDatabase, runCli } from '../support/upgrade-contract';
 
 /** Every table, index and trigger definition and every row: equal means the same database. */
 async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { BackupReader } from '../../src/backup/backup-reader';
 import { newBackupId } from '../../src/backup/backup-id';
 import type { BackupManifest } from '../../src/backup/backup.types';
-import { EngineContext } from '../../src/backup/engines/backup-engine';
+import { type EngineContext } from '../../src/backup/engines/backup-engine';
 import { MysqlBackupEngine } from '../../src/backup/engines/mysql/mysql-backup.engine';
 import { MysqlRestoreEngine } from '../../src/backup/engines/mysql/mysql-restore.engine';
 import { assembleManifest, serialiseManifest } from '../../src/backup/manifest';
@@ -14,7 +14,7 @@ import { ProcessRunner } from '../../src/backup/process/process-runner';
 import { ProgressTracker } from '../../src/backup/progress';
 import { RestoreService } from '../../src/backup/restore.service';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
-import { ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
+import { type ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
 
 /** The MariaDB engine against a GTID pair: another server's history, a GTID stop, a failing tool. */
 describe('MariaDB backup engine on a replicated pair', () => {

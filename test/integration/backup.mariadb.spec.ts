@@ -5,7 +5,7 @@ import request from 'supertest';
 import { BackupScheduler } from '../../src/backup/backup.scheduler';
 import { ADMIN_TOKEN, AUTH, nextSecond, restoreThroughApi, takeBackup, waitForBackup } from '../support/backup-api';
 import { MariaDbServer } from '../support/mariadb';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 const DB = 'logic_ha';
 

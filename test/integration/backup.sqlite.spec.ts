@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ADMIN_TOKEN, AUTH, restoreThroughApi, takeBackup, waitForBackup } from '../support/backup-api';
-import { TestApp, startTestApp } from '../support/test-app';
+import { type TestApp, startTestApp } from '../support/test-app';
 
 /** The embedded default: SQLite online backup + page deltas, the same story as on MariaDB. */
 describe('backups on SQLite: full + incrementals, verify, restore, retention, catalog rebuild', () => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { DomainError } from '../../src/common/errors/domain-error';
-import { ConfigStoreWorld, openConfigStoreWorld } from '../support/config-store-world';
+import { type DomainError } from '../../src/common/errors/domain-error';
+import { type ConfigStoreWorld, openConfigStoreWorld } from '../support/config-store-world';
 import { FakeConfigHost } from '../support/fake-config-host';
 
 const ORDER_FLOW = { id: 'ignored', name: 'Order flow', version: '7', nodes: [{ id: 'n1' }], visualConfig: { x: 1 } };

@@ -1,5 +1,5 @@
 import { bizIdsOn, serverKey, startInstance, useFailoverWorld } from '../support/failover-app';
-import { MariaDbServer } from '../support/mariadb';
+import { type MariaDbServer } from '../support/mariadb';
 import { startWriteLoad } from '../support/instance-writer';
 
 jest.setTimeout(120_000);

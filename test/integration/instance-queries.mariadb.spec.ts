@@ -1,6 +1,6 @@
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
-import { InstanceWorld, TIME, ago, openInstanceWorld } from '../support/instance-fixtures';
+import { type InstanceWorld, TIME, ago, openInstanceWorld } from '../support/instance-fixtures';
 import { JOBS_CONFIG, jobsFor } from '../support/instance-jobs';
 import { MariaDbServer } from '../support/mariadb';
 

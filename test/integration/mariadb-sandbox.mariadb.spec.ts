@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
-import { MariaDbServer, ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
+import { MariaDbServer, type ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
 
 describe('private MariaDB sandbox', () => {
   describe('single server', () => {

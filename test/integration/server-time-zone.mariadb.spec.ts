@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { serverUtcOffsetMinutes, timeZoneWarning } from '../../src/database/server-time-zone';
 import { MariaDbServer } from '../support/mariadb';
@@ -14,7 +14,7 @@ describe.each([
     server = await MariaDbServer.start({ serverId: 77, extraArgs: [`--default-time-zone=${zone}`] });
     const primary = await server.createDatabaseWithUser('tz_check', 'app', 'app-password');
     const options = buildDataSourceOptions({ database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 }, runMigrationsOnInit: false });
-    ds = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+    ds = await new DataSource({ ...options, logging: false }).initialize();
   });
   afterAll(async () => {
     await ds?.destroy();

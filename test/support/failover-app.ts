@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TopologyState } from '../../src/database/topology/topology-state';
+import { type TopologyState } from '../../src/database/topology/topology-state';
 import { adminHttp } from './app-http';
-import { FailoverCluster, MariaDbServer, startFailoverCluster } from './mariadb';
+import { type FailoverCluster, type MariaDbServer, startFailoverCluster } from './mariadb';
 import { TcpProxy } from './tcp-proxy';
-import { TestApp, startTestApp } from './test-app';
+import { type TestApp, startTestApp } from './test-app';
 
 export const ADMIN_TOKEN = 'failover-admin-token-0123456789';
 

@@ -42,7 +42,7 @@ export class InMemoryTopologyFile {
   }
 
   asFile(): TopologyFile {
-    return this as unknown as TopologyFile;
+    return this;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Server, createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type HostBehaviour =
@@ -43,7 +43,7 @@ export class FakeConfigHost {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: behaviour.configs[key] ?? null }));
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   /** Stops listening and drops open connections: the host is gone. */

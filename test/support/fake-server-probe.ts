@@ -1,6 +1,6 @@
 import type { Credentials } from '../../src/config/app-config';
 import type { ReplicaStatus } from '../../src/failover/probes/replica-status';
-import { PrimaryHeartbeat, ServerAddress, ServerProbe } from '../../src/failover/probes/server-probe';
+import { type PrimaryHeartbeat, type ServerAddress, ServerProbe } from '../../src/failover/probes/server-probe';
 
 export function replicaStatus(overrides: Partial<ReplicaStatus> = {}): ReplicaStatus {
   return {

@@ -2,7 +2,7 @@ import type { DatabaseConfig } from '../../src/config/app-config';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import type { UncompletedCriteria } from '../../src/instances/instance-criteria';
-import { InstanceWorld, NOW, ROWS, TIME, ago, openInstanceWorld } from './instance-fixtures';
+import { type InstanceWorld, NOW, ROWS, TIME, ago, openInstanceWorld } from './instance-fixtures';
 import { jobsFor } from './instance-jobs';
 
 const { S, H, D } = TIME;

@@ -1,10 +1,10 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { TransactionRunner } from '../../src/database/transaction-runner';
 import { EventBus } from '../../src/common/events/event-bus';
-import { AppEventMap, AppEventName } from '../../src/common/events/app-events';
+import { type AppEventMap, type AppEventName } from '../../src/common/events/app-events';
 import { LogicInstanceEntity } from '../../src/instances/entities/logic-instance.entity';
 import { InstanceLifecycleService } from '../../src/instances/instance-lifecycle.service';
 import { InstanceService } from '../../src/instances/instance.service';
@@ -56,7 +56,7 @@ export async function openInstanceWorld(database: DatabaseConfig): Promise<Insta
     ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }),
     logging: ['query'],
     logger,
-  } as DataSourceOptions);
+  });
   await dataSource.initialize();
   const clock = new FakeClock(NOW);
   const emitter = new EventEmitter2();

@@ -1,5 +1,5 @@
 import type { TableShape } from '../../src/database/schema-inspector';
-import { SchemaEngine, SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from '../../src/database/schema/known-schemas';
+import { type SchemaEngine, type SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from '../../src/database/schema/known-schemas';
 
 /** The expected shapes live with the code that recognises databases by them. */
 export { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';

@@ -1,8 +1,8 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { MIGRATIONS_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
-import { TableShape, inspectSchema } from '../../src/database/schema-inspector';
-import { LogicSolutionEngine as EngineName, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
+import { type TableShape, inspectSchema } from '../../src/database/schema-inspector';
+import { type LogicSolutionEngine as EngineName, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
 import { expectedSchema } from './logic-solution-schema.fixture';
 import { comparable } from './migration-contract';
 
@@ -42,7 +42,7 @@ export function describeLogicSolutionScripts(engineName: EngineName, engine: () 
     let ds: DataSource;
     beforeAll(async () => {
       const options = buildDataSourceOptions({ database: await engine().freshDatabase(), runMigrationsOnInit: false });
-      ds = await new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+      ds = await new DataSource({ ...options, logging: false }).initialize();
       await buildLogicSolutionDatabase(ds, build);
     });
     afterAll(() => ds?.destroy());

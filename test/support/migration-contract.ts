@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.factory';
@@ -25,7 +25,7 @@ export async function openDataSource(database: DatabaseConfig, count = MIGRATION
     ...options,
     migrations: MIGRATIONS.slice(0, count),
     logging: false,
-  } as DataSourceOptions);
+  });
   return dataSource.initialize();
 }
 
@@ -162,7 +162,7 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
         expect(await selectAll(ds, tableName, key)).toEqual(BASELINE_ROWS[tableName].map(comparable));
       }
       const instances = await selectAll(ds, 'logic_instance', 'id');
-      expect(instances.map(({ createTime, retryTimes, isAsync, ...rest }) => rest)).toEqual(before.logic_instance);
+      expect(instances.map(({ createTime: _created, retryTimes: _retries, isAsync: _async, ...rest }) => rest)).toEqual(before.logic_instance);
       for (const instance of instances) {
         expect(instance).toMatchObject({ retryTimes: 0, isAsync: 0 });
         expect(instance.createTime).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/));

@@ -1,4 +1,4 @@
-import { Server, Socket, createConnection, createServer } from 'node:net';
+import { type Server, type Socket, createConnection, createServer } from 'node:net';
 
 /**
  * A loopback TCP proxy a test can cut: while cut, bytes stop flowing both ways and new

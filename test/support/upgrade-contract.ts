@@ -1,16 +1,16 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { MIGRATIONS_TABLE, SCHEMA_HISTORY_TABLE, buildDataSourceOptions } from '../../src/database/data-source-options.factory';
 import { inspectSchema } from '../../src/database/schema-inspector';
 import { compareSchemas, diffSchemas } from '../../src/database/schema/schema-diff';
-import { SCHEMA_VERSIONS, SchemaEngine, expectedSchema, logicLogIndexName } from '../../src/database/schema/known-schemas';
+import { SCHEMA_VERSIONS, type SchemaEngine, expectedSchema, logicLogIndexName } from '../../src/database/schema/known-schemas';
 import type { TableShape } from '../../src/database/schema-inspector';
 import { BUILT_CLI, BUILT_MAIN, spawnApp } from './app-process';
-import { LOGIC_SOLUTION_VERSIONS, LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
+import { LOGIC_SOLUTION_VERSIONS, type LogicSolutionVersion, buildLogicSolutionDatabase, logicSolutionBuilds, logicSolutionRows } from './logic-solution-scripts';
 import { inspectCosmetics } from '../../src/database/schema/cosmetics';
 import { comparable } from './migration-contract';
 
@@ -44,7 +44,7 @@ export interface UpgradeEngine {
 
 export async function openDatabase(config: DatabaseConfig): Promise<DataSource> {
   const options = buildDataSourceOptions({ database: config, runMigrationsOnInit: false });
-  return new DataSource({ ...options, logging: false } as DataSourceOptions).initialize();
+  return new DataSource({ ...options, logging: false }).initialize();
 }
 
 async function withDatabase<T>(config: DatabaseConfig, work: (ds: DataSource) => Promise<T>): Promise<T> {
@@ -203,7 +203,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
 
   it('a database migrated by an earlier logic-ha (TypeORM runner, no checksums) starts: checksums adopted, nothing run again', async () => {
     const db = await engine().freshDatabase();
-    const earlier = await new DataSource({ ...buildDataSourceOptions({ database: db.config, runMigrationsOnInit: true }), logging: false } as DataSourceOptions).initialize();
+    const earlier = await new DataSource({ ...buildDataSourceOptions({ database: db.config, runMigrationsOnInit: true }), logging: false }).initialize();
     await earlier.destroy();
     expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, pending: [], unrecorded: MIGRATION_NAMES() });
     const app = spawnApp(db.cwd, { ...db.env, PORT: '0' }, [], BUILT_MAIN);

@@ -1,5 +1,5 @@
 import type { BackupManifest } from '../backup.types';
-import { BackupCatalogService, NewBackupRecord } from './backup-catalog.service';
+import { BackupCatalogService, type NewBackupRecord } from './backup-catalog.service';
 import type { BackupRecordEntity } from './backup-record.entity';
 
 /**

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import writeFileAtomic from 'write-file-atomic';
 import { BACKUP_ID_PATTERN } from '../backup-id';
 import { MANIFEST_NAME } from '../manifest';
-import { BackupStorage, StorageUpload } from './backup-storage';
+import { BackupStorage, type StorageUpload } from './backup-storage';
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 

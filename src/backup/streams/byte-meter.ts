@@ -1,5 +1,5 @@
-import { createHash, Hash } from 'node:crypto';
-import { Transform, TransformCallback } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
 
 /** Passes bytes through unchanged while counting them and, optionally, hashing them. */
 export class ByteMeter extends Transform {

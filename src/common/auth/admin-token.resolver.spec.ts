@@ -1,5 +1,5 @@
 import type { SecretFileStore } from '../fs/secret-file.store';
-import { TokenAnnouncer, resolveAdminToken } from './admin-token.resolver';
+import { type TokenAnnouncer, resolveAdminToken } from './admin-token.resolver';
 
 class FakeFiles {
   files = new Map<string, { content: string; mode: number }>();
@@ -44,7 +44,7 @@ describe('resolveAdminToken', () => {
   it('generates a token on first start, stores it 0600, shows it once, and reuses it afterwards', async () => {
     const files = new FakeFiles();
     const first = announcer();
-    const token = await resolveAdminToken(config(), files as unknown as SecretFileStore, first.value);
+    const token = await resolveAdminToken(config(), files, first.value);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(files.files.get('/data/admin-token')).toEqual({ content: `${token}\n`, mode: 0o600 });
     expect(first.shown).toEqual([token]);
@@ -66,7 +66,7 @@ describe('resolveAdminToken', () => {
     const files = new FakeFiles();
     files.files.set('/data/admin-token', { content: 'an-existing-token-value\n', mode: 0o644 });
     const seen = announcer();
-    await resolveAdminToken(config(), files as unknown as SecretFileStore, seen.value);
+    await resolveAdminToken(config(), files, seen.value);
     expect(files.files.get('/data/admin-token')!.mode).toBe(0o600);
     expect(seen.warnings[0]).toMatch(/readable by other users/);
   });

@@ -1,7 +1,7 @@
-import { ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { type ExecutionContext } from '@nestjs/common';
+import { type Reflector } from '@nestjs/core';
 import type { RuntimeAccess } from '../../config/app-config';
-import { DomainError } from '../errors/domain-error';
+import { type DomainError } from '../errors/domain-error';
 import { AccessScope } from './access-scope';
 import { AuthGuard } from './auth.guard';
 

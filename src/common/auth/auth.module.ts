@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config';
 import { SecretFileStore } from '../fs/secret-file.store';
-import { consoleTokenAnnouncer, resolveAdminToken } from './admin-token.resolver';
+import { type TokenAnnouncer, consoleTokenAnnouncer, resolveAdminToken } from './admin-token.resolver';
 import { AuthGuard } from './auth.guard';
 import { AuthTokens } from './auth-tokens';
 
@@ -16,7 +16,7 @@ export const TOKEN_ANNOUNCER = Symbol('TOKEN_ANNOUNCER');
     {
       provide: AuthTokens,
       inject: [AppConfig, SecretFileStore, TOKEN_ANNOUNCER],
-      useFactory: async (config: AppConfig, files: SecretFileStore, announcer): Promise<AuthTokens> => ({
+      useFactory: async (config: AppConfig, files: SecretFileStore, announcer: TokenAnnouncer): Promise<AuthTokens> => ({
         adminToken: await resolveAdminToken(config, files, announcer),
         runtimeToken: config.auth.runtimeToken,
         runtimeAccess: config.auth.runtimeAccess,

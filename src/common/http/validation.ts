@@ -1,5 +1,5 @@
 import { ValidationPipe } from '@nestjs/common';
-import { ValidationError } from 'class-validator';
+import { type ValidationError } from 'class-validator';
 import { CommonErrorCode } from '../errors/common-error-code';
 import { DomainError, ErrorKind } from '../errors/domain-error';
 

@@ -1,4 +1,4 @@
-import { LoggerService } from '@nestjs/common';
+import { type LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
 
 type PinoMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

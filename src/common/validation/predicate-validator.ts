@@ -1,4 +1,4 @@
-import { ValidationOptions, registerDecorator } from 'class-validator';
+import { type ValidationOptions, registerDecorator } from 'class-validator';
 
 /** A class-validator decorator from a predicate and a default message (`$property` is replaced). */
 export function predicateValidator(name: string, message: string, isValid: (value: unknown) => boolean) {

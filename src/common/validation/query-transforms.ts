@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 
 /** Query strings carry `true`/`false` (or `1`/`0`); anything else stays a string and fails @IsBoolean. */
 export const ToBoolean = () =>
-  Transform(({ value }) => {
+  Transform(({ value }: { value: unknown }) => {
     if (value === 'true' || value === '1') return true;
     if (value === 'false' || value === '0') return false;
     return value;
@@ -10,9 +10,9 @@ export const ToBoolean = () =>
 
 /** `a,b,c` in a query string becomes ['a', 'b', 'c']; repeated parameters are accepted too. */
 export const ToList = () =>
-  Transform(({ value }) => {
-    const parts = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value;
-    return Array.isArray(parts) ? parts.map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '') : parts;
+  Transform(({ value }: { value: unknown }) => {
+    const parts: unknown = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value;
+    return Array.isArray(parts) ? parts.map((p: unknown) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '') : parts;
   });
 
 /** ISO 8601 instants; one without a zone designator is read as UTC, never as the server's local time. */

@@ -1,5 +1,8 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
+import type * as KeyvRedisModule from '@keyv/redis';
 import type { Keyv } from 'keyv';
+
+type KeyvRedis = typeof KeyvRedisModule;
 import type { ConfigStoreConfig } from '../../config/app-config';
 
 /**
@@ -10,8 +13,8 @@ export function createConfigCacheStore(config: ConfigStoreConfig): Keyv {
   if (config.cacheStore === 'redis') {
     // Loaded only when chosen: most deployments never need the Redis client.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createKeyv } = require('@keyv/redis') as typeof import('@keyv/redis');
-    return createKeyv(config.cacheRedisUrl!, { namespace: 'logic-ha:configs' });
+    const { createKeyv } = require('@keyv/redis') as KeyvRedis;
+    return createKeyv(config.cacheRedisUrl, { namespace: 'logic-ha:configs' });
   }
   // useClone off: cached configs are never mutated, and cloning would cost every hit.
   return createMemoryKeyv({ ttl: config.cacheTtlMs, lruSize: config.cacheMax, useClone: false });

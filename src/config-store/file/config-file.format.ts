@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LogicConfig, isConfigObject } from '../config-answer';
+import { type LogicConfig, isConfigObject } from '../config-answer';
 
 /** Marks a file logic-ha wrote; a file without it carries no checksum and is not served. */
 export const CONFIG_FILE_FORMAT = 'logic-ha/config-file@2';

@@ -1,4 +1,4 @@
-import { DataSource, MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { DataSource, type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 import { MIGRATIONS } from '../../../migrations';
 import { SCHEMA_VERSIONS } from '../schema/known-schemas';
 import { checksumOf, describeMigrations } from './known-migrations';

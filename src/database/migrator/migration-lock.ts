@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import * as lockfile from 'proper-lockfile';
-import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
+import { type Connection, type RowDataPacket, createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import type { MysqlEndpoint } from '../../config/mysql-url';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
@@ -104,7 +104,7 @@ export class MysqlMigrationLock implements MigrationLock {
       // Whole seconds: MySQL rounds a fractional GET_LOCK timeout (MariaDB would take it).
       const waitSeconds = Math.ceil(Math.max(0, Math.min(deadline - Date.now(), WAIT_REPORT_MS)) / 1000);
       const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [this.name, waitSeconds]);
-      const acquired = rows[0].acquired;
+      const acquired = rows[0].acquired as number | string | null;
       if (Number(acquired) === 1) return;
       if (acquired === null) throw new Error(`GET_LOCK('${this.name}') on ${this.server} returned NULL: the server reported an error or killed the session`);
       const holder = await this.describeHolder(connection);
@@ -115,7 +115,7 @@ export class MysqlMigrationLock implements MigrationLock {
 
   private async describeHolder(connection: Connection): Promise<string> {
     const [used] = await connection.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [this.name]);
-    const id = used[0]?.id;
+    const id = used[0]?.id as number | null | undefined;
     if (id === null || id === undefined) return 'holder unknown';
     // Seeing another account's session needs PROCESS; without it only the id is known.
     const [sessions] = await connection

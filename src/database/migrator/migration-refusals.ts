@@ -1,10 +1,10 @@
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
 import type { SchemaDetection } from '../schema/version-detector';
-import { DatabaseState, currentVersion, pendingMigrations } from './database-state';
+import { type DatabaseState, currentVersion, pendingMigrations } from './database-state';
 import type { KnownMigration } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
-import { ValidationReport, describeValidationFailure } from './validation';
+import { type ValidationReport, describeValidationFailure } from './validation';
 
 /** How operators run the CLI, quoted in every message that tells them what to run next. */
 export const CLI_COMMAND = 'npm run cli --';

@@ -125,7 +125,7 @@ export class SchemaHistory {
 
   /** True when `name` is listed as applied: read inside a step's own transaction, just before it runs. */
   async isApplied(runner: QueryRunner, name: string): Promise<boolean> {
-    const rows: { n: number | string }[] = await runner.query(`SELECT COUNT(*) AS n FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [name]);
+    const rows = (await runner.query(`SELECT COUNT(*) AS n FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [name])) as { n: number | string }[];
     return Number(rows[0].n) > 0;
   }
 

@@ -5,14 +5,14 @@ import { inspectSchema, schemaEngineOf } from '../schema-inspector';
 import { inspectCosmetics } from '../schema/cosmetics';
 import type { SchemaEngine } from '../schema/known-schemas';
 import { detectSchemaVersion } from '../schema/version-detector';
-import { DatabaseState, StepReport, appliedAfter, currentVersion, pendingMigrations } from './database-state';
-import { KnownMigration, describeMigrations, plannedStatements } from './known-migrations';
+import { type DatabaseState, type StepReport, appliedAfter, currentVersion, pendingMigrations } from './database-state';
+import { type KnownMigration, describeMigrations, plannedStatements } from './known-migrations';
 import { MigrationErrorCode } from './migration-errors';
-import { HeldLock, MigrationLock } from './migration-lock';
+import { type HeldLock, type MigrationLock } from './migration-lock';
 import { matchingValidationOf, refuseUnlessMigratable, unknownSchema, validationOf } from './migration-refusals';
 import { SchemaHistory } from './schema-history';
 import { StepRunner } from './step-runner';
-import { ValidationReport, validateHistory } from './validation';
+import { type ValidationReport, validateHistory } from './validation';
 
 /** What a run is about to change, given to `beforeChanges` under the lock. */
 export interface ChangePlan {

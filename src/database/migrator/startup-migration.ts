@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MigrationsConfig } from '../../config/app-config';
 import { messageOf } from '../../common/errors/error-message';
 import { serverUtcOffsetMinutes, timeZoneWarning } from '../server-time-zone';
-import { HeldLock, MigrationLock, migrationLockFor } from './migration-lock';
+import { type HeldLock, type MigrationLock, migrationLockFor } from './migration-lock';
 import { refuseUnlessCurrent } from './migration-refusals';
 import { SchemaMigrator } from './schema-migrator';
 

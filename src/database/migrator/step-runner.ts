@@ -57,7 +57,7 @@ export class StepRunner {
    */
   private async runStep(migration: KnownMigration, step: StepActions): Promise<StepReport | null> {
     await this.history.ensureTables();
-    if (await this.withRunner(step.done)) return this.skipped(migration, step.direction);
+    if (await this.withRunner((runner) => step.done(runner))) return this.skipped(migration, step.direction);
     this.logger.log({ msg: step.direction === 'up' ? 'applying migration' : 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
     const started = Date.now();
     if (!this.history.transactionalDdl) {

@@ -1,5 +1,5 @@
 import type { KnownMigration } from './known-migrations';
-import { AppliedMigration, HistoryAction, HistoryRecord, foldHistory } from './schema-history';
+import { type AppliedMigration, type HistoryAction, type HistoryRecord, foldHistory } from './schema-history';
 import { describeValidationFailure, validateHistory } from './validation';
 
 const TIMESTAMPS = [1590969600000, 1600000000000, 1610000000000, 1620000000000];

@@ -1,6 +1,6 @@
 import type { TableShape } from '../schema-inspector';
 import type { SchemaCosmetics } from './cosmetics';
-import { SCHEMA_VERSIONS, SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
+import { SCHEMA_VERSIONS, type SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
 import { detectSchemaVersion } from './version-detector';
 
 function unrelatedTable(name: string): TableShape {

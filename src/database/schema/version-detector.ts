@@ -1,6 +1,6 @@
 import type { TableShape } from '../schema-inspector';
-import { NO_COSMETICS, SchemaCosmetics, compareCosmetics } from './cosmetics';
-import { SCHEMA_VERSIONS, SchemaEngine, SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
+import { NO_COSMETICS, type SchemaCosmetics, compareCosmetics } from './cosmetics';
+import { SCHEMA_VERSIONS, type SchemaEngine, type SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
 import { compareSchemas } from './schema-diff';
 
 export type SchemaDetection =

@@ -79,7 +79,7 @@ export function parseTopologyState(text: string, source: string): TopologyState 
   try {
     value = JSON.parse(text) as Partial<TopologyState>;
   } catch (error) {
-    throw new Error(`${source} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (value.format !== TOPOLOGY_FORMAT) throw new Error(`${source} has format ${JSON.stringify(value.format)}, expected ${TOPOLOGY_FORMAT}`);
   if (!Number.isInteger(value.epoch) || (value.epoch as number) < 0) throw new Error(`${source}: epoch must be a non-negative integer`);

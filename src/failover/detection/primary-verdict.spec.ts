@@ -1,4 +1,4 @@
-import { StandbyView, confirmationWindowMs, judgePrimary } from './primary-verdict';
+import { type StandbyView, confirmationWindowMs, judgePrimary } from './primary-verdict';
 
 const WINDOW = 3000;
 const hearing: StandbyView = { key: 's1', reachable: true, silenceMs: 500, ioState: 'Yes' };

@@ -1,4 +1,4 @@
-import { ReplicaStatus, ioConnected } from '../probes/replica-status';
+import { type ReplicaStatus, ioConnected } from '../probes/replica-status';
 
 /**
  * When a standby last heard from its primary. A connected IO thread alone proves little:

@@ -44,9 +44,9 @@ export class MysqlServerProbe extends ServerProbe {
     const [readOnly] = await this.probeQuery(server, 'SELECT @@global.read_only AS readOnly');
     const [semiSync] = await this.probeQuery(server, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
     return {
-      gtidBinlogPosition: String(position?.gtid ?? ''),
+      gtidBinlogPosition: String((position?.gtid as string | null | undefined) ?? ''),
       readOnly: Number(readOnly?.readOnly) === 1,
-      semiSyncActive: String(semiSync?.Value ?? 'OFF') === 'ON',
+      semiSyncActive: String((semiSync?.Value as string | undefined) ?? 'OFF') === 'ON',
     };
   }
 

@@ -22,7 +22,12 @@ export interface ReplicaStatus {
 
 type Row = Record<string, unknown>;
 
-const text = (row: Row, key: string): string => (row[key] === null || row[key] === undefined ? '' : String(row[key]));
+/** SHOW SLAVE STATUS gives strings and numbers; null and absent read as empty. */
+const text = (row: Row, key: string): string => {
+  const value = row[key];
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+};
 const number = (row: Row, key: string): number => Number(row[key] ?? 0);
 
 export function replicaStatusFromRow(row: Row): ReplicaStatus {

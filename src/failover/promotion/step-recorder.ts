@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { type Logger } from '@nestjs/common';
 import { messageOf } from '../../common/errors/error-message';
 import type { FailoverStepRecord } from '../../database/topology/topology-state';
 

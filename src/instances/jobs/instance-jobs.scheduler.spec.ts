@@ -25,7 +25,7 @@ class FakeRegistry {
     return this.jobs;
   }
   deleteCronJob(name: string) {
-    this.jobs.get(name)?.stop();
+    void this.jobs.get(name)?.stop();
     this.jobs.delete(name);
   }
 }
@@ -51,7 +51,7 @@ describe('InstanceJobsScheduler', () => {
     running = false;
   });
   afterEach(() => {
-    for (const job of registry.jobs.values()) job.stop();
+    for (const job of registry.jobs.values()) void job.stop();
   });
 
   it('registers each configured schedule, in the configured time zone, and skips `off`', () => {

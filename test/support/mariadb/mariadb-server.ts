@@ -1,9 +1,9 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import type { MysqlEndpoint } from '../../../src/config/mysql-url';
 import { SYSTEM_MARIADB_PORT, freeLoopbackPort } from './free-port';
 import { findMariaDbBinary } from './mariadb-binaries';

@@ -1,4 +1,4 @@
-import { Transform, TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 
 const FILE_NEEDLE = Buffer.from("\n-- CHANGE MASTER TO MASTER_LOG_FILE='");
 const GTID_NEEDLE = Buffer.from("\n-- SET GLOBAL gtid_slave_pos='");

@@ -1,4 +1,4 @@
-import { Transform, TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 
 /**
  * mariadb-binlog prints, before each transaction, statements that make the receiving

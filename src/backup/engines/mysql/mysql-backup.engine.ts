@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection } from 'mysql2/promise';
+import { type Connection } from 'mysql2/promise';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import type { MysqlEndpoint } from '../../../config/mysql-url';
 import { BackupErrorCode, chainBroken } from '../../backup.errors';
@@ -9,7 +9,7 @@ import type { BackupManifest, ManifestFile, MysqlPosition } from '../../backup.t
 import type { ClientTools } from '../../process/client-tools';
 import type { ProcessRunner } from '../../process/process-runner';
 import { storeFile } from '../../streams/store-file';
-import { BackupEngine, EngineContext, EngineResult, storeOptionsOf } from '../backup-engine';
+import { BackupEngine, type EngineContext, type EngineResult, storeOptionsOf } from '../backup-engine';
 import { DumpPositionSniffer } from './dump-position.sniffer';
 import { gtidPositionsEqual } from '../../../database/gtid-position';
 import { clientArguments, clientEnvironment, queryRows, withConnection } from './mysql-client';

@@ -1,4 +1,4 @@
-import { Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import type { MysqlEndpoint } from '../../../config/mysql-url';
 
 /** Connection flags for the client programs; the password travels in MYSQL_PWD, never argv. */

@@ -2,13 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
-import { MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } from '../../../config/mysql-url';
+import { type MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } from '../../../config/mysql-url';
 import { BackupErrorCode } from '../../backup.errors';
 import type { BackupManifest, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
 import type { ProcessRunner } from '../../process/process-runner';
 import { openStoredFile } from '../../streams/read-file';
-import { RestoreContext, RestoreEngine, RestoreOutcome, RestorePoint } from '../restore-engine';
+import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePoint } from '../restore-engine';
 import { GtidSessionStripper } from './gtid-session.stripper';
 import { clientArguments, clientEnvironment, connectTo, queryRows, withConnection } from './mysql-client';
 

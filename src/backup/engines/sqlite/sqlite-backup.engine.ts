@@ -7,7 +7,7 @@ import { chainBroken } from '../../backup.errors';
 import type { BackupManifest, ManifestFile, SqlitePosition } from '../../backup.types';
 import { checkStoredFile, openStoredFile } from '../../streams/read-file';
 import { storeFile } from '../../streams/store-file';
-import { BackupEngine, EngineContext, EngineResult, storeOptionsOf } from '../backup-engine';
+import { BackupEngine, type EngineContext, type EngineResult, storeOptionsOf } from '../backup-engine';
 import { deltaStream } from './page-delta';
 import { HASH_BYTES, summarisePages } from './sqlite-pages';
 

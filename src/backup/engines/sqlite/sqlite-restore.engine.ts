@@ -8,8 +8,8 @@ import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import { BackupErrorCode } from '../../backup.errors';
 import type { BackupManifest, SqlitePosition } from '../../backup.types';
 import { openStoredFile } from '../../streams/read-file';
-import { RestoreContext, RestoreEngine, RestoreOutcome } from '../restore-engine';
-import { DeltaHeader, readDelta } from './page-delta';
+import { type RestoreContext, RestoreEngine, type RestoreOutcome } from '../restore-engine';
+import { type DeltaHeader, readDelta } from './page-delta';
 import { readPages } from './sqlite-pages';
 
 /**
