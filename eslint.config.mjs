@@ -13,7 +13,8 @@ const boundaries = [
   {
     target: FOUNDATIONS.map((layer) => `./src/${layer}`),
     from: [...FEATURES.map((feature) => `./src/${feature}`), './src/app.module.ts', './src/entities.ts'],
-    message: 'common/, config/ and database/ never import a feature: hand what they need down from the top-level wiring.',
+    message:
+      'common/, config/ and database/ never import a feature: hand what they need down from the top-level wiring.',
   },
   ...FEATURES.map((feature) => ({
     target: `./src/${feature}`,
@@ -37,8 +38,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'import-x/no-restricted-paths': ['error', { zones: boundaries }],
       'import-x/no-duplicates': 'error',
       // Ports return promises, and so do their implementations and fakes even when they do not

@@ -47,7 +47,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DATABASE = 'logic_ha';
 const COMPRESSION_LEVEL = 1;
 
-const DUMP_FLAGS = ['--single-transaction', '--gtid', '--master-data=2', '--routines', '--triggers', '--hex-blob', '--quick', '--default-character-set=utf8mb4'];
+const DUMP_FLAGS = [
+  '--single-transaction',
+  '--gtid',
+  '--master-data=2',
+  '--routines',
+  '--triggers',
+  '--hex-blob',
+  '--quick',
+  '--default-character-set=utf8mb4',
+];
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,14 +77,21 @@ function cpu(serverPid: number) {
   const ticks = (pid: number | 'self') => {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // after "pid (comm) ": state=0 … utime=11 stime=12 cutime=13 cstime=14 (clock ticks, 100/s)
-    return { own: (Number(fields[11]) + Number(fields[12])) / 100, children: (Number(fields[13]) + Number(fields[14])) / 100 };
+    return {
+      own: (Number(fields[11]) + Number(fields[12])) / 100,
+      children: (Number(fields[13]) + Number(fields[14])) / 100,
+    };
   };
   const self = ticks('self');
   return { node: self.own, children: self.children, mariadbd: ticks(serverPid).own };
 }
 
 function cpuDelta(before: ReturnType<typeof cpu>, after: ReturnType<typeof cpu>) {
-  return { node: r2(after.node - before.node), clients: r2(after.children - before.children), mariadbd: r2(after.mariadbd - before.mariadbd) };
+  return {
+    node: r2(after.node - before.node),
+    clients: r2(after.children - before.children),
+    mariadbd: r2(after.mariadbd - before.mariadbd),
+  };
 }
 
 /** Runs a client program with stdin/stdout bound to files (as a shell's `<` / `>`), failing on a non-zero exit. */
@@ -96,9 +112,12 @@ function runTool(command: string, args: string[], files: { stdin?: string; stdou
   });
 }
 
-
 /** Runs both sides of a round, the baseline first in even rounds, so neither always gets the warmer server. */
-async function alternating<A, B>(round: number, logicHa: () => Promise<A>, plain: () => Promise<B>): Promise<{ logicHa: A; plain: B }> {
+async function alternating<A, B>(
+  round: number,
+  logicHa: () => Promise<A>,
+  plain: () => Promise<B>,
+): Promise<{ logicHa: A; plain: B }> {
   if (round % 2 === 0) {
     const plainResult = await plain();
     return { plain: plainResult, logicHa: await logicHa() };
@@ -117,7 +136,9 @@ let settleSeconds = 0;
  */
 async function settle(server: MariaDbServer): Promise<void> {
   const started = Date.now();
-  await server.query('SET GLOBAL innodb_io_capacity_max = 100000; SET GLOBAL innodb_io_capacity = 50000; SET GLOBAL innodb_max_dirty_pages_pct = 0');
+  await server.query(
+    'SET GLOBAL innodb_io_capacity_max = 100000; SET GLOBAL innodb_io_capacity = 50000; SET GLOBAL innodb_max_dirty_pages_pct = 0',
+  );
   try {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -126,7 +147,9 @@ async function settle(server: MariaDbServer): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
-    await server.query('SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT; SET GLOBAL innodb_io_capacity = DEFAULT; SET GLOBAL innodb_io_capacity_max = DEFAULT');
+    await server.query(
+      'SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT; SET GLOBAL innodb_io_capacity = DEFAULT; SET GLOBAL innodb_io_capacity_max = DEFAULT',
+    );
   }
   // The binlog and the dump files go through the page cache (sync_binlog=0): write it back
   // now, or the kernel throttles whichever later import crosses its dirty limit.
@@ -136,13 +159,19 @@ async function settle(server: MariaDbServer): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const server = await MariaDbServer.start({ serverId: 72, extraArgs: ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=512M'] });
+  const server = await MariaDbServer.start({
+    serverId: 72,
+    extraArgs: ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=512M'],
+  });
   const work = await mkdtemp(join(tmpdir(), 'logic-ha-backup-bench-'));
   try {
     const loadAtStart = r2(loadavg()[0]);
     const endpoint = await server.createDatabaseWithUser(DATABASE, 'app', 'app-password');
     const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: 2 };
-    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }), logging: false }).initialize();
+    const dataSource = await new DataSource({
+      ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }),
+      logging: false,
+    }).initialize();
     await dataSource.destroy();
     const fillSeconds = await fillInstances(server, DATABASE, ROWS);
 
@@ -156,7 +185,11 @@ async function main(): Promise<void> {
     let lastStamp = '';
 
     /** What BackupService.execute does around the engine, minus the catalog rows. */
-    async function logicHaBackup(type: BackupType, parent: BackupManifest | null, compressionLevel = COMPRESSION_LEVEL): Promise<BackupManifest> {
+    async function logicHaBackup(
+      type: BackupType,
+      parent: BackupManifest | null,
+      compressionLevel = COMPRESSION_LEVEL,
+    ): Promise<BackupManifest> {
       // Ids have millisecond resolution: never reuse the previous one's timestamp.
       let id = newBackupId(type, new Date());
       while (id.slice(0, -1) <= lastStamp) {
@@ -167,7 +200,14 @@ async function main(): Promise<void> {
       const startedAt = new Date();
       const tempDir = await mkdtemp(join(work, `backup-${id}-`));
       try {
-        const context = { backupId: id, storage, compressionLevel, signal: new AbortController().signal, progress: new ProgressTracker(), tempDir };
+        const context = {
+          backupId: id,
+          storage,
+          compressionLevel,
+          signal: new AbortController().signal,
+          progress: new ProgressTracker(),
+          tempDir,
+        };
         const result = parent ? await engine.incremental(context, parent) : await engine.full(context);
         const configs = await storeConfigsArchive(storage, id, configsDir, context);
         const manifest = assembleManifest({
@@ -190,7 +230,8 @@ async function main(): Promise<void> {
     }
 
     const dumpFile = (round: number) => join(work, `plain-${round}.sql`);
-    const plainDump = (round: number) => runTool(tools.path('dump'), [...client, ...DUMP_FLAGS, DATABASE], { stdout: dumpFile(round) });
+    const plainDump = (round: number) =>
+      runTool(tools.path('dump'), [...client, ...DUMP_FLAGS, DATABASE], { stdout: dumpFile(round) });
     const scratch = join(work, 'scratch.out');
 
     /** Diagnostic: the dump's bytes through this process to a file, nothing else (the floor of streaming it through Node). */
@@ -202,7 +243,12 @@ async function main(): Promise<void> {
     /** Diagnostic: dump straight to a file, then gzip level 1 + sha256 from it with 1 MiB reads (no Node on the dump's path). */
     async function dumpThenGzip(round: number): Promise<void> {
       await plainDump(round);
-      await pipeline(createReadStream(dumpFile(round), { highWaterMark: 1 << 20 }), createGzip({ level: COMPRESSION_LEVEL }), new ByteMeter({ hash: true }), createWriteStream(scratch));
+      await pipeline(
+        createReadStream(dumpFile(round), { highWaterMark: 1 << 20 }),
+        createGzip({ level: COMPRESSION_LEVEL }),
+        new ByteMeter({ hash: true }),
+        createWriteStream(scratch),
+      );
     }
 
     // --- full backups and incrementals --------------------------------------------------
@@ -228,16 +274,29 @@ async function main(): Promise<void> {
       full.push({ logicHa: logicHa.s, plain: plain.s, cpuLogicHa: logicHa.cpu, cpuPlain: plain.cpu });
 
       // 1% of the rows, a different 1% each round, then an incremental on this round's full.
-      await server.query(`UPDATE ${DATABASE}.logic_instance SET retryTimes = retryTimes + 1 WHERE id LIKE ?`, [`seed-%${String(round).padStart(2, '0')}`]);
+      await server.query(`UPDATE ${DATABASE}.logic_instance SET retryTimes = retryTimes + 1 WHERE id LIKE ?`, [
+        `seed-%${String(round).padStart(2, '0')}`,
+      ]);
       await settle(server);
       const { s, value } = await seconds(() => logicHaBackup('incremental', fulls[round]));
-      incremental.push({ s, files: value.files.filter((f) => f.role === 'binlog').map(({ name, rawBytes, sizeBytes }) => ({ name, rawBytes, sizeBytes })) });
+      incremental.push({
+        s,
+        files: value.files
+          .filter((f) => f.role === 'binlog')
+          .map(({ name, rawBytes, sizeBytes }) => ({ name, rawBytes, sizeBytes })),
+      });
 
       await settle(server);
-      const bareDump = await seconds(() => runTool(tools.path('dump'), [...client, '--single-transaction', DATABASE], { stdout: scratch }));
+      const bareDump = await seconds(() =>
+        runTool(tools.path('dump'), [...client, '--single-transaction', DATABASE], { stdout: scratch }),
+      );
       await settle(server);
       const dumpGzip = await seconds(() =>
-        runTool('bash', ['-o', 'pipefail', '-c', `${tools.path('dump')} ${[...client, ...DUMP_FLAGS, DATABASE].join(' ')} | gzip -1`], { stdout: scratch }),
+        runTool(
+          'bash',
+          ['-o', 'pipefail', '-c', `${tools.path('dump')} ${[...client, ...DUMP_FLAGS, DATABASE].join(' ')} | gzip -1`],
+          { stdout: scratch },
+        ),
       );
       await settle(server);
       const throughNode = await seconds(dumpThroughNode);
@@ -254,16 +313,27 @@ async function main(): Promise<void> {
     const level0 = await seconds(() => logicHaBackup('full', null, 0));
 
     // --- restores -------------------------------------------------------------------------
-    const restores = new RestoreService(new BackupReader(storage), { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as any }, join(work, 'restore-tmp'));
+    const restores = new RestoreService(
+      new BackupReader(storage),
+      { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as any },
+      join(work, 'restore-tmp'),
+    );
     const restore: { logicHa: number; plain: number; verify: number; count: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const measureLogicHa = async () => {
         const target = `restored_${round}`;
         await settle(server);
         const { s, value } = await seconds(() =>
-          restores.restore({ backupId: fulls[last].id, target: `mysql://root@127.0.0.1:${server.port}/${target}`, force: false }, new ProgressTracker(), new AbortController().signal),
+          restores.restore(
+            { backupId: fulls[last].id, target: `mysql://root@127.0.0.1:${server.port}/${target}`, force: false },
+            new ProgressTracker(),
+            new AbortController().signal,
+          ),
         );
-        if (value.rowCounts.logic_instance !== ROWS) throw new Error(`logic-ha restore holds ${value.rowCounts.logic_instance} logic_instance rows, expected ${ROWS}`);
+        if (value.rowCounts.logic_instance !== ROWS)
+          throw new Error(
+            `logic-ha restore holds ${value.rowCounts.logic_instance} logic_instance rows, expected ${ROWS}`,
+          );
         await server.query(`DROP DATABASE ${target}`);
         return s;
       };
@@ -272,10 +342,14 @@ async function main(): Promise<void> {
         await settle(server);
         const { s } = await seconds(async () => {
           await server.query(`CREATE DATABASE ${target} CHARACTER SET utf8mb4`);
-          await runTool(tools.path('client'), [...client, '--binary-mode', `--database=${target}`], { stdin: dumpFile(last) });
+          await runTool(tools.path('client'), [...client, '--binary-mode', `--database=${target}`], {
+            stdin: dumpFile(last),
+          });
         });
         // The row count logic-ha's restore ends with, timed here for the breakdown.
-        const counted = await seconds(() => server.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${target}.logic_instance`));
+        const counted = await seconds(() =>
+          server.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${target}.logic_instance`),
+        );
         const [{ n }] = counted.value;
         if (Number(n) !== ROWS) throw new Error(`plain import holds ${n} logic_instance rows, expected ${ROWS}`);
         await server.query(`DROP DATABASE ${target}`);
@@ -284,7 +358,9 @@ async function main(): Promise<void> {
       const { logicHa, plain } = await alternating(round, measureLogicHa, measurePlain);
       // The sha256 check restore runs before writing anything, timed alone for the breakdown.
       const verify = await seconds(async () => {
-        for (const file of fulls[last].files) if (!(await checkStoredFile(storage, fulls[last].id, file)).ok) throw new Error(`${file.name} does not verify`);
+        for (const file of fulls[last].files)
+          if (!(await checkStoredFile(storage, fulls[last].id, file)).ok)
+            throw new Error(`${file.name} does not verify`);
       });
       restore.push({ logicHa, plain: plain.s, verify: verify.s, count: plain.count });
     }
@@ -315,8 +391,20 @@ async function main(): Promise<void> {
         incrementalFirstSeconds: r2(incremental[0].s),
         incrementalFirstRatio: r3(incremental[0].s / fullSeconds),
         rounds: {
-          full: full.map((r) => ({ logicHa: r2(r.logicHa), plain: r2(r.plain), ratio: r3(r.logicHa / r.plain), cpuLogicHa: r.cpuLogicHa, cpuPlain: r.cpuPlain })),
-          restore: restore.map((r) => ({ logicHa: r2(r.logicHa), plain: r2(r.plain), ratio: r3(r.logicHa / r.plain), verify: r2(r.verify), count: r2(r.count) })),
+          full: full.map((r) => ({
+            logicHa: r2(r.logicHa),
+            plain: r2(r.plain),
+            ratio: r3(r.logicHa / r.plain),
+            cpuLogicHa: r.cpuLogicHa,
+            cpuPlain: r.cpuPlain,
+          })),
+          restore: restore.map((r) => ({
+            logicHa: r2(r.logicHa),
+            plain: r2(r.plain),
+            ratio: r3(r.logicHa / r.plain),
+            verify: r2(r.verify),
+            count: r2(r.count),
+          })),
           incremental: incremental.map((r) => ({ s: r2(r.s), binlogs: r.files })),
         },
         sizes: { dumpBytes, storedDumpBytes: fullDump.sizeBytes, dumpRawBytesMatch: fullDump.rawBytes === dumpBytes },

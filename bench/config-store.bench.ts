@@ -46,7 +46,8 @@ async function startProcess(script: string, env: Record<string, string>): Promis
 async function load(url: string, connections = CONNECTIONS) {
   await autocannon({ url, connections, duration: 2 }); // warm-up
   const result = await autocannon({ url, connections, duration: DURATION_S });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerSecond: Math.round(result.requests.average), p99Ms: result.latency.p99 };
 }
 
@@ -56,7 +57,13 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     // Request logs off in every server: the comparison is about serving, not logging.
-    const common = { ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', INSTANCE_LONG_RUNNING_CRON: 'off', INSTANCE_RETRY_CRON: 'off', INSTANCE_CLEANUP_CRON: 'off' };
+    const common = {
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'warn',
+      INSTANCE_LONG_RUNNING_CRON: 'off',
+      INSTANCE_RETRY_CRON: 'off',
+      INSTANCE_CLEANUP_CRON: 'off',
+    };
     const logicHa = await startProcess('src/main.ts', { ...common, DATA_DIR: dataDir });
     children.push(logicHa.child);
     await fetch(`${logicHa.url}/api/v1/configs/order-approval/publish`, {
@@ -77,10 +84,13 @@ async function main(): Promise<void> {
 
     // Host down: a second node whose host is a closed port; its file holds the config.
     const deadHost = `http://127.0.0.1:${await freeLoopbackPort()}`;
-    const hostDown = await startProcess(
-      'src/main.ts',
-      { ...common, DATA_DIR: hostDownDir, CONFIG_HOST_URL: deadHost, CONFIG_HOST_BREAKER_FAILURES: '1', CONFIG_HOST_BREAKER_HALF_OPEN_MS: '600000' },
-    );
+    const hostDown = await startProcess('src/main.ts', {
+      ...common,
+      DATA_DIR: hostDownDir,
+      CONFIG_HOST_URL: deadHost,
+      CONFIG_HOST_BREAKER_FAILURES: '1',
+      CONFIG_HOST_BREAKER_HALF_OPEN_MS: '600000',
+    });
     children.push(hostDown.child);
     await fetch(`${hostDown.url}/api/v1/configs/order-approval/file`, {
       method: 'PUT',

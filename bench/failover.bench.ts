@@ -44,7 +44,12 @@ interface Round {
 async function round(index: number): Promise<Round> {
   const cluster = await startFailoverCluster({ replicas: 1, serverIdBase: 200 + index * 10 });
   const cwd = mkdtempSync(join(tmpdir(), 'logic-ha-bench-failover-'));
-  const app = spawnApp(cwd, { ...cluster.env(), PORT: '0', ADMIN_TOKEN: 'bench-admin-token-0123456789', LOG_LEVEL: 'info' });
+  const app = spawnApp(cwd, {
+    ...cluster.env(),
+    PORT: '0',
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    LOG_LEVEL: 'info',
+  });
   try {
     const baseUrl = await app.listening();
     await sleep(1500); // a few heartbeats: the standby has been seen replicating
@@ -56,9 +61,15 @@ async function round(index: number): Promise<Round> {
     const firstAck = await load.firstAckAfter(killedAt, 30_000);
     await sleep(500);
     await load.stop();
-    const rows = await cluster.replicas[0].query<{ bizId: string }[]>("SELECT bizId FROM logic_ha.logic_instance WHERE logicId = 'bench'");
+    const rows = await cluster.replicas[0].query<{ bizId: string }[]>(
+      "SELECT bizId FROM logic_ha.logic_instance WHERE logicId = 'bench'",
+    );
     const present = new Set(rows.map((row) => row.bizId));
-    const lines = app.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>);
+    const lines = app
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>);
     const started = lines.find((line) => line.msg === 'failover started');
     const done = lines.find((line) => line.msg === 'failover done');
     return {
@@ -70,7 +81,13 @@ async function round(index: number): Promise<Round> {
       rejected503: load.failures.get(503) ?? 0,
       other: [...load.failures].filter(([status]) => status !== 503).reduce((sum, [, n]) => sum + n, 0),
       failures: Object.fromEntries(load.failures),
-      unexpectedErrors: [...new Set(lines.filter((line) => line.msg === 'unexpected error').map((line) => String(line.err).split('\n').slice(0, 3).join(' | ')))],
+      unexpectedErrors: [
+        ...new Set(
+          lines
+            .filter((line) => line.msg === 'unexpected error')
+            .map((line) => String(line.err).split('\n').slice(0, 3).join(' | ')),
+        ),
+      ],
     };
   } finally {
     app.child.kill('SIGTERM');
@@ -87,7 +104,9 @@ async function manualPromotionMs(): Promise<number> {
     await cluster.primary.kill();
     const standby: MariaDbServer = cluster.replicas[0];
     const started = performance.now();
-    await standby.query('STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF; CREATE TABLE IF NOT EXISTS logic_ha.bench_probe (id int primary key); INSERT INTO logic_ha.bench_probe VALUES (1)');
+    await standby.query(
+      'STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF; CREATE TABLE IF NOT EXISTS logic_ha.bench_probe (id int primary key); INSERT INTO logic_ha.bench_probe VALUES (1)',
+    );
     return performance.now() - started;
   } finally {
     await cluster.stop();
@@ -111,7 +130,12 @@ async function main(): Promise<void> {
       bench: 'failover',
       rounds: ROUNDS,
       writers: WRITERS,
-      settings: { HEARTBEAT_INTERVAL_MS: 1000, FAILURE_THRESHOLD: 3, HEARTBEAT_TIMEOUT_MS: 1000, semiSync: 'AFTER_SYNC' },
+      settings: {
+        HEARTBEAT_INTERVAL_MS: 1000,
+        FAILURE_THRESHOLD: 3,
+        HEARTBEAT_TIMEOUT_MS: 1000,
+        semiSync: 'AFTER_SYNC',
+      },
       recoveryMs: recovery,
       p50Ms: p50,
       maxMs: max,

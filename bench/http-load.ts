@@ -12,7 +12,8 @@ export interface LoadResult {
  */
 export async function measureGet(url: string, total: number, concurrency: number): Promise<LoadResult> {
   const target = new URL(url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('benchmarks only target loopback');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))
+    throw new Error('benchmarks only target loopback');
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let sent = 0;
   const worker = async () => {

@@ -36,17 +36,23 @@ async function withCpu(measure: () => Promise<number>): Promise<{ perSecond: num
 }
 const DAY_S = 86_400;
 
-
 async function measureQueries(instances: InstanceService) {
   const now = Date.now();
   const pick = (i: number) => (i * 7919) % ROWS;
   const cursorPage = await instances.queryUncompletedBizExclude({}, { limit: 100 });
   return {
-    getInstance: percentiles(await timeEach(QUERY_ITERATIONS, (i) => instances.getInstance(`logic-${pick(i) % 200}`, `biz-${pick(i)}`))),
-    queryLongtimeRunningBiz: percentiles(await timeEach(QUERY_ITERATIONS, () => instances.queryLongtimeRunningBiz(3600, { limit: 100 }))),
+    getInstance: percentiles(
+      await timeEach(QUERY_ITERATIONS, (i) => instances.getInstance(`logic-${pick(i) % 200}`, `biz-${pick(i)}`)),
+    ),
+    queryLongtimeRunningBiz: percentiles(
+      await timeEach(QUERY_ITERATIONS, () => instances.queryLongtimeRunningBiz(3600, { limit: 100 })),
+    ),
     queryUncompletedBiz: percentiles(
       await timeEach(QUERY_ITERATIONS, (i) =>
-        instances.queryUncompletedBiz({ from: new Date(now - ((i % 80) + 2) * DAY_S * 1000), isRunning: false }, { limit: 100 }),
+        instances.queryUncompletedBiz(
+          { from: new Date(now - ((i % 80) + 2) * DAY_S * 1000), isRunning: false },
+          { limit: 100 },
+        ),
       ),
     ),
     queryUncompletedBizExclude: percentiles(
@@ -65,15 +71,23 @@ async function measureQueries(instances: InstanceService) {
       ),
     ),
     queryUncompletedNextPage: percentiles(
-      await timeEach(QUERY_ITERATIONS, () => instances.queryUncompletedBizExclude({}, { limit: 100, cursor: cursorPage.nextCursor! })),
+      await timeEach(QUERY_ITERATIONS, () =>
+        instances.queryUncompletedBizExclude({}, { limit: 100, cursor: cursorPage.nextCursor! }),
+      ),
     ),
     updateInstanceNextId: percentiles(
-      await timeEach(QUERY_ITERATIONS, (i) => instances.updateInstanceNextId(`logic-${pick(i) % 200}`, `biz-${pick(i)}`, { nextId: 'n' })),
+      await timeEach(QUERY_ITERATIONS, (i) =>
+        instances.updateInstanceNextId(`logic-${pick(i) % 200}`, `biz-${pick(i)}`, { nextId: 'n' }),
+      ),
     ),
   };
 }
 
-async function lifecycleThroughViaServices(lifecycle: InstanceLifecycleService, instances: InstanceService, run: string) {
+async function lifecycleThroughViaServices(
+  lifecycle: InstanceLifecycleService,
+  instances: InstanceService,
+  run: string,
+) {
   return throughput(CYCLES, CONCURRENCY, async (i) => {
     const key = { logicId: `bench-${run}`, bizId: `svc-${i}` };
     await lifecycle.start({ ...key, paramsJson: '{"a":1}' });
@@ -83,7 +97,10 @@ async function lifecycleThroughViaServices(lifecycle: InstanceLifecycleService, 
 }
 
 /** Deadlock retries as TransactionRunner does them, so both sides pay the same price. */
-const rawRetry = retry(handleWhen(isRetryableTransactionError), { maxAttempts: 4, backoff: new ExponentialBackoff({ initialDelay: 5, maxDelay: 200 }) });
+const rawRetry = retry(handleWhen(isRetryableTransactionError), {
+  maxAttempts: 4,
+  backoff: new ExponentialBackoff({ initialDelay: 5, maxDelay: 200 }),
+});
 
 /** A transaction under the pair's named lock, as TransactionRunner.runExclusive() does it. */
 async function rawTransaction(pool: Pool, key: string, work: (connection: PoolConnection) => Promise<void>) {
@@ -109,7 +126,8 @@ async function rawTransaction(pool: Pool, key: string, work: (connection: PoolCo
 
 /** The same statements the services issue, as prepared statements on a bare mysql2 pool. */
 async function lifecycleThroughRawMysql(pool: Pool, run: string) {
-  const newest = 'SELECT * FROM logic_instance WHERE logicId = ? AND bizId = ? ORDER BY serverTime DESC, startTime DESC, id DESC LIMIT 1';
+  const newest =
+    'SELECT * FROM logic_instance WHERE logicId = ? AND bizId = ? ORDER BY serverTime DESC, startTime DESC, id DESC LIMIT 1';
   return throughput(CYCLES, CONCURRENCY, async (i) => {
     const logicId = `bench-${run}`;
     const bizId = `raw-${i}`;
@@ -122,9 +140,10 @@ async function lifecycleThroughRawMysql(pool: Pool, run: string) {
         [randomUUID(), logicId, bizId, '{"a":1}', now, now, now],
       );
     });
-    await pool.execute('UPDATE logic_instance SET nextId = ?, nextName = ?, varsJsonEnd = NULL, isOver = 0, serverTime = ? WHERE logicId = ? AND bizId = ?', [
-      'step-2', 'Step 2', new Date(), logicId, bizId,
-    ]);
+    await pool.execute(
+      'UPDATE logic_instance SET nextId = ?, nextName = ?, varsJsonEnd = NULL, isOver = 0, serverTime = ? WHERE logicId = ? AND bizId = ?',
+      ['step-2', 'Step 2', new Date(), logicId, bizId],
+    );
     await rawTransaction(pool, key, async (connection) => {
       const [rows] = await connection.execute(newest, [logicId, bizId]);
       const row = (rows as { id: string; startTime: Date }[])[0];
@@ -141,12 +160,25 @@ async function main(): Promise<void> {
   const server = await MariaDbServer.start({ serverId: 71, extraArgs: ['--innodb-buffer-pool-size=1G'] });
   try {
     const endpoint = await server.createDatabaseWithUser('bench', 'app', 'app-password');
-    const database = { type: 'mysql' as const, primary: endpoint, standbys: [], connectTimeoutMs: 5000, poolSize: CONCURRENCY };
-    const dataSource = await new DataSource({ ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }), logging: false }).initialize();
+    const database = {
+      type: 'mysql' as const,
+      primary: endpoint,
+      standbys: [],
+      connectTimeoutMs: 5000,
+      poolSize: CONCURRENCY,
+    };
+    const dataSource = await new DataSource({
+      ...buildDataSourceOptions({ database, runMigrationsOnInit: true, entities: ENTITIES }),
+      logging: false,
+    }).initialize();
     const fillSeconds = await fillInstances(server, 'bench', ROWS);
     const clock = new SystemClock();
     const instances = new InstanceService(dataSource.getRepository(LogicInstanceEntity), clock);
-    const lifecycle = new InstanceLifecycleService(new TransactionRunner(dataSource), clock, new EventBus(new EventEmitter2()));
+    const lifecycle = new InstanceLifecycleService(
+      new TransactionRunner(dataSource),
+      clock,
+      new EventBus(new EventEmitter2()),
+    );
     const pool = createPool({ ...endpoint, connectionLimit: CONCURRENCY, timezone: 'Z' });
 
     const queries = await measureQueries(instances);
@@ -158,7 +190,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const logicHaRun = await withCpu(() => lifecycleThroughViaServices(lifecycle, instances, `measured-${round}`));
       const rawRun = await withCpu(() => lifecycleThroughRawMysql(pool, `measured-${round}`));
-      rounds.push({ logicHa: logicHaRun.perSecond, raw: rawRun.perSecond, logicHaCpuMs: logicHaRun.cpuMs, rawCpuMs: rawRun.cpuMs });
+      rounds.push({
+        logicHa: logicHaRun.perSecond,
+        raw: rawRun.perSecond,
+        logicHaCpuMs: logicHaRun.cpuMs,
+        rawCpuMs: rawRun.cpuMs,
+      });
     }
     const median = [...rounds].sort((a, b) => a.logicHa / a.raw - b.logicHa / b.raw)[Math.floor(ROUNDS / 2)];
 

@@ -17,7 +17,11 @@ export async function timeEach(iterations: number, run: (i: number) => Promise<u
 }
 
 /** Runs `total` tasks over `concurrency` workers; returns tasks per second. */
-export async function throughput(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number> {
+export async function throughput(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(

@@ -27,7 +27,8 @@ async function installLogicSolution074(server: MariaDbServer, database: string):
   await server.createDatabaseWithUser(database, 'app', 'app-password');
   const connection = await server.connectAsRoot(database);
   try {
-    for (const statement of logicSolutionInstallScript(fullScriptBuild('0.7.4'), 'mysql')) await connection.query(statement);
+    for (const statement of logicSolutionInstallScript(fullScriptBuild('0.7.4'), 'mysql'))
+      await connection.query(statement);
   } finally {
     await connection.end();
   }
@@ -36,7 +37,10 @@ async function installLogicSolution074(server: MariaDbServer, database: string):
 /** The SQL of every migration after 0.7.4 on this engine, in order, as `db plan --sql` prints it. */
 async function pendingSql(server: MariaDbServer, database: string): Promise<string[]> {
   const primary = { host: server.host, port: server.port, user: 'root', password: '', database };
-  const options = buildDataSourceOptions({ database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 }, runMigrationsOnInit: false });
+  const options = buildDataSourceOptions({
+    database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 },
+    runMigrationsOnInit: false,
+  });
   const dataSource = await new DataSource({ ...options, logging: false }).initialize();
   try {
     const known = await describeMigrations(dataSource);
@@ -63,7 +67,11 @@ interface UpgradeReport {
   applied: { schemaVersion: string; durationMs: number }[];
 }
 
-async function logicHaUpgrade(server: MariaDbServer, database: string, dataDir: string): Promise<{ report: UpgradeReport; wallMs: number }> {
+async function logicHaUpgrade(
+  server: MariaDbServer,
+  database: string,
+  dataDir: string,
+): Promise<{ report: UpgradeReport; wallMs: number }> {
   const env = {
     PATH: process.env.PATH ?? '',
     DB_TYPE: 'mysql',
@@ -84,7 +92,10 @@ async function logicHaUpgrade(server: MariaDbServer, database: string, dataDir: 
 
 async function main(): Promise<void> {
   execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-if-stale.js')], { stdio: 'inherit' });
-  const server = await MariaDbServer.start({ serverId: 73, extraArgs: ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=512M'] });
+  const server = await MariaDbServer.start({
+    serverId: 73,
+    extraArgs: ['--innodb-buffer-pool-size=2G', '--innodb-log-file-size=512M'],
+  });
   const work = await mkdtemp(join(tmpdir(), 'logic-ha-upgrade-bench-'));
   try {
     const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
@@ -110,7 +121,8 @@ async function main(): Promise<void> {
       }
       if (!rounds[round].report.ok) throw new Error(`upgrade not ok: ${JSON.stringify(rounds[round].report)}`);
     }
-    const migrationsMs = (r: (typeof rounds)[number]) => r.report.applied.reduce((sum, step) => sum + step.durationMs, 0);
+    const migrationsMs = (r: (typeof rounds)[number]) =>
+      r.report.applied.reduce((sum, step) => sum + step.durationMs, 0);
     const ratios = rounds.map((r) => Math.round((migrationsMs(r) / r.bareMs) * 1000) / 1000);
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     console.log(
@@ -121,7 +133,9 @@ async function main(): Promise<void> {
         statements: statements.length,
         bareSqlMs: rounds.map((r) => Math.round(r.bareMs)),
         logicHaMigrationsMs: rounds.map(migrationsMs),
-        perMigrationMs: Object.fromEntries(rounds[0].report.applied.map((step) => [step.schemaVersion, step.durationMs])),
+        perMigrationMs: Object.fromEntries(
+          rounds[0].report.applied.map((step) => [step.schemaVersion, step.durationMs]),
+        ),
         logicHaUpgradeMs: rounds.map((r) => r.report.durationMs),
         backupAndChecksMs: rounds.map((r) => r.report.durationMs - migrationsMs(r)),
         commandWallMs: rounds.map((r) => Math.round(r.wallMs)),

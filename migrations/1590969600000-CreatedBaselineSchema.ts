@@ -12,7 +12,10 @@ export class CreatedBaselineSchema1590969600000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     const tables = ['logic_log', 'logic_instance', 'logic_published', 'logic_bak', 'logic'];
     // Dropping a SQLite table drops its indexes and triggers with it.
-    await runAll(queryRunner, tables.map((table) => `DROP TABLE ${isSqlite(queryRunner) ? `"${table}"` : `\`${table}\``}`));
+    await runAll(
+      queryRunner,
+      tables.map((table) => `DROP TABLE ${isSqlite(queryRunner) ? `"${table}"` : `\`${table}\``}`),
+    );
   }
 }
 
@@ -103,9 +106,29 @@ const SQLITE_CONFIG_COLUMNS = `"name" varchar(50), "version" varchar(50), "modul
 
 /** The logic_instance columns of 0.6.2, shared with the 0.7.4 rebuild's source list. */
 export const BASELINE_INSTANCE_COLUMNS = [
-  'id', 'logicId', 'version', 'bizId', 'parentLogicId', 'parentBizId', 'env', 'nextId', 'nextName',
-  'paramsJson', 'varsJson', 'envsJson', 'varsJsonEnd', 'returnData', 'message', 'messageId',
-  'success', 'isOver', 'isRunning', 'serverTime', 'startTime', 'stopTime', 'duration',
+  'id',
+  'logicId',
+  'version',
+  'bizId',
+  'parentLogicId',
+  'parentBizId',
+  'env',
+  'nextId',
+  'nextName',
+  'paramsJson',
+  'varsJson',
+  'envsJson',
+  'varsJsonEnd',
+  'returnData',
+  'message',
+  'messageId',
+  'success',
+  'isOver',
+  'isRunning',
+  'serverTime',
+  'startTime',
+  'stopTime',
+  'duration',
 ];
 
 const SQLITE_UP = [

@@ -17,14 +17,19 @@ export class AddedInstanceQueryIndexes1764201600000 implements MigrationInterfac
     const q = isSqlite(queryRunner) ? '"' : '`';
     await runAll(
       queryRunner,
-      INDEXES.map(([name, columns]) => `CREATE INDEX ${q}${name}${q} ON ${q}logic_instance${q} (${columns.map((c) => `${q}${c}${q}`).join(', ')})`),
+      INDEXES.map(
+        ([name, columns]) =>
+          `CREATE INDEX ${q}${name}${q} ON ${q}logic_instance${q} (${columns.map((c) => `${q}${c}${q}`).join(', ')})`,
+      ),
     );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await runAll(
       queryRunner,
-      INDEXES.map(([name]) => (isSqlite(queryRunner) ? `DROP INDEX "${name}"` : `DROP INDEX \`${name}\` ON \`logic_instance\``)),
+      INDEXES.map(([name]) =>
+        isSqlite(queryRunner) ? `DROP INDEX "${name}"` : `DROP INDEX \`${name}\` ON \`logic_instance\``,
+      ),
     );
   }
 }

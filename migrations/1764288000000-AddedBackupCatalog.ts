@@ -34,7 +34,9 @@ export class AddedBackupCatalog1764288000000 implements MigrationInterface {
         ].join(', ') +
         ')',
     );
-    await queryRunner.query(`CREATE INDEX ${id('idx_backup_state_startedAt')} ON ${id('logic_ha_backup')} (${id('state')}, ${id('startedAt')})`);
+    await queryRunner.query(
+      `CREATE INDEX ${id('idx_backup_state_startedAt')} ON ${id('logic_ha_backup')} (${id('state')}, ${id('startedAt')})`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -30,7 +30,9 @@ export class AddedFailoverHistory1764374400000 implements MigrationInterface {
         ].join(', ') +
         ')',
     );
-    await queryRunner.query(`CREATE INDEX ${id('idx_failover_startedAt')} ON ${id('logic_ha_failover')} (${id('startedAt')})`);
+    await queryRunner.query(
+      `CREATE INDEX ${id('idx_failover_startedAt')} ON ${id('logic_ha_failover')} (${id('startedAt')})`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

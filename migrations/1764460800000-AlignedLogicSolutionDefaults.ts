@@ -24,7 +24,9 @@ export class AlignedLogicSolutionDefaults1764460800000 implements MigrationInter
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const alignments = isSqlite(queryRunner) ? SQLITE_ALIGNMENTS : MYSQL_ALIGNMENTS;
-    const rows = (await queryRunner.query(isSqlite(queryRunner) ? SQLITE_ALIGNED : MYSQL_ALIGNED)) as { aligned: string }[];
+    const rows = (await queryRunner.query(isSqlite(queryRunner) ? SQLITE_ALIGNED : MYSQL_ALIGNED)) as {
+      aligned: string;
+    }[];
     const done = new Set(rows.map((row) => row.aligned));
     for (const alignment of alignments.filter((a) => !done.has(a.key))) await runAll(queryRunner, alignment.statements);
   }
@@ -66,13 +68,23 @@ const MYSQL_ALIGNED = `
 const MYSQL_ALIGNMENTS: Alignment[] = [
   {
     key: 'logic_instance.serverTime',
-    statements: ['ALTER TABLE `logic_instance` MODIFY COLUMN `serverTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP'],
+    statements: [
+      'ALTER TABLE `logic_instance` MODIFY COLUMN `serverTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP',
+    ],
   },
-  { key: 'logic_log.serverTime', statements: ['ALTER TABLE `logic_log` MODIFY COLUMN `serverTime` datetime(3) NULL DEFAULT CURRENT_TIMESTAMP(3)'] },
-  { key: 'logic_log.logicId_bizId', statements: ['ALTER TABLE `logic_log` RENAME INDEX `idx_logic_log_logicId_bizId` TO `logicId_bizId`'] },
+  {
+    key: 'logic_log.serverTime',
+    statements: ['ALTER TABLE `logic_log` MODIFY COLUMN `serverTime` datetime(3) NULL DEFAULT CURRENT_TIMESTAMP(3)'],
+  },
+  {
+    key: 'logic_log.logicId_bizId',
+    statements: ['ALTER TABLE `logic_log` RENAME INDEX `idx_logic_log_logicId_bizId` TO `logicId_bizId`'],
+  },
   {
     key: 'logic_published.publishTime',
-    statements: ['ALTER TABLE `logic_published` MODIFY COLUMN `publishTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP'],
+    statements: [
+      'ALTER TABLE `logic_published` MODIFY COLUMN `publishTime` datetime NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP',
+    ],
   },
 ];
 
@@ -113,9 +125,32 @@ function rebuild(table: string, definition: string, columns: string[], recreate:
 }
 
 const INSTANCE_COLUMNS = [
-  'id', 'logicId', 'version', 'bizId', 'parentLogicId', 'parentBizId', 'env', 'nextId', 'nextName', 'paramsJson',
-  'varsJson', 'envsJson', 'varsJsonEnd', 'returnData', 'message', 'messageId', 'success', 'isOver', 'isRunning',
-  'createTime', 'serverTime', 'startTime', 'stopTime', 'duration', 'retryTimes', 'isAsync',
+  'id',
+  'logicId',
+  'version',
+  'bizId',
+  'parentLogicId',
+  'parentBizId',
+  'env',
+  'nextId',
+  'nextName',
+  'paramsJson',
+  'varsJson',
+  'envsJson',
+  'varsJsonEnd',
+  'returnData',
+  'message',
+  'messageId',
+  'success',
+  'isOver',
+  'isRunning',
+  'createTime',
+  'serverTime',
+  'startTime',
+  'stopTime',
+  'duration',
+  'retryTimes',
+  'isAsync',
 ];
 
 const INSTANCE_DEFINITION = `
@@ -136,8 +171,25 @@ const INSTANCE_INDEXES = [
 ];
 
 const LOG_COLUMNS = [
-  'id', 'version', 'logicId', 'bizId', 'nextId', 'clientId', 'host', 'nextName', 'env', 'message', 'messageId',
-  'paramsJson', 'varsJson', 'varsJsonEnd', 'returnData', 'itemLogs', 'success', 'isOver', 'serverTime',
+  'id',
+  'version',
+  'logicId',
+  'bizId',
+  'nextId',
+  'clientId',
+  'host',
+  'nextName',
+  'env',
+  'message',
+  'messageId',
+  'paramsJson',
+  'varsJson',
+  'varsJsonEnd',
+  'returnData',
+  'itemLogs',
+  'success',
+  'isOver',
+  'serverTime',
 ];
 
 const LOG_DEFINITION = `

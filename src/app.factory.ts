@@ -40,7 +40,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Nest's parsers would add urlencoded bodies; only JSON is read (see acceptJsonBodiesOnly).
     bodyParser: false,
   });
-  app.useGlobalFilters(new AllExceptionsFilter(config.database.type === 'sqlite' ? config.database.sqlitePath : undefined));
+  app.useGlobalFilters(
+    new AllExceptionsFilter(config.database.type === 'sqlite' ? config.database.sqlitePath : undefined),
+  );
   app.useGlobalPipes(createValidationPipe());
   installFastifyHooks(app);
   setupOpenApi(app);

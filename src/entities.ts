@@ -8,4 +8,12 @@ import { LogicInstanceEntity, LogicLogEntity } from './instances';
  * top-level wiring (AppModule, the CLI's database session) hands this list down to the
  * database layer, which knows no feature.
  */
-export const ENTITIES = [LogicEntity, LogicBakEntity, LogicPublishedEntity, LogicInstanceEntity, LogicLogEntity, BackupRecordEntity, FailoverHistoryEntity];
+export const ENTITIES = [
+  LogicEntity,
+  LogicBakEntity,
+  LogicPublishedEntity,
+  LogicInstanceEntity,
+  LogicLogEntity,
+  BackupRecordEntity,
+  FailoverHistoryEntity,
+];

@@ -10,8 +10,13 @@ export class BackupTimeoutError extends Error {
 }
 
 /** A failure as the catalog and the events record it: a stable code and a reason for people. */
-export function describeFailure(error: unknown, signal: AbortSignal, storage?: string): { code: string; reason: string } {
-  if (signal.aborted && signal.reason instanceof BackupTimeoutError) return { code: BackupErrorCode.TimedOut, reason: signal.reason.message };
+export function describeFailure(
+  error: unknown,
+  signal: AbortSignal,
+  storage?: string,
+): { code: string; reason: string } {
+  if (signal.aborted && signal.reason instanceof BackupTimeoutError)
+    return { code: BackupErrorCode.TimedOut, reason: signal.reason.message };
   if (error instanceof DomainError) return { code: error.code, reason: error.message };
   // Same code and wording as the API's 507: the file when Node names it (it may be the
   // temp copy in DATA_DIR/tmp), else the backup storage.

@@ -65,14 +65,25 @@ export class BackupMaintenanceService {
       const damaged = fileProblems(await checkBackupFiles(this.storage, manifest));
       if (damaged.length > 0) {
         report.corrupt.push(id);
-        await this.catalog.markFailed(id, BackupErrorCode.Corrupt, `found damaged by catalog rebuild: ${damaged.join('; ')}`, this.clock.now());
+        await this.catalog.markFailed(
+          id,
+          BackupErrorCode.Corrupt,
+          `found damaged by catalog rebuild: ${damaged.join('; ')}`,
+          this.clock.now(),
+        );
       }
     }
     for (const row of await this.catalog.all()) {
       if (row.state === 'succeeded' && !stored.has(row.id)) report.missing.push(row.id);
     }
     await this.catalog.markExpired(report.missing);
-    this.logger.log({ msg: 'backup catalog rebuilt', inserted: report.inserted.length, updated: report.updated.length, incomplete: report.incomplete.length, missing: report.missing.length });
+    this.logger.log({
+      msg: 'backup catalog rebuilt',
+      inserted: report.inserted.length,
+      updated: report.updated.length,
+      incomplete: report.incomplete.length,
+      missing: report.missing.length,
+    });
     return report;
   }
 }

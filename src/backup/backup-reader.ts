@@ -16,9 +16,20 @@ export class BackupReader {
   constructor(readonly storage: BackupStorage) {}
 
   async manifest(id: string): Promise<BackupManifest> {
-    if (!isBackupId(id)) throw new DomainError(BackupErrorCode.NotFound, ErrorKind.InvalidInput, `${JSON.stringify(id)} is not a backup id`, { details: { field: 'id' } });
+    if (!isBackupId(id))
+      throw new DomainError(
+        BackupErrorCode.NotFound,
+        ErrorKind.InvalidInput,
+        `${JSON.stringify(id)} is not a backup id`,
+        { details: { field: 'id' } },
+      );
     const text = await this.storage.readManifest(id);
-    if (text === null) throw new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, `backup ${id} has no manifest in ${this.storage.description} (missing, unfinished or expired)`);
+    if (text === null)
+      throw new DomainError(
+        BackupErrorCode.NotUsable,
+        ErrorKind.NotFound,
+        `backup ${id} has no manifest in ${this.storage.description} (missing, unfinished or expired)`,
+      );
     try {
       return parseManifest(text, id);
     } catch (error) {
@@ -30,12 +41,14 @@ export class BackupReader {
   async chainOf(id: string): Promise<BackupManifest[]> {
     const chain = [await this.manifest(id)];
     while (chain[0].type === 'incremental') {
-      if (chain.length > MAX_CHAIN_LENGTH) throw broken(`the chain of ${id} is longer than ${MAX_CHAIN_LENGTH} backups`);
+      if (chain.length > MAX_CHAIN_LENGTH)
+        throw broken(`the chain of ${id} is longer than ${MAX_CHAIN_LENGTH} backups`);
       const child = chain[0];
       const parent = await this.manifest(child.parentId!).catch((error: DomainError) => {
         throw broken(`${child.id} needs ${child.parentId}: ${error.message}`);
       });
-      if (parent.engine !== child.engine) throw broken(`${child.id} (${child.engine}) cannot follow ${parent.id} (${parent.engine})`);
+      if (parent.engine !== child.engine)
+        throw broken(`${child.id} (${child.engine}) cannot follow ${parent.id} (${parent.engine})`);
       if (!samePosition(parent.end, child.start)) throw broken(`${child.id} does not start where ${parent.id} ended`);
       chain.unshift(parent);
     }

@@ -22,18 +22,36 @@ export function createBackupStorage(config: AppConfig): BackupStorage {
   return new LocalBackupStorage(config.backup.directory);
 }
 
-export function createRestoreService(config: AppConfig, reader: BackupReader, runner = new ProcessRunner(), tools = new ClientTools()): RestoreService {
-  return new RestoreService(reader, { mysql: new MysqlRestoreEngine(runner, tools), sqlite: new SqliteRestoreEngine() }, join(config.dataDir, 'tmp'));
+export function createRestoreService(
+  config: AppConfig,
+  reader: BackupReader,
+  runner = new ProcessRunner(),
+  tools = new ClientTools(),
+): RestoreService {
+  return new RestoreService(
+    reader,
+    { mysql: new MysqlRestoreEngine(runner, tools), sqlite: new SqliteRestoreEngine() },
+    join(config.dataDir, 'tmp'),
+  );
 }
 
 /**
  * The source a backup reads: the primary of the topology at the time of the backup (so it
  * follows a failover), through the monitor's admin account when one is configured.
  */
-export function createBackupEngine(config: AppConfig, runner: ProcessRunner, tools: ClientTools, topology?: DatabaseTopology): BackupEngine {
+export function createBackupEngine(
+  config: AppConfig,
+  runner: ProcessRunner,
+  tools: ClientTools,
+  topology?: DatabaseTopology,
+): BackupEngine {
   const database = config.database;
   if (database.type === 'sqlite') return new SqliteBackupEngine(database.sqlitePath);
   const admin = config.monitorAccount;
   const primary = (): MysqlEndpoint => (topology?.replicated ? topology.primaryEndpoint() : database.primary);
-  return new MysqlBackupEngine(() => (admin ? { ...primary(), user: admin.user, password: admin.password } : primary()), runner, tools);
+  return new MysqlBackupEngine(
+    () => (admin ? { ...primary(), user: admin.user, password: admin.password } : primary()),
+    runner,
+    tools,
+  );
 }

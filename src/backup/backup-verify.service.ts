@@ -53,7 +53,12 @@ export class BackupVerifyService {
       if (backup.ok) {
         await this.catalog.markVerified(backup.id, now);
       } else {
-        await this.catalog.markFailed(backup.id, BackupErrorCode.Corrupt, `verify failed: ${fileProblems(backup.files).join('; ')}`, now);
+        await this.catalog.markFailed(
+          backup.id,
+          BackupErrorCode.Corrupt,
+          `verify failed: ${fileProblems(backup.files).join('; ')}`,
+          now,
+        );
       }
     }
     this.logger[report.ok ? 'log' : 'error']({ msg: 'backup verified', id, ok: report.ok, problems: report.problems });

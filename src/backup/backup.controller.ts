@@ -44,9 +44,17 @@ export class BackupController {
 
   @Post('restore')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Restore a chain into a target (202 with a restore job); dryRun plans and checks only (200)' })
+  @ApiOperation({
+    summary: 'Restore a chain into a target (202 with a restore job); dryRun plans and checks only (200)',
+  })
   async restore(@Body() body: RestoreDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const request = { backupId: body.backupId, to: body.to, target: body.target, force: body.force, configsTo: body.configsTo };
+    const request = {
+      backupId: body.backupId,
+      to: body.to,
+      target: body.target,
+      force: body.force,
+      configsTo: body.configsTo,
+    };
     if (!body.dryRun) return this.restores.start(request);
     void reply.status(200);
     return this.restores.dryRun(request);
@@ -56,7 +64,12 @@ export class BackupController {
   @ApiOperation({ summary: 'A restore job: state, progress, row counts when done' })
   restoreJob(@Param() params: RestoreJobIdParams) {
     const view = this.restores.view(params.id);
-    if (!view) throw new DomainError(BackupErrorCode.RestoreNotFound, ErrorKind.NotFound, `no restore job ${params.id} (jobs live in memory until restart)`);
+    if (!view)
+      throw new DomainError(
+        BackupErrorCode.RestoreNotFound,
+        ErrorKind.NotFound,
+        `no restore job ${params.id} (jobs live in memory until restart)`,
+      );
     return view;
   }
 
@@ -78,7 +91,8 @@ export class BackupController {
   @ApiOperation({ summary: 'One backup: state, and progress while it runs' })
   async get(@Param() params: BackupIdParams) {
     const view = await this.backups.view(params.id);
-    if (!view) throw new DomainError(BackupErrorCode.NotFound, ErrorKind.NotFound, `no backup ${params.id} in the catalog`);
+    if (!view)
+      throw new DomainError(BackupErrorCode.NotFound, ErrorKind.NotFound, `no backup ${params.id} in the catalog`);
     return view;
   }
 

@@ -19,7 +19,8 @@ export class BackupIndicator {
 
   async check(key: string): Promise<HealthIndicatorResult> {
     const [verified, succeeded] = await Promise.all([this.catalog.newestVerified(), this.catalog.newestSucceeded()]);
-    const ageOf = (at: Date | null | undefined) => (at ? Math.round((this.clock.now().getTime() - at.getTime()) / 1000) : null);
+    const ageOf = (at: Date | null | undefined) =>
+      at ? Math.round((this.clock.now().getTime() - at.getTime()) / 1000) : null;
     return this.indicators.check(key).up({
       newestVerifiedId: verified?.id ?? null,
       newestVerifiedAgeSeconds: ageOf(verified?.finishedAt),

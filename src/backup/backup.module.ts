@@ -35,10 +35,26 @@ export class BackupModule {
         ProcessRunner,
         ClientTools,
         { provide: BackupStorage, inject: [AppConfig], useFactory: createBackupStorage },
-        { provide: BackupReader, inject: [BackupStorage], useFactory: (storage: BackupStorage) => new BackupReader(storage) },
-        { provide: BackupLock, inject: [AppConfig], useFactory: (config: AppConfig) => new BackupLock(config.backup.directory) },
-        { provide: BackupEngine, inject: [AppConfig, ProcessRunner, ClientTools, DatabaseTopology], useFactory: createBackupEngine },
-        { provide: RestoreService, inject: [AppConfig, BackupReader, ProcessRunner, ClientTools], useFactory: createRestoreService },
+        {
+          provide: BackupReader,
+          inject: [BackupStorage],
+          useFactory: (storage: BackupStorage) => new BackupReader(storage),
+        },
+        {
+          provide: BackupLock,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => new BackupLock(config.backup.directory),
+        },
+        {
+          provide: BackupEngine,
+          inject: [AppConfig, ProcessRunner, ClientTools, DatabaseTopology],
+          useFactory: createBackupEngine,
+        },
+        {
+          provide: RestoreService,
+          inject: [AppConfig, BackupReader, ProcessRunner, ClientTools],
+          useFactory: createRestoreService,
+        },
         { provide: RUN_BACKUP_SCHEDULES, useValue: options.runSchedules },
         BackupCatalogService,
         BackupService,
@@ -50,7 +66,17 @@ export class BackupModule {
         BackupScheduler,
         BackupIndicator,
       ],
-      exports: [BackupService, BackupCatalogService, BackupVerifyService, BackupMaintenanceService, PreChangeBackupService, BackupIndicator, BackupReader, RestoreService, BackupScheduler],
+      exports: [
+        BackupService,
+        BackupCatalogService,
+        BackupVerifyService,
+        BackupMaintenanceService,
+        PreChangeBackupService,
+        BackupIndicator,
+        BackupReader,
+        RestoreService,
+        BackupScheduler,
+      ],
     };
   }
 }

@@ -14,7 +14,9 @@ describe('BackupScheduler', () => {
   let settled: number;
 
   const config = (full: string, incremental: string) =>
-    ({ backup: { fullSchedule: full, incrementalSchedule: incremental, timeZone: 'Europe/Berlin' } }) as unknown as AppConfig;
+    ({
+      backup: { fullSchedule: full, incrementalSchedule: incremental, timeZone: 'Europe/Berlin' },
+    }) as unknown as AppConfig;
 
   const build = (appConfig: AppConfig, runSchedules = true) => {
     const backups = {
@@ -25,7 +27,10 @@ describe('BackupScheduler', () => {
       start: async (request: StartRequest) => (started.push(request), { id: `${request.type}-id` }),
       abortRunning: async () => undefined,
     } as unknown as BackupService;
-    const interrupted = { settle: async () => void (settled += 1), stop: () => undefined } as unknown as InterruptedBackups;
+    const interrupted = {
+      settle: async () => void (settled += 1),
+      stop: () => undefined,
+    } as unknown as InterruptedBackups;
     return new BackupScheduler(appConfig, registry, backups, interrupted, runSchedules);
   };
 

@@ -34,12 +34,20 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
       .settle(this.bootedAt, (id) => id === this.backups.runningId)
       .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
     const { fullSchedule, incrementalSchedule, timeZone } = this.config.backup;
-    for (const [type, schedule] of [['full', fullSchedule], ['incremental', incrementalSchedule]] as [BackupType, string][]) {
+    for (const [type, schedule] of [
+      ['full', fullSchedule],
+      ['incremental', incrementalSchedule],
+    ] as [BackupType, string][]) {
       if (schedule === CRON_OFF) {
         this.logger.log({ msg: 'backup schedule switched off', type });
         continue;
       }
-      const cron = CronJob.from({ cronTime: schedule, timeZone, start: true, onTick: async () => void (await this.tick(type)) });
+      const cron = CronJob.from({
+        cronTime: schedule,
+        timeZone,
+        start: true,
+        onTick: async () => void (await this.tick(type)),
+      });
       this.registry.addCronJob(`backup.${type}`, cron);
       this.logger.log({ msg: 'backup scheduled', type, schedule, timeZone });
     }
@@ -56,12 +64,18 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
   /** One scheduled run; public so tests can drive a tick without waiting for the clock. */
   async tick(type: BackupType): Promise<string | null> {
     if (this.backups.runningId) {
-      this.logger.warn({ msg: 'scheduled backup skipped: another backup is still running', type, runningId: this.backups.runningId });
+      this.logger.warn({
+        msg: 'scheduled backup skipped: another backup is still running',
+        type,
+        runningId: this.backups.runningId,
+      });
       return null;
     }
     let chosen = type;
     if (type === 'incremental' && (await this.backups.needsFull())) {
-      this.logger.warn({ msg: 'scheduled incremental taken as a full: no usable chain, or the last incremental was refused' });
+      this.logger.warn({
+        msg: 'scheduled incremental taken as a full: no usable chain, or the last incremental was refused',
+      });
       chosen = 'full';
     }
     try {

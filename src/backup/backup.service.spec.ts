@@ -25,10 +25,24 @@ import { storeFile } from './streams/store-file';
 class MemoryCatalog {
   rows = new Map<string, BackupRecordEntity>();
   async insertRunning(record: NewBackupRecord) {
-    this.rows.set(record.id, { ...record, state: 'running', finishedAt: null, verifiedAt: null, sizeBytes: 0, fileCount: 0, errorCode: null, error: null, manifest: null });
+    this.rows.set(record.id, {
+      ...record,
+      state: 'running',
+      finishedAt: null,
+      verifiedAt: null,
+      sizeBytes: 0,
+      fileCount: 0,
+      errorCode: null,
+      error: null,
+      manifest: null,
+    });
   }
   async markSucceeded(manifest: BackupManifest) {
-    Object.assign(this.rows.get(manifest.id)!, { state: 'succeeded', fileCount: manifest.files.length, finishedAt: new Date(manifest.finishedAt) });
+    Object.assign(this.rows.get(manifest.id)!, {
+      state: 'succeeded',
+      fileCount: manifest.files.length,
+      finishedAt: new Date(manifest.finishedAt),
+    });
   }
   async markFailed(id: string, code: string, message: string) {
     Object.assign(this.rows.get(id)!, { state: 'failed', errorCode: code, error: message });
@@ -62,9 +76,23 @@ class ScriptedEngine extends BackupEngine {
         context.signal.addEventListener('abort', rejectWithReason);
       });
     }
-    if (this.behaviour === 'tool-fails') throw new ProcessFailedError('mariadb-dump', 'exited with code 2', 'Got error: 1045: Access denied');
-    const file = await storeFile(context.storage, context.backupId, 'database.sqlite', 'database', Readable.from([Buffer.from('data')]), { compressionLevel: 1 });
-    return { files: [file], start: null, end: { kind: 'sqlite', pageSize: 4096, pageCount: 1, sha256: 'a'.repeat(64) }, serverVersion: 'test', sourceDatabase: null };
+    if (this.behaviour === 'tool-fails')
+      throw new ProcessFailedError('mariadb-dump', 'exited with code 2', 'Got error: 1045: Access denied');
+    const file = await storeFile(
+      context.storage,
+      context.backupId,
+      'database.sqlite',
+      'database',
+      Readable.from([Buffer.from('data')]),
+      { compressionLevel: 1 },
+    );
+    return {
+      files: [file],
+      start: null,
+      end: { kind: 'sqlite', pageSize: 4096, pageCount: 1, sha256: 'a'.repeat(64) },
+      serverVersion: 'test',
+      sourceDatabase: null,
+    };
   }
 
   incremental(): Promise<EngineResult> {
@@ -92,11 +120,28 @@ describe('BackupService', () => {
     events = [];
     lock = new BackupLock(join(root, 'backups'));
     const config = { dataDir: root, backup: { timeoutSeconds: 3600, compressionLevel: 1 } } as unknown as AppConfig;
-    const bus = { emit: (name: string, payload: Record<string, unknown>) => events.push({ name, payload }) } as unknown as EventBus;
-    const schema = { status: async () => ({ applied: ['M1', 'M2'], pending: [], logicSolutionVersion: '0.8' }) } as unknown as SchemaStatusService;
+    const bus = {
+      emit: (name: string, payload: Record<string, unknown>) => events.push({ name, payload }),
+    } as unknown as EventBus;
+    const schema = {
+      status: async () => ({ applied: ['M1', 'M2'], pending: [], logicSolutionVersion: '0.8' }),
+    } as unknown as SchemaStatusService;
     retentionRuns = 0;
-    const maintenance = { expire: async () => ((retentionRuns += 1), { dryRun: false, expire: [], keptFulls: [] }) } as unknown as BackupMaintenanceService;
-    service = new BackupService(config, clock, bus, catalog as unknown as BackupCatalogService, storage, new BackupReader(storage), engine, lock, schema, maintenance);
+    const maintenance = {
+      expire: async () => ((retentionRuns += 1), { dryRun: false, expire: [], keptFulls: [] }),
+    } as unknown as BackupMaintenanceService;
+    service = new BackupService(
+      config,
+      clock,
+      bus,
+      catalog as unknown as BackupCatalogService,
+      storage,
+      new BackupReader(storage),
+      engine,
+      lock,
+      schema,
+      maintenance,
+    );
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -156,7 +201,9 @@ describe('BackupService', () => {
   });
 
   it('refuses an incremental without a usable full, recording nothing', async () => {
-    await expect(service.start({ type: 'incremental', triggeredBy: 'manual' })).rejects.toMatchObject({ code: BackupErrorCode.NoFullBackup });
+    await expect(service.start({ type: 'incremental', triggeredBy: 'manual' })).rejects.toMatchObject({
+      code: BackupErrorCode.NoFullBackup,
+    });
     expect(catalog.rows.size).toBe(0);
     expect(await service.needsFull()).toBe(true);
     await run();
@@ -178,7 +225,10 @@ describe('BackupService', () => {
     engine.behaviour = 'hang';
     const started = await service.start({ type: 'full', triggeredBy: 'manual' });
     await service.abortRunning(new Error('the service is shutting down'));
-    expect(catalog.rows.get(started.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/shutting down/) });
+    expect(catalog.rows.get(started.id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/shutting down/),
+    });
   });
 
   describe('interrupted backups (the process died during them)', () => {
@@ -188,13 +238,31 @@ describe('BackupService', () => {
       // Two rows left `running` by a dead process: one finished its manifest, one did not.
       const done = '20261127-010000-000F';
       const partial = '20261127-010500-000F';
-      for (const id of [done, partial]) await catalog.insertRunning({ id, type: 'full', parentId: null, tag: null, engine: 'sqlite', triggeredBy: 'schedule', startedAt: new Date('2026-11-27T01:00:00Z') });
+      for (const id of [done, partial])
+        await catalog.insertRunning({
+          id,
+          type: 'full',
+          parentId: null,
+          tag: null,
+          engine: 'sqlite',
+          triggeredBy: 'schedule',
+          startedAt: new Date('2026-11-27T01:00:00Z'),
+        });
       mkdirSync(join(root, 'backups', done));
-      writeFileSync(join(root, 'backups', done, 'manifest.json'), manifestText.replace(new RegExp(finished.id, 'g'), done));
+      writeFileSync(
+        join(root, 'backups', done, 'manifest.json'),
+        manifestText.replace(new RegExp(finished.id, 'g'), done),
+      );
       mkdirSync(join(root, 'backups', partial));
       writeFileSync(join(root, 'backups', partial, 'dump.sql.gz.partial'), 'half');
 
-      const interrupted = new InterruptedBackups(clock, catalog as unknown as BackupCatalogService, storage, new BackupReader(storage), lock);
+      const interrupted = new InterruptedBackups(
+        clock,
+        catalog as unknown as BackupCatalogService,
+        storage,
+        new BackupReader(storage),
+        lock,
+      );
       await interrupted.settle(new Date('2026-11-27T02:00:00Z'), () => false);
       expect(catalog.rows.get(done)!.state).toBe('succeeded');
       expect(catalog.rows.get(partial)).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.Interrupted });

@@ -89,17 +89,31 @@ export class BackupService {
         triggeredBy: request.triggeredBy,
         startedAt: this.clock.now(),
       });
-      const running: RunningBackup = { id, type: request.type, triggeredBy: request.triggeredBy, ...job, done: Promise.resolve() };
+      const running: RunningBackup = {
+        id,
+        type: request.type,
+        triggeredBy: request.triggeredBy,
+        ...job,
+        done: Promise.resolve(),
+      };
       this.running = running;
       this.events.emit('backup.started', { id, type: request.type, triggeredBy: request.triggeredBy });
-      this.logger.log({ msg: 'backup started', id, type: request.type, parentId: parent?.id ?? null, triggeredBy: request.triggeredBy });
+      this.logger.log({
+        msg: 'backup started',
+        id,
+        type: request.type,
+        parentId: parent?.id ?? null,
+        triggeredBy: request.triggeredBy,
+      });
       this.newestJob = running;
       running.done = this.execute(running, parent, request.tag ?? null)
         .finally(async () => {
           this.running = null;
           await release().catch(() => undefined);
         })
-        .then((fullSucceeded) => (fullSucceeded && request.applyRetention !== false ? this.applyRetention() : undefined));
+        .then((fullSucceeded) =>
+          fullSucceeded && request.applyRetention !== false ? this.applyRetention() : undefined,
+        );
       return (await this.view(id))!;
     } catch (error) {
       await release().catch(() => undefined);
@@ -142,7 +156,8 @@ export class BackupService {
       const newestSucceeded = await this.catalog.newestSucceeded();
       if (!newestSucceeded || newestSucceeded.startedAt < this.primaryChangedAt) return true;
     }
-    if (newest?.type === 'incremental' && newest.state === 'failed' && newest.errorCode === BackupErrorCode.ChainBroken) return true;
+    if (newest?.type === 'incremental' && newest.state === 'failed' && newest.errorCode === BackupErrorCode.ChainBroken)
+      return true;
     return (await this.parentForIncremental().catch(() => null)) === null;
   }
 
@@ -158,7 +173,9 @@ export class BackupService {
       await this.reader.chainOf(newest.id);
       return await this.reader.manifest(newest.id);
     } catch (error) {
-      throw noFull(`the newest backup ${newest.id} is not usable (${(error as Error).message}): take a full backup first`);
+      throw noFull(
+        `the newest backup ${newest.id} is not usable (${(error as Error).message}): take a full backup first`,
+      );
     }
   }
 
@@ -172,7 +189,14 @@ export class BackupService {
     const tempDir = await mkdtemp(join(tempRoot, `backup-${job.id}-`));
     try {
       job.controller.signal.throwIfAborted();
-      const context = { backupId: job.id, storage: this.storage, compressionLevel: this.config.backup.compressionLevel, signal: job.controller.signal, progress: job.progress, tempDir };
+      const context = {
+        backupId: job.id,
+        storage: this.storage,
+        compressionLevel: this.config.backup.compressionLevel,
+        signal: job.controller.signal,
+        progress: job.progress,
+        tempDir,
+      };
       const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
       job.progress.enter('configs');
       const configs = await storeConfigsArchive(this.storage, job.id, join(this.config.dataDir, 'configs'), context);
@@ -194,7 +218,14 @@ export class BackupService {
       await this.catalog.markSucceeded(manifest);
       const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
       const durationMs = this.clock.now().getTime() - startedAt.getTime();
-      this.logger.log({ msg: 'backup succeeded', id: job.id, type: job.type, sizeBytes, files: manifest.files.length, durationMs });
+      this.logger.log({
+        msg: 'backup succeeded',
+        id: job.id,
+        type: job.type,
+        sizeBytes,
+        files: manifest.files.length,
+        durationMs,
+      });
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
       return job.type === 'full';
     } catch (error) {
@@ -214,7 +245,12 @@ export class BackupService {
   private async applyRetention(): Promise<void> {
     try {
       const report = await this.maintenance.expire(false);
-      if (report.expire.length > 0) this.logger.log({ msg: 'retention applied', expired: report.expire.map((e) => e.id), keptFulls: report.keptFulls });
+      if (report.expire.length > 0)
+        this.logger.log({
+          msg: 'retention applied',
+          expired: report.expire.map((e) => e.id),
+          keptFulls: report.keptFulls,
+        });
     } catch (error) {
       this.logger.error({ msg: 'retention failed; backups are kept', err: (error as Error).message });
     }
@@ -222,7 +258,11 @@ export class BackupService {
 
   private async recordFailure(job: RunningBackup, failure: { code: string; reason: string }): Promise<void> {
     this.logger.error({ msg: 'backup failed', id: job.id, type: job.type, ...failure });
-    await this.storage.remove(job.id).catch((error: Error) => this.logger.warn({ msg: 'could not remove the failed backup', id: job.id, err: error.message }));
+    await this.storage
+      .remove(job.id)
+      .catch((error: Error) =>
+        this.logger.warn({ msg: 'could not remove the failed backup', id: job.id, err: error.message }),
+      );
     await this.catalog.markFailed(job.id, failure.code, failure.reason, this.clock.now());
     this.events.emit('backup.failed', { id: job.id, type: job.type, ...failure });
   }
@@ -244,7 +284,12 @@ export class BackupService {
 }
 
 function alreadyRunning(message: string, runningId: string | null): DomainError {
-  return new DomainError(BackupErrorCode.AlreadyRunning, ErrorKind.Conflict, `a backup is already running: ${message}`, { details: { runningId } });
+  return new DomainError(
+    BackupErrorCode.AlreadyRunning,
+    ErrorKind.Conflict,
+    `a backup is already running: ${message}`,
+    { details: { runningId } },
+  );
 }
 
 function noFull(message: string): DomainError {

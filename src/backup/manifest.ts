@@ -1,4 +1,12 @@
-import { BACKUP_TYPES, type BackupManifest, type BackupTrigger, type BackupType, type EngineName, MANIFEST_FORMAT, type ManifestFile } from './backup.types';
+import {
+  BACKUP_TYPES,
+  type BackupManifest,
+  type BackupTrigger,
+  type BackupType,
+  type EngineName,
+  MANIFEST_FORMAT,
+  type ManifestFile,
+} from './backup.types';
 import type { EngineResult } from './engines/backup-engine';
 import { isBackupId } from './backup-id';
 
@@ -62,7 +70,8 @@ export function parseManifest(text: string, expectedId: string): BackupManifest 
   if (value.type === 'incremental' && !isBackupId(value.parentId)) problems.push('an incremental names no parent');
   if (value.engine !== 'mysql' && value.engine !== 'sqlite') problems.push('engine is missing');
   if (!value.end || typeof value.end !== 'object') problems.push('end position is missing');
-  if (!Array.isArray(value.files) || value.files.some((f) => !/^[0-9a-f]{64}$/.test(f?.sha256 ?? ''))) problems.push('file list is damaged');
+  if (!Array.isArray(value.files) || value.files.some((f) => !/^[0-9a-f]{64}$/.test(f?.sha256 ?? '')))
+    problems.push('file list is damaged');
   if (problems.length > 0) throw new Error(`manifest of ${expectedId} is unusable: ${problems.join('; ')}`);
   return value as BackupManifest;
 }

@@ -40,13 +40,30 @@ export class PreChangeBackupService {
   /** A full backup with this tag, in storage; throws when it did not succeed. */
   async takeFull(tag: string): Promise<BackupManifest> {
     const detached = new DetachedBackupCatalog();
-    const backups = new BackupService(this.config, this.clock, this.events, detached, this.storage, this.reader, this.engine, this.lock, this.schema, this.maintenance);
+    const backups = new BackupService(
+      this.config,
+      this.clock,
+      this.events,
+      detached,
+      this.storage,
+      this.reader,
+      this.engine,
+      this.lock,
+      this.schema,
+      this.maintenance,
+    );
     const started = await backups.start({ type: 'full', triggeredBy: 'upgrade', tag, applyRetention: false });
     await backups.waitFor(started.id);
     const record = await detached.find(started.id);
     if (record?.state !== 'succeeded') {
-      const why = record ? `${record.errorCode ?? 'error'}: ${record.error ?? 'no detail recorded'}` : 'it left no record';
-      throw new DomainError(BackupErrorCode.PreChangeBackupFailed, ErrorKind.Unavailable, `backup ${started.id} (${tag}) to ${this.storage.description} failed (${why}); nothing was changed`);
+      const why = record
+        ? `${record.errorCode ?? 'error'}: ${record.error ?? 'no detail recorded'}`
+        : 'it left no record';
+      throw new DomainError(
+        BackupErrorCode.PreChangeBackupFailed,
+        ErrorKind.Unavailable,
+        `backup ${started.id} (${tag}) to ${this.storage.description} failed (${why}); nothing was changed`,
+      );
     }
     return this.reader.manifest(started.id);
   }

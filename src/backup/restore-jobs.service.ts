@@ -54,14 +54,25 @@ export class RestoreJobsService {
 
   async start(request: RestoreRequest): Promise<RestoreJobView> {
     if (this.running) {
-      throw new DomainError(BackupErrorCode.RestoreRunning, ErrorKind.Conflict, `restore ${this.running} is running`, { details: { runningId: this.running } });
+      throw new DomainError(BackupErrorCode.RestoreRunning, ErrorKind.Conflict, `restore ${this.running} is running`, {
+        details: { runningId: this.running },
+      });
     }
     await this.dryRun(request);
     const now = this.clock.now();
     const id = `restore-${now.getTime()}`;
     const job: RestoreJob = {
       progress: new ProgressTracker(),
-      view: { id, backupId: request.backupId, state: 'running', startedAt: now.toISOString(), finishedAt: null, progress: { phase: 'starting', bytes: 0, files: 0, percent: null }, result: null, error: null },
+      view: {
+        id,
+        backupId: request.backupId,
+        state: 'running',
+        startedAt: now.toISOString(),
+        finishedAt: null,
+        progress: { phase: 'starting', bytes: 0, files: 0, percent: null },
+        result: null,
+        error: null,
+      },
     };
     this.jobs.set(id, job);
     this.running = id;
@@ -77,14 +88,22 @@ export class RestoreJobsService {
   }
 
   private async run(job: RestoreJob, request: RestoreRequest): Promise<void> {
-    this.logger.log({ msg: 'restore started', id: job.view.id, backupId: request.backupId, to: request.to ?? 'latest' });
+    this.logger.log({
+      msg: 'restore started',
+      id: job.view.id,
+      backupId: request.backupId,
+      to: request.to ?? 'latest',
+    });
     try {
       job.view.result = await this.restores.restore(request, job.progress, new AbortController().signal);
       job.view.state = 'succeeded';
       this.logger.log({ msg: 'restore succeeded', id: job.view.id, rowCounts: job.view.result.rowCounts });
     } catch (error) {
       job.view.state = 'failed';
-      job.view.error = { code: error instanceof DomainError ? error.code : 'RESTORE_FAILED', message: (error as Error).message };
+      job.view.error = {
+        code: error instanceof DomainError ? error.code : 'RESTORE_FAILED',
+        message: (error as Error).message,
+      };
       this.logger.error({ msg: 'restore failed', id: job.view.id, err: job.view.error.message });
     } finally {
       job.view.finishedAt = this.clock.now().toISOString();
@@ -101,12 +120,20 @@ export class RestoreJobsService {
             const parsed = parseMysqlUrl(target);
             // Any server of the topology is live: a standby replicates what is restored onto the primary.
             const servers = [db.primary, ...db.standbys];
-            return !isParseError(parsed) && servers.some((s) => parsed.port === s.port && parsed.host === s.host && parsed.database === s.database);
+            return (
+              !isParseError(parsed) &&
+              servers.some((s) => parsed.port === s.port && parsed.host === s.host && parsed.database === s.database)
+            );
           })();
     if (live) {
-      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.Conflict, "target is this service's own live database: stop the service and restore with the CLI", {
-        details: { field: 'target' },
-      });
+      throw new DomainError(
+        BackupErrorCode.TargetRefused,
+        ErrorKind.Conflict,
+        "target is this service's own live database: stop the service and restore with the CLI",
+        {
+          details: { field: 'target' },
+        },
+      );
     }
   }
 

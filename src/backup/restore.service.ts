@@ -34,7 +34,12 @@ export function describePlan(plan: RestorePlan) {
   return {
     engine: plan.engine,
     reaches: plan.reaches,
-    chain: plan.chain.map((b) => ({ id: b.id, type: b.type, finishedAt: b.finishedAt, files: b.files.map((f) => f.name) })),
+    chain: plan.chain.map((b) => ({
+      id: b.id,
+      type: b.type,
+      finishedAt: b.finishedAt,
+      files: b.files.map((f) => f.name),
+    })),
   };
 }
 
@@ -94,11 +99,22 @@ export class RestoreService {
   }
 
   private async verifyFiles(chain: BackupManifest[], progress: ProgressTracker): Promise<void> {
-    progress.enter('verify', chain.reduce((sum, b) => sum + b.files.reduce((s, f) => s + f.sizeBytes, 0), 0));
+    progress.enter(
+      'verify',
+      chain.reduce((sum, b) => sum + b.files.reduce((s, f) => s + f.sizeBytes, 0), 0),
+    );
     const problems: string[] = [];
-    for (const backup of chain) problems.push(...fileProblems(await checkBackupFiles(this.reader.storage, backup, progress.addBytes), `${backup.id}/`));
+    for (const backup of chain)
+      problems.push(
+        ...fileProblems(await checkBackupFiles(this.reader.storage, backup, progress.addBytes), `${backup.id}/`),
+      );
     if (problems.length > 0) {
-      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `restore refused, the chain is damaged: ${problems.join('; ')}`, { details: { problems } });
+      throw new DomainError(
+        BackupErrorCode.Corrupt,
+        ErrorKind.Conflict,
+        `restore refused, the chain is damaged: ${problems.join('; ')}`,
+        { details: { problems } },
+      );
     }
   }
 

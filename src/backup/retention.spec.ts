@@ -1,7 +1,13 @@
 import { type RetentionRow, planRetention } from './retention';
 
 const at = (day: number) => new Date(Date.UTC(2026, 10, day, 2));
-const row = (id: string, type: RetentionRow['type'], day: number, parentId: string | null, extra: Partial<RetentionRow> = {}): RetentionRow => ({
+const row = (
+  id: string,
+  type: RetentionRow['type'],
+  day: number,
+  parentId: string | null,
+  extra: Partial<RetentionRow> = {},
+): RetentionRow => ({
   id,
   type,
   state: 'succeeded',

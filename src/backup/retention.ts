@@ -30,12 +30,16 @@ export function planRetention(rows: RetentionRow[], retainFull: number): Retenti
   if (newestVerified) kept.add(newestVerified.id);
 
   const expire: RetentionPlan['expire'] = [];
-  for (const full of fulls) if (!kept.has(full.id)) expire.push({ id: full.id, reason: `older than the newest ${retainFull} full backups` });
+  for (const full of fulls)
+    if (!kept.has(full.id)) expire.push({ id: full.id, reason: `older than the newest ${retainFull} full backups` });
   for (const row of rows) {
     if (row.type !== 'incremental' || row.state !== 'succeeded') continue;
     const root = rootOf(row, byId);
     if (root && kept.has(root.id)) continue;
-    expire.push({ id: row.id, reason: root ? `its full backup ${root.id} expires` : 'its chain no longer reaches a usable full backup' });
+    expire.push({
+      id: row.id,
+      reason: root ? `its full backup ${root.id} expires` : 'its chain no longer reaches a usable full backup',
+    });
   }
   return { expire, keptFulls: fulls.filter((row) => kept.has(row.id)).map((row) => row.id) };
 }

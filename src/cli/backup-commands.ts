@@ -1,6 +1,21 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Argument, type Command, Option } from 'commander';
-import { BackupMaintenanceService, BackupReader, BackupService, createBackupStorage, createRestoreService, BACKUP_STATES, BACKUP_TYPES, type BackupState, type BackupType, verifyChain, toBackupView, BackupCatalogService, ProgressTracker, describePlan } from '../backup';
+import {
+  BackupMaintenanceService,
+  BackupReader,
+  BackupService,
+  createBackupStorage,
+  createRestoreService,
+  BACKUP_STATES,
+  BACKUP_TYPES,
+  type BackupState,
+  type BackupType,
+  verifyChain,
+  toBackupView,
+  BackupCatalogService,
+  ProgressTracker,
+  describePlan,
+} from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { MAX_LIST_LIMIT, parseLimit, run } from './cli-args';
 import { EXIT_FAILED } from './cli-errors';
@@ -28,16 +43,24 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .description('take a backup now and wait for it')
     .addArgument(new Argument('<type>', 'full, or incremental on top of the newest chain').choices(BACKUP_TYPES))
     .option('--tag <tag>', 'a label kept with the backup')
-    .action(run(runtime, (type: BackupType, options: { tag?: string }) => withApp()((app) => runBackup(app, type, options.tag ?? null, runtime.io))));
+    .action(
+      run(runtime, (type: BackupType, options: { tag?: string }) =>
+        withApp()((app) => runBackup(app, type, options.tag ?? null, runtime.io)),
+      ),
+    );
   backup
     .command('list')
     .description('the catalog, newest first')
     .addOption(new Option('--state <state>', 'only backups in this state').choices(BACKUP_STATES))
     .option('--limit <n>', `at most this many (1 to ${MAX_LIST_LIMIT})`, parseLimit, MAX_LIST_LIMIT)
-    .action(run(runtime, (options: { state?: BackupState; limit: number }) => withApp()((app) => listBackups(app, options, runtime.io))));
+    .action(
+      run(runtime, (options: { state?: BackupState; limit: number }) =>
+        withApp()((app) => listBackups(app, options, runtime.io)),
+      ),
+    );
   backup
     .command('verify')
-    .description('re-read the chain\'s files from storage (no database needed)')
+    .description("re-read the chain's files from storage (no database needed)")
     .argument('<id>', 'the backup id')
     .action(run(runtime, (id: string) => verify(runtime.config(), id, runtime.io)));
   backup
@@ -57,7 +80,11 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .command('expire')
     .description('apply retention (BACKUP_RETAIN_FULL)')
     .option('--dry-run', 'print what would expire; remove nothing')
-    .action(run(runtime, (options: { dryRun?: boolean }) => withApp()((app) => expire(app, options.dryRun ?? false, runtime.io))));
+    .action(
+      run(runtime, (options: { dryRun?: boolean }) =>
+        withApp()((app) => expire(app, options.dryRun ?? false, runtime.io)),
+      ),
+    );
   backup
     .command('catalog')
     .description('the catalog (a table listing what storage holds)')
@@ -66,7 +93,12 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .action(run(runtime, () => withApp()((app) => rebuildCatalog(app, runtime.io))));
 }
 
-async function runBackup(app: INestApplicationContext, type: BackupType, tag: string | null, io: CliIo): Promise<number> {
+async function runBackup(
+  app: INestApplicationContext,
+  type: BackupType,
+  tag: string | null,
+  io: CliIo,
+): Promise<number> {
   const backups = app.get(BackupService);
   const started = await backups.start({ type, triggeredBy: 'manual', tag });
   await backups.waitFor(started.id);
@@ -75,7 +107,11 @@ async function runBackup(app: INestApplicationContext, type: BackupType, tag: st
   return view?.state === 'succeeded' ? 0 : EXIT_FAILED;
 }
 
-async function listBackups(app: INestApplicationContext, options: { state?: BackupState; limit: number }, io: CliIo): Promise<number> {
+async function listBackups(
+  app: INestApplicationContext,
+  options: { state?: BackupState; limit: number },
+  io: CliIo,
+): Promise<number> {
   const rows = await app.get(BackupCatalogService).list({ state: options.state, limit: options.limit });
   io.out(rows.map((row) => toBackupView(row)));
   return 0;
@@ -89,7 +125,13 @@ async function verify(config: AppConfig, id: string, io: CliIo): Promise<number>
 
 async function restore(config: AppConfig, backupId: string, options: RestoreOptions, io: CliIo): Promise<number> {
   const restores = createRestoreService(config, new BackupReader(createBackupStorage(config)));
-  const request = { backupId, target: options.target, to: options.to, force: options.force ?? false, configsTo: options.configsTo };
+  const request = {
+    backupId,
+    target: options.target,
+    to: options.to,
+    force: options.force ?? false,
+    configsTo: options.configsTo,
+  };
   const plan = await restores.plan(request.backupId, request.to);
   if (options.dryRun) {
     await restores.checkTarget(plan, request.target, request.force);

@@ -50,7 +50,9 @@ const TARGETS = MIGRATIONS.map((migration) => ({
 export function parseMigrationTarget(value: string): string {
   if (value === '') throw new InvalidArgumentError('It needs a migration name or schema version.');
   if (!TARGETS.some((t) => value === t.name || value === t.timestamp || value === t.schemaVersion)) {
-    throw new InvalidArgumentError(`It is not a migration of this build; use one of: ${TARGETS.map((t) => `${t.schemaVersion} (${t.name})`).join(', ')}.`);
+    throw new InvalidArgumentError(
+      `It is not a migration of this build; use one of: ${TARGETS.map((t) => `${t.schemaVersion} (${t.name})`).join(', ')}.`,
+    );
   }
   return value;
 }

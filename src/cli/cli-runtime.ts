@@ -51,10 +51,13 @@ export class CliRuntime {
     const config = this.config();
     return async (work) => {
       const rootLogger = cliLogger(config);
-      const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, rootLogger, { runSchedules: false, schemaOnStart }), {
-        logger: new CliNestLogger(rootLogger),
-        abortOnError: false,
-      });
+      const app = await NestFactory.createApplicationContext(
+        AppModule.forRoot(config, rootLogger, { runSchedules: false, schemaOnStart }),
+        {
+          logger: new CliNestLogger(rootLogger),
+          abortOnError: false,
+        },
+      );
       try {
         return await work(app);
       } finally {

@@ -16,26 +16,44 @@ export function registerDbCommands(program: Command, runtime: CliRuntime): void 
   const db = program.command('db').description('the schema history: validate, plan, baseline, repair');
   const withDb = <T>(work: (migrator: SchemaMigrator) => Promise<T>) => withMigrator(runtime.config(), work);
   db.command('validate')
-    .description('applied migrations vs this build: changed, missing, failed, pending (exit 1 when a start would refuse)')
+    .description(
+      'applied migrations vs this build: changed, missing, failed, pending (exit 1 when a start would refuse)',
+    )
     .action(run(runtime, () => withDb((migrator) => validate(migrator, runtime.io))));
   db.command('plan')
     .description('pending migrations (after a baseline, if needed) and the SQL each would run; applies nothing')
     .option('--sql', 'print the SQL as a script instead of JSON')
-    .action(run(runtime, (options: { sql?: boolean }) => withDb((migrator) => plan(migrator, runtime.io, options.sql ?? false))));
+    .action(
+      run(runtime, (options: { sql?: boolean }) =>
+        withDb((migrator) => plan(migrator, runtime.io, options.sql ?? false)),
+      ),
+    );
   db.command('baseline')
-    .description("adopt a logic-solution database: detect its version, record its migrations as applied")
-    .action(run(runtime, () => withDb(async (migrator) => {
-      runtime.io.out(await migrator.baseline());
-      return 0;
-    })));
+    .description('adopt a logic-solution database: detect its version, record its migrations as applied')
+    .action(
+      run(runtime, () =>
+        withDb(async (migrator) => {
+          runtime.io.out(await migrator.baseline());
+          return 0;
+        }),
+      ),
+    );
   db.command('repair')
     .description('accept changed checksums and failed attempts (after review); changes only the history')
     .option('--mark-applied <migration>', 'record an up() finished by hand (repeatable)', collect)
     .option('--mark-reverted <migration>', 'record a down() finished by hand (repeatable)', collect)
-    .action(run(runtime, (options: { markApplied?: string[]; markReverted?: string[] }) => withDb((migrator) => repair(migrator, options, runtime.io))));
+    .action(
+      run(runtime, (options: { markApplied?: string[]; markReverted?: string[] }) =>
+        withDb((migrator) => repair(migrator, options, runtime.io)),
+      ),
+    );
 }
 
-async function repair(migrator: SchemaMigrator, byHand: { markApplied?: string[]; markReverted?: string[] }, io: CliIo): Promise<number> {
+async function repair(
+  migrator: SchemaMigrator,
+  byHand: { markApplied?: string[]; markReverted?: string[] },
+  io: CliIo,
+): Promise<number> {
   const result = await migrator.repair(byHand);
   io.out(result);
   return result.remaining.ok ? 0 : EXIT_FAILED;
@@ -64,7 +82,12 @@ async function plan(migrator: SchemaMigrator, io: CliIo, asSql: boolean): Promis
     state: state.kind,
     baseline,
     problems: state.kind === 'unbaselined' ? null : state.validation.ok ? null : state.validation,
-    pending: pending.map((m) => ({ name: m.name, schemaVersion: m.schemaVersion, checksum: m.checksum, statements: m.up.map((s) => s.sql) })),
+    pending: pending.map((m) => ({
+      name: m.name,
+      schemaVersion: m.schemaVersion,
+      checksum: m.checksum,
+      statements: m.up.map((s) => s.sql),
+    })),
   });
   return 0;
 }

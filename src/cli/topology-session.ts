@@ -11,7 +11,10 @@ import { TopologyFile } from '../database/topology/topology-file';
 @Module({})
 class CliTopologyModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CliTopologyModule, imports: [AppConfigModule.forRoot(config), TimeModule, DatabaseTopologyModule] };
+    return {
+      module: CliTopologyModule,
+      imports: [AppConfigModule.forRoot(config), TimeModule, DatabaseTopologyModule],
+    };
   }
 }
 
@@ -20,8 +23,14 @@ class CliTopologyModule {
  * the same wiring), for the commands that must work with every database down and so
  * cannot start the whole app.
  */
-export async function withTopology<T>(config: AppConfig, work: (topology: DatabaseTopology, file: TopologyFile) => T | Promise<T>): Promise<T> {
-  const context = await NestFactory.createApplicationContext(CliTopologyModule.forRoot(config), { logger: false, abortOnError: false });
+export async function withTopology<T>(
+  config: AppConfig,
+  work: (topology: DatabaseTopology, file: TopologyFile) => T | Promise<T>,
+): Promise<T> {
+  const context = await NestFactory.createApplicationContext(CliTopologyModule.forRoot(config), {
+    logger: false,
+    abortOnError: false,
+  });
   try {
     return await work(context.get(DatabaseTopology), context.get(TopologyFile));
   } finally {

@@ -1,5 +1,11 @@
 import { DataSource } from 'typeorm';
-import { BackupReader, createBackupStorage, createRestoreService, PreChangeBackupService, ProgressTracker } from '../backup';
+import {
+  BackupReader,
+  createBackupStorage,
+  createRestoreService,
+  PreChangeBackupService,
+  ProgressTracker,
+} from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { type MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
 import { migrationLockForTarget } from '../database/migrator/migration-lock';
@@ -32,17 +38,32 @@ export function registerUpgradeCommands(program: Command, runtime: CliRuntime): 
     .command('upgrade')
     .description('tagged full backup, then every pending migration, under the migration lock')
     .option('--baseline', 'adopt a logic-solution database first (as `db baseline`, after the backup)')
-    .action(run(runtime, (options: { baseline?: boolean }) => runUpgrade(options.baseline ?? false, runtime.config(), withApp(), runtime.io)));
+    .action(
+      run(runtime, (options: { baseline?: boolean }) =>
+        runUpgrade(options.baseline ?? false, runtime.config(), withApp(), runtime.io),
+      ),
+    );
   program
     .command('rollback')
     .description('run down() back to a migration (a backup is taken first), or restore a backup over the database')
-    .usage('--to <migration|version> [--yes]\n       logic-ha rollback --restore [<backup-id>] [--target <mysql://…|/path.sqlite>] [--yes]')
+    .usage(
+      '--to <migration|version> [--yes]\n       logic-ha rollback --restore [<backup-id>] [--target <mysql://…|/path.sqlite>] [--yes]',
+    )
     .argument('[backup-id]', 'with --restore: the backup to restore (default: the newest pre-upgrade one)')
-    .option('--to <migration|version>', "a migration's class name or timestamp, or the schema version it leaves (0.7.4, ha-2)", parseMigrationTarget)
+    .option(
+      '--to <migration|version>',
+      "a migration's class name or timestamp, or the schema version it leaves (0.7.4, ha-2)",
+      parseMigrationTarget,
+    )
     .option('--restore', 'restore a backup over the database instead of running down()')
-    .option('--target <mysql://…|/path.sqlite>', 'with --restore: restore there instead (a SQLite path must be absolute)')
+    .option(
+      '--target <mysql://…|/path.sqlite>',
+      'with --restore: restore there instead (a SQLite path must be absolute)',
+    )
     .option('--yes', 'do not ask for confirmation')
-    .action(run(runtime, (backupId: string | undefined, options: RollbackOptions) => runRollback(backupId, options, runtime)));
+    .action(
+      run(runtime, (backupId: string | undefined, options: RollbackOptions) => runRollback(backupId, options, runtime)),
+    );
 }
 
 /** `upgrade [--baseline]`: backup, then every pending migration. */
@@ -52,7 +73,13 @@ async function runUpgrade(baseline: boolean, config: AppConfig, withApp: WithApp
     const backups = app.get(PreChangeBackupService);
     const catalog = { exists: () => backups.catalogExists(), rebuild: () => backups.rebuildCatalog() };
     const report = await upgrade(
-      { migrator: migratorFor(dataSource, config), backups, catalog, inspect: () => inspectSchema(dataSource), progress: (event) => io.err(event) },
+      {
+        migrator: migratorFor(dataSource, config),
+        backups,
+        catalog,
+        inspect: () => inspectSchema(dataSource),
+        progress: (event) => io.err(event),
+      },
       { baseline: baseline || config.migrations.baselineOnStart },
     );
     io.out(report);
@@ -69,14 +96,33 @@ async function runUpgrade(baseline: boolean, config: AppConfig, withApp: WithApp
 }
 
 /** `rollback --to <migration> | --restore [<backup-id>]`, each confirmed unless `--yes`. */
-async function runRollback(backupId: string | undefined, options: RollbackOptions, runtime: CliRuntime): Promise<number> {
-  if ((options.to === undefined) === (options.restore === undefined)) throw new UsageError('rollback needs exactly one of --to <migration> or --restore [<backup-id>]');
-  if (options.to !== undefined && (backupId !== undefined || options.target !== undefined)) throw new UsageError('--to takes no backup id and no --target');
-  if (options.to !== undefined) return rollbackToMigration(options.to, options.yes ?? false, runtime.config(), runtime.withApp('as-is'), runtime.io);
+async function runRollback(
+  backupId: string | undefined,
+  options: RollbackOptions,
+  runtime: CliRuntime,
+): Promise<number> {
+  if ((options.to === undefined) === (options.restore === undefined))
+    throw new UsageError('rollback needs exactly one of --to <migration> or --restore [<backup-id>]');
+  if (options.to !== undefined && (backupId !== undefined || options.target !== undefined))
+    throw new UsageError('--to takes no backup id and no --target');
+  if (options.to !== undefined)
+    return rollbackToMigration(
+      options.to,
+      options.yes ?? false,
+      runtime.config(),
+      runtime.withApp('as-is'),
+      runtime.io,
+    );
   return rollbackByRestore(backupId, options.target, options.yes ?? false, runtime.config(), runtime.io);
 }
 
-async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig, withApp: WithApp, io: CliIo): Promise<number> {
+async function rollbackToMigration(
+  spec: string,
+  yes: boolean,
+  config: AppConfig,
+  withApp: WithApp,
+  io: CliIo,
+): Promise<number> {
   return withApp(async (app) => {
     const migrator = migratorFor(app.get(DataSource), config);
     const plan = await planRevert(migrator, spec);
@@ -86,16 +132,29 @@ async function rollbackToMigration(spec: string, yes: boolean, config: AppConfig
     }
     const question = [
       `rollback will run down() of ${plan.toRevert.length} migration(s), newest first, to go from ${plan.from} back to ${plan.target.schemaVersion}:`,
-      ...plan.toRevert.map((m) => `  - ${m.name} (${m.schemaVersion}): ${m.down.map((s) => s.sql.replace(/\s+/g, ' ').trim()).join('; ')}`),
+      ...plan.toRevert.map(
+        (m) => `  - ${m.name} (${m.schemaVersion}): ${m.down.map((s) => s.sql.replace(/\s+/g, ' ').trim()).join('; ')}`,
+      ),
       'Data in the columns and tables these drop is lost from the database; a full backup (pre-rollback-…) is taken first.',
     ].join('\n');
     if (!yes && !(await confirm(question))) return notConfirmed(io);
-    io.out(await rollbackTo({ migrator, backups: app.get(PreChangeBackupService), progress: (event) => io.err(event) }, plan));
+    io.out(
+      await rollbackTo(
+        { migrator, backups: app.get(PreChangeBackupService), progress: (event) => io.err(event) },
+        plan,
+      ),
+    );
     return 0;
   });
 }
 
-async function rollbackByRestore(backupId: string | undefined, targetOption: string | undefined, yes: boolean, config: AppConfig, io: CliIo): Promise<number> {
+async function rollbackByRestore(
+  backupId: string | undefined,
+  targetOption: string | undefined,
+  yes: boolean,
+  config: AppConfig,
+  io: CliIo,
+): Promise<number> {
   const reader = new BackupReader(createBackupStorage(config));
   const manifest = backupId ? await reader.manifest(backupId) : await newestPreUpgradeBackup(reader);
   const target = targetOption ?? (await withTopology(config, (topology) => restoreTargetOf(config, topology)));
@@ -111,7 +170,11 @@ async function rollbackByRestore(backupId: string | undefined, targetOption: str
   const progress = new ProgressTracker();
   const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);
   try {
-    const result = await restores.restore({ backupId: manifest.id, target, force: true }, progress, new AbortController().signal);
+    const result = await restores.restore(
+      { backupId: manifest.id, target, force: true },
+      progress,
+      new AbortController().signal,
+    );
     io.out({ ...result, target: describeTarget(target), tag: manifest.tag, schemaVersion: manifest.schemaVersion });
     return 0;
   } finally {

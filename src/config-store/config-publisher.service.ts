@@ -51,7 +51,13 @@ export class ConfigPublisher {
       const existing = await manager.findOneBy(LogicBakEntity, { id: logicId, version: command.version });
       if (existing) await manager.update(LogicBakEntity, { aid: existing.aid }, fields);
       else await manager.insert(LogicBakEntity, { aid: randomUUID(), id: logicId, ...fields });
-      await manager.insert(LogicPublishedEntity, { logicId, ...fields, publishTime: now, source: PUBLISH_SOURCE, target: null });
+      await manager.insert(LogicPublishedEntity, {
+        logicId,
+        ...fields,
+        publishTime: now,
+        source: PUBLISH_SOURCE,
+        target: null,
+      });
     });
     const evictedKeys = await this.cache.evictLogic(logicId, [command.version]);
     this.events.emit('config.published', { logicId, version: command.version, publishedAt: now });

@@ -29,7 +29,11 @@ export class ConfigStoreService {
     private readonly clock: Clock,
   ) {}
 
-  async readLogicConfig(logicId: string, version?: string, mode: ConfigMode = this.config.configStore.mode): Promise<ConfigAnswer> {
+  async readLogicConfig(
+    logicId: string,
+    version?: string,
+    mode: ConfigMode = this.config.configStore.mode,
+  ): Promise<ConfigAnswer> {
     assertLogicId(logicId);
     const key = cacheKey(logicId, version, mode);
     const cached = await this.readFromCache(key);
@@ -38,7 +42,11 @@ export class ConfigStoreService {
   }
 
   /** The cached answer of a read, or undefined on a miss (which is not counted: the full read will count it). */
-  async readCachedAnswer(logicId: string, version?: string, mode: ConfigMode = this.config.configStore.mode): Promise<ConfigAnswer | undefined> {
+  async readCachedAnswer(
+    logicId: string,
+    version?: string,
+    mode: ConfigMode = this.config.configStore.mode,
+  ): Promise<ConfigAnswer | undefined> {
     const cached = await this.cache.get(cacheKey(logicId, version, mode), { countMiss: false });
     return cached && { ...answerOf(cached), source: 'cache', stale: false };
   }
@@ -55,12 +63,18 @@ export class ConfigStoreService {
   }
 
   /** The verified file's config; undefined without a file; a damaged file throws CONFIG_FILE_CORRUPT. */
-  async readLogicConfigFromFile(logicId: string): Promise<{ version: string | null; savedAt: string; config: LogicConfig } | undefined> {
+  async readLogicConfigFromFile(
+    logicId: string,
+  ): Promise<{ version: string | null; savedAt: string; config: LogicConfig } | undefined> {
     const envelope = await this.files.read(logicId);
     return envelope && { version: envelope.version, savedAt: envelope.savedAt, config: envelope.config };
   }
 
-  async saveLogicConfigToFile(logicId: string, config: LogicConfig, version?: string): Promise<{ path: string; savedAt: string }> {
+  async saveLogicConfigToFile(
+    logicId: string,
+    config: LogicConfig,
+    version?: string,
+  ): Promise<{ path: string; savedAt: string }> {
     const normalised = normaliseConfig(logicId, config);
     const envelope = await this.files.save(logicId, versionOf(normalised, version), normalised);
     await this.cache.remove([cacheKey(logicId, undefined, 'offline')]);
@@ -81,7 +95,13 @@ export class ConfigStoreService {
   private async readOffline(logicId: string, key: string): Promise<ConfigAnswer> {
     const file = await this.readLogicConfigFromFile(logicId);
     if (!file) throw configNotFound(logicId, `in offline mode: no file ${this.files.pathOf(logicId)}`);
-    const entry: CachedConfig = { logicId, version: file.version, origin: 'file', fetchedAt: file.savedAt, config: file.config };
+    const entry: CachedConfig = {
+      logicId,
+      version: file.version,
+      origin: 'file',
+      fetchedAt: file.savedAt,
+      config: file.config,
+    };
     await this.cache.set(key, entry);
     return { ...answerOf(entry), source: 'file', stale: false };
   }
@@ -96,7 +116,11 @@ export class ConfigStoreService {
       return this.fallBackToFile(logicId, version, error);
     }
     this.reachability.succeeded(this.host.description);
-    if (!found) throw configNotFound(logicId, `${version ? `version "${version}" ` : ''}on ${this.host.description} (online mode)`);
+    if (!found)
+      throw configNotFound(
+        logicId,
+        `${version ? `version "${version}" ` : ''}on ${this.host.description} (online mode)`,
+      );
     const entry: CachedConfig = {
       logicId,
       // A latest read asks for no version: the host's record says which one it got.
@@ -119,12 +143,25 @@ export class ConfigStoreService {
     }
   }
 
-  private async fallBackToFile(logicId: string, version: string | undefined, hostError: ConfigHostError): Promise<ConfigAnswer> {
+  private async fallBackToFile(
+    logicId: string,
+    version: string | undefined,
+    hostError: ConfigHostError,
+  ): Promise<ConfigAnswer> {
     const file = await this.readLogicConfigFromFile(logicId);
     if (file && (version === undefined || file.version === version)) {
-      return { logicId, version: file.version, source: 'file', stale: true, fetchedAt: file.savedAt, config: file.config };
+      return {
+        logicId,
+        version: file.version,
+        source: 'file',
+        stale: true,
+        fetchedAt: file.savedAt,
+        config: file.config,
+      };
     }
-    const missing = file ? `the local file holds version "${file.version}", not "${version}"` : 'there is no local file';
+    const missing = file
+      ? `the local file holds version "${file.version}", not "${version}"`
+      : 'there is no local file';
     throw new DomainError(
       ConfigStoreErrorCode.HostUnavailable,
       ErrorKind.Unavailable,

@@ -61,7 +61,10 @@ export class ConfigsController {
   @ApiParam({ name: 'logicId' })
   @ApiQuery({ name: 'version', required: false })
   @ApiQuery({ name: 'mode', required: false, enum: ['online', 'offline'] })
-  async read(@Param('logicId', LogicIdPipe) logicId: string, @Query(ReadConfigQueryPipe) query: ReadConfigOptions): Promise<string> {
+  async read(
+    @Param('logicId', LogicIdPipe) logicId: string,
+    @Query(ReadConfigQueryPipe) query: ReadConfigOptions,
+  ): Promise<string> {
     return serialiseAnswer(await this.store.readLogicConfig(logicId, query.version, query.mode));
   }
 
@@ -69,7 +72,9 @@ export class ConfigsController {
   @HttpCode(201)
   @ApiBearerAuth('admin')
   @Access(AccessScope.Admin)
-  @ApiOperation({ summary: 'Publish a version: logic, logic_bak and logic_published in one transaction; evicts the cache' })
+  @ApiOperation({
+    summary: 'Publish a version: logic, logic_bak and logic_published in one transaction; evicts the cache',
+  })
   publish(@Param() params: LogicIdParams, @Body() body: PublishConfigDto) {
     return this.publisher.publish(params.logicId, body);
   }

@@ -36,8 +36,18 @@ export class HostReachability {
     if (this.reachable === false) return;
     this.reachable = false;
     this.since = this.clock.now();
-    this.logger.warn({ msg: 'config host unreachable; serving last known good files', host, failure: error.failure, reason: error.message });
-    this.events.emit('config.host-unreachable', { host, failure: error.failure, reason: error.message, since: this.since });
+    this.logger.warn({
+      msg: 'config host unreachable; serving last known good files',
+      host,
+      failure: error.failure,
+      reason: error.message,
+    });
+    this.events.emit('config.host-unreachable', {
+      host,
+      failure: error.failure,
+      reason: error.message,
+      since: this.since,
+    });
   }
 
   snapshot(): Reachability {

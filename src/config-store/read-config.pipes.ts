@@ -38,7 +38,8 @@ export class ReadConfigQueryPipe implements PipeTransform<unknown, ReadConfigOpt
     const query = (value ?? {}) as Record<string, unknown>;
     const problems: FieldProblem[] = [];
     for (const key of Object.keys(query)) {
-      if (key !== 'version' && key !== 'mode') problems.push({ field: key, problems: [`property ${key} should not exist`] });
+      if (key !== 'version' && key !== 'mode')
+        problems.push({ field: key, problems: [`property ${key} should not exist`] });
     }
     const { version, mode } = query;
     if (version !== undefined && !(typeof version === 'string' && VERSION_PATTERN.test(version))) {

@@ -30,14 +30,23 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({}, CWD).instanceJobs).toEqual({
       timeZone: 'UTC',
       longRunning: { schedule: '* * * * *', timeoutSeconds: 3600 },
-      retry: { schedule: '*/5 * * * *', maxRetryTimes: 3, excludeLogicIds: [], lookbackSeconds: 86400, cooldownSeconds: 60 },
+      retry: {
+        schedule: '*/5 * * * *',
+        maxRetryTimes: 3,
+        excludeLogicIds: [],
+        lookbackSeconds: 86400,
+        cooldownSeconds: 60,
+      },
       cleanup: { schedule: '30 3 * * *', retentionDays: 30 },
     });
     const custom = loadAppConfig(
       { INSTANCE_RETRY_CRON: 'off', INSTANCE_RETRY_EXCLUDE_LOGIC_IDS: 'a, b', CRON_TIMEZONE: 'Europe/Berlin' },
       CWD,
     ).instanceJobs;
-    expect(custom).toMatchObject({ timeZone: 'Europe/Berlin', retry: { schedule: 'off', excludeLogicIds: ['a', 'b'] } });
+    expect(custom).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      retry: { schedule: 'off', excludeLogicIds: ['a', 'b'] },
+    });
   });
 
   it('times failover from HEARTBEAT_INTERVAL_MS, the heartbeat timeout following the interval unless set', () => {
@@ -48,14 +57,20 @@ describe('loadAppConfig', () => {
       cooldownMs: 600_000,
       applyTimeoutMs: 30_000,
     });
-    const tuned = loadAppConfig({ HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' }, CWD).failover;
+    const tuned = loadAppConfig(
+      { HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' },
+      CWD,
+    ).failover;
     expect(tuned).toMatchObject({ heartbeatIntervalMs: 500, heartbeatTimeoutMs: 300, failureThreshold: 5 });
     expect(loadAppConfig({ HEARTBEAT_INTERVAL_MS: '400' }, CWD).failover.heartbeatTimeoutMs).toBe(400);
   });
 
   it('waits 5 minutes for the migration lock and adopts no logic-solution database at start, unless told', () => {
     expect(loadAppConfig({}, CWD).migrations).toEqual({ lockTimeoutMs: 300_000, baselineOnStart: false });
-    expect(loadAppConfig({ MIGRATION_LOCK_TIMEOUT_MS: '0', DB_BASELINE_ON_START: 'true' }, CWD).migrations).toEqual({ lockTimeoutMs: 0, baselineOnStart: true });
+    expect(loadAppConfig({ MIGRATION_LOCK_TIMEOUT_MS: '0', DB_BASELINE_ON_START: 'true' }, CWD).migrations).toEqual({
+      lockTimeoutMs: 0,
+      baselineOnStart: true,
+    });
     expect(loadAppConfig({ DB_BASELINE_ON_START: 'false' }, CWD).migrations.baselineOnStart).toBe(false);
   });
 
@@ -87,8 +102,15 @@ describe('loadAppConfig', () => {
 
   it('puts backups under DATA_DIR unless BACKUP_DIR says otherwise, on the cron time zone unless BACKUP_TIMEZONE is set', () => {
     const defaults = loadAppConfig({ DATA_DIR: 'state', CRON_TIMEZONE: 'Europe/Berlin' }, CWD).backup;
-    expect(defaults).toMatchObject({ directory: join(CWD, 'state', 'backups'), timeZone: 'Europe/Berlin', fullSchedule: '0 2 * * *' });
-    const chosen = loadAppConfig({ BACKUP_DIR: '/mnt/nfs/backups', BACKUP_TIMEZONE: 'UTC', BACKUP_INCREMENTAL_CRON: 'off' }, CWD).backup;
+    expect(defaults).toMatchObject({
+      directory: join(CWD, 'state', 'backups'),
+      timeZone: 'Europe/Berlin',
+      fullSchedule: '0 2 * * *',
+    });
+    const chosen = loadAppConfig(
+      { BACKUP_DIR: '/mnt/nfs/backups', BACKUP_TIMEZONE: 'UTC', BACKUP_INCREMENTAL_CRON: 'off' },
+      CWD,
+    ).backup;
     expect(chosen).toMatchObject({ directory: '/mnt/nfs/backups', timeZone: 'UTC', incrementalSchedule: 'off' });
   });
 
@@ -146,7 +168,11 @@ describe('loadAppConfig', () => {
     ['FAILOVER_APPLY_TIMEOUT_MS', '10', /FAILOVER_APPLY_TIMEOUT_MS: must not be less than 100/],
     ['MIGRATION_LOCK_TIMEOUT_MS', '-1', /MIGRATION_LOCK_TIMEOUT_MS: must not be less than 0/],
     ['MIGRATION_LOCK_TIMEOUT_MS', 'forever', /MIGRATION_LOCK_TIMEOUT_MS: must be an integer number/],
-    ['DB_BASELINE_ON_START', 'yes', /DB_BASELINE_ON_START: must be one of the following values: true, false \(got "yes"\)/],
+    [
+      'DB_BASELINE_ON_START',
+      'yes',
+      /DB_BASELINE_ON_START: must be one of the following values: true, false \(got "yes"\)/,
+    ],
     ['DATA_DIR', ' ', null],
   ])('reports a bad %s (%j)', (variable, value, expected) => {
     if (expected === null) {

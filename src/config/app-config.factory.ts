@@ -123,7 +123,10 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
     problems.push({ variable: 'CONFIG_CACHE_REDIS_URL', reason: 'is required when CONFIG_CACHE_STORE=redis' });
   }
   if (schema.DB_STANDBY_URLS && !schema.DB_ADMIN_USER) {
-    problems.push({ variable: 'DB_ADMIN_USER', reason: 'is required when DB_STANDBY_URLS is set: the failover monitor needs its own admin account' });
+    problems.push({
+      variable: 'DB_ADMIN_USER',
+      reason: 'is required when DB_STANDBY_URLS is set: the failover monitor needs its own admin account',
+    });
   }
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
@@ -222,7 +225,10 @@ function buildInstanceJobsConfig(schema: EnvironmentSchema): InstanceJobsConfig 
     retry: {
       schedule: schema.INSTANCE_RETRY_CRON ?? DEFAULTS.INSTANCE_RETRY_CRON,
       maxRetryTimes: schema.INSTANCE_RETRY_MAX_TIMES ?? DEFAULTS.INSTANCE_RETRY_MAX_TIMES,
-      excludeLogicIds: (schema.INSTANCE_RETRY_EXCLUDE_LOGIC_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+      excludeLogicIds: (schema.INSTANCE_RETRY_EXCLUDE_LOGIC_IDS ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
       lookbackSeconds: schema.INSTANCE_RETRY_LOOKBACK_S ?? DEFAULTS.INSTANCE_RETRY_LOOKBACK_S,
       cooldownSeconds: schema.INSTANCE_RETRY_COOLDOWN_S ?? DEFAULTS.INSTANCE_RETRY_COOLDOWN_S,
     },
@@ -271,7 +277,11 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     database:
       db.type === 'sqlite'
         ? { type: 'sqlite', path: db.sqlitePath }
-        : { type: 'mysql', primary: `${db.primary.host}:${db.primary.port}/${db.primary.database}`, standbys: db.standbys.length },
+        : {
+            type: 'mysql',
+            primary: `${db.primary.host}:${db.primary.port}/${db.primary.database}`,
+            standbys: db.standbys.length,
+          },
     listen: `${config.http.host}:${config.http.port}`,
     adminTokenSource: config.auth.adminToken ? 'ADMIN_TOKEN' : 'DATA_DIR/admin-token',
     runtimeAccess: config.auth.runtimeAccess,

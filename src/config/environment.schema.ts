@@ -21,7 +21,8 @@ const MIN_TOKEN_LENGTH = 16;
  * A token with any of them could never authenticate, so it is refused at start instead.
  */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
-const TOKEN_MESSAGE = '$property must be one word of printable ASCII: no spaces, tabs, line breaks or other characters a header cannot carry';
+const TOKEN_MESSAGE =
+  '$property must be one word of printable ASCII: no spaces, tabs, line breaks or other characters a header cannot carry';
 const HOST_PATTERN = /^[A-Za-z0-9.\-:[\]]+$/;
 
 /**
@@ -29,181 +30,336 @@ const HOST_PATTERN = /^[A-Za-z0-9.\-:[\]]+$/;
  * (documented in docs/reference/configuration.md); defaults live in app-config.factory.ts.
  */
 export class EnvironmentSchema {
-  @IsOptional() @IsIn(DB_TYPES)
+  @IsOptional()
+  @IsIn(DB_TYPES)
   DB_TYPE?: (typeof DB_TYPES)[number];
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   SQLITE_PATH?: string;
 
-  @IsOptional() @IsMysqlUrl()
+  @IsOptional()
+  @IsMysqlUrl()
   DB_PRIMARY_URL?: string;
 
-  @IsOptional() @IsMysqlUrlList()
+  @IsOptional()
+  @IsMysqlUrlList()
   DB_STANDBY_URLS?: string;
 
-  @IsOptional() @IsString() @MaxLength(80)
+  @IsOptional()
+  @IsString()
+  @MaxLength(80)
   DB_ADMIN_USER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   DB_ADMIN_PASSWORD?: string;
 
-  @IsOptional() @IsString() @MaxLength(80)
+  @IsOptional()
+  @IsString()
+  @MaxLength(80)
   DB_REPLICATION_USER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   DB_REPLICATION_PASSWORD?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   DB_CONNECT_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DB_POOL_SIZE?: number;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   DATA_DIR?: string;
 
-  @IsOptional() @IsString() @Matches(HOST_PATTERN, { message: '$property must be an IP address or host name' })
+  @IsOptional()
+  @IsString()
+  @Matches(HOST_PATTERN, { message: '$property must be an IP address or host name' })
   HOST?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65_535)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
   PORT?: number;
 
-  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_TOKEN_LENGTH)
+  @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   ADMIN_TOKEN?: string;
 
-  @IsOptional() @IsString() @MinLength(MIN_TOKEN_LENGTH) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_TOKEN_LENGTH)
+  @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   RUNTIME_TOKEN?: string;
 
-  @IsOptional() @IsIn(RUNTIME_AUTH_MODES)
+  @IsOptional()
+  @IsIn(RUNTIME_AUTH_MODES)
   RUNTIME_AUTH?: (typeof RUNTIME_AUTH_MODES)[number];
 
-  @IsOptional() @IsIn(LOG_LEVELS)
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
   SHUTDOWN_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   HEALTH_CHECK_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   HEALTH_DISK_MIN_FREE_BYTES?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(16 * 1024 * 1024)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(16 * 1024 * 1024)
   HEALTH_HEAP_MAX_BYTES?: number;
 
-  @IsOptional() @IsTimeZone()
+  @IsOptional()
+  @IsTimeZone()
   CRON_TIMEZONE?: string;
 
-  @IsOptional() @IsCronOrOff()
+  @IsOptional()
+  @IsCronOrOff()
   INSTANCE_LONG_RUNNING_CRON?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10 * 365 * 24 * 3600)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10 * 365 * 24 * 3600)
   INSTANCE_LONG_RUNNING_TIMEOUT_S?: number;
 
-  @IsOptional() @IsCronOrOff()
+  @IsOptional()
+  @IsCronOrOff()
   INSTANCE_RETRY_CRON?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   INSTANCE_RETRY_MAX_TIMES?: number;
 
-  @IsOptional() @IsString() @Matches(/^[^,]{1,36}(,[^,]{1,36}){0,99}$/, {
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^,]{1,36}(,[^,]{1,36}){0,99}$/, {
     message: '$property must list at most 100 comma-separated logic ids of 1 to 36 characters',
   })
   INSTANCE_RETRY_EXCLUDE_LOGIC_IDS?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(60) @Max(10 * 365 * 24 * 3600)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(10 * 365 * 24 * 3600)
   INSTANCE_RETRY_LOOKBACK_S?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(24 * 3600)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
   INSTANCE_RETRY_COOLDOWN_S?: number;
 
-  @IsOptional() @IsCronOrOff()
+  @IsOptional()
+  @IsCronOrOff()
   INSTANCE_CLEANUP_CRON?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(36_500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   INSTANCE_RETENTION_DAYS?: number;
 
-  @IsOptional() @IsIn(CONFIG_MODES)
+  @IsOptional()
+  @IsIn(CONFIG_MODES)
   CONFIG_MODE?: (typeof CONFIG_MODES)[number];
 
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: '$property must be an http:// or https:// URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: '$property must be an http:// or https:// URL' },
+  )
   CONFIG_HOST_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
   CONFIG_HOST_TOKEN?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(120_000)
   CONFIG_HOST_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   CONFIG_HOST_RETRIES?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   CONFIG_HOST_BREAKER_FAILURES?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
   CONFIG_HOST_BREAKER_HALF_OPEN_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(30 * 24 * 3600 * 1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 24 * 3600 * 1000)
   CONFIG_CACHE_TTL_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   CONFIG_CACHE_MAX?: number;
 
-  @IsOptional() @IsIn(CONFIG_CACHE_STORES)
+  @IsOptional()
+  @IsIn(CONFIG_CACHE_STORES)
   CONFIG_CACHE_STORE?: (typeof CONFIG_CACHE_STORES)[number];
 
-  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: '$property must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: '$property must be a redis:// or rediss:// URL' })
   CONFIG_CACHE_REDIS_URL?: string;
 
-  @IsOptional() @IsIn(BACKUP_STORAGES)
+  @IsOptional()
+  @IsIn(BACKUP_STORAGES)
   BACKUP_STORAGE?: (typeof BACKUP_STORAGES)[number];
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   BACKUP_DIR?: string;
 
-  @IsOptional() @IsCronOrOff()
+  @IsOptional()
+  @IsCronOrOff()
   BACKUP_FULL_CRON?: string;
 
-  @IsOptional() @IsCronOrOff()
+  @IsOptional()
+  @IsCronOrOff()
   BACKUP_INCREMENTAL_CRON?: string;
 
-  @IsOptional() @IsTimeZone()
+  @IsOptional()
+  @IsTimeZone()
   BACKUP_TIMEZONE?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   BACKUP_RETAIN_FULL?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(7 * 24 * 3600)
   BACKUP_TIMEOUT_S?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(9)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(9)
   BACKUP_COMPRESSION_LEVEL?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   HEARTBEAT_INTERVAL_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   HEARTBEAT_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   FAILURE_THRESHOLD?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(7 * 24 * 3600 * 1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600 * 1000)
   FAILOVER_COOLDOWN_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
   FAILOVER_APPLY_TIMEOUT_MS?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(24 * 3600 * 1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600 * 1000)
   MIGRATION_LOCK_TIMEOUT_MS?: number;
 
-  @IsOptional() @IsIn(BOOLEAN_WORDS)
+  @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
   DB_BASELINE_ON_START?: (typeof BOOLEAN_WORDS)[number];
 }
 

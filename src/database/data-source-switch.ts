@@ -26,7 +26,9 @@ interface PooledConnection {
  */
 function destroySockets(pool: PoolInternals | undefined): void {
   for (const connection of pool?._allConnections?.toArray?.() ?? []) {
-    const abandoned = Object.assign(new Error('connection abandoned: the database primary is being changed'), { code: 'PROTOCOL_CONNECTION_LOST' });
+    const abandoned = Object.assign(new Error('connection abandoned: the database primary is being changed'), {
+      code: 'PROTOCOL_CONNECTION_LOST',
+    });
     if (connection.stream) connection.stream.destroy(abandoned);
     else connection.destroy();
   }
@@ -92,9 +94,14 @@ export class DataSourceSwitch {
         return 'failed' as const;
       },
     );
-    const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+    const timedOut = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref(),
+    );
     const outcome = await Promise.race([ended, timedOut]);
-    if (outcome === 'timeout') this.logger.warn({ msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms (a hung server); destroying its sockets` });
+    if (outcome === 'timeout')
+      this.logger.warn({
+        msg: `the old pool did not close within ${CLOSE_TIMEOUT_MS} ms (a hung server); destroying its sockets`,
+      });
     if (outcome !== 'ended' || this.dataSource.isInitialized) {
       destroySockets(pool);
       Object.assign(this.dataSource, { isInitialized: false });
@@ -104,7 +111,8 @@ export class DataSourceSwitch {
   private async abandonNow(): Promise<void> {
     this.switching = true;
     if (!this.dataSource.isInitialized) return;
-    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals & { end?(callback: () => void): void } }).pool;
+    const pool = (this.dataSource.driver as unknown as { pool?: PoolInternals & { end?(callback: () => void): void } })
+      .pool;
     destroySockets(pool);
     pool?.end?.(() => undefined);
     Object.assign(this.dataSource, { isInitialized: false });
@@ -124,7 +132,12 @@ export class DataSourceSwitch {
         return;
       } catch (error) {
         lastError = error;
-        this.logger.warn({ msg: 'opening the pool failed', attempt, target: `${endpoint.host}:${endpoint.port}`, err: String(error) });
+        this.logger.warn({
+          msg: 'opening the pool failed',
+          attempt,
+          target: `${endpoint.host}:${endpoint.port}`,
+          err: String(error),
+        });
         // TypeORM marks itself initialised before it runs migrations: a failure there leaves
         // an open pool that the next initialize() would refuse ("already connected").
         if (this.dataSource.isInitialized) await this.closeNow();

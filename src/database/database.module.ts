@@ -62,7 +62,10 @@ export class DatabaseModule {
             };
           },
           dataSourceFactory: async (typeOrmOptions) => {
-            const { schemaOnStart, migrationsConfig, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & { schemaOnStart: SchemaOnStart; migrationsConfig: MigrationsConfig };
+            const { schemaOnStart, migrationsConfig, ...dataSourceOptions } = typeOrmOptions as DataSourceOptions & {
+              schemaOnStart: SchemaOnStart;
+              migrationsConfig: MigrationsConfig;
+            };
             const dataSource = new DataSource(dataSourceOptions);
             if (schemaOnStart === 'migrate') return openAndMigrate(dataSource, migrationsConfig);
             if (schemaOnStart === 'require-current') return openRequiringCurrent(dataSource, migrationsConfig);

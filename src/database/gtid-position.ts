@@ -12,7 +12,10 @@ interface DomainPosition {
 /** Domain -> position; an empty or blank string is the empty position. */
 export function parseGtidPosition(value: string): Map<number, DomainPosition> {
   const positions = new Map<number, DomainPosition>();
-  for (const part of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const match = /^(\d+)-(\d+)-(\d+)$/.exec(part);
     if (!match) throw new Error(`not a GTID: ${JSON.stringify(part)}`);
     positions.set(Number(match[1]), { serverId: Number(match[2]), sequence: Number(match[3]) });

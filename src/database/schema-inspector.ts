@@ -140,7 +140,10 @@ async function inspectSqlite(dataSource: DataSource): Promise<TableShape[]> {
         onUpdateCurrentTimestamp: onUpdate.has(c.name),
         autoIncrement: autoIncrement && c.pk > 0,
       })),
-      primaryKey: columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      primaryKey: columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
       indexes: await sqliteIndexes(dataSource, table.name),
     });
   }
@@ -158,7 +161,9 @@ function onUpdateColumns(triggers: { sql: string | null }[]): Set<string> {
 }
 
 async function sqliteIndexes(dataSource: DataSource, table: string): Promise<IndexShape[]> {
-  const list: { name: string; unique: number; origin: string }[] = await dataSource.query(`PRAGMA index_list("${table}")`);
+  const list: { name: string; unique: number; origin: string }[] = await dataSource.query(
+    `PRAGMA index_list("${table}")`,
+  );
   const indexes: IndexShape[] = [];
   for (const index of list.filter((i) => i.origin === 'c')) {
     const info: { name: string; desc: number; key: number; seqno: number }[] = await dataSource.query(

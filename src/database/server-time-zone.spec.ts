@@ -11,14 +11,19 @@ describe('server time zone', () => {
 
   it('does not ask SQLite, whose CURRENT_TIMESTAMP is UTC', async () => {
     const query = jest.fn();
-    expect(await serverUtcOffsetMinutes({ options: { type: 'better-sqlite3' }, query } as unknown as DataSource)).toBeNull();
+    expect(
+      await serverUtcOffsetMinutes({ options: { type: 'better-sqlite3' }, query } as unknown as DataSource),
+    ).toBeNull();
     expect(query).not.toHaveBeenCalled();
   });
 
   it.each([
     [0, null],
     [null, null],
-    [480, "the database server's time zone is UTC+8: rows logic-solution runtimes insert take their times from column defaults in that zone, while logic-ha writes UTC, so the two disagree by 8 h. Run the server in UTC (default-time-zone='+00:00')"],
+    [
+      480,
+      "the database server's time zone is UTC+8: rows logic-solution runtimes insert take their times from column defaults in that zone, while logic-ha writes UTC, so the two disagree by 8 h. Run the server in UTC (default-time-zone='+00:00')",
+    ],
     [-330, expect.stringContaining('UTC-5.5: ')],
   ])('offset %p warns %p', (offset, warning) => {
     expect(timeZoneWarning(offset)).toEqual(warning);

@@ -10,7 +10,9 @@ import type { DataSource } from 'typeorm';
 export async function serverUtcOffsetMinutes(dataSource: DataSource): Promise<number | null> {
   if (dataSource.options.type === 'better-sqlite3') return null;
   // `offset` is a reserved word on MariaDB: the alias says more anyway.
-  const [row]: { offsetMinutes: number | string }[] = await dataSource.query('SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS offsetMinutes');
+  const [row]: { offsetMinutes: number | string }[] = await dataSource.query(
+    'SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS offsetMinutes',
+  );
   return Number(row.offsetMinutes);
 }
 

@@ -73,12 +73,20 @@ export class TransactionRunner {
     await runner.connect();
     let locked = false;
     try {
-      const [{ acquired }] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, KEY_LOCK_WAIT_SECONDS])) as { acquired: number | string | null }[];
+      const [{ acquired }] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [
+        name,
+        KEY_LOCK_WAIT_SECONDS,
+      ])) as { acquired: number | string | null }[];
       locked = Number(acquired) === 1;
       if (!locked) {
-        throw new DomainError(DatabaseErrorCode.KeyBusy, ErrorKind.Unavailable, 'Another write to the same record is still running', {
-          retryAfterSeconds: 1,
-        });
+        throw new DomainError(
+          DatabaseErrorCode.KeyBusy,
+          ErrorKind.Unavailable,
+          'Another write to the same record is still running',
+          {
+            retryAfterSeconds: 1,
+          },
+        );
       }
       await runner.startTransaction();
       try {

@@ -27,7 +27,13 @@ export class AutomaticFailover {
     this.unacknowledged = reason;
     await this.topology
       .update((state) => ({ ...state, control: { ...state.control, disabledReason: reason } }))
-      .catch((error: unknown) => this.logger.error({ msg: 'could not persist that automatic failover is disabled; kept in memory', reason, err: messageOf(error) }));
+      .catch((error: unknown) =>
+        this.logger.error({
+          msg: 'could not persist that automatic failover is disabled; kept in memory',
+          reason,
+          err: messageOf(error),
+        }),
+      );
   }
 
   /**
@@ -35,7 +41,10 @@ export class AutomaticFailover {
    * the cooldown too). Memory is cleared only once the file is: a failed write leaves it disabled.
    */
   async enable(also: Partial<FailoverControl> = {}): Promise<FailoverControl> {
-    const state = await this.topology.update((current) => ({ ...current, control: { ...current.control, ...also, disabledReason: null } }));
+    const state = await this.topology.update((current) => ({
+      ...current,
+      control: { ...current.control, ...also, disabledReason: null },
+    }));
     this.unacknowledged = null;
     return state.control;
   }

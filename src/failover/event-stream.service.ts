@@ -4,7 +4,10 @@ import { AppEventMap } from '../common/events/app-events';
 import { OnAppEvent } from '../common/events/event-bus';
 import { DatabaseTopology } from '../database/topology/database-topology';
 
-type StreamedEvent = keyof Pick<AppEventMap, 'db.primary-suspect' | 'db.failover-started' | 'db.primary-changed' | 'db.failover-failed' | 'db.old-primary-fenced'>;
+type StreamedEvent = keyof Pick<
+  AppEventMap,
+  'db.primary-suspect' | 'db.failover-started' | 'db.primary-changed' | 'db.failover-failed' | 'db.old-primary-fenced'
+>;
 
 /** Proxies drop idle streams; a comment-only line every 15 s keeps them open. */
 const KEEPALIVE_MS = 15_000;
@@ -68,7 +71,12 @@ export class EventStreamService implements BeforeApplicationShutdown {
     return {
       id: String(++this.sequence),
       type,
-      data: { ...payload, epoch: replicated ? this.topology.epoch : null, primary: replicated ? this.topology.primaryKey : null, sentAt: new Date().toISOString() },
+      data: {
+        ...payload,
+        epoch: replicated ? this.topology.epoch : null,
+        primary: replicated ? this.topology.primaryKey : null,
+        sentAt: new Date().toISOString(),
+      },
     };
   }
 }

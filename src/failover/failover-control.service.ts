@@ -23,7 +23,11 @@ export class FailoverControlService {
   }
 
   async setMaintenance(enabled: boolean, reason?: string): Promise<FailoverControl> {
-    const state = await this.update((control) => ({ ...control, maintenance: enabled, maintenanceReason: enabled ? (reason ?? null) : null }));
+    const state = await this.update((control) => ({
+      ...control,
+      maintenance: enabled,
+      maintenanceReason: enabled ? (reason ?? null) : null,
+    }));
     this.logger.warn({ msg: enabled ? 'maintenance mode on: no automatic failover' : 'maintenance mode off', reason });
     return state;
   }
@@ -36,7 +40,11 @@ export class FailoverControlService {
 
   private requireReplicated(): void {
     if (!this.topology.replicated) {
-      throw new DomainError(FailoverErrorCode.NotReplicated, ErrorKind.Conflict, 'no failover on this node: DB_TYPE is not mysql');
+      throw new DomainError(
+        FailoverErrorCode.NotReplicated,
+        ErrorKind.Conflict,
+        'no failover on this node: DB_TYPE is not mysql',
+      );
     }
   }
 }

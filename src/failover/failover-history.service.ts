@@ -23,9 +23,16 @@ export class FailoverHistoryService {
   /** Never throws: bookkeeping must not turn a failover's outcome around; a record that cannot be kept is logged. */
   async record(record: FailoverRecord): Promise<void> {
     try {
-      await this.topology.update((state) => ({ ...state, history: [record, ...state.history].slice(0, HISTORY_KEPT_IN_FILE) }));
+      await this.topology.update((state) => ({
+        ...state,
+        history: [record, ...state.history].slice(0, HISTORY_KEPT_IN_FILE),
+      }));
     } catch (error) {
-      this.logger.error({ msg: 'failover record not written to the topology file', failoverId: record.id, err: messageOf(error) });
+      this.logger.error({
+        msg: 'failover record not written to the topology file',
+        failoverId: record.id,
+        err: messageOf(error),
+      });
       return;
     }
     await this.copyToTable();
@@ -40,7 +47,10 @@ export class FailoverHistoryService {
     try {
       await this.table.save(this.topology.state.history.map(toEntity));
     } catch (error) {
-      this.logger.warn({ msg: 'failover history not written to the database; the topology file has it', err: messageOf(error) });
+      this.logger.warn({
+        msg: 'failover history not written to the database; the topology file has it',
+        err: messageOf(error),
+      });
     }
   }
 }

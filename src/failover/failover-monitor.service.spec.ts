@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FakeClock } from '../../test/support/fake-clock';
-import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import {
+  FakeDataSourceSwitch,
+  InMemoryTopologyFile,
+  RecordingEventBus,
+  replicatedConfig,
+} from '../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
@@ -21,12 +26,26 @@ function world() {
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
   const events = new RecordingEventBus();
   const failovers: string[] = [];
-  const runner = { inProgress: false, failover: async (reason: string) => void failovers.push(reason) } as unknown as FailoverRunner;
+  const runner = {
+    inProgress: false,
+    failover: async (reason: string) => void failovers.push(reason),
+  } as unknown as FailoverRunner;
   const dataSource = new FakeDataSourceSwitch();
   const fencer = new Fencer(topology, probe, events.asBus());
   const automatic = new AutomaticFailover(topology);
   const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
-  const monitor = new FailoverMonitor(config, topology, probe, runner, fencer, pool, automatic, events.asBus(), clock, false);
+  const monitor = new FailoverMonitor(
+    config,
+    topology,
+    probe,
+    runner,
+    fencer,
+    pool,
+    automatic,
+    events.asBus(),
+    clock,
+    false,
+  );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
     for (let i = 0; i < count; i++) {
@@ -90,7 +109,10 @@ describe('FailoverMonitor', () => {
 
   it('holds a confirmed death during the cooldown, then acts once acknowledged', async () => {
     const { probe, failovers, ticks, topology, monitor, clock } = world();
-    await topology.update((s) => ({ ...s, control: { ...s.control, lastChangeAt: clock.now().toISOString(), acknowledged: false } }));
+    await topology.update((s) => ({
+      ...s,
+      control: { ...s.control, lastChangeAt: clock.now().toISOString(), acknowledged: false },
+    }));
     probe.server(P).up = false;
     probe.server(S).replica!.ioRunning = 'Connecting';
     await ticks(5, () => false);
@@ -137,7 +159,11 @@ describe('FailoverMonitor', () => {
     await ticks(1, () => false);
     expect(probe.server(P).readOnly).toBe(true);
     expect(probe.calls).toEqual([`${P} setReadOnly:true`, `${P} killConnectionsOf:logic_ha`]);
-    expect(events.emitted.find((e) => e.name === 'db.old-primary-fenced')?.payload).toEqual({ server: P, epoch: 1, killedConnections: 2 });
+    expect(events.emitted.find((e) => e.name === 'db.old-primary-fenced')?.payload).toEqual({
+      server: P,
+      epoch: 1,
+      killedConnections: 2,
+    });
     await ticks(1, () => false);
     expect(probe.calls).toHaveLength(2);
     probe.server(P).readOnly = false;
@@ -149,7 +175,11 @@ describe('FailoverMonitor', () => {
     const { probe, ticks, monitor } = world();
     probe.server(S).replica!.heartbeatPeriodSeconds = 30;
     await ticks(3, () => true);
-    expect(monitor.snapshot().warnings).toEqual([expect.stringMatching(/127\.0\.0\.1:2 has MASTER_HEARTBEAT_PERIOD 30 s: a hung primary is confirmed only after 61000 ms; set it to at most 1\.5 s/)]);
+    expect(monitor.snapshot().warnings).toEqual([
+      expect.stringMatching(
+        /127\.0\.0\.1:2 has MASTER_HEARTBEAT_PERIOD 30 s: a hung primary is confirmed only after 61000 ms; set it to at most 1\.5 s/,
+      ),
+    ]);
   });
 
   it('reopens a pool a failed failover left closed once the primary answers', async () => {

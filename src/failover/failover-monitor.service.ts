@@ -88,7 +88,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     if (this.disabledReason) return;
     await this.topology.ensurePersisted();
-    this.logger.log({ msg: 'failover monitor started', primary: this.topology.primaryKey, epoch: this.topology.epoch, ...this.config.failover });
+    this.logger.log({
+      msg: 'failover monitor started',
+      primary: this.topology.primaryKey,
+      epoch: this.topology.epoch,
+      ...this.config.failover,
+    });
     this.schedule(0);
   }
 
@@ -116,15 +121,28 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   async tick(): Promise<void> {
     const now = this.clock.now();
     this.lastTickAt = now.toISOString();
-    const [primary, standbys] = await Promise.all([this.observePrimary(now), this.observeStandbys(now), this.fencer.enforceAll()]);
+    const [primary, standbys] = await Promise.all([
+      this.observePrimary(now),
+      this.observeStandbys(now),
+      this.fencer.enforceAll(),
+    ]);
     this.primary = primary;
     this.standbys = standbys;
     this.misses = primary.reachable ? 0 : this.misses + 1;
     if (primary.reachable) await this.reopenPoolIfClosed();
     const periods = standbys.flatMap((s) => (s.status ? [s.status.heartbeatPeriodSeconds] : []));
-    this.windowMs = confirmationWindowMs(this.config.failover.heartbeatIntervalMs, this.config.failover.failureThreshold, periods);
+    this.windowMs = confirmationWindowMs(
+      this.config.failover.heartbeatIntervalMs,
+      this.config.failover.failureThreshold,
+      periods,
+    );
     this.checkSetup(primary, standbys);
-    this.verdict = judgePrimary(this.misses, this.config.failover.failureThreshold, standbys.map(toStandbyView), this.windowMs);
+    this.verdict = judgePrimary(
+      this.misses,
+      this.config.failover.failureThreshold,
+      standbys.map(toStandbyView),
+      this.windowMs,
+    );
     await this.act(this.verdict);
   }
 
@@ -135,7 +153,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     if (verdict.kind === 'partitioned' || verdict.kind === 'unconfirmed') {
-      const reason = verdict.kind === 'partitioned' ? `standbys still hear the primary: ${verdict.seenBy.join(', ')} (monitor-side partition)` : verdict.reason;
+      const reason =
+        verdict.kind === 'partitioned'
+          ? `standbys still hear the primary: ${verdict.seenBy.join(', ')} (monitor-side partition)`
+          : verdict.reason;
       this.reportSuspect(verdict.kind, reason, verdict.kind === 'partitioned' ? verdict.seenBy : []);
       return;
     }
@@ -157,7 +178,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     const seen = new Map<string, string>();
     const warn = (key: string, message: string) => seen.set(key, message);
     if (primary.heartbeat && !primary.heartbeat.semiSyncActive && standbys.length > 0) {
-      warn('semi-sync', 'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged');
+      warn(
+        'semi-sync',
+        'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged',
+      );
     }
     const detectionMs = this.config.failover.heartbeatIntervalMs * this.config.failover.failureThreshold;
     for (const standby of standbys) {
@@ -182,7 +206,13 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     this.reportedEpisode = episode;
     const primary = this.topology.primaryKey;
     this.logger.warn({ msg: 'primary suspect, no failover', primary, misses: this.misses, reason });
-    this.events.emit('db.primary-suspect', { primary, epoch: this.topology.epoch, misses: this.misses, reason, seenBy });
+    this.events.emit('db.primary-suspect', {
+      primary,
+      epoch: this.topology.epoch,
+      misses: this.misses,
+      reason,
+      seenBy,
+    });
   }
 
   private async observePrimary(now: Date): Promise<PrimaryObservation> {
@@ -192,7 +222,13 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       const heartbeat = await this.probe.heartbeat(addressOf(this.topology, key));
       return { key, reachable: true, lastHeartbeatAt: now.toISOString(), lastError: null, heartbeat };
     } catch (error) {
-      return { key, reachable: false, lastHeartbeatAt: previous?.lastHeartbeatAt ?? null, lastError: messageOf(error), heartbeat: previous?.heartbeat ?? null };
+      return {
+        key,
+        reachable: false,
+        lastHeartbeatAt: previous?.lastHeartbeatAt ?? null,
+        lastError: messageOf(error),
+        heartbeat: previous?.heartbeat ?? null,
+      };
     }
   }
 
@@ -206,10 +242,24 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
           const status = await this.probe.replicaStatus(addressOf(this.topology, key));
           contact.observe(now.getTime(), status);
           const silence = contact.silenceMs(now.getTime());
-          return { key, reachable: status !== null, lastSeenAt: now.toISOString(), lastError: status ? null : 'not replicating', status, silenceMs: silence ?? null };
+          return {
+            key,
+            reachable: status !== null,
+            lastSeenAt: now.toISOString(),
+            lastError: status ? null : 'not replicating',
+            status,
+            silenceMs: silence ?? null,
+          };
         } catch (error) {
           contact.observe(now.getTime(), null);
-          return { key, reachable: false, lastSeenAt: previous?.lastSeenAt ?? null, lastError: messageOf(error), status: previous?.status ?? null, silenceMs: null };
+          return {
+            key,
+            reachable: false,
+            lastSeenAt: previous?.lastSeenAt ?? null,
+            lastError: messageOf(error),
+            status: previous?.status ?? null,
+            silenceMs: null,
+          };
         }
       }),
     );
@@ -235,7 +285,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.current = this.tick();
       await this.current;
     } catch (error) {
-      this.logger.error({ msg: 'failover monitor tick failed', err: error instanceof Error ? error.stack : String(error) });
+      this.logger.error({
+        msg: 'failover monitor tick failed',
+        err: error instanceof Error ? error.stack : String(error),
+      });
     }
     const elapsed = performance.now() - started;
     this.schedule(Math.max(0, this.config.failover.heartbeatIntervalMs - elapsed));

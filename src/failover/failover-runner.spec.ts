@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FakeClock } from '../../test/support/fake-clock';
-import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import {
+  FakeDataSourceSwitch,
+  InMemoryTopologyFile,
+  RecordingEventBus,
+  replicatedConfig,
+} from '../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
@@ -39,7 +44,18 @@ function world() {
   const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
   const automatic = new AutomaticFailover(topology);
   const promoter = new Promoter(probe, config.failover.applyTimeoutMs);
-  const runner = new FailoverRunner(topology, probe, pool, history, change, {} as SwitchoverProcedure, promoter, automatic, events.asBus(), clock);
+  const runner = new FailoverRunner(
+    topology,
+    probe,
+    pool,
+    history,
+    change,
+    {} as SwitchoverProcedure,
+    promoter,
+    automatic,
+    events.asBus(),
+    clock,
+  );
   return { topology, probe, dataSource, events, runner, file, recorded, automatic };
 }
 
@@ -50,7 +66,12 @@ describe('FailoverRunner', () => {
     const { topology, probe, dataSource, events, runner, file } = world();
     const record = await runner.failover('primary confirmed down');
     expect(record).toMatchObject({ outcome: 'succeeded', oldPrimary: P, newPrimary: S2, epoch: 1, error: null });
-    expect(file.saved).toMatchObject({ epoch: 1, primary: S2, fenced: [P], control: { acknowledged: false, lastChangeAt: '2026-11-27T12:00:00.000Z' } });
+    expect(file.saved).toMatchObject({
+      epoch: 1,
+      primary: S2,
+      fenced: [P],
+      control: { acknowledged: false, lastChangeAt: '2026-11-27T12:00:00.000Z' },
+    });
     expect(topology.primaryKey).toBe(S2);
     expect(dataSource.opened).toEqual([3]);
     expect(probe.calls).toEqual([
@@ -181,7 +202,9 @@ describe('FailoverRunner', () => {
     probe.server(S1).up = false;
     probe.server(S2).replica!.sqlRunning = 'No';
     const record = await runner.failover('primary confirmed down');
-    expect(record.error).toMatch(/choose-candidate: no standby can be promoted: 127\.0\.0\.1:2: unreachable.*127\.0\.0\.1:3: SQL thread No/);
+    expect(record.error).toMatch(
+      /choose-candidate: no standby can be promoted: 127\.0\.0\.1:2: unreachable.*127\.0\.0\.1:3: SQL thread No/,
+    );
     expect(topology.epoch).toBe(0);
   });
 
@@ -190,7 +213,9 @@ describe('FailoverRunner', () => {
     const change = (runner as unknown as { change: { config: unknown } }).change;
     change.config = { ...replicatedConfig(2), replicationAccount: undefined };
     const record = await runner.failover('down');
-    expect(record.steps.find((s) => s.name === 'repoint-standbys')?.detail).toMatch(/127\.0\.0\.1:2 left replicating from the old primary: DB_REPLICATION_USER is not set/);
+    expect(record.steps.find((s) => s.name === 'repoint-standbys')?.detail).toMatch(
+      /127\.0\.0\.1:2 left replicating from the old primary: DB_REPLICATION_USER is not set/,
+    );
     expect(probe.calls.some((call) => call.includes('replicateFrom'))).toBe(false);
   });
 });

@@ -69,7 +69,12 @@ export class FailoverRunner {
   }
 
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running) throw new DomainError(FailoverErrorCode.InProgress, ErrorKind.Conflict, 'a failover or switchover is already running');
+    if (this.running)
+      throw new DomainError(
+        FailoverErrorCode.InProgress,
+        ErrorKind.Conflict,
+        'a failover or switchover is already running',
+      );
     this.running = true;
     try {
       return await work();
@@ -87,28 +92,65 @@ export class FailoverRunner {
     this.logger.warn({ msg: 'failover started', failoverId: id, oldPrimary, epoch: epochBefore, reason });
     this.events.emit('db.failover-started', { id, kind, epoch: epochBefore, oldPrimary, reason });
     const steps = new StepRecorder(this.logger, id, () => this.clock.now());
-    const progress: Progress = { fencedOld: false, candidate: null, ioStopped: false, detached: false, persisted: false };
+    const progress: Progress = {
+      fencedOld: false,
+      candidate: null,
+      ioStopped: false,
+      detached: false,
+      persisted: false,
+    };
     const record = (newPrimary: string | null, epoch: number, error: string | null) =>
       this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary, epoch, steps, error });
     try {
       await steps.run('close-app-pool', () => this.pool.close({ abandon: true }));
       // Best effort: the old primary is usually down, so this step failing is the normal case (a warning).
       progress.fencedOld =
-        (await steps.run('fence-old-primary', () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true), { optional: true, expectedToFail: true })) ?? false;
-      const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
-      const newPrimary = adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
+        (await steps.run(
+          'fence-old-primary',
+          () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true),
+          { optional: true, expectedToFail: true },
+        )) ?? false;
+      const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), {
+        detail: (key) => key ?? 'none',
+      });
+      const newPrimary =
+        adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
       progress.candidate = newPrimary;
       if (!adopted) await this.prepare(newPrimary, steps, progress);
-      const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), { detail: (s) => `epoch ${s.epoch}` });
+      const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), {
+        detail: (s) => `epoch ${s.epoch}`,
+      });
       progress.persisted = true;
-      const writable = adopted ? true : await this.promoter.enableWrites(this.address(newPrimary), steps).then(() => true, (error: unknown) => error);
+      const writable = adopted
+        ? true
+        : await this.promoter.enableWrites(this.address(newPrimary), steps).then(
+            () => true,
+            (error: unknown) => error,
+          );
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
-      await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), { optional: true, detail: (lines) => lines.join('; ') });
-      this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary, at: this.clock.now() });
+      await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), {
+        optional: true,
+        detail: (lines) => lines.join('; '),
+      });
+      this.events.emit('db.primary-changed', {
+        id,
+        kind,
+        epoch: state.epoch,
+        oldPrimary,
+        newPrimary,
+        at: this.clock.now(),
+      });
       if (writable !== true) throw writable;
       const done = record(newPrimary, state.epoch, null);
       await this.history.record(done);
-      this.logger.warn({ msg: 'failover done', failoverId: id, oldPrimary, newPrimary, epoch: state.epoch, tookMs: Date.parse(done.finishedAt) - startedAt.getTime() });
+      this.logger.warn({
+        msg: 'failover done',
+        failoverId: id,
+        oldPrimary,
+        newPrimary,
+        epoch: state.epoch,
+        tookMs: Date.parse(done.finishedAt) - startedAt.getTime(),
+      });
       return done;
     } catch (error) {
       await this.undo(progress, oldPrimary, steps);
@@ -116,8 +158,20 @@ export class FailoverRunner {
       await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
       await this.history.record(failed);
       const step = error instanceof FailoverStepError ? error.step : 'unknown';
-      this.logger.error({ msg: 'failover failed; automatic failover disabled until acknowledged', failoverId: id, step, err: messageOf(error) });
-      this.events.emit('db.failover-failed', { id, kind, epoch: this.topology.epoch, oldPrimary, step, reason: messageOf(error) });
+      this.logger.error({
+        msg: 'failover failed; automatic failover disabled until acknowledged',
+        failoverId: id,
+        step,
+        err: messageOf(error),
+      });
+      this.events.emit('db.failover-failed', {
+        id,
+        kind,
+        epoch: this.topology.epoch,
+        oldPrimary,
+        step,
+        reason: messageOf(error),
+      });
       return failed;
     }
   }
@@ -139,7 +193,9 @@ export class FailoverRunner {
    */
   private async undo(progress: Progress, oldPrimary: string, steps: StepRecorder): Promise<void> {
     if (!progress.persisted && progress.candidate && progress.ioStopped && !progress.detached) {
-      await steps.run('undo-resume-candidate', () => this.probe.startReplicaIo(this.address(progress.candidate!)), { optional: true });
+      await steps.run('undo-resume-candidate', () => this.probe.startReplicaIo(this.address(progress.candidate!)), {
+        optional: true,
+      });
     }
     if (!progress.persisted && progress.fencedOld) {
       await steps.run('undo-fence', () => this.probe.setReadOnly(this.address(oldPrimary), false), { optional: true });
@@ -153,20 +209,35 @@ export class FailoverRunner {
     const promoted = await Promise.all(
       standbys.map(async (s) => {
         const address = this.address(s.key);
-        const [status, readOnly] = await Promise.all([this.probe.replicaStatus(address), this.probe.readOnly(address)]).catch(() => [undefined, true] as const);
+        const [status, readOnly] = await Promise.all([
+          this.probe.replicaStatus(address),
+          this.probe.readOnly(address),
+        ]).catch(() => [undefined, true] as const);
         return status === null && readOnly === false ? s.key : null;
       }),
     );
     const found = promoted.filter((key): key is string => key !== null);
-    if (found.length > 1) throw new DomainError(FailoverErrorCode.NoCandidate, ErrorKind.Conflict, `several standbys are already writable primaries: ${found.join(', ')}`);
+    if (found.length > 1)
+      throw new DomainError(
+        FailoverErrorCode.NoCandidate,
+        ErrorKind.Conflict,
+        `several standbys are already writable primaries: ${found.join(', ')}`,
+      );
     return found[0] ?? null;
   }
 
   private async chooseCandidate(): Promise<string> {
     const standbys = this.topology.standbys();
-    const statuses = await Promise.all(standbys.map((s) => this.probe.replicaStatus(this.address(s.key)).catch(() => null)));
+    const statuses = await Promise.all(
+      standbys.map((s) => this.probe.replicaStatus(this.address(s.key)).catch(() => null)),
+    );
     const choice = chooseCandidate(standbys.map((s, i) => ({ key: s.key, status: statuses[i] })));
-    if (choice.key === null) throw new DomainError(FailoverErrorCode.NoCandidate, ErrorKind.Conflict, `no standby can be promoted: ${choice.reason}`);
+    if (choice.key === null)
+      throw new DomainError(
+        FailoverErrorCode.NoCandidate,
+        ErrorKind.Conflict,
+        `no standby can be promoted: ${choice.reason}`,
+      );
     return choice.key;
   }
 

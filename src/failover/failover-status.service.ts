@@ -78,7 +78,14 @@ export class FailoverStatusService {
     }
     if (role === 'fenced') {
       const fenced = this.fencer.view(key);
-      return { key, role, reachable: fenced?.reachable ?? null, readOnly: fenced?.readOnly ?? null, lastFencedAt: fenced?.lastFencedAt ?? null, lastError: fenced?.lastError ?? null };
+      return {
+        key,
+        role,
+        reachable: fenced?.reachable ?? null,
+        readOnly: fenced?.readOnly ?? null,
+        lastFencedAt: fenced?.lastFencedAt ?? null,
+        lastError: fenced?.lastError ?? null,
+      };
     }
     const standby = seen.standbys.find((s) => s.key === key);
     const status = standby?.status;

@@ -30,7 +30,9 @@ export class FailoverController {
 
   @Post('failover/ack')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Acknowledge the last failover: ends the cooldown, re-enables automatic failover after a failure' })
+  @ApiOperation({
+    summary: 'Acknowledge the last failover: ends the cooldown, re-enables automatic failover after a failure',
+  })
   acknowledge(@Body() body: AcknowledgeDto) {
     return this.control.acknowledge(body.note);
   }
@@ -43,7 +45,9 @@ export class FailoverController {
 
   @Post('failover/switchover')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Planned switchover to a standby (default: the most advanced); answers with the record, steps and outcome' })
+  @ApiOperation({
+    summary: 'Planned switchover to a standby (default: the most advanced); answers with the record, steps and outcome',
+  })
   switchover(@Body() body: SwitchoverDto) {
     return this.runner.switchover(body.target);
   }

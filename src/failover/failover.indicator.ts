@@ -16,7 +16,8 @@ export class FailoverIndicator {
 
   check(key: string): HealthIndicatorResult {
     const status = this.status.status();
-    if (!('servers' in status) || !status.servers || !status.detection) return this.indicators.check(key).up({ replicated: false });
+    if (!('servers' in status) || !status.servers || !status.detection)
+      return this.indicators.check(key).up({ replicated: false });
     const details = {
       epoch: status.epoch,
       primary: status.primary,
@@ -24,7 +25,11 @@ export class FailoverIndicator {
       verdict: status.detection.verdict,
       standbys: status.servers
         .filter((server) => server.role === 'standby')
-        .map((server) => ({ key: server.key, reachable: server.reachable, lagSeconds: 'replication' in server ? (server.replication?.lagSeconds ?? null) : null })),
+        .map((server) => ({
+          key: server.key,
+          reachable: server.reachable,
+          lagSeconds: 'replication' in server ? (server.replication?.lagSeconds ?? null) : null,
+        })),
       fenced: status.servers.filter((server) => server.role === 'fenced').map((server) => server.key),
     };
     return status.switching ? this.indicators.check(key).down(details) : this.indicators.check(key).up(details);

@@ -31,7 +31,11 @@ export class FailoverModule {
       providers: [
         { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
         { provide: RUN_FAILOVER_MONITOR, useValue: options.runMonitor },
-        { provide: Promoter, inject: [ServerProbe, AppConfig], useFactory: (probe: ServerProbe, config: AppConfig) => new Promoter(probe, config.failover.applyTimeoutMs) },
+        {
+          provide: Promoter,
+          inject: [ServerProbe, AppConfig],
+          useFactory: (probe: ServerProbe, config: AppConfig) => new Promoter(probe, config.failover.applyTimeoutMs),
+        },
         AppPool,
         AutomaticFailover,
         FailoverHistoryService,

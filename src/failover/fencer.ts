@@ -54,7 +54,12 @@ export class Fencer {
       const killedConnections = await this.probe.killConnectionsOf(address, appUser);
       const lastFencedAt = new Date().toISOString();
       this.views.set(key, { key, reachable: true, readOnly: true, lastFencedAt, lastError: null });
-      this.logger.warn({ msg: 'fenced a demoted primary: read_only = ON', server: key, wasReadOnly: readOnly, killedConnections });
+      this.logger.warn({
+        msg: 'fenced a demoted primary: read_only = ON',
+        server: key,
+        wasReadOnly: readOnly,
+        killedConnections,
+      });
       this.events.emit('db.old-primary-fenced', { server: key, epoch: this.topology.epoch, killedConnections });
     } catch (error) {
       this.views.set(key, {

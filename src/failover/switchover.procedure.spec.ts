@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FakeClock } from '../../test/support/fake-clock';
-import { FakeDataSourceSwitch, InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../test/support/failover-fakes';
+import {
+  FakeDataSourceSwitch,
+  InMemoryTopologyFile,
+  RecordingEventBus,
+  replicatedConfig,
+} from '../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
@@ -30,7 +35,18 @@ function world(config = replicatedConfig(2)) {
   const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
   const automatic = new AutomaticFailover(topology);
   const promoter = new Promoter(probe, config.failover.applyTimeoutMs);
-  const procedure = new SwitchoverProcedure(config, topology, probe, pool, history, change, promoter, automatic, events.asBus(), clock);
+  const procedure = new SwitchoverProcedure(
+    config,
+    topology,
+    probe,
+    pool,
+    history,
+    change,
+    promoter,
+    automatic,
+    events.asBus(),
+    clock,
+  );
   return { topology, probe, dataSource, events, procedure, file, automatic };
 }
 
@@ -76,9 +92,21 @@ describe('SwitchoverProcedure', () => {
 
   it.each([
     ['an unknown target', (w: ReturnType<typeof world>) => w.procedure.run('10.9.9.9:3306'), /not in DB_PRIMARY_URL/],
-    ['the primary as target', (w: ReturnType<typeof world>) => w.procedure.run(P), /127\.0\.0\.1:1 is the primary, not a standby/],
-    ['a primary that does not answer', (w: ReturnType<typeof world>) => ((w.probe.server(P).up = false), w.procedure.run()), /calls for a failover/],
-    ['a target whose IO thread is down', (w: ReturnType<typeof world>) => ((w.probe.server(S1).replica!.ioRunning = 'Connecting'), w.procedure.run(S1)), /no standby is replicating/],
+    [
+      'the primary as target',
+      (w: ReturnType<typeof world>) => w.procedure.run(P),
+      /127\.0\.0\.1:1 is the primary, not a standby/,
+    ],
+    [
+      'a primary that does not answer',
+      (w: ReturnType<typeof world>) => ((w.probe.server(P).up = false), w.procedure.run()),
+      /calls for a failover/,
+    ],
+    [
+      'a target whose IO thread is down',
+      (w: ReturnType<typeof world>) => ((w.probe.server(S1).replica!.ioRunning = 'Connecting'), w.procedure.run(S1)),
+      /no standby is replicating/,
+    ],
   ])('refuses %s before changing anything', async (_, act, expected) => {
     const w = world();
     await expect(act(w)).rejects.toThrow(expected);
@@ -105,7 +133,11 @@ describe('SwitchoverProcedure', () => {
     probe.failing.add('detachReplica');
     const record = await procedure.run(S1);
     expect(record.error).toMatch(/detach-from-old-primary/);
-    expect(probe.calls.slice(-3)).toEqual([`${S1} setReadOnly:true`, `${S1} replicateFrom:${P}`, `${P} setReadOnly:false`]);
+    expect(probe.calls.slice(-3)).toEqual([
+      `${S1} setReadOnly:true`,
+      `${S1} replicateFrom:${P}`,
+      `${P} setReadOnly:false`,
+    ]);
     expect(topology.primaryKey).toBe(P);
   });
 

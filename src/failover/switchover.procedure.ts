@@ -21,7 +21,8 @@ import { TopologyChange, changeId } from './topology-change';
 /** A target further behind would keep the app on 503s while it catches up. */
 export const SWITCHOVER_MAX_LAG_SECONDS = 5;
 
-const refused = (message: string) => new DomainError(FailoverErrorCode.SwitchoverRefused, ErrorKind.Conflict, `switchover refused: ${message}`);
+const refused = (message: string) =>
+  new DomainError(FailoverErrorCode.SwitchoverRefused, ErrorKind.Conflict, `switchover refused: ${message}`);
 
 /**
  * A planned change of primary with both servers up, losing nothing: the app's pool closes,
@@ -64,27 +65,79 @@ export class SwitchoverProcedure {
     let state: TopologyState;
     try {
       await steps.run('close-app-pool', () => this.pool.close());
-      await steps.run('demote-old-primary', () => this.demote(old), { detail: (killed) => `read_only = ON, ${killed} app sessions killed` });
+      await steps.run('demote-old-primary', () => this.demote(old), {
+        detail: (killed) => `read_only = ON, ${killed} app sessions killed`,
+      });
       const position = await steps.run('read-final-position', () => this.finalPosition(old), { detail: (p) => p });
-      await steps.run('catch-up', () => this.promoter.waitUntilApplied(next, position), { detail: () => `${target} applied ${position}` });
+      await steps.run('catch-up', () => this.promoter.waitUntilApplied(next, position), {
+        detail: () => `${target} applied ${position}`,
+      });
       targetTouched = true;
       await this.promoter.prepare(next, steps);
-      state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), { detail: (s) => `epoch ${s.epoch}` });
+      state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, target, kind), {
+        detail: (s) => `epoch ${s.epoch}`,
+      });
     } catch (error) {
-      return this.rollBack({ id, reason, startedAt, oldPrimary, target, epochBefore, steps, error, account, targetTouched });
+      return this.rollBack({
+        id,
+        reason,
+        startedAt,
+        oldPrimary,
+        target,
+        epochBefore,
+        steps,
+        error,
+        account,
+        targetTouched,
+      });
     }
     // The topology names the target now: from here on there is no going back, only forward.
-    const writable = await this.promoter.enableWrites(next, steps).then(() => true, (error: unknown) => error);
+    const writable = await this.promoter.enableWrites(next, steps).then(
+      () => true,
+      (error: unknown) => error,
+    );
     await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
-    await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), { optional: true, detail: () => `${oldPrimary} replicates from ${target}` });
-    await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), { optional: true, detail: (lines) => lines.join('; ') });
-    this.events.emit('db.primary-changed', { id, kind, epoch: state.epoch, oldPrimary, newPrimary: target, at: this.clock.now() });
+    await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), {
+      optional: true,
+      detail: () => `${oldPrimary} replicates from ${target}`,
+    });
+    await steps.run('repoint-standbys', () => this.change.repointStandbys(target, [oldPrimary]), {
+      optional: true,
+      detail: (lines) => lines.join('; '),
+    });
+    this.events.emit('db.primary-changed', {
+      id,
+      kind,
+      epoch: state.epoch,
+      oldPrimary,
+      newPrimary: target,
+      at: this.clock.now(),
+    });
     const error = writable === true ? null : messageOf(writable);
-    const record = this.change.record({ id, kind, reason, startedAt, oldPrimary, newPrimary: target, epoch: state.epoch, steps, error });
+    const record = this.change.record({
+      id,
+      kind,
+      reason,
+      startedAt,
+      oldPrimary,
+      newPrimary: target,
+      epoch: state.epoch,
+      steps,
+      error,
+    });
     await this.history.record(record);
     if (error) {
-      await this.automatic.disable(`switchover ${id}: ${target} is the primary but could not be made writable: ${error}`);
-      this.events.emit('db.failover-failed', { id, kind, epoch: state.epoch, oldPrimary, step: 'enable-writes', reason: error });
+      await this.automatic.disable(
+        `switchover ${id}: ${target} is the primary but could not be made writable: ${error}`,
+      );
+      this.events.emit('db.failover-failed', {
+        id,
+        kind,
+        epoch: state.epoch,
+        oldPrimary,
+        step: 'enable-writes',
+        reason: error,
+      });
     } else {
       this.logger.warn({ msg: 'switchover done', failoverId: id, oldPrimary, newPrimary: target, epoch: state.epoch });
     }
@@ -93,12 +146,22 @@ export class SwitchoverProcedure {
 
   /** Everything checked before the first change, so a refusal leaves the servers as they were. */
   private async preconditions(requested?: string): Promise<{ target: string; account: Credentials }> {
-    if (!this.topology.replicated) throw new DomainError(FailoverErrorCode.NotReplicated, ErrorKind.Conflict, 'no switchover on this node: DB_TYPE is not mysql');
+    if (!this.topology.replicated)
+      throw new DomainError(
+        FailoverErrorCode.NotReplicated,
+        ErrorKind.Conflict,
+        'no switchover on this node: DB_TYPE is not mysql',
+      );
     const account = this.config.replicationAccount;
     if (!account) throw refused('DB_REPLICATION_USER is not set, and the old primary must replicate from the new one');
     const servers = this.topology.servers();
     if (requested && !servers.some((server) => server.key === requested)) {
-      throw new DomainError(FailoverErrorCode.UnknownServer, ErrorKind.NotFound, `${requested} is not in DB_PRIMARY_URL / DB_STANDBY_URLS`, { details: { field: 'target' } });
+      throw new DomainError(
+        FailoverErrorCode.UnknownServer,
+        ErrorKind.NotFound,
+        `${requested} is not in DB_PRIMARY_URL / DB_STANDBY_URLS`,
+        { details: { field: 'target' } },
+      );
     }
     const standbys = this.topology.standbys();
     if (requested && !standbys.some((server) => server.key === requested)) {
@@ -108,14 +171,21 @@ export class SwitchoverProcedure {
       throw refused(`the primary does not answer (${messageOf(error)}): that calls for a failover`);
     });
     const candidates = requested ? standbys.filter((server) => server.key === requested) : standbys;
-    const statuses = await Promise.all(candidates.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)));
-    const healthy = candidates.map((s, i) => ({ key: s.key, status: statuses[i] && ioConnected(statuses[i]) ? statuses[i] : null }));
+    const statuses = await Promise.all(
+      candidates.map((s) => this.probe.replicaStatus(addressOf(this.topology, s.key)).catch(() => null)),
+    );
+    const healthy = candidates.map((s, i) => ({
+      key: s.key,
+      status: statuses[i] && ioConnected(statuses[i]) ? statuses[i] : null,
+    }));
     const choice = chooseCandidate(healthy);
     if (choice.key === null) throw refused(`no standby is replicating with both threads running: ${choice.reason}`);
     const lag = choice.status.secondsBehindMaster;
     // The app gets 503s until the target has caught up: a lagging target is refused, not waited for.
     if (lag === null || lag > SWITCHOVER_MAX_LAG_SECONDS) {
-      throw refused(`${choice.key} is ${lag === null ? 'at an unknown distance' : `${lag} s`} behind the primary (at most ${SWITCHOVER_MAX_LAG_SECONDS} s)`);
+      throw refused(
+        `${choice.key} is ${lag === null ? 'at an unknown distance' : `${lag} s`} behind the primary (at most ${SWITCHOVER_MAX_LAG_SECONDS} s)`,
+      );
     }
     return { target: choice.key, account };
   }
@@ -153,17 +223,39 @@ export class SwitchoverProcedure {
     const next = addressOf(this.topology, target);
     if (input.targetTouched) {
       await steps.run('roll-back-target-read-only', () => this.probe.setReadOnly(next, true), { optional: true });
-      await steps.run('roll-back-target-follows', () => this.probe.replicateFrom(next, old, input.account, 'current_pos'), { optional: true });
+      await steps.run(
+        'roll-back-target-follows',
+        () => this.probe.replicateFrom(next, old, input.account, 'current_pos'),
+        { optional: true },
+      );
     }
-    const restored = await steps.run('roll-back-old-primary', () => this.probe.setReadOnly(old, false).then(() => true), { optional: true });
+    const restored = await steps.run(
+      'roll-back-old-primary',
+      () => this.probe.setReadOnly(old, false).then(() => true),
+      { optional: true },
+    );
     await steps.run('roll-back-app', () => this.pool.reopenOnPrimary(), { optional: true });
     const step = input.error instanceof FailoverStepError ? input.error.step : 'unknown';
     const message = messageOf(input.error);
-    const record = this.change.record({ ...input, kind: 'switchover', newPrimary: null, epoch: input.epochBefore, error: message });
-    if (restored === undefined) await this.automatic.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
+    const record = this.change.record({
+      ...input,
+      kind: 'switchover',
+      newPrimary: null,
+      epoch: input.epochBefore,
+      error: message,
+    });
+    if (restored === undefined)
+      await this.automatic.disable(`switchover ${id} failed at ${message} and its roll-back did not complete`);
     await this.history.record(record);
     this.logger.error({ msg: 'switchover failed and was rolled back', failoverId: id, step, err: message });
-    this.events.emit('db.failover-failed', { id, kind: 'switchover', epoch: input.epochBefore, oldPrimary, step, reason: message });
+    this.events.emit('db.failover-failed', {
+      id,
+      kind: 'switchover',
+      epoch: input.epochBefore,
+      oldPrimary,
+      step,
+      reason: message,
+    });
     return record;
   }
 }

@@ -41,7 +41,10 @@ export class TopologyChange {
       ...state,
       epoch: state.epoch + 1,
       primary: newPrimary,
-      fenced: kind === 'failover' ? [...new Set([...state.fenced.filter((key) => key !== newPrimary), oldPrimary])] : state.fenced.filter((key) => key !== newPrimary),
+      fenced:
+        kind === 'failover'
+          ? [...new Set([...state.fenced.filter((key) => key !== newPrimary), oldPrimary])]
+          : state.fenced.filter((key) => key !== newPrimary),
       control: { ...state.control, lastChangeAt: now, acknowledged: kind === 'switchover' },
     }));
   }
@@ -51,7 +54,8 @@ export class TopologyChange {
     const others = this.topology.standbys().filter((s) => !except.includes(s.key));
     if (others.length === 0) return ['no other standby'];
     const account = this.config.replicationAccount;
-    if (!account) return others.map((s) => `${s.key} left replicating from the old primary: DB_REPLICATION_USER is not set`);
+    if (!account)
+      return others.map((s) => `${s.key} left replicating from the old primary: DB_REPLICATION_USER is not set`);
     const source = addressOf(this.topology, newPrimary);
     return Promise.all(
       others.map((s) =>

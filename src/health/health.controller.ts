@@ -21,4 +21,3 @@ export class HealthController {
     return this.health.ready();
   }
 }
-

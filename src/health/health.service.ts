@@ -30,7 +30,9 @@ export class HealthService {
     const { checkTimeoutMs, diskMinFreeBytes, heapMaxBytes } = this.config.health;
     try {
       return await this.health.check([
-        boundedCheck('database', checkTimeoutMs, () => this.database.pingCheck('database', { timeout: checkTimeoutMs })),
+        boundedCheck('database', checkTimeoutMs, () =>
+          this.database.pingCheck('database', { timeout: checkTimeoutMs }),
+        ),
         boundedCheck('disk', checkTimeoutMs, () => this.disk.check('disk', this.config.dataDir, diskMinFreeBytes)),
         boundedCheck('memory', checkTimeoutMs, () => this.memory.checkHeap('memory', heapMaxBytes)),
         boundedCheck('configStore', checkTimeoutMs, () => this.configStore.check('configStore')),

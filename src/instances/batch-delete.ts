@@ -14,7 +14,10 @@ export const DELETE_BATCH_SIZE = 500;
  * a batch of ids, delete those ids that still match (a row changed in between is left
  * alone), repeat until a short batch. Portable: SQLite has no DELETE ... LIMIT.
  */
-export async function deleteInBatches(repository: Repository<LogicInstanceEntity>, conditions: Condition[]): Promise<number> {
+export async function deleteInBatches(
+  repository: Repository<LogicInstanceEntity>,
+  conditions: Condition[],
+): Promise<number> {
   let deleted = 0;
   for (;;) {
     // No ORDER BY: any matching batch will do, and ordering would make MariaDB walk the primary key.
@@ -37,7 +40,10 @@ export async function deleteIdsInBatches(
 ): Promise<number> {
   let deleted = 0;
   for (let start = 0; start < ids.length; start += DELETE_BATCH_SIZE) {
-    const byId: Condition = { sql: 'id IN (:...batchIds)', params: { batchIds: ids.slice(start, start + DELETE_BATCH_SIZE) } };
+    const byId: Condition = {
+      sql: 'id IN (:...batchIds)',
+      params: { batchIds: ids.slice(start, start + DELETE_BATCH_SIZE) },
+    };
     const result = await applyConditions(repository.createQueryBuilder().delete(), [...conditions, byId]).execute();
     deleted += result.affected ?? 0;
   }

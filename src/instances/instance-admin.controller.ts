@@ -66,7 +66,11 @@ export class InstanceAdminController {
   @Delete()
   @ApiOperation({ summary: 'deleteBiz: by createTime range (from and to) and/or ids; refused without either' })
   async delete(@Query() query: DeleteInstancesQuery) {
-    const deleted = await this.instances.deleteBiz({ from: instant(query.from), to: instant(query.to), ids: query.ids });
+    const deleted = await this.instances.deleteBiz({
+      from: instant(query.from),
+      to: instant(query.to),
+      ids: query.ids,
+    });
     return { deleted };
   }
 

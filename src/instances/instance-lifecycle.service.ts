@@ -90,7 +90,13 @@ export class InstanceLifecycleService {
         createTime: now,
       });
       // Every column is set here; updateEntity(false) spares the SELECT TypeORM would send to read defaults back.
-      await manager.createQueryBuilder().insert().into(LogicInstanceEntity).values(created).updateEntity(false).execute();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(LogicInstanceEntity)
+        .values(created)
+        .updateEntity(false)
+        .execute();
       return created;
     });
     this.events.emit('instance.before-run', {

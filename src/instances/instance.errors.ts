@@ -8,4 +8,8 @@ export enum InstanceErrorCode {
 }
 
 export const instanceNotFound = (logicId: string, bizId: string) =>
-  new DomainError(InstanceErrorCode.NotFound, ErrorKind.NotFound, `No instance for logicId "${logicId}" and bizId "${bizId}"`);
+  new DomainError(
+    InstanceErrorCode.NotFound,
+    ErrorKind.NotFound,
+    `No instance for logicId "${logicId}" and bizId "${bizId}"`,
+  );

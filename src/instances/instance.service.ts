@@ -58,7 +58,10 @@ export class InstanceService {
     return this.queryUncompletedBizExclude({ from, to, isRunning, isSuccess }, page);
   }
 
-  async queryUncompletedBizExclude(criteria: UncompletedCriteria, page: PageRequest = {}): Promise<Page<LogicInstanceEntity>> {
+  async queryUncompletedBizExclude(
+    criteria: UncompletedCriteria,
+    page: PageRequest = {},
+  ): Promise<Page<LogicInstanceEntity>> {
     return this.page(uncompletedConditions(criteria), 'createTime', page);
   }
 
@@ -125,7 +128,8 @@ export class InstanceService {
       .getMany();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    const nextCursor = rows.length > limit && last?.[orderColumn] ? encodeCursor({ time: last[orderColumn], id: last.id }) : null;
+    const nextCursor =
+      rows.length > limit && last?.[orderColumn] ? encodeCursor({ time: last[orderColumn], id: last.id }) : null;
     return { items, nextCursor };
   }
 }

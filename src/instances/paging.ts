@@ -32,9 +32,14 @@ export function decodeCursor(cursor: string): KeysetPosition {
     if (typeof id !== 'string' || typeof time !== 'string' || Number.isNaN(date.getTime())) throw new Error('shape');
     return { time: date, id };
   } catch {
-    throw new DomainError(InstanceErrorCode.InvalidCursor, ErrorKind.InvalidInput, 'cursor: not a cursor this API returned', {
-      details: [{ field: 'cursor', problems: ['cursor is not valid'] }],
-    });
+    throw new DomainError(
+      InstanceErrorCode.InvalidCursor,
+      ErrorKind.InvalidInput,
+      'cursor: not a cursor this API returned',
+      {
+        details: [{ field: 'cursor', problems: ['cursor is not valid'] }],
+      },
+    );
   }
 }
 

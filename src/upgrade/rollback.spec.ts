@@ -11,12 +11,30 @@ import { mysqlUrlOf, newestPreUpgradeBackup, planRevert, resolveTarget, rollback
 
 const KNOWN: KnownMigration[] = SCHEMA_VERSIONS.map((schemaVersion, i) => {
   const timestamp = 1600000000000 + i * 10_000_000_000;
-  return { name: `Migration${i}${timestamp}`, timestamp, schemaVersion, instance: { up: async () => undefined, down: async () => undefined }, up: [], down: [], checksum: 'c'.repeat(64) };
+  return {
+    name: `Migration${i}${timestamp}`,
+    timestamp,
+    schemaVersion,
+    instance: { up: async () => undefined, down: async () => undefined },
+    up: [],
+    down: [],
+    checksum: 'c'.repeat(64),
+  };
 });
 
 function managed(appliedCount: number, overrides: Partial<ValidationReport> = {}): DatabaseState {
   const names = KNOWN.map((m) => m.name);
-  const validation = { ok: true, applied: names.slice(0, appliedCount), changed: [], missing: [], outOfOrder: [], failed: [], pending: names.slice(appliedCount), unrecorded: [], ...overrides };
+  const validation = {
+    ok: true,
+    applied: names.slice(0, appliedCount),
+    changed: [],
+    missing: [],
+    outOfOrder: [],
+    failed: [],
+    pending: names.slice(appliedCount),
+    unrecorded: [],
+    ...overrides,
+  };
   return { kind: 'managed', known: KNOWN, validation };
 }
 
@@ -69,9 +87,13 @@ describe('planRevert', () => {
   });
 
   it('refuses a target that is not applied, and a history that does not validate', async () => {
-    await expect(planRevert(fakeMigrator(managed(2)), '0.8')).rejects.toMatchObject({ code: 'MIGRATION_TARGET_UNKNOWN' });
+    await expect(planRevert(fakeMigrator(managed(2)), '0.8')).rejects.toMatchObject({
+      code: 'MIGRATION_TARGET_UNKNOWN',
+    });
     const changed = managed(7, { ok: false, changed: [{ name: KNOWN[6].name, recorded: 'a', current: 'b' }] });
-    await expect(planRevert(fakeMigrator(changed), '0.7.4')).rejects.toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED' });
+    await expect(planRevert(fakeMigrator(changed), '0.7.4')).rejects.toMatchObject({
+      code: 'SCHEMA_VALIDATION_FAILED',
+    });
   });
 });
 
@@ -102,7 +124,12 @@ describe('rollbackTo', () => {
       state: async () => managed(7),
       revertTo: async (_target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges'> = {}) => {
         await options.beforeChanges?.({ from: 'ha-3', to: '0.8', migrations: ['x'] });
-        throw new DomainError('MIGRATION_FAILED', ErrorKind.Internal, 'migration X (ha-1) failed in down(): Cannot drop index', { details: { migration: 'X' } });
+        throw new DomainError(
+          'MIGRATION_FAILED',
+          ErrorKind.Internal,
+          'migration X (ha-1) failed in down(): Cannot drop index',
+          { details: { migration: 'X' } },
+        );
       },
     } as unknown as SchemaMigrator;
     const backups = {
@@ -113,15 +140,25 @@ describe('rollbackTo', () => {
       },
     };
     const failure = rollbackTo({ migrator, backups, progress: () => undefined }, await planRevert(migrator, '0.8'));
-    await expect(failure).rejects.toMatchObject({ code: 'MIGRATION_FAILED', details: { backupId: 'b-2', migration: 'X' } });
-    await expect(failure).rejects.toThrow(/Cannot drop index\. To get back the data as it was before this rollback: npm run cli -- rollback --restore b-2/);
+    await expect(failure).rejects.toMatchObject({
+      code: 'MIGRATION_FAILED',
+      details: { backupId: 'b-2', migration: 'X' },
+    });
+    await expect(failure).rejects.toThrow(
+      /Cannot drop index\. To get back the data as it was before this rollback: npm run cli -- rollback --restore b-2/,
+    );
     expect(log).toEqual(['register b-2']);
   });
 
   it('takes no backup when there is nothing to revert', async () => {
     const takeFull = jest.fn();
     const plan = await planRevert(fakeMigrator(managed(3)), '0.7.7');
-    expect(await rollbackTo({ migrator: fakeMigrator(managed(3)), backups: { takeFull, register: jest.fn() }, progress: () => undefined }, plan)).toEqual({ backupId: null, reverted: [] });
+    expect(
+      await rollbackTo(
+        { migrator: fakeMigrator(managed(3)), backups: { takeFull, register: jest.fn() }, progress: () => undefined },
+        plan,
+      ),
+    ).toEqual({ backupId: null, reverted: [] });
     expect(takeFull).not.toHaveBeenCalled();
   });
 });
@@ -133,7 +170,8 @@ describe('newestPreUpgradeBackup', () => {
       manifest: async (id: string) => {
         const found = manifests.find((m) => m.id === id);
         // As BackupReader says of a folder without a manifest (an unfinished backup).
-        if (!found) throw new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, `backup ${id} has no manifest`);
+        if (!found)
+          throw new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, `backup ${id} has no manifest`);
         return found;
       },
     } as unknown as BackupReader;
@@ -154,7 +192,11 @@ describe('newestPreUpgradeBackup', () => {
 
   it('refuses to guess when a manifest newer than the newest readable one is damaged, and skips unfinished folders', async () => {
     const manifests: Record<string, Partial<BackupManifest> | DomainError> = {
-      '20261101-000000-000F': { id: '20261101-000000-000F', tag: 'pre-upgrade-0.7.4-ha-2', finishedAt: '2026-11-01T00:00:00.000Z' },
+      '20261101-000000-000F': {
+        id: '20261101-000000-000F',
+        tag: 'pre-upgrade-0.7.4-ha-2',
+        finishedAt: '2026-11-01T00:00:00.000Z',
+      },
       '20261120-000000-000F': new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, 'manifest is not JSON'),
       '20261125-000000-000F': new DomainError(BackupErrorCode.NotUsable, ErrorKind.NotFound, 'no manifest'),
     };
@@ -166,13 +208,17 @@ describe('newestPreUpgradeBackup', () => {
         return found;
       },
     } as unknown as BackupReader;
-    await expect(newestPreUpgradeBackup(reader)).rejects.toThrow(/manifest of 20261120-000000-000F cannot be read.*newest readable one is 20261101-000000-000F.*--restore <backup-id>/);
+    await expect(newestPreUpgradeBackup(reader)).rejects.toThrow(
+      /manifest of 20261120-000000-000F cannot be read.*newest readable one is 20261101-000000-000F.*--restore <backup-id>/,
+    );
     delete manifests['20261120-000000-000F'];
     expect((await newestPreUpgradeBackup(reader)).id).toBe('20261101-000000-000F');
   });
 
   it('says where it looked when there is none', async () => {
-    await expect(newestPreUpgradeBackup(readerOf([{ id: 'c', tag: 'nightly', finishedAt: '2026-11-25T00:00:00.000Z' }]))).rejects.toMatchObject({
+    await expect(
+      newestPreUpgradeBackup(readerOf([{ id: 'c', tag: 'nightly', finishedAt: '2026-11-25T00:00:00.000Z' }])),
+    ).rejects.toMatchObject({
       code: 'NO_PRE_UPGRADE_BACKUP',
       message: expect.stringContaining('local /backups'),
     });

@@ -41,9 +41,14 @@ export async function planRevert(migrator: SchemaMigrator, spec: string): Promis
   const validation = matchingValidationOf(state);
   const target = resolveTarget(state.known, spec);
   if (!validation.applied.includes(target.name)) {
-    throw new DomainError(MigrationErrorCode.UnknownTarget, ErrorKind.InvalidInput, `--to ${target.schemaVersion} (${target.name}) is not applied to this database, so there is nothing to go back to`, {
-      details: { field: 'to' },
-    });
+    throw new DomainError(
+      MigrationErrorCode.UnknownTarget,
+      ErrorKind.InvalidInput,
+      `--to ${target.schemaVersion} (${target.name}) is not applied to this database, so there is nothing to go back to`,
+      {
+        details: { field: 'to' },
+      },
+    );
   }
   return { from: currentVersion(state)!, target, toRevert: appliedAfter(state.known, validation, target) };
 }
@@ -62,18 +67,33 @@ export async function rollbackTo(
   };
   const register = (backup: BackupManifest) =>
     // Gone with the catalog table when the rollback went below ha-2; storage keeps it either way.
-    deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+    deps.backups
+      .register(backup)
+      .catch((error: unknown) =>
+        deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }),
+      );
   let reverted: StepReport[];
   try {
-    reverted = await deps.migrator.revertTo(plan.target, { beforeChanges, onStep: (step) => deps.progress({ step: 'migration-reverted', ...step }) });
+    reverted = await deps.migrator.revertTo(plan.target, {
+      beforeChanges,
+      onStep: (step) => deps.progress({ step: 'migration-reverted', ...step }),
+    });
   } catch (error) {
     if (!taken.backup) throw error;
     await register(taken.backup);
     const code = error instanceof DomainError ? error.code : MigrationErrorCode.MigrationFailed;
-    throw new DomainError(code, ErrorKind.Internal, `${messageOf(error)}. To get back the data as it was before this rollback: ${CLI_COMMAND} rollback --restore ${taken.backup.id}`, {
-      cause: error,
-      details: { backupId: taken.backup.id, ...(error instanceof DomainError && typeof error.details === 'object' ? error.details : {}) },
-    });
+    throw new DomainError(
+      code,
+      ErrorKind.Internal,
+      `${messageOf(error)}. To get back the data as it was before this rollback: ${CLI_COMMAND} rollback --restore ${taken.backup.id}`,
+      {
+        cause: error,
+        details: {
+          backupId: taken.backup.id,
+          ...(error instanceof DomainError && typeof error.details === 'object' ? error.details : {}),
+        },
+      },
+    );
   }
   if (!taken.backup) return { backupId: null, reverted };
   await register(taken.backup);
@@ -105,7 +125,11 @@ export async function newestPreUpgradeBackup(reader: BackupReader): Promise<Back
     );
   }
   if (!newest) {
-    throw new DomainError(UpgradeErrorCode.NoPreUpgradeBackup, ErrorKind.NotFound, `no backup tagged ${PRE_UPGRADE_TAG_PREFIX}… in ${reader.storage.description}: name one with --restore <backup-id>`);
+    throw new DomainError(
+      UpgradeErrorCode.NoPreUpgradeBackup,
+      ErrorKind.NotFound,
+      `no backup tagged ${PRE_UPGRADE_TAG_PREFIX}… in ${reader.storage.description}: name one with --restore <backup-id>`,
+    );
   }
   return newest;
 }

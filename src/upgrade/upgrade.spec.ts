@@ -2,7 +2,12 @@ import type { BackupManifest, RebuildReport } from '../backup';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import type { TableShape } from '../database/schema-inspector';
 import type { KnownMigration } from '../database/migrator/known-migrations';
-import { currentVersion, type DatabaseState, pendingMigrations, type StepReport } from '../database/migrator/database-state';
+import {
+  currentVersion,
+  type DatabaseState,
+  pendingMigrations,
+  type StepReport,
+} from '../database/migrator/database-state';
 import { type MigrateOptions, type MigrateResult, type SchemaMigrator } from '../database/migrator/schema-migrator';
 import type { ValidationReport } from '../database/migrator/validation';
 import { SCHEMA_VERSIONS, type SchemaVersion, expectedSchema } from '../database/schema/known-schemas';
@@ -62,21 +67,38 @@ class World {
   /** What migrate() does under the lock: the backup hook, then what the state says is pending. */
   migrateImpl: (options: MigrateOptions) => Promise<MigrateResult> = async (options) => {
     await this.beforeChanges(options);
-    const applied: StepReport[] = pendingMigrations(this.state).map((m, i) => ({ migration: m.name, schemaVersion: m.schemaVersion, durationMs: 10 + i }));
+    const applied: StepReport[] = pendingMigrations(this.state).map((m, i) => ({
+      migration: m.name,
+      schemaVersion: m.schemaVersion,
+      durationMs: 10 + i,
+    }));
     for (const step of applied) options.onStep?.(step);
-    const baselined = this.state.kind === 'unbaselined' && this.state.detection.kind === 'match' ? { version: this.state.detection.version, recorded: [], tolerated: this.state.detection.tolerated } : null;
+    const baselined =
+      this.state.kind === 'unbaselined' && this.state.detection.kind === 'match'
+        ? { version: this.state.detection.version, recorded: [], tolerated: this.state.detection.tolerated }
+        : null;
     return { baselined, adopted: [], applied };
   };
 
   /** As SchemaMigrator calls it: with the version now, the target and the migrations about to run. */
   async beforeChanges(options: MigrateOptions): Promise<void> {
-    await options.beforeChanges?.({ from: currentVersion(this.state), to: LATEST, migrations: pendingMigrations(this.state).map((m) => m.name) });
+    await options.beforeChanges?.({
+      from: currentVersion(this.state),
+      to: LATEST,
+      migrations: pendingMigrations(this.state).map((m) => m.name),
+    });
   }
   takeFullImpl: (tag: string) => Promise<BackupManifest> = async (tag) => manifest('20250101T000000Z-full-abc', tag);
   registerImpl: (backup: BackupManifest) => Promise<boolean> = async () => true;
   /** Whether the catalog table exists: before the upgrade, then after it. */
   catalogTable = { before: true, after: true };
-  rebuildImpl: () => Promise<RebuildReport> = async () => ({ inserted: ['b-1', 'b-2'], updated: ['20250101T000000Z-full-abc'], incomplete: [], corrupt: [], missing: [] });
+  rebuildImpl: () => Promise<RebuildReport> = async () => ({
+    inserted: ['b-1', 'b-2'],
+    updated: ['20250101T000000Z-full-abc'],
+    incomplete: [],
+    corrupt: [],
+    missing: [],
+  });
 
   readonly migrator = {
     engine: 'mysql',
@@ -146,7 +168,15 @@ describe('upgrade', () => {
   it('does nothing when every migration is applied: no backup, no migration', async () => {
     world.state = managed(SCHEMA_VERSIONS.length);
     const report = await upgrade(world.deps(), { baseline: false });
-    expect(report).toMatchObject({ ok: true, from: LATEST, to: LATEST, backupId: null, applied: [], failed: null, rollbackCommand: null });
+    expect(report).toMatchObject({
+      ok: true,
+      from: LATEST,
+      to: LATEST,
+      backupId: null,
+      applied: [],
+      failed: null,
+      rollbackCommand: null,
+    });
     expect(world.backups.takeFull).not.toHaveBeenCalled();
     expect(world.migrator.migrate).not.toHaveBeenCalled();
     expect(world.backups.register).not.toHaveBeenCalled();
@@ -211,13 +241,22 @@ describe('upgrade', () => {
     world.migrateImpl = async (options) => {
       await world.beforeChanges(options);
       options.onStep?.({ migration: NAMES[3], schemaVersion: SCHEMA_VERSIONS[3], durationMs: 5 });
-      throw new DomainError('MIGRATION_FAILED', ErrorKind.Internal, `migration ${failing} failed in up(): Duplicate key name`, {
-        details: { migration: failing, schemaVersion: SCHEMA_VERSIONS[4], direction: 'up' },
-      });
+      throw new DomainError(
+        'MIGRATION_FAILED',
+        ErrorKind.Internal,
+        `migration ${failing} failed in up(): Duplicate key name`,
+        {
+          details: { migration: failing, schemaVersion: SCHEMA_VERSIONS[4], direction: 'up' },
+        },
+      );
     };
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report.ok).toBe(false);
-    expect(report.failed).toEqual({ code: 'MIGRATION_FAILED', migration: failing, error: expect.stringContaining('Duplicate key name') });
+    expect(report.failed).toEqual({
+      code: 'MIGRATION_FAILED',
+      migration: failing,
+      error: expect.stringContaining('Duplicate key name'),
+    });
     expect(report.backupId).toBe('20250101T000000Z-full-abc');
     expect(report.rollbackCommand).toContain('rollback --restore 20250101T000000Z-full-abc');
     expect(report.applied.map((step) => step.migration)).toEqual([NAMES[3]]);
@@ -238,15 +277,18 @@ describe('upgrade', () => {
     expect(report.rollbackCommand).toContain('20250101T000000Z-full-abc');
   });
 
-  it.each(['MIGRATION_LOCK_TIMEOUT', 'SCHEMA_VALIDATION_FAILED'])('throws a refusal under the lock (%s) as it is: no backup was taken, nothing changed', async (code) => {
-    world.state = managed(3);
-    world.migrateImpl = async () => {
-      throw new DomainError(code, ErrorKind.Conflict, `refused: ${code}`);
-    };
-    await expect(upgrade(world.deps(), { baseline: false })).rejects.toMatchObject({ code });
-    expect(world.backups.takeFull).not.toHaveBeenCalled();
-    expect(world.backups.register).not.toHaveBeenCalled();
-  });
+  it.each(['MIGRATION_LOCK_TIMEOUT', 'SCHEMA_VALIDATION_FAILED'])(
+    'throws a refusal under the lock (%s) as it is: no backup was taken, nothing changed',
+    async (code) => {
+      world.state = managed(3);
+      world.migrateImpl = async () => {
+        throw new DomainError(code, ErrorKind.Conflict, `refused: ${code}`);
+      };
+      await expect(upgrade(world.deps(), { baseline: false })).rejects.toMatchObject({ code });
+      expect(world.backups.takeFull).not.toHaveBeenCalled();
+      expect(world.backups.register).not.toHaveBeenCalled();
+    },
+  );
 
   it('offers the rollback when the lock is lost after the backup', async () => {
     world.state = managed(3);
@@ -292,14 +334,22 @@ describe('upgrade', () => {
     };
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report.ok).toBe(true);
-    expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog', warning: expect.stringContaining('catalog table is locked') }));
+    expect(world.events).toContainEqual(
+      expect.objectContaining({ step: 'catalog', warning: expect.stringContaining('catalog table is locked') }),
+    );
   });
 
   it('refills the catalog from storage when the upgrade created its table (after a rollback below ha-2), instead of registering one backup', async () => {
     world.state = managed(2);
     world.catalogTable = { before: false, after: true };
     const report = await upgrade(world.deps(), { baseline: false });
-    expect(world.log).toEqual(['state', 'migrate', `takeFull pre-upgrade-0.7.4-${LATEST}`, 'rebuild catalog', 'inspect']);
+    expect(world.log).toEqual([
+      'state',
+      'migrate',
+      `takeFull pre-upgrade-0.7.4-${LATEST}`,
+      'rebuild catalog',
+      'inspect',
+    ]);
     expect(report).toMatchObject({ ok: true, catalogRebuilt: { inserted: 3, corrupt: [], incomplete: [] } });
     expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog-rebuilt', inserted: 3 }));
   });
@@ -320,7 +370,12 @@ describe('upgrade', () => {
     };
     const report = await upgrade(world.deps(), { baseline: false });
     expect(report).toMatchObject({ ok: true, catalogRebuilt: null });
-    expect(world.events).toContainEqual(expect.objectContaining({ step: 'catalog', warning: expect.stringContaining('backup dir unreadable); run `npm run cli -- backup catalog rebuild`') }));
+    expect(world.events).toContainEqual(
+      expect.objectContaining({
+        step: 'catalog',
+        warning: expect.stringContaining('backup dir unreadable); run `npm run cli -- backup catalog rebuild`'),
+      }),
+    );
   });
 
   it('refuses a database without history unless baselining is allowed, before any backup', async () => {
@@ -331,7 +386,12 @@ describe('upgrade', () => {
   });
 
   it('baselines a recognised database when allowed, tagging the backup with the detected version', async () => {
-    world.state = unbaselined({ kind: 'match', version: '0.7.4', tolerated: ['logic: comments on id "主键"'], otherTables: ['orders'] });
+    world.state = unbaselined({
+      kind: 'match',
+      version: '0.7.4',
+      tolerated: ['logic: comments on id "主键"'],
+      otherTables: ['orders'],
+    });
     const report = await upgrade(world.deps(), { baseline: true });
     expect(report.tolerated).toEqual(['logic: comments on id "主键"']);
     expect(world.log.slice(0, 3)).toEqual(['state', 'migrate', `takeFull pre-upgrade-0.7.4-${LATEST}`]);
@@ -341,14 +401,23 @@ describe('upgrade', () => {
   });
 
   it('refuses a database without history whose schema is no known version, before any backup', async () => {
-    world.state = unbaselined({ kind: 'unknown', closest: '0.7.4', differences: ['logic.module: column is missing'], tolerated: [], otherTables: [] });
+    world.state = unbaselined({
+      kind: 'unknown',
+      closest: '0.7.4',
+      differences: ['logic.module: column is missing'],
+      tolerated: [],
+      otherTables: [],
+    });
     await expect(upgrade(world.deps(), { baseline: true })).rejects.toMatchObject({ code: 'SCHEMA_UNKNOWN' });
     expect(world.backups.takeFull).not.toHaveBeenCalled();
     expect(world.migrator.migrate).not.toHaveBeenCalled();
   });
 
   it('refuses a managed database whose history does not validate, before any backup', async () => {
-    world.state = managed(3, { ok: false, changed: [{ name: NAMES[1], recorded: 'a'.repeat(64), current: KNOWN[1].checksum }] });
+    world.state = managed(3, {
+      ok: false,
+      changed: [{ name: NAMES[1], recorded: 'a'.repeat(64), current: KNOWN[1].checksum }],
+    });
     const refusal = upgrade(world.deps(), { baseline: true });
     await expect(refusal).rejects.toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED' });
     await expect(refusal).rejects.toThrow(NAMES[1]);

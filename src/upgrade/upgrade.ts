@@ -52,8 +52,18 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   // The refusals that need no lock, before anything is taken; migrate() checks again under it.
   refuseUnlessMigratable(state, options);
   const report: UpgradeReport = {
-    ok: true, from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, backupId: null, baselined: null, tolerated: [],
-    applied: [], failed: null, schemaDifferences: [], catalogRebuilt: null, rollbackCommand: null, durationMs: 0,
+    ok: true,
+    from: currentVersion(state),
+    to: state.known[state.known.length - 1].schemaVersion,
+    backupId: null,
+    baselined: null,
+    tolerated: [],
+    applied: [],
+    failed: null,
+    schemaDifferences: [],
+    catalogRebuilt: null,
+    rollbackCommand: null,
+    durationMs: 0,
   };
   const finish = () => ({ ...report, durationMs: Date.now() - started });
   if (state.kind !== 'unbaselined' && pendingMigrations(state).length === 0) return finish();
@@ -80,7 +90,11 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
     if (!taken.backup) throw error;
     const details = error instanceof DomainError ? (error.details as { migration?: string } | undefined) : undefined;
     report.ok = false;
-    report.failed = { code: error instanceof DomainError ? error.code : null, migration: details?.migration ?? null, error: messageOf(error) };
+    report.failed = {
+      code: error instanceof DomainError ? error.code : null,
+      migration: details?.migration ?? null,
+      error: messageOf(error),
+    };
     report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
     await register(deps, taken.backup);
     return finish();
@@ -90,14 +104,21 @@ export async function upgrade(deps: UpgradeDependencies, options: { baseline: bo
   report.rollbackCommand = `${CLI_COMMAND} rollback --restore ${taken.backup.id}`;
   if (!taken.catalogExisted && (await deps.catalog.exists())) report.catalogRebuilt = await rebuildCatalog(deps);
   else await register(deps, taken.backup);
-  report.schemaDifferences = diffSchemas(expectedSchema(report.to as SchemaVersion, deps.migrator.engine), knownTablesOf(await deps.inspect()));
+  report.schemaDifferences = diffSchemas(
+    expectedSchema(report.to as SchemaVersion, deps.migrator.engine),
+    knownTablesOf(await deps.inspect()),
+  );
   report.ok = report.schemaDifferences.length === 0;
   return finish();
 }
 
 /** The catalog table may only exist now (a database adopted from logic-solution), or no more. */
 async function register(deps: UpgradeDependencies, backup: BackupManifest): Promise<void> {
-  await deps.backups.register(backup).catch((error: unknown) => deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }));
+  await deps.backups
+    .register(backup)
+    .catch((error: unknown) =>
+      deps.progress({ step: 'catalog', warning: `backup not entered in the catalog: ${messageOf(error)}` }),
+    );
 }
 
 /**
@@ -107,14 +128,24 @@ async function register(deps: UpgradeDependencies, backup: BackupManifest): Prom
  * rebuild does not fail the upgrade; the warning says what to run.
  */
 async function rebuildCatalog(deps: UpgradeDependencies): Promise<UpgradeReport['catalogRebuilt']> {
-  deps.progress({ step: 'catalog-rebuild', reason: 'the catalog table was created by this upgrade: entering every backup in storage' });
+  deps.progress({
+    step: 'catalog-rebuild',
+    reason: 'the catalog table was created by this upgrade: entering every backup in storage',
+  });
   try {
     const rebuilt = await deps.catalog.rebuild();
-    const summary = { inserted: rebuilt.inserted.length + rebuilt.updated.length, corrupt: rebuilt.corrupt, incomplete: rebuilt.incomplete };
+    const summary = {
+      inserted: rebuilt.inserted.length + rebuilt.updated.length,
+      corrupt: rebuilt.corrupt,
+      incomplete: rebuilt.incomplete,
+    };
     deps.progress({ step: 'catalog-rebuilt', ...summary });
     return summary;
   } catch (error) {
-    deps.progress({ step: 'catalog', warning: `the catalog could not be rebuilt (${messageOf(error)}); run \`${CLI_COMMAND} backup catalog rebuild\`` });
+    deps.progress({
+      step: 'catalog',
+      warning: `the catalog could not be rebuilt (${messageOf(error)}); run \`${CLI_COMMAND} backup catalog rebuild\``,
+    });
     return null;
   }
 }

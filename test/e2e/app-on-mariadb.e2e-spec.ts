@@ -40,14 +40,28 @@ describe('logic-ha on a private MariaDB', () => {
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'logic_ha' ORDER BY TABLE_NAME",
     );
     expect(tables.map((row) => row.name)).toEqual([
-      'logic', 'logic_bak', 'logic_ha_backup', 'logic_ha_failover', 'logic_ha_migrations', 'logic_ha_schema_history', 'logic_instance', 'logic_log', 'logic_published',
+      'logic',
+      'logic_bak',
+      'logic_ha_backup',
+      'logic_ha_failover',
+      'logic_ha_migrations',
+      'logic_ha_schema_history',
+      'logic_instance',
+      'logic_log',
+      'logic_published',
     ]);
     const history = await server.query<{ migration: string; action: string; checksum: string }[]>(
       'SELECT migration, action, checksum FROM logic_ha.logic_ha_schema_history ORDER BY id',
     );
     // MariaDB commits DDL as it goes: each migration is recorded as started, then as applied.
     expect(history).toEqual(
-      MIGRATIONS.flatMap((m) => ['started', 'applied'].map((action) => ({ migration: m.name, action, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }))),
+      MIGRATIONS.flatMap((m) =>
+        ['started', 'applied'].map((action) => ({
+          migration: m.name,
+          action,
+          checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+        })),
+      ),
     );
   });
 
@@ -59,15 +73,23 @@ describe('logic-ha on a private MariaDB', () => {
       .expect(200);
     const latest = await request(t.server).get('/api/v1/instances/m-logic/m-biz').set(auth).expect(200);
     expect(latest.body).toMatchObject({ isRunning: false, isOver: false, success: false, message: 'x'.repeat(255) });
-    const uncompleted = await request(t.server).get('/api/v1/instances/uncompleted?isSuccess=false').set(auth).expect(200);
+    const uncompleted = await request(t.server)
+      .get('/api/v1/instances/uncompleted?isSuccess=false')
+      .set(auth)
+      .expect(200);
     expect(uncompleted.body.items.map((i: { bizId: string }) => i.bizId)).toEqual(['m-biz']);
-    const rows = await server.query<{ n: number }[]>("SELECT COUNT(*) AS n FROM logic_ha.logic_instance WHERE bizId = 'm-biz'");
+    const rows = await server.query<{ n: number }[]>(
+      "SELECT COUNT(*) AS n FROM logic_ha.logic_instance WHERE bizId = 'm-biz'",
+    );
     expect(Number(rows[0].n)).toBe(1);
   });
 
   it('is ready while MariaDB answers', async () => {
     const response = await request(t.server).get('/health/ready');
-    expect({ status: response.status, body: response.body }).toMatchObject({ status: 200, body: { info: { database: { status: 'up' } } } });
+    expect({ status: response.status, body: response.body }).toMatchObject({
+      status: 200,
+      body: { info: { database: { status: 'up' } } },
+    });
   });
 
   it('reports not ready (503) once MariaDB is killed, and stays live', async () => {

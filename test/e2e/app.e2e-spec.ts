@@ -39,7 +39,10 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
     });
 
     it('answer 401 with a wrong token', async () => {
-      const response = await request(t.server).get('/api/v1/system').set('Authorization', 'Bearer not-the-admin-token').expect(401);
+      const response = await request(t.server)
+        .get('/api/v1/system')
+        .set('Authorization', 'Bearer not-the-admin-token')
+        .expect(401);
       expect(response.body).toMatchObject({ statusCode: 401, code: 'INVALID_TOKEN' });
     });
 
@@ -56,7 +59,11 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
   });
 
   describe('bad input on PUT /api/v1/system/log-level', () => {
-    const put = (body: unknown) => request(t.server).put('/api/v1/system/log-level').set(auth()).send(body as object);
+    const put = (body: unknown) =>
+      request(t.server)
+        .put('/api/v1/system/log-level')
+        .set(auth())
+        .send(body as object);
 
     it('rejects an unknown field with a 400 naming it, and changes nothing', async () => {
       const response = await put({ level: 'debug', colour: 'red' }).expect(400);
@@ -68,7 +75,9 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
 
     it('rejects a bad value with a 400 naming the field', async () => {
       const response = await put({ level: 'loud' }).expect(400);
-      expect(response.body.details).toEqual([{ field: 'level', problems: [expect.stringMatching(/level must be one of/)] }]);
+      expect(response.body.details).toEqual([
+        { field: 'level', problems: [expect.stringMatching(/level must be one of/)] },
+      ]);
     });
 
     it('rejects a missing field', async () => {
@@ -99,34 +108,43 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
     // curl -d sends application/x-www-form-urlencoded unless told otherwise; the JSON text
     // used to become one form field and the client read "property {…} should not exist".
     it.each([
-      ['curl\'s default', 'application/x-www-form-urlencoded'],
+      ["curl's default", 'application/x-www-form-urlencoded'],
       ['plain text', 'text/plain'],
-    ])('answers 415 naming the content-type header to a JSON body sent as %s, and changes nothing', async (_name, contentType) => {
-      const response = await request(t.server)
-        .put('/api/v1/system/log-level')
-        .set(auth())
-        .set('Content-Type', contentType)
-        .send('{"level":"debug"}')
-        .expect(415);
-      expect(response.body).toMatchObject({
-        statusCode: 415,
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        details: { header: 'content-type', expected: 'application/json', got: contentType },
-      });
-      expect(response.body.message).toMatch(/"content-type: application\/json" \(got "/);
-      const info = await request(t.server).get('/api/v1/system').set(auth()).expect(200);
-      expect(info.body.logLevel).toBe('info');
-    });
+    ])(
+      'answers 415 naming the content-type header to a JSON body sent as %s, and changes nothing',
+      async (_name, contentType) => {
+        const response = await request(t.server)
+          .put('/api/v1/system/log-level')
+          .set(auth())
+          .set('Content-Type', contentType)
+          .send('{"level":"debug"}')
+          .expect(415);
+        expect(response.body).toMatchObject({
+          statusCode: 415,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          details: { header: 'content-type', expected: 'application/json', got: contentType },
+        });
+        expect(response.body.message).toMatch(/"content-type: application\/json" \(got "/);
+        const info = await request(t.server).get('/api/v1/system').set(auth()).expect(200);
+        expect(info.body.logLevel).toBe('info');
+      },
+    );
 
     it('answers 415 to a body without any content-type header', async () => {
       // Fastify's inject sends a string payload as is, with no content-type added.
-      const answer = await t.app.getHttpAdapter().getInstance().inject({ method: 'PUT', url: '/api/v1/system/log-level', headers: auth(), payload: '{"level":"debug"}' });
+      const answer = await t.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'PUT', url: '/api/v1/system/log-level', headers: auth(), payload: '{"level":"debug"}' });
       expect(answer.statusCode).toBe(415);
       expect(answer.json().message).toMatch(/content-type: application\/json.*got no content-type header/);
     });
 
     it('still takes an empty body on a route whose body is optional, whatever its content-type', async () => {
-      const response = await request(t.server).post('/api/v1/failover/ack').set(auth()).set('Content-Type', 'text/plain');
+      const response = await request(t.server)
+        .post('/api/v1/failover/ack')
+        .set(auth())
+        .set('Content-Type', 'text/plain');
       expect(response.status).not.toBe(415);
     });
 
@@ -144,7 +162,11 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
 
   it('answers unknown routes with the common error shape', async () => {
     const response = await request(t.server).get('/api/v1/nothing-here').expect(404);
-    expect(response.body).toEqual({ statusCode: 404, code: 'ROUTE_NOT_FOUND', message: 'Cannot GET /api/v1/nothing-here' });
+    expect(response.body).toEqual({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+      message: 'Cannot GET /api/v1/nothing-here',
+    });
   });
 
   describe('request ids', () => {
@@ -190,7 +212,11 @@ describe('logic-ha on its embedded default (SQLite, no environment)', () => {
     });
 
     it('answers an unexpected failure with a 500 carrying the request id and no internals', async () => {
-      const response = await request(t.server).get('/api/v1/system').set(auth()).set('X-Request-Id', 'req-500').expect(500);
+      const response = await request(t.server)
+        .get('/api/v1/system')
+        .set(auth())
+        .set('X-Request-Id', 'req-500')
+        .expect(500);
       expect(response.body).toEqual({
         statusCode: 500,
         code: 'INTERNAL_ERROR',

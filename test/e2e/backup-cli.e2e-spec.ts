@@ -45,7 +45,9 @@ describe('backup CLI (SQLite)', () => {
     it('refuses a relative path, saying that it must be absolute', async () => {
       const run = await runCli(db, ['backup', 'restore', backupId, '--target', 'copy.sqlite']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('[RESTORE_TARGET_REFUSED]: target must be an absolute path to a SQLite file (got "copy.sqlite"); relative paths are refused');
+      expect(run.stderr).toContain(
+        '[RESTORE_TARGET_REFUSED]: target must be an absolute path to a SQLite file (got "copy.sqlite"); relative paths are refused',
+      );
       expect(existsSync(join(cwd, 'copy.sqlite'))).toBe(false);
     });
 

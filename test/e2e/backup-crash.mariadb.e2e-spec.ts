@@ -29,7 +29,10 @@ describe('backup process failures on a private MariaDB', () => {
   };
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([MariaDbServer.start({ serverId: 51 }), MariaDbServer.start({ serverId: 52 })]);
+    [source, target] = await Promise.all([
+      MariaDbServer.start({ serverId: 51 }),
+      MariaDbServer.start({ serverId: 52 }),
+    ]);
     await source.createDatabaseWithUser(DB, 'app', 'app-password');
     env = {
       DB_TYPE: 'mysql',
@@ -110,10 +113,22 @@ describe('backup process failures on a private MariaDB', () => {
   });
 
   it.each([
-    [['restore', '20261127-020000-000F'], /required option '--target <mysql:\/\/…\|\/path\.sqlite>' not specified\n\nUsage: logic-ha backup restore/, 2],
-    [['restore'], /required option '--target [^']*' not specified\n\nUsage: logic-ha backup restore \[options\] <id>/, 2],
+    [
+      ['restore', '20261127-020000-000F'],
+      /required option '--target <mysql:\/\/…\|\/path\.sqlite>' not specified\n\nUsage: logic-ha backup restore/,
+      2,
+    ],
+    [
+      ['restore'],
+      /required option '--target [^']*' not specified\n\nUsage: logic-ha backup restore \[options\] <id>/,
+      2,
+    ],
     [['run', 'weekly'], /argument 'type'. Allowed choices are full, incremental.\n\nUsage: logic-ha backup run/, 2],
-    [['list', '--state', 'odd'], /option '--state <state>' argument 'odd' is invalid. Allowed choices are running, succeeded, failed, expired/, 2],
+    [
+      ['list', '--state', 'odd'],
+      /option '--state <state>' argument 'odd' is invalid. Allowed choices are running, succeeded, failed, expired/,
+      2,
+    ],
     [['catalog', 'drop'], /unknown command 'drop'\n\nUsage: logic-ha backup catalog/, 2],
     [['explode'], /unknown command 'explode'[^]*Usage: logic-ha backup \[options\] \[command\]/, 2],
     [['verify', 'not-an-id'], /"ok":false.*is not a backup id/, 1],

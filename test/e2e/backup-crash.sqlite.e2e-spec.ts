@@ -10,7 +10,13 @@ const ADMIN_TOKEN = 'sqlite-crash-admin-token';
 /** The embedded default as a process: kill -9 during a backup leaves earlier backups intact and the partial one failed. */
 describe('backup process failures on SQLite', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'logic-ha-sqlite-crash-'));
-  const env = { ADMIN_TOKEN, PORT: '0', BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off', BACKUP_COMPRESSION_LEVEL: '9' };
+  const env = {
+    ADMIN_TOKEN,
+    PORT: '0',
+    BACKUP_FULL_CRON: 'off',
+    BACKUP_INCREMENTAL_CRON: 'off',
+    BACKUP_COMPRESSION_LEVEL: '9',
+  };
   let app: AppProcess | null = null;
   let base = '';
 
@@ -43,7 +49,10 @@ describe('backup process failures on SQLite', () => {
 
     const doomed = await api('POST', '/api/v1/backups', { type: 'full' });
     expect(doomed.status).toBe(202);
-    await poll(`/api/v1/backups/${doomed.body.id}`, (b) => b.state === 'running' && b.progress.phase === 'store' && b.progress.bytes > 0);
+    await poll(
+      `/api/v1/backups/${doomed.body.id}`,
+      (b) => b.state === 'running' && b.progress.phase === 'store' && b.progress.bytes > 0,
+    );
     app!.child.kill('SIGKILL');
     await app!.exited;
 

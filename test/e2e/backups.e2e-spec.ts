@@ -5,7 +5,8 @@ import { type TestApp, startTestApp } from '../support/test-app';
 /** Every backup route with bad input: a 4xx naming the field, and nothing started or written. */
 describe('backup routes: bad input', () => {
   let t: TestApp;
-  const catalogSize = async () => (await request(t.server).get('/api/v1/backups').set(AUTH).expect(200)).body.items.length;
+  const catalogSize = async () =>
+    (await request(t.server).get('/api/v1/backups').set(AUTH).expect(200)).body.items.length;
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_TOKEN, BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off' });
@@ -30,8 +31,15 @@ describe('backup routes: bad input', () => {
   });
 
   it('an incremental with no full backup is refused with the reason', async () => {
-    const response = await request(t.server).post('/api/v1/backups').set(AUTH).send({ type: 'incremental' }).expect(409);
-    expect(response.body).toMatchObject({ code: 'BACKUP_NO_FULL_BACKUP', message: expect.stringMatching(/take a full backup first/) });
+    const response = await request(t.server)
+      .post('/api/v1/backups')
+      .set(AUTH)
+      .send({ type: 'incremental' })
+      .expect(409);
+    expect(response.body).toMatchObject({
+      code: 'BACKUP_NO_FULL_BACKUP',
+      message: expect.stringMatching(/take a full backup first/),
+    });
     expect(await catalogSize()).toBe(0);
   });
 
@@ -68,7 +76,11 @@ describe('backup routes: bad input', () => {
   });
 
   it('a restore of an unknown backup is 404; a bad point names `to`', async () => {
-    const unknown = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite' }).expect(404);
+    const unknown = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: '20261127-020000-000F', target: '/tmp/x.sqlite' })
+      .expect(404);
     expect(unknown.body.code).toBe('BACKUP_NOT_USABLE');
     const badPoint = await request(t.server)
       .post('/api/v1/backups/restore')
@@ -85,7 +97,11 @@ describe('backup routes: bad input', () => {
   });
 
   it('expire and catalog rebuild refuse unknown or mistyped fields', async () => {
-    const expire = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: 'maybe' }).expect(400);
+    const expire = await request(t.server)
+      .post('/api/v1/backups/expire')
+      .set(AUTH)
+      .send({ dryRun: 'maybe' })
+      .expect(400);
     expect(expire.body.details[0].field).toBe('dryRun');
     await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ keep: 3 }).expect(400);
     const dry = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);

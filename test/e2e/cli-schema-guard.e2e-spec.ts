@@ -19,7 +19,17 @@ describe('CLI commands that do not migrate (SQLite)', () => {
     const cwd = join(root, name);
     const sqlitePath = join(cwd, 'data', 'logic-ha.sqlite');
     mkdirSync(join(cwd, 'data'), { recursive: true });
-    return { cwd, config: { type: 'sqlite', sqlitePath }, env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data'), BACKUP_DIR: join(cwd, 'backups') }, secrets: [] };
+    return {
+      cwd,
+      config: { type: 'sqlite', sqlitePath },
+      env: {
+        DB_TYPE: 'sqlite',
+        SQLITE_PATH: sqlitePath,
+        DATA_DIR: join(cwd, 'data'),
+        BACKUP_DIR: join(cwd, 'backups'),
+      },
+      secrets: [],
+    };
   }
 
   const COMMANDS = [
@@ -43,7 +53,9 @@ describe('CLI commands that do not migrate (SQLite)', () => {
       const run = await runCli(db, args);
       expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
       expect(run.stderr).toContain('[SCHEMA_NOT_CURRENT]');
-      expect(run.stderr).toContain(`is at schema 0.7.4 and this build is at ${LATEST_SCHEMA_VERSION}: ${MIGRATIONS.length - 2} pending migration(s)`);
+      expect(run.stderr).toContain(
+        `is at schema 0.7.4 and this build is at ${LATEST_SCHEMA_VERSION}: ${MIGRATIONS.length - 2} pending migration(s)`,
+      );
       expect(run.stderr).toContain('npm run cli -- upgrade');
       expect(readFileSync(db.env.SQLITE_PATH).equals(before)).toBe(true);
       expect((await runCli(db, ['db', 'validate'])).json.pending).toHaveLength(MIGRATIONS.length - 2);
@@ -51,12 +63,20 @@ describe('CLI commands that do not migrate (SQLite)', () => {
 
     it('after `upgrade` the same commands work again, and the catalog the rollback dropped lists every backup in storage', async () => {
       const upgraded = await runCli(db, ['upgrade']);
-      expect(upgraded.json).toMatchObject({ ok: true, to: LATEST_SCHEMA_VERSION, catalogRebuilt: { inserted: 3, corrupt: [] } });
+      expect(upgraded.json).toMatchObject({
+        ok: true,
+        to: LATEST_SCHEMA_VERSION,
+        catalogRebuilt: { inserted: 3, corrupt: [] },
+      });
       expect(upgraded.stderr).toContain('"step":"catalog-rebuilt"');
       const list = await runCli(db, ['backup', 'list']);
       expect(list.code).toBe(0);
       const tags = (JSON.parse(list.stdout) as { tag: string }[]).map((backup) => backup.tag);
-      expect(tags.sort()).toEqual([`pre-rollback-${LATEST_SCHEMA_VERSION}-0.7.4`, `pre-upgrade-0.7.4-${LATEST_SCHEMA_VERSION}`, `pre-upgrade-empty-${LATEST_SCHEMA_VERSION}`]);
+      expect(tags.sort()).toEqual([
+        `pre-rollback-${LATEST_SCHEMA_VERSION}-0.7.4`,
+        `pre-upgrade-0.7.4-${LATEST_SCHEMA_VERSION}`,
+        `pre-upgrade-empty-${LATEST_SCHEMA_VERSION}`,
+      ]);
       expect((await runCli(db, ['instances', 'run-job', 'cleanup'])).code).toBe(0);
     });
   });

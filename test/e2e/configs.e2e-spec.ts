@@ -41,8 +41,10 @@ describe('two logic-ha nodes: A publishes and hosts, B reads through A', () => {
     expect(await db.query("SELECT id, version, module FROM logic WHERE id = 'order-flow'")).toEqual([
       { id: 'order-flow', version: '2', module: 'orders' },
     ]);
-    expect(await db.query("SELECT id, version FROM logic_bak WHERE id = 'order-flow'")).toEqual([{ id: 'order-flow', version: '2' }]);
-    expect(await db.query("SELECT logicId, version, source FROM logic_published")).toEqual([
+    expect(await db.query("SELECT id, version FROM logic_bak WHERE id = 'order-flow'")).toEqual([
+      { id: 'order-flow', version: '2' },
+    ]);
+    expect(await db.query('SELECT logicId, version, source FROM logic_published')).toEqual([
       { logicId: 'order-flow', version: '2', source: 'logic-ha' },
     ]);
   });
@@ -85,7 +87,11 @@ describe('two logic-ha nodes: A publishes and hosts, B reads through A', () => {
   // The config names no version of its own: the published one comes from the row.
   it('answers the published version of a config that names none, on A (db) and on B (through A)', async () => {
     const plain = { nodes: [{ id: 'start' }] };
-    await request(a.server).post('/api/v1/configs/plain-flow/publish').set(admin).send({ version: '1', config: plain }).expect(201);
+    await request(a.server)
+      .post('/api/v1/configs/plain-flow/publish')
+      .set(admin)
+      .send({ version: '1', config: plain })
+      .expect(201);
     const onA = await request(a.server).get('/api/v1/configs/plain-flow').expect(200);
     expect(onA.body).toMatchObject({ source: 'db', version: '1', config: { ...plain, id: 'plain-flow' } });
     const onB = await request(b.server).get('/api/v1/configs/plain-flow').expect(200);
@@ -116,13 +122,22 @@ describe('config reads with RUNTIME_TOKEN set', () => {
   afterAll(() => t?.close());
 
   it('refuses a cached read without the token, as the route does', async () => {
-    await request(t.server).put('/api/v1/configs/secret-flow/file').set(admin).send({ config: { a: 1 } }).expect(200);
+    await request(t.server)
+      .put('/api/v1/configs/secret-flow/file')
+      .set(admin)
+      .send({ config: { a: 1 } })
+      .expect(200);
     const auth = { Authorization: `Bearer ${runtime}` };
     await request(t.server).get('/api/v1/configs/secret-flow?mode=offline').set(auth).expect(200);
-    expect((await request(t.server).get('/api/v1/configs/secret-flow?mode=offline').set(auth).expect(200)).body.source).toBe('cache');
+    expect(
+      (await request(t.server).get('/api/v1/configs/secret-flow?mode=offline').set(auth).expect(200)).body.source,
+    ).toBe('cache');
     const refused = await request(t.server).get('/api/v1/configs/secret-flow?mode=offline').expect(401);
     expect(refused.body.code).toBe('AUTHENTICATION_REQUIRED');
-    await request(t.server).get('/api/v1/configs/secret-flow?mode=offline').set('Authorization', 'Bearer wrong').expect(401);
+    await request(t.server)
+      .get('/api/v1/configs/secret-flow?mode=offline')
+      .set('Authorization', 'Bearer wrong')
+      .expect(401);
   });
 });
 
@@ -134,17 +149,53 @@ describe('config routes: bad input and admin operations', () => {
   afterAll(() => t?.close());
 
   it.each([
-    ['GET /api/v1/configs/..%2Fetc%2Fpasswd', () => request(t.server).get('/api/v1/configs/..%2Fetc%2Fpasswd'), 'logicId'],
+    [
+      'GET /api/v1/configs/..%2Fetc%2Fpasswd',
+      () => request(t.server).get('/api/v1/configs/..%2Fetc%2Fpasswd'),
+      'logicId',
+    ],
     ['GET with a bad mode', () => request(t.server).get('/api/v1/configs/flow?mode=sideways'), 'mode'],
     ['GET with a bad version', () => request(t.server).get('/api/v1/configs/flow?version=..%2F1'), 'version'],
     ['GET with an unknown query field', () => request(t.server).get('/api/v1/configs/flow?fresh=1'), 'fresh'],
     ['host API with a traversal id', () => request(t.server).get('/api/ide/logic/..%2F..%2Fx/config'), 'id'],
-    ['publish without config', () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '1' }), 'config'],
-    ['publish with a list as config', () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '1', config: [1] }), 'config'],
-    ['publish with a bad version', () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '', config: {} }), 'version'],
-    ['publish with an unknown field', () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '1', config: {}, draft: true }), 'draft'],
-    ['save file with a bad id', () => request(t.server).put('/api/v1/configs/.secret/file').set(admin).send({ config: {} }), 'logicId'],
-    ['save file without config', () => request(t.server).put('/api/v1/configs/flow/file').set(admin).send({}), 'config'],
+    [
+      'publish without config',
+      () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '1' }),
+      'config',
+    ],
+    [
+      'publish with a list as config',
+      () =>
+        request(t.server)
+          .post('/api/v1/configs/flow/publish')
+          .set(admin)
+          .send({ version: '1', config: [1] }),
+      'config',
+    ],
+    [
+      'publish with a bad version',
+      () => request(t.server).post('/api/v1/configs/flow/publish').set(admin).send({ version: '', config: {} }),
+      'version',
+    ],
+    [
+      'publish with an unknown field',
+      () =>
+        request(t.server)
+          .post('/api/v1/configs/flow/publish')
+          .set(admin)
+          .send({ version: '1', config: {}, draft: true }),
+      'draft',
+    ],
+    [
+      'save file with a bad id',
+      () => request(t.server).put('/api/v1/configs/.secret/file').set(admin).send({ config: {} }),
+      'logicId',
+    ],
+    [
+      'save file without config',
+      () => request(t.server).put('/api/v1/configs/flow/file').set(admin).send({}),
+      'config',
+    ],
     ['evict a bad id', () => request(t.server).delete('/api/v1/configs/cache/a%00b').set(admin), 'logicId'],
   ])('%s is a 400 naming %s and changes nothing', async (_name, send, field) => {
     const response = await send().expect(400);
@@ -153,7 +204,11 @@ describe('config routes: bad input and admin operations', () => {
   });
 
   it('checks input even when the answer is cached (the cache-hit fast path falls through to the route)', async () => {
-    await request(t.server).put('/api/v1/configs/cached/file').set(admin).send({ config: { a: 1 } }).expect(200);
+    await request(t.server)
+      .put('/api/v1/configs/cached/file')
+      .set(admin)
+      .send({ config: { a: 1 } })
+      .expect(200);
     expect((await request(t.server).get('/api/v1/configs/cached?mode=offline').expect(200)).body.source).toBe('file');
     expect((await request(t.server).get('/api/v1/configs/cached?mode=offline').expect(200)).body.source).toBe('cache');
     const unknown = await request(t.server).get('/api/v1/configs/cached?mode=offline&extra=1').expect(400);
@@ -176,8 +231,14 @@ describe('config routes: bad input and admin operations', () => {
 
   it('saves a file, lists it as offline id, reads it offline, evicts, and reports stats', async () => {
     const statsBefore = (await request(t.server).get('/api/v1/configs/cache/stats').set(admin).expect(200)).body;
-    await request(t.server).put('/api/v1/configs/flow/file').set(admin).send({ version: '1', config: { a: 1 } }).expect(200);
-    expect((await request(t.server).get('/api/v1/configs/offline-ids').set(admin).expect(200)).body.ids).toContain('flow');
+    await request(t.server)
+      .put('/api/v1/configs/flow/file')
+      .set(admin)
+      .send({ version: '1', config: { a: 1 } })
+      .expect(200);
+    expect((await request(t.server).get('/api/v1/configs/offline-ids').set(admin).expect(200)).body.ids).toContain(
+      'flow',
+    );
     const offline = await request(t.server).get('/api/v1/configs/flow?mode=offline').expect(200);
     expect(offline.body).toMatchObject({ source: 'file', stale: false, version: '1', config: { a: 1, id: 'flow' } });
     expect((await request(t.server).get('/api/v1/configs/flow?mode=offline').expect(200)).body.source).toBe('cache');
@@ -190,7 +251,11 @@ describe('config routes: bad input and admin operations', () => {
 
   // Both answer `source: cache`; only the Nest route calls readLogicConfig, so the spy tells them apart.
   it('answers a cache hit on the Fastify fast path, without the Nest route', async () => {
-    await request(t.server).put('/api/v1/configs/fast-flow/file').set(admin).send({ config: { a: 1 } }).expect(200);
+    await request(t.server)
+      .put('/api/v1/configs/fast-flow/file')
+      .set(admin)
+      .send({ config: { a: 1 } })
+      .expect(200);
     await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200);
     const route = jest.spyOn(t.app.get(ConfigStoreService), 'readLogicConfig');
     try {
@@ -199,7 +264,9 @@ describe('config routes: bad input and admin operations', () => {
       expect(route).not.toHaveBeenCalled();
       // The spy does see the route: a miss goes there.
       await request(t.server).delete('/api/v1/configs/cache/fast-flow').set(admin).expect(200);
-      expect((await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200)).body.source).toBe('file');
+      expect((await request(t.server).get('/api/v1/configs/fast-flow?mode=offline').expect(200)).body.source).toBe(
+        'file',
+      );
       expect(route).toHaveBeenCalledTimes(1);
     } finally {
       route.mockRestore();

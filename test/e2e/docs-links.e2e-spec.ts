@@ -55,44 +55,62 @@ const files = markdownFiles();
 
 describe('the Markdown documentation', () => {
   it('has the pages the README promises', () => {
-    for (const page of ['docs/concepts.md', 'docs/operations.md', 'docs/reference/configuration.md', 'docs/reference/http-api.md', 'docs/reference/cli.md']) {
+    for (const page of [
+      'docs/concepts.md',
+      'docs/operations.md',
+      'docs/reference/configuration.md',
+      'docs/reference/http-api.md',
+      'docs/reference/cli.md',
+    ]) {
       expect(existsSync(join(ROOT, page))).toBe(true);
     }
   });
 
-  it.each(files.map((file) => [relative(ROOT, file), file]))('%s: every relative link points at a file that exists, and at an anchor it has', (_name, file) => {
-    const markdown = readFileSync(file, 'utf8');
-    const broken: string[] = [];
-    for (const link of linksOf(markdown)) {
-      if (/^[a-z][a-z0-9+.-]*:/i.test(link)) continue; // http:, https:, mailto:
-      if (link === '') {
-        broken.push('(empty target)');
-        continue;
+  it.each(files.map((file) => [relative(ROOT, file), file]))(
+    '%s: every relative link points at a file that exists, and at an anchor it has',
+    (_name, file) => {
+      const markdown = readFileSync(file, 'utf8');
+      const broken: string[] = [];
+      for (const link of linksOf(markdown)) {
+        if (/^[a-z][a-z0-9+.-]*:/i.test(link)) continue; // http:, https:, mailto:
+        if (link === '') {
+          broken.push('(empty target)');
+          continue;
+        }
+        const [path, anchor] = link.split('#', 2) as [string, string | undefined];
+        const target = path === '' ? file : resolve(dirname(file), decodeURIComponent(path));
+        const fromRoot = relative(ROOT, target);
+        if (!existsSync(target)) {
+          if (!WRITTEN_ELSEWHERE.has(fromRoot) || anchor) broken.push(`${link} (no such file)`);
+          continue;
+        }
+        if (anchor && target.endsWith('.md') && !anchorsOf(readFileSync(target, 'utf8')).has(anchor))
+          broken.push(`${link} (no such heading)`);
       }
-      const [path, anchor] = link.split('#', 2) as [string, string | undefined];
-      const target = path === '' ? file : resolve(dirname(file), decodeURIComponent(path));
-      const fromRoot = relative(ROOT, target);
-      if (!existsSync(target)) {
-        if (!WRITTEN_ELSEWHERE.has(fromRoot) || anchor) broken.push(`${link} (no such file)`);
-        continue;
-      }
-      if (anchor && target.endsWith('.md') && !anchorsOf(readFileSync(target, 'utf8')).has(anchor)) broken.push(`${link} (no such heading)`);
-    }
-    expect(broken).toEqual([]);
-  });
+      expect(broken).toEqual([]);
+    },
+  );
 
   it.each(files.map((file) => [relative(ROOT, file), file]))('%s: no two headings are the same', (_name, file) => {
     const headings = headingsOf(readFileSync(file, 'utf8'));
     expect(headings.filter((heading, i) => headings.indexOf(heading) !== i)).toEqual([]);
   });
 
-  it.each(files.map((file) => [relative(ROOT, file), file]))('%s: points nowhere outside this repository (../shared/, ARCHITECTURE.md)', (_name, file) => {
-    expect(readFileSync(file, 'utf8')).not.toMatch(/\.\.\/shared\/|ARCHITECTURE\.md/);
-  });
+  it.each(files.map((file) => [relative(ROOT, file), file]))(
+    '%s: points nowhere outside this repository (../shared/, ARCHITECTURE.md)',
+    (_name, file) => {
+      expect(readFileSync(file, 'utf8')).not.toMatch(/\.\.\/shared\/|ARCHITECTURE\.md/);
+    },
+  );
 
-  it.each(files.map((file) => [relative(ROOT, file), file]))('%s: no table is split by a blank line (every row follows a header)', (_name, file) => {
-    const lines = prose(readFileSync(file, 'utf8')).split('\n');
-    const orphans = lines.filter((line, i) => /^\|/.test(line) && !/^\|/.test(lines[i - 1] ?? '') && !/^\|[\s:|-]+\|$/.test(lines[i + 1] ?? ''));
-    expect(orphans).toEqual([]);
-  });
+  it.each(files.map((file) => [relative(ROOT, file), file]))(
+    '%s: no table is split by a blank line (every row follows a header)',
+    (_name, file) => {
+      const lines = prose(readFileSync(file, 'utf8')).split('\n');
+      const orphans = lines.filter(
+        (line, i) => /^\|/.test(line) && !/^\|/.test(lines[i - 1] ?? '') && !/^\|[\s:|-]+\|$/.test(lines[i + 1] ?? ''),
+      );
+      expect(orphans).toEqual([]);
+    },
+  );
 });

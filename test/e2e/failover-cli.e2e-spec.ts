@@ -20,19 +20,35 @@ describe('CLI failover status', () => {
     DB_STANDBY_URLS: 'mysql://app:p@127.0.0.1:2/logic_ha',
     DB_ADMIN_USER: 'monitor',
   };
-  const cli = (args: string[], extra: Record<string, string> = {}) => run(process.execPath, [BUILT_CLI, ...args], { env: { ...env, ...extra } });
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    run(process.execPath, [BUILT_CLI, ...args], { env: { ...env, ...extra } });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('before any failover: epoch 0 on DB_PRIMARY_URL, no file yet', async () => {
     const { stdout } = await cli(['failover', 'status']);
-    expect(JSON.parse(stdout)).toMatchObject({ file: null, epoch: 0, primary: '127.0.0.1:1', servers: [{ key: '127.0.0.1:1', role: 'primary' }, { key: '127.0.0.1:2', role: 'standby' }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      file: null,
+      epoch: 0,
+      primary: '127.0.0.1:1',
+      servers: [
+        { key: '127.0.0.1:1', role: 'primary' },
+        { key: '127.0.0.1:2', role: 'standby' },
+      ],
+    });
   });
 
   it('after a failover: the promoted server, the fenced one and the record', async () => {
     const state = { ...initialTopologyState('127.0.0.1:2', new Date()), epoch: 3, fenced: ['127.0.0.1:1'] };
     writeFileSync(join(dataDir, 'topology.json'), JSON.stringify(state));
     const { stdout } = await cli(['failover', 'status']);
-    expect(JSON.parse(stdout)).toMatchObject({ epoch: 3, primary: '127.0.0.1:2', servers: [{ key: '127.0.0.1:1', role: 'fenced' }, { key: '127.0.0.1:2', role: 'primary' }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      epoch: 3,
+      primary: '127.0.0.1:2',
+      servers: [
+        { key: '127.0.0.1:1', role: 'fenced' },
+        { key: '127.0.0.1:2', role: 'primary' },
+      ],
+    });
   });
 
   it.each([
@@ -45,7 +61,9 @@ describe('CLI failover status', () => {
   });
 
   it('on SQLite it says there is no topology (exit 1)', async () => {
-    const failure = await run(process.execPath, [BUILT_CLI, 'failover', 'status'], { env: { PATH: env.PATH, DATA_DIR: dataDir } }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(process.execPath, [BUILT_CLI, 'failover', 'status'], {
+      env: { PATH: env.PATH, DATA_DIR: dataDir },
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/no failover topology/) });
   });
 });

@@ -79,7 +79,9 @@ describe('failover routes on SQLite', () => {
   });
 
   it('history is empty', async () => {
-    expect((await request(t.server).get('/api/v1/failover/history?limit=5').set(AUTH).expect(200)).body).toEqual({ items: [] });
+    expect((await request(t.server).get('/api/v1/failover/history?limit=5').set(AUTH).expect(200)).body).toEqual({
+      items: [],
+    });
   });
 
   it('readiness reports the topology as not replicated', async () => {

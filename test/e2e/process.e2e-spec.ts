@@ -29,7 +29,9 @@ describe('the logic-ha process', () => {
     const app = spawnApp(cwd, { ADMIN_TOKEN: 'correct horse battery staple', RUNTIME_TOKEN: 'r'.repeat(24) });
     const { code } = await app.exited;
     expect(code).toBe(78);
-    expect(app.stderr()).toMatch(/Invalid configuration \(1 problem\)[^]*- ADMIN_TOKEN: must be one word of printable ASCII/);
+    expect(app.stderr()).toMatch(
+      /Invalid configuration \(1 problem\)[^]*- ADMIN_TOKEN: must be one word of printable ASCII/,
+    );
     expect(app.stderr()).not.toContain('horse battery');
   });
 
@@ -44,7 +46,11 @@ describe('the logic-ha process', () => {
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
-    const lines = first.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    const lines = first
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'shutdown complete']));
 
     const second = spawnApp(cwd, { PORT: '0' });
@@ -57,7 +63,9 @@ describe('the logic-ha process', () => {
   it('ends open event streams on SIGTERM instead of waiting for their clients, and exits 0', async () => {
     const app = spawnApp(cwd, { PORT: '0', ADMIN_TOKEN: 'event-stream-admin-token', SHUTDOWN_TIMEOUT_MS: '5000' });
     const url = await app.listening();
-    const stream = await fetch(`${url}/api/v1/events`, { headers: { authorization: 'Bearer event-stream-admin-token' } });
+    const stream = await fetch(`${url}/api/v1/events`, {
+      headers: { authorization: 'Bearer event-stream-admin-token' },
+    });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -75,8 +83,17 @@ describe('the logic-ha process', () => {
     const body = JSON.stringify({ level: 'debug' });
     const answer = new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, method: 'PUT', path: '/api/v1/system/log-level',
-          headers: { authorization: 'Bearer in-flight-admin-token', 'content-type': 'application/json', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'PUT',
+          path: '/api/v1/system/log-level',
+          headers: {
+            authorization: 'Bearer in-flight-admin-token',
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));
@@ -105,14 +122,27 @@ describe('the logic-ha process', () => {
       // A job never migrates (issue 14): the schema is brought up to date the operator's way first.
       const upgrade = spawnApp(cwd, { ADMIN_TOKEN: 'cli-admin-token-0123' }, ['upgrade'], BUILT_CLI);
       expect((await upgrade.exited).code).toBe(0);
-      const cli = spawnApp(cwd, { ADMIN_TOKEN: 'cli-admin-token-0123' }, ['instances', 'run-job', 'cleanup'], BUILT_CLI);
+      const cli = spawnApp(
+        cwd,
+        { ADMIN_TOKEN: 'cli-admin-token-0123' },
+        ['instances', 'run-job', 'cleanup'],
+        BUILT_CLI,
+      );
       expect({ ...(await cli.exited), stderr: cli.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
       expect(JSON.parse(cli.stdout())).toMatchObject({ job: 'cleanup', trigger: 'manual', counts: { deleted: 0 } });
     });
 
     it.each([
-      [['instances', 'run-job', 'reboot'], /value 'reboot' is invalid for argument 'job'. Allowed choices are long-running, retry, cleanup\./, /Usage: logic-ha instances run-job/],
-      [['instances', 'delete-all'], /unknown command 'delete-all'/, /Usage: logic-ha instances \[options\] \[command\]/],
+      [
+        ['instances', 'run-job', 'reboot'],
+        /value 'reboot' is invalid for argument 'job'. Allowed choices are long-running, retry, cleanup\./,
+        /Usage: logic-ha instances run-job/,
+      ],
+      [
+        ['instances', 'delete-all'],
+        /unknown command 'delete-all'/,
+        /Usage: logic-ha instances \[options\] \[command\]/,
+      ],
       [[], /^/, /Usage: logic-ha \[options\] \[command\]/],
     ])('refuses %j with exit code 2 and the usage', async (args, message, usage) => {
       const cli = spawnApp(cwd, {}, args, BUILT_CLI);
@@ -135,18 +165,29 @@ describe('the logic-ha process', () => {
       let a = start(aDir, { PORT: '0', ADMIN_TOKEN: token });
       const aUrl = await a.listening();
       const b = start(cwd, {
-        PORT: '0', ADMIN_TOKEN: token, CONFIG_HOST_URL: aUrl, CONFIG_HOST_TIMEOUT_MS: '500',
-        CONFIG_HOST_RETRIES: '0', CONFIG_HOST_BREAKER_FAILURES: '1', CONFIG_HOST_BREAKER_HALF_OPEN_MS: '300',
+        PORT: '0',
+        ADMIN_TOKEN: token,
+        CONFIG_HOST_URL: aUrl,
+        CONFIG_HOST_TIMEOUT_MS: '500',
+        CONFIG_HOST_RETRIES: '0',
+        CONFIG_HOST_BREAKER_FAILURES: '1',
+        CONFIG_HOST_BREAKER_HALF_OPEN_MS: '300',
       });
       const bUrl = await b.listening();
       const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const publish = await fetch(`${aUrl}/api/v1/configs/flow/publish`, {
-        method: 'POST', headers: admin, body: JSON.stringify({ version: '1', config: { steps: 3 } }),
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ version: '1', config: { steps: 3 } }),
       });
       expect(publish.status).toBe(201);
-      const read = async () => (await fetch(`${bUrl}/api/v1/configs/flow`)).json() as Promise<{ source: string; stale: boolean }>;
+      const read = async () =>
+        (await fetch(`${bUrl}/api/v1/configs/flow`)).json() as Promise<{ source: string; stale: boolean }>;
       const clearB = async () => {
-        const cleared = await fetch(`${bUrl}/api/v1/configs/cache`, { method: 'DELETE', headers: { authorization: admin.authorization } });
+        const cleared = await fetch(`${bUrl}/api/v1/configs/cache`, {
+          method: 'DELETE',
+          headers: { authorization: admin.authorization },
+        });
         expect(cleared.status).toBe(200);
       };
 
@@ -161,7 +202,6 @@ describe('the logic-ha process', () => {
       await new Promise((resolve) => setTimeout(resolve, 350)); // the breaker half-opens after 300 ms
       await clearB();
       expect(await read()).toMatchObject({ source: 'host', stale: false });
-
     } finally {
       for (const app of spawned) app.child.kill('SIGKILL');
       await Promise.all(spawned.map((app) => app.exited));

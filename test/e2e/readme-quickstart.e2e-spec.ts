@@ -34,7 +34,8 @@ function freePort(): Promise<number> {
 
 /** The environment of a fresh shell: none of logic-ha's variables leak in from the one running the tests. */
 function cleanEnvironment(): NodeJS.ProcessEnv {
-  const ours = /^(DB_|SQLITE_|BACKUP_|CONFIG_|INSTANCE_|HEARTBEAT_|FAILOVER_|FAILURE_|MIGRATION_|HEALTH_|CRON_|ADMIN_TOKEN$|RUNTIME_|LOG_LEVEL$|HOST$|PORT$|DATA_DIR$|BODY_LIMIT_|SHUTDOWN_)/;
+  const ours =
+    /^(DB_|SQLITE_|BACKUP_|CONFIG_|INSTANCE_|HEARTBEAT_|FAILOVER_|FAILURE_|MIGRATION_|HEALTH_|CRON_|ADMIN_TOKEN$|RUNTIME_|LOG_LEVEL$|HOST$|PORT$|DATA_DIR$|BODY_LIMIT_|SHUTDOWN_)/;
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !ours.test(key)));
 }
 
@@ -46,7 +47,12 @@ interface Run {
 
 function runBash(script: string, env: NodeJS.ProcessEnv): Run {
   // Its own process group, so that `npm start` and the node it spawns stop together.
-  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -84,7 +90,11 @@ describe('the README', () => {
   it('has a quick start of under 60 lines, whose curl calls send the token, and the content type with every body', () => {
     const quickStart = section(README, 'Quick start');
     expect(quickStart.split('\n').length).toBeLessThan(60);
-    const curls = bashBlocks(quickStart).join('\n').replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.trimStart().startsWith('curl') || line.includes('$(curl'));
+    const curls = bashBlocks(quickStart)
+      .join('\n')
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((line) => line.trimStart().startsWith('curl') || line.includes('$(curl'));
     const apiCalls = curls.filter((line) => line.includes('/api/'));
     expect(apiCalls.length).toBeGreaterThanOrEqual(5);
     for (const call of apiCalls) {
@@ -112,7 +122,13 @@ describe('the README', () => {
       expect(port).not.toBe(3000);
       // PORT and DATA_DIR are the two variables the quick start lets a reader override;
       // the schedules are off only so that a scheduled backup never races the manual one.
-      const env = { ...cleanEnvironment(), PORT: String(port), DATA_DIR: dataDir, BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off' };
+      const env = {
+        ...cleanEnvironment(),
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        BACKUP_FULL_CRON: 'off',
+        BACKUP_INCREMENTAL_CRON: 'off',
+      };
 
       service = runBash(start, env);
       const calls = runBash(client.join('\n'), env);
@@ -122,7 +138,8 @@ describe('the README', () => {
       ]);
       if (outcome.who === 'service') await stop(calls);
       const report = `--- quick start (exit ${outcome.code}):\n${calls.output()}\n--- service:\n${service.output()}`;
-      if (outcome.who !== 'quick start' || outcome.code !== 0) throw new Error(`the ${outcome.who} stopped first\n${report}`);
+      if (outcome.who !== 'quick start' || outcome.code !== 0)
+        throw new Error(`the ${outcome.who} stopped first\n${report}`);
 
       const out = calls.output();
       expect(out).toMatch(/"logicSolutionVersion": "0\.8"/);

@@ -35,7 +35,11 @@ describe('a full disk', () => {
     afterAll(() => db.query('PRAGMA max_page_count = 1073741823'));
 
     it('answers a publish with 507 STORAGE_FULL naming the SQLite file, and publishes nothing', async () => {
-      const response = await request(t.server).post('/api/v1/configs/big-flow/publish').set(admin).send({ version: '1', config: BIG_CONFIG }).expect(507);
+      const response = await request(t.server)
+        .post('/api/v1/configs/big-flow/publish')
+        .set(admin)
+        .send({ version: '1', config: BIG_CONFIG })
+        .expect(507);
       expect(response.body).toEqual({
         statusCode: 507,
         code: 'STORAGE_FULL',
@@ -59,13 +63,19 @@ describe('a full disk', () => {
     let restore: () => void;
     beforeAll(() => {
       // The port's real write, to a device that always answers ENOSPC.
-      const spy = jest.spyOn(t.app.get(AtomicFileWriter), 'write').mockImplementation((_path, content) => writeFile('/dev/full', content));
+      const spy = jest
+        .spyOn(t.app.get(AtomicFileWriter), 'write')
+        .mockImplementation((_path, content) => writeFile('/dev/full', content));
       restore = () => spy.mockRestore();
     });
     afterAll(() => restore());
 
     it('answers PUT …/file with 507 STORAGE_FULL naming the config file', async () => {
-      const response = await request(t.server).put('/api/v1/configs/big-flow/file').set(admin).send({ config: BIG_CONFIG }).expect(507);
+      const response = await request(t.server)
+        .put('/api/v1/configs/big-flow/file')
+        .set(admin)
+        .send({ config: BIG_CONFIG })
+        .expect(507);
       const path = `${t.config.dataDir}/configs/logics/big-flow.json`;
       expect(response.body).toMatchObject({ code: 'STORAGE_FULL', details: { path, errno: 'ENOSPC' } });
       expect(response.body.message).toContain(path);

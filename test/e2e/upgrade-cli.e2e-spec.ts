@@ -42,20 +42,56 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
     // Each names what is wrong and prints the usage of the command concerned (not the whole tree).
     it.each([
       [['db', 'migrate'], "unknown command 'migrate'", 'Usage: logic-ha db [options] [command]'],
-      [['db', 'plan', 'now'], "too many arguments for 'plan'. Expected 0 arguments but got 1.", 'Usage: logic-ha db plan [options]'],
+      [
+        ['db', 'plan', 'now'],
+        "too many arguments for 'plan'. Expected 0 arguments but got 1.",
+        'Usage: logic-ha db plan [options]',
+      ],
       [['db', 'validate', '--fix'], "unknown option '--fix'", 'Usage: logic-ha db validate [options]'],
       [['db', 'plan', '--sql=yes'], "unknown option '--sql=yes'", 'Usage: logic-ha db plan [options]'],
-      [['upgrade', 'now'], "too many arguments for 'upgrade'. Expected 0 arguments but got 1.", 'Usage: logic-ha upgrade [options]'],
+      [
+        ['upgrade', 'now'],
+        "too many arguments for 'upgrade'. Expected 0 arguments but got 1.",
+        'Usage: logic-ha upgrade [options]',
+      ],
       [['upgrade', '--force'], "unknown option '--force'", 'Usage: logic-ha upgrade [options]'],
       [['rollback'], 'rollback needs exactly one of --to <migration> or --restore', 'Usage: logic-ha rollback --to'],
       [['rollback', '--to'], "option '--to <migration|version>' argument missing", 'Usage: logic-ha rollback --to'],
-      [['rollback', '--to', ''], "option '--to <migration|version>' argument '' is invalid. It needs a migration name or schema version.", 'Usage: logic-ha rollback --to'],
-      [['rollback', '--to', '0.9', '--yes'], "option '--to <migration|version>' argument '0.9' is invalid. It is not a migration of this build; use one of: 0.6.2 (CreatedBaselineSchema1590969600000)", 'Usage: logic-ha rollback --to'],
-      [['rollback', '--to', '0.7.4', '--restore'], 'rollback needs exactly one of --to', 'Usage: logic-ha rollback --to'],
-      [['rollback', '--to', '0.7.4', '20261127-000000-000F'], '--to takes no backup id and no --target', 'Usage: logic-ha rollback --to'],
-      [['rollback', '--to', '0.7.4', '--target', '/tmp/x.sqlite'], '--to takes no backup id and no --target', 'Usage: logic-ha rollback --to'],
-      [['rollback', '--restore', 'a', 'b'], "too many arguments for 'rollback'. Expected 1 argument but got 2.", 'logic-ha rollback --restore [<backup-id>]'],
-      [['db', 'repair', '--mark-applied'], "option '--mark-applied <migration>' argument missing", 'Usage: logic-ha db repair [options]'],
+      [
+        ['rollback', '--to', ''],
+        "option '--to <migration|version>' argument '' is invalid. It needs a migration name or schema version.",
+        'Usage: logic-ha rollback --to',
+      ],
+      [
+        ['rollback', '--to', '0.9', '--yes'],
+        "option '--to <migration|version>' argument '0.9' is invalid. It is not a migration of this build; use one of: 0.6.2 (CreatedBaselineSchema1590969600000)",
+        'Usage: logic-ha rollback --to',
+      ],
+      [
+        ['rollback', '--to', '0.7.4', '--restore'],
+        'rollback needs exactly one of --to',
+        'Usage: logic-ha rollback --to',
+      ],
+      [
+        ['rollback', '--to', '0.7.4', '20261127-000000-000F'],
+        '--to takes no backup id and no --target',
+        'Usage: logic-ha rollback --to',
+      ],
+      [
+        ['rollback', '--to', '0.7.4', '--target', '/tmp/x.sqlite'],
+        '--to takes no backup id and no --target',
+        'Usage: logic-ha rollback --to',
+      ],
+      [
+        ['rollback', '--restore', 'a', 'b'],
+        "too many arguments for 'rollback'. Expected 1 argument but got 2.",
+        'logic-ha rollback --restore [<backup-id>]',
+      ],
+      [
+        ['db', 'repair', '--mark-applied'],
+        "option '--mark-applied <migration>' argument missing",
+        'Usage: logic-ha db repair [options]',
+      ],
     ])('%j is a usage error (exit 2): %s', async (args, message, usage) => {
       const run = await runCli(db, args);
       expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
@@ -67,9 +103,18 @@ describe('db / upgrade / rollback CLI with bad input (SQLite)', () => {
     it.each([
       [['rollback', '--restore', 'latest', '--yes'], '"latest" is not a backup id'],
       [['rollback', '--restore', '20200101-000000-000F', '--yes'], 'has no manifest'],
-      [['db', 'baseline'], `[NOTHING_TO_BASELINE]: nothing to baseline: it already has migration history (${MIGRATIONS.length} applied)`],
-      [['db', 'repair', '--mark-applied', 'Nope1'], '[MIGRATION_TARGET_UNKNOWN]: --mark-applied "Nope1" is not a pending migration of this build; pending: none'],
-      [['db', 'repair', '--mark-reverted', 'Nope1'], '[MIGRATION_TARGET_UNKNOWN]: --mark-reverted "Nope1" is not an applied migration of this build; applied: CreatedBaselineSchema1590969600000,'],
+      [
+        ['db', 'baseline'],
+        `[NOTHING_TO_BASELINE]: nothing to baseline: it already has migration history (${MIGRATIONS.length} applied)`,
+      ],
+      [
+        ['db', 'repair', '--mark-applied', 'Nope1'],
+        '[MIGRATION_TARGET_UNKNOWN]: --mark-applied "Nope1" is not a pending migration of this build; pending: none',
+      ],
+      [
+        ['db', 'repair', '--mark-reverted', 'Nope1'],
+        '[MIGRATION_TARGET_UNKNOWN]: --mark-reverted "Nope1" is not an applied migration of this build; applied: CreatedBaselineSchema1590969600000,',
+      ],
     ])('%j fails (exit 1) naming the problem: %s', async (args, message) => {
       const run = await runCli(db, args);
       expect(run.code).toBe(1);

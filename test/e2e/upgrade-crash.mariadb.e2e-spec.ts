@@ -29,7 +29,13 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
     db = {
       cwd,
       config: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 5 },
-      env: { DB_TYPE: 'mysql', DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${server.port}/${DB}`, DB_ADMIN_USER: 'root', DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'info' },
+      env: {
+        DB_TYPE: 'mysql',
+        DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${server.port}/${DB}`,
+        DB_ADMIN_USER: 'root',
+        DATA_DIR: join(cwd, 'data'),
+        LOG_LEVEL: 'info',
+      },
       secrets: [],
     };
     const ds = await openDatabase(db.config);
@@ -53,7 +59,10 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
     const upgrade = spawnApp(cwd, db.env, ['upgrade'], BUILT_CLI);
     // The started event is written just before the migration's first statement: kill then.
     for (;;) {
-      const [row] = await onServer(`SELECT COUNT(*) AS n FROM ${DB}.logic_ha_schema_history WHERE migration = ? AND action = 'started'`, [LONG_MIGRATION]).catch(() => [{ n: 0 }]);
+      const [row] = await onServer(
+        `SELECT COUNT(*) AS n FROM ${DB}.logic_ha_schema_history WHERE migration = ? AND action = 'started'`,
+        [LONG_MIGRATION],
+      ).catch(() => [{ n: 0 }]);
       if (Number(row.n) > 0 || upgrade.child.exitCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -64,7 +73,13 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
 
     const validate = await runCli(db, ['db', 'validate']);
     expect(validate.code).toBe(1);
-    expect(validate.json.failed).toEqual([expect.objectContaining({ name: LONG_MIGRATION, applied: false, error: expect.stringContaining('never finished') })]);
+    expect(validate.json.failed).toEqual([
+      expect.objectContaining({
+        name: LONG_MIGRATION,
+        applied: false,
+        error: expect.stringContaining('never finished'),
+      }),
+    ]);
     const start = spawnApp(cwd, { ...db.env, PORT: '0' }, [], BUILT_MAIN);
     expect((await start.exited).code).toBe(1);
     expect(start.stdout()).toContain('SCHEMA_VALIDATION_FAILED');
@@ -75,11 +90,22 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
     expect(await tableChecksums(onServer, DB)).toEqual(before);
     const ds = await openDatabase(db.config);
     try {
-      expect((await inspectSchema(ds)).find((t) => t.name === 'logic_instance')!.indexes.map((i) => i.name)).not.toContain('idx_instance_createTime');
+      expect(
+        (await inspectSchema(ds)).find((t) => t.name === 'logic_instance')!.indexes.map((i) => i.name),
+      ).not.toContain('idx_instance_createTime');
     } finally {
       await ds.destroy();
     }
-    expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({ ok: true, failed: [], pending: [LONG_MIGRATION, 'AddedBackupCatalog1764288000000', 'AddedFailoverHistory1764374400000', 'AlignedLogicSolutionDefaults1764460800000'] });
+    expect((await runCli(db, ['db', 'validate'])).json).toMatchObject({
+      ok: true,
+      failed: [],
+      pending: [
+        LONG_MIGRATION,
+        'AddedBackupCatalog1764288000000',
+        'AddedFailoverHistory1764374400000',
+        'AlignedLogicSolutionDefaults1764460800000',
+      ],
+    });
     // Its index builds over the filled table take most of a minute on a busy two-core machine.
   }, 180_000);
 });

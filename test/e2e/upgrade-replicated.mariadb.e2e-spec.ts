@@ -7,7 +7,13 @@ import { diffSchemas } from '../../src/database/schema/schema-diff';
 import { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';
 import { BUILT_MAIN, spawnApp } from '../support/app-process';
 import { buildLogicSolutionDatabase } from '../support/logic-solution-scripts';
-import { type ReplicatedPair, createAppDatabase, startReplicatedPair, tableChecksums, waitForReplicaCaughtUp } from '../support/mariadb';
+import {
+  type ReplicatedPair,
+  createAppDatabase,
+  startReplicatedPair,
+  tableChecksums,
+  waitForReplicaCaughtUp,
+} from '../support/mariadb';
 import { type UpgradeDatabase, openDatabase, runCli } from '../support/upgrade-contract';
 
 const DB = 'logic_prod';
@@ -27,7 +33,13 @@ describe('upgrade and rollback of a replicated pair, as UPGRADING.md tells', () 
   const onStandby = (sql: string, parameters?: unknown[]) => pair.replica.query<any[]>(sql, parameters);
   let standbyEndpoint: MysqlEndpoint;
   const standbySchema = async () => {
-    const standby = await openDatabase({ type: 'mysql', primary: standbyEndpoint, standbys: [], connectTimeoutMs: 5000, poolSize: 1 });
+    const standby = await openDatabase({
+      type: 'mysql',
+      primary: standbyEndpoint,
+      standbys: [],
+      connectTimeoutMs: 5000,
+      poolSize: 1,
+    });
     try {
       return await inspectSchema(standby);
     } finally {
@@ -84,7 +96,9 @@ describe('upgrade and rollback of a replicated pair, as UPGRADING.md tells', () 
     try {
       const base = await app.listening();
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
-      const system = (await (await fetch(`${base}/api/v1/system`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { database: { schema: unknown } };
+      const system = (await (
+        await fetch(`${base}/api/v1/system`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as { database: { schema: unknown } };
       expect(system.database.schema).toMatchObject({ pending: [], logicSolutionVersion: '0.8' });
     } finally {
       app.child.kill('SIGTERM');
@@ -98,8 +112,13 @@ describe('upgrade and rollback of a replicated pair, as UPGRADING.md tells', () 
     expect(await tableChecksums(onPrimary, DB)).toEqual(recorded);
     expect(await tableChecksums(onStandby, DB)).toEqual(recorded);
     const [status] = await onStandby('SHOW SLAVE STATUS');
-    expect({ io: status.Slave_IO_Running, sql: status.Slave_SQL_Running, error: status.Last_SQL_Error }).toEqual({ io: 'Yes', sql: 'Yes', error: '' });
+    expect({ io: status.Slave_IO_Running, sql: status.Slave_SQL_Running, error: status.Last_SQL_Error }).toEqual({
+      io: 'Yes',
+      sql: 'Yes',
+      error: '',
+    });
     // The logic-solution tables hold what they held before logic-ha touched the database.
-    for (const table of Object.keys(before)) expect({ table, checksum: recorded[table] }).toEqual({ table, checksum: before[table] });
+    for (const table of Object.keys(before))
+      expect({ table, checksum: recorded[table] }).toEqual({ table, checksum: before[table] });
   });
 });

@@ -9,7 +9,8 @@ import { type UpgradeDatabase, describeUpgradeContract } from '../support/upgrad
 
 const APP_PASSWORD = 'app-Pa55-q7zk';
 const ADMIN_PASSWORD = 'ops-Pa55-x9wr';
-const lockName = (db: UpgradeDatabase) => `logic_ha.migrate.${(db.config as { primary: { database: string } }).primary.database}`;
+const lockName = (db: UpgradeDatabase) =>
+  `logic_ha.migrate.${(db.config as { primary: { database: string } }).primary.database}`;
 
 describe('upgrade and rollback on MariaDB (built service and CLI as processes)', () => {
   const root = mkdtempSync(join(tmpdir(), 'logic-ha-upgrade-'));
@@ -18,7 +19,9 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
   beforeAll(async () => {
     server = await MariaDbServer.start({ serverId: 72 });
     // An admin account with a password (root has none here), so a leaked password would show.
-    await server.query(`CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'; GRANT ALL PRIVILEGES ON *.* TO 'ops'@'127.0.0.1' WITH GRANT OPTION;`);
+    await server.query(
+      `CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'; GRANT ALL PRIVILEGES ON *.* TO 'ops'@'127.0.0.1' WITH GRANT OPTION;`,
+    );
   });
   afterAll(async () => {
     await server?.stop();
@@ -28,7 +31,10 @@ describe('upgrade and rollback on MariaDB (built service and CLI as processes)',
   /** CHECKSUM TABLE of every table, and every definition: equal means the same data and schema. */
   async function fingerprint(ds: DataSource): Promise<Record<string, unknown>> {
     const [{ name }] = await ds.query('SELECT DATABASE() AS name');
-    return { checksums: await tableChecksums((sql, parameters) => ds.query(sql, parameters), name), schema: await inspectSchema(ds) };
+    return {
+      checksums: await tableChecksums((sql, parameters) => ds.query(sql, parameters), name),
+      schema: await inspectSchema(ds),
+    };
   }
 
   describeUpgradeContract('mysql', () => ({

@@ -35,12 +35,20 @@ describe('upgrade and rollback on SQLite (built service and CLI as processes)', 
       return {
         cwd,
         config: { type: 'sqlite', sqlitePath },
-        env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data'), BACKUP_DIR: join(cwd, 'backups'), LOG_LEVEL: 'info', ADMIN_TOKEN: ADMIN_TOKEN },
+        env: {
+          DB_TYPE: 'sqlite',
+          SQLITE_PATH: sqlitePath,
+          DATA_DIR: join(cwd, 'data'),
+          BACKUP_DIR: join(cwd, 'backups'),
+          LOG_LEVEL: 'info',
+          ADMIN_TOKEN: ADMIN_TOKEN,
+        },
         secrets: [ADMIN_TOKEN],
       };
     },
     fingerprint,
-    holdMigrationLock: async (db) => lockfile.lock(db.env.SQLITE_PATH, { ...lockOptions(db), stale: 10_000, update: 5_000 }),
+    holdMigrationLock: async (db) =>
+      lockfile.lock(db.env.SQLITE_PATH, { ...lockOptions(db), stale: 10_000, update: 5_000 }),
     migrationLockIsFree: async (db) => !(await lockfile.check(db.env.SQLITE_PATH, lockOptions(db))),
     lockHolder: /migrate-lock/,
     transactionalDdl: true,
@@ -50,13 +58,20 @@ describe('upgrade and rollback on SQLite (built service and CLI as processes)', 
     const cwd = join(root, 'restore-race');
     const sqlitePath = join(cwd, 'shared', 'logic-ha.sqlite');
     mkdirSync(join(cwd, 'shared'), { recursive: true });
-    const db: UpgradeDatabase = { cwd, config: { type: 'sqlite', sqlitePath }, env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data') }, secrets: [] };
+    const db: UpgradeDatabase = {
+      cwd,
+      config: { type: 'sqlite', sqlitePath },
+      env: { DB_TYPE: 'sqlite', SQLITE_PATH: sqlitePath, DATA_DIR: join(cwd, 'data') },
+      secrets: [],
+    };
     expect((await runCli(db, ['upgrade'])).json).toMatchObject({ ok: true });
     // What the restore will put in place: the same schema plus one config only it holds.
     const restoredPath = join(cwd, 'restored.sqlite');
     copyFileSync(sqlitePath, restoredPath);
     const restored = await openDatabase({ type: 'sqlite', sqlitePath: restoredPath });
-    await restored.query("INSERT INTO logic (id, name, version, configJson) VALUES ('restored-marker', 'm', '1', '{\"restored\":true}')");
+    await restored.query(
+      "INSERT INTO logic (id, name, version, configJson) VALUES ('restored-marker', 'm', '1', '{\"restored\":true}')",
+    );
     await restored.destroy();
 
     const release = await lockfile.lock(sqlitePath, { ...lockOptions(db), stale: 10_000, update: 5_000 });

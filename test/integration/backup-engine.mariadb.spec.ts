@@ -14,7 +14,12 @@ import { ProcessRunner } from '../../src/backup/process/process-runner';
 import { ProgressTracker } from '../../src/backup/progress';
 import { RestoreService } from '../../src/backup/restore.service';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
-import { type ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
+import {
+  type ReplicatedPair,
+  createAppDatabase,
+  startReplicatedPair,
+  waitForReplicaCaughtUp,
+} from '../support/mariadb';
 
 /** The MariaDB engine against a GTID pair: another server's history, a GTID stop, a failing tool. */
 describe('MariaDB backup engine on a replicated pair', () => {
@@ -25,13 +30,26 @@ describe('MariaDB backup engine on a replicated pair', () => {
   const tools = new ClientTools();
   let clockMs = Date.parse('2026-11-27T02:00:00Z');
 
-  const engineOn = (port: number, password = '') => new MysqlBackupEngine({ host: '127.0.0.1', port, user: 'root', password, database: 'logic_ha' }, runner, tools);
+  const engineOn = (port: number, password = '') =>
+    new MysqlBackupEngine({ host: '127.0.0.1', port, user: 'root', password, database: 'logic_ha' }, runner, tools);
   const context = (type: 'full' | 'incremental'): EngineContext => {
     clockMs += 1000;
-    return { backupId: newBackupId(type, new Date(clockMs)), storage, compressionLevel: 1, signal: new AbortController().signal, progress: new ProgressTracker(), tempDir: mkdtempSync(join(root, 'tmp-')) };
+    return {
+      backupId: newBackupId(type, new Date(clockMs)),
+      storage,
+      compressionLevel: 1,
+      signal: new AbortController().signal,
+      progress: new ProgressTracker(),
+      tempDir: mkdtempSync(join(root, 'tmp-')),
+    };
   };
   /** What BackupService does after an engine run: the manifest, written last. */
-  const record = async (ctx: EngineContext, type: 'full' | 'incremental', parent: BackupManifest | null, run: Promise<Awaited<ReturnType<MysqlBackupEngine['full']>>>) => {
+  const record = async (
+    ctx: EngineContext,
+    type: 'full' | 'incremental',
+    parent: BackupManifest | null,
+    run: Promise<Awaited<ReturnType<MysqlBackupEngine['full']>>>,
+  ) => {
     const result = await run;
     const manifest = assembleManifest({
       id: ctx.backupId,
@@ -53,7 +71,9 @@ describe('MariaDB backup engine on a replicated pair', () => {
     Logger.overrideLogger(false);
     pair = await startReplicatedPair();
     await createAppDatabase(pair, 'logic_ha', 'app', 'app-password');
-    await pair.primary.query('CREATE TABLE logic_ha.t (id int PRIMARY KEY, v varchar(20)); INSERT INTO logic_ha.t VALUES (1, "a"), (2, "b");');
+    await pair.primary.query(
+      'CREATE TABLE logic_ha.t (id int PRIMARY KEY, v varchar(20)); INSERT INTO logic_ha.t VALUES (1, "a"), (2, "b");',
+    );
   });
   afterAll(async () => {
     await pair?.stop();
@@ -69,7 +89,9 @@ describe('MariaDB backup engine on a replicated pair', () => {
     const ctx = context('incremental');
     await expect(engineOn(pair.replica.port).incremental(ctx, full)).rejects.toMatchObject({
       code: 'BACKUP_CHAIN_BROKEN',
-      message: expect.stringMatching(/binlog binlog\.\d+ at \d+ is not on the server any more|binlog binlog\.\d+ is not on the server any more/),
+      message: expect.stringMatching(
+        /binlog binlog\.\d+ at \d+ is not on the server any more|binlog binlog\.\d+ is not on the server any more/,
+      ),
     });
     expect(await storage.listIds()).not.toContain(ctx.backupId);
 
@@ -91,15 +113,33 @@ describe('MariaDB backup engine on a replicated pair', () => {
     const [{ gtid }] = await pair.primary.query<{ gtid: string }[]>('SELECT @@gtid_binlog_pos AS gtid');
     await pair.primary.query('INSERT INTO logic_ha.t VALUES (11, "y")');
     const incCtx = context('incremental');
-    const incremental = await record(incCtx, 'incremental', full, engineOn(pair.primary.port).incremental(incCtx, full));
+    const incremental = await record(
+      incCtx,
+      'incremental',
+      full,
+      engineOn(pair.primary.port).incremental(incCtx, full),
+    );
     expect(incremental.start).toEqual(full.end);
 
-    const restores = new RestoreService(new BackupReader(storage), { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as never }, join(root, 'tmp'));
+    const restores = new RestoreService(
+      new BackupReader(storage),
+      { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as never },
+      join(root, 'tmp'),
+    );
     const target = (database: string) => `mysql://root@127.0.0.1:${pair.replica.port}/${database}`;
     // The replica is read-only for the app, not for root: a convenient second server.
-    await restores.restore({ backupId: incremental.id, target: target('at_gtid'), to: gtid }, new ProgressTracker(), new AbortController().signal);
-    await restores.restore({ backupId: incremental.id, target: target('at_end') }, new ProgressTracker(), new AbortController().signal);
-    const ids = async (database: string) => (await pair.replica.query<{ id: number }[]>(`SELECT id FROM ${database}.t ORDER BY id`)).map((row) => row.id);
+    await restores.restore(
+      { backupId: incremental.id, target: target('at_gtid'), to: gtid },
+      new ProgressTracker(),
+      new AbortController().signal,
+    );
+    await restores.restore(
+      { backupId: incremental.id, target: target('at_end') },
+      new ProgressTracker(),
+      new AbortController().signal,
+    );
+    const ids = async (database: string) =>
+      (await pair.replica.query<{ id: number }[]>(`SELECT id FROM ${database}.t ORDER BY id`)).map((row) => row.id);
     expect(await ids('at_gtid')).toEqual([1, 2, 3, 10]);
     expect(await ids('at_end')).toEqual([1, 2, 3, 10, 11]);
   });

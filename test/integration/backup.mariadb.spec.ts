@@ -18,8 +18,11 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
   const backups: Record<string, string> = {};
 
   const rows = (server: MariaDbServer, database: string) =>
-    server.query<Record<string, unknown>[]>(`SELECT id, logicId, bizId, isOver, retryTimes FROM \`${database}\`.logic_instance ORDER BY id`);
-  const logics = (server: MariaDbServer, database: string) => server.query<Record<string, unknown>[]>(`SELECT id, name, version FROM \`${database}\`.logic ORDER BY id`);
+    server.query<Record<string, unknown>[]>(
+      `SELECT id, logicId, bizId, isOver, retryTimes FROM \`${database}\`.logic_instance ORDER BY id`,
+    );
+  const logics = (server: MariaDbServer, database: string) =>
+    server.query<Record<string, unknown>[]>(`SELECT id, name, version FROM \`${database}\`.logic ORDER BY id`);
   const targetUrl = (database: string) => `mysql://root@127.0.0.1:${target.port}/${database}`;
   const write = (sql: string) => source.query(`USE ${DB}; ${sql}`);
 
@@ -36,7 +39,10 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
   }
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([MariaDbServer.start({ serverId: 41 }), MariaDbServer.start({ serverId: 42 })]);
+    [source, target] = await Promise.all([
+      MariaDbServer.start({ serverId: 41 }),
+      MariaDbServer.start({ serverId: 42 }),
+    ]);
     const app = await source.createDatabaseWithUser(DB, 'app', 'app-password');
     t = await startTestApp({
       DB_TYPE: 'mysql',
@@ -90,9 +96,17 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
     backups.second = second.id;
 
     const manifest = JSON.parse(readFileSync(join(t.config.backup.directory, backups.second, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ format: 'logic-ha/backup@1', id: backups.second, parentId: backups.first, engine: 'mysql', sourceDatabase: DB });
+    expect(manifest).toMatchObject({
+      format: 'logic-ha/backup@1',
+      id: backups.second,
+      parentId: backups.first,
+      engine: 'mysql',
+      sourceDatabase: DB,
+    });
     expect(manifest.files.map((f: { role: string }) => f.role)).toEqual(['binlog', 'configs']);
-    expect(manifest.start).toEqual(JSON.parse(readFileSync(join(t.config.backup.directory, backups.first, 'manifest.json'), 'utf8')).end);
+    expect(manifest.start).toEqual(
+      JSON.parse(readFileSync(join(t.config.backup.directory, backups.first, 'manifest.json'), 'utf8')).end,
+    );
   });
 
   it('a dry run lists the chain it would apply and writes nothing', async () => {
@@ -117,17 +131,32 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
   });
 
   it('restores a time between the incrementals: the data equals the source at that moment', async () => {
-    const job = await restoreThroughApi(t, { backupId: backups.second, target: targetUrl('restored_mid'), to: backups.pointInTime });
+    const job = await restoreThroughApi(t, {
+      backupId: backups.second,
+      target: targetUrl('restored_mid'),
+      to: backups.pointInTime,
+    });
     expect(job.error).toBeNull();
-    const restored = JSON.stringify({ rows: await rows(target, 'restored_mid'), logics: await logics(target, 'restored_mid') });
+    const restored = JSON.stringify({
+      rows: await rows(target, 'restored_mid'),
+      logics: await logics(target, 'restored_mid'),
+    });
     expect(restored).toEqual(backups.expectedAtPoint);
     expect(restored).not.toEqual(JSON.stringify({ rows: await rows(source, DB), logics: await logics(source, DB) }));
   });
 
   it('refuses a non-empty target unless forced', async () => {
-    const refused = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: backups.second, target: targetUrl('restored_latest') }).expect(409);
+    const refused = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: backups.second, target: targetUrl('restored_latest') })
+      .expect(409);
     expect(refused.body.code).toBe('RESTORE_TARGET_NOT_EMPTY');
-    const job = await restoreThroughApi(t, { backupId: backups.first, target: targetUrl('restored_latest'), force: true });
+    const job = await restoreThroughApi(t, {
+      backupId: backups.first,
+      target: targetUrl('restored_latest'),
+      force: true,
+    });
     expect(job.state).toBe('succeeded');
     expect((await rows(target, 'restored_latest')).find((row) => row.id === 'k1')).toBeUndefined();
   });
@@ -161,7 +190,11 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
     await write(`INSERT INTO logic_instance (id, logicId, bizId, isOver, retryTimes) VALUES ('g1', 'L9', 'G1', 0, 0);`);
     await purgeAllClosedBinlogs();
 
-    const { body } = await request(t.server).post('/api/v1/backups').set(AUTH).send({ type: 'incremental' }).expect(202);
+    const { body } = await request(t.server)
+      .post('/api/v1/backups')
+      .set(AUTH)
+      .send({ type: 'incremental' })
+      .expect(202);
     const refused = await waitForBackup(t, body.id);
     expect(refused).toMatchObject({ state: 'failed', error: { code: 'BACKUP_CHAIN_BROKEN' } });
     expect(refused.error.message).toMatch(/not on the server any more .* a full backup is needed/);
@@ -176,7 +209,11 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
   });
 
   it('a flipped byte in a stored file fails verify and restore', async () => {
-    const path = join(t.config.backup.directory, backups.first, JSON.parse(readFileSync(join(t.config.backup.directory, backups.first, 'manifest.json'), 'utf8')).files[0].name);
+    const path = join(
+      t.config.backup.directory,
+      backups.first,
+      JSON.parse(readFileSync(join(t.config.backup.directory, backups.first, 'manifest.json'), 'utf8')).files[0].name,
+    );
     const original = readFileSync(path);
     const damaged = Buffer.from(original);
     damaged[Math.floor(damaged.length / 2)] ^= 0xff;
@@ -191,12 +228,14 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
 
     const job = await restoreThroughApi(t, { backupId: backups.second, target: targetUrl('never2') });
     expect(job).toMatchObject({ state: 'failed', error: { code: 'BACKUP_CORRUPT' } });
-    expect(await target.query<unknown[]>("SHOW TABLES FROM never2").catch(() => [])).toEqual([]);
+    expect(await target.query<unknown[]>('SHOW TABLES FROM never2').catch(() => [])).toEqual([]);
     writeFileSync(path, original);
   });
 
   it('retention: a dry run lists what would go; the real run removes it and keeps the newest verified full', async () => {
-    const before = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map((b: { id: string }) => b.id);
+    const before = (
+      await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)
+    ).body.items.map((b: { id: string }) => b.id);
     const dry = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
     const expiring = dry.body.expire.map((e: { id: string }) => e.id);
     // Kept: the two newest fulls, and the newest verified full (the first one) with its chain.
@@ -208,18 +247,24 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
     const real = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({}).expect(200);
     expect(real.body.expire.map((e: { id: string }) => e.id)).toEqual(expiring);
     expect(existsSync(join(t.config.backup.directory, backups.second))).toBe(false);
-    const after = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map((b: { id: string }) => b.id);
+    const after = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map(
+      (b: { id: string }) => b.id,
+    );
     expect(after).toEqual(before.filter((id: string) => !expiring.includes(id)));
   });
 
   it('rebuilds the catalog from storage alone after the database was dropped', async () => {
-    const stored = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map((b: { id: string }) => b.id).sort();
+    const stored = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items
+      .map((b: { id: string }) => b.id)
+      .sort();
     // The first incremental was found damaged earlier; damage it again, so the rebuild must find it by itself.
     const firstFile = JSON.parse(readFileSync(join(backupDir, backups.first, 'manifest.json'), 'utf8')).files[0].name;
     const damagedPath = join(backupDir, backups.first, firstFile);
     writeFileSync(damagedPath, Buffer.concat([readFileSync(damagedPath), Buffer.from('x')]));
     await t.close();
-    await source.query(`DROP DATABASE ${DB}; CREATE DATABASE ${DB}; GRANT ALL PRIVILEGES ON ${DB}.* TO 'app'@'127.0.0.1';`);
+    await source.query(
+      `DROP DATABASE ${DB}; CREATE DATABASE ${DB}; GRANT ALL PRIVILEGES ON ${DB}.* TO 'app'@'127.0.0.1';`,
+    );
     t = await startTestApp({
       DB_TYPE: 'mysql',
       DB_PRIMARY_URL: `mysql://app:app-password@127.0.0.1:${source.port}/${DB}`,
@@ -233,7 +278,9 @@ describe('backups on a private MariaDB: full + incrementals, verify, point-in-ti
     const { body } = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
     expect([...body.inserted].sort()).toEqual([...stored, backups.first].sort());
     expect(body.corrupt).toEqual([backups.first]);
-    const listed = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items.map((b: { id: string }) => b.id).sort();
+    const listed = (await request(t.server).get('/api/v1/backups?state=succeeded').set(AUTH).expect(200)).body.items
+      .map((b: { id: string }) => b.id)
+      .sort();
     expect(listed).toEqual(stored);
     // Restore works from the rebuilt catalog's storage.
     const job = await restoreThroughApi(t, { backupId: backups.afterGap, target: targetUrl('after_rebuild') });

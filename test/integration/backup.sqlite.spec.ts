@@ -16,18 +16,27 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
   const states: Record<string, string> = {};
 
   const db = () => t.app.get(DataSource);
-  const liveRows = async () => JSON.stringify(await db().query('SELECT id, logicId, bizId, isOver, retryTimes FROM logic_instance ORDER BY id'));
+  const liveRows = async () =>
+    JSON.stringify(await db().query('SELECT id, logicId, bizId, isOver, retryTimes FROM logic_instance ORDER BY id'));
   const restoredRows = (path: string) => {
     const restored = new Database(path, { readonly: true });
     try {
-      return JSON.stringify(restored.prepare('SELECT id, logicId, bizId, isOver, retryTimes FROM logic_instance ORDER BY id').all());
+      return JSON.stringify(
+        restored.prepare('SELECT id, logicId, bizId, isOver, retryTimes FROM logic_instance ORDER BY id').all(),
+      );
     } finally {
       restored.close();
     }
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ ADMIN_TOKEN, BACKUP_DIR: backupDir, BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off', BACKUP_RETAIN_FULL: '1' });
+    t = await startTestApp({
+      ADMIN_TOKEN,
+      BACKUP_DIR: backupDir,
+      BACKUP_FULL_CRON: 'off',
+      BACKUP_INCREMENTAL_CRON: 'off',
+      BACKUP_RETAIN_FULL: '1',
+    });
     mkdirSync(join(t.config.dataDir, 'configs', 'logics'), { recursive: true });
     writeFileSync(join(t.config.dataDir, 'configs', 'logics', 'logic-1.json'), '{"config":"v1"}');
   });
@@ -49,7 +58,9 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
 
     await db().query(`UPDATE logic_instance SET isOver = 1, retryTimes = 2 WHERE id IN ('i1', 'i2')`);
     await db().query(`DELETE FROM logic_instance WHERE id = 'i3'`);
-    await db().query(`INSERT INTO logic_instance (id, logicId, bizId, isOver, retryTimes) VALUES ('j1', 'L2', 'C1', 0, 0)`);
+    await db().query(
+      `INSERT INTO logic_instance (id, logicId, bizId, isOver, retryTimes) VALUES ('j1', 'L2', 'C1', 0, 0)`,
+    );
     const first = await takeBackup(t, 'incremental');
     expect(first.parentId).toBe(backups.full);
     backups.first = first.id;
@@ -88,15 +99,39 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
   });
 
   it('refuses a GTID point, a relative path and an existing file unless forced', async () => {
-    const gtid = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: backups.second, target: join(restoreDir, 'x.sqlite'), to: '0-1-5' }).expect(409);
+    const gtid = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: backups.second, target: join(restoreDir, 'x.sqlite'), to: '0-1-5' })
+      .expect(409);
     expect(gtid.body.code).toBe('RESTORE_POINT_NOT_COVERED');
-    const relative = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: backups.second, target: 'x.sqlite' }).expect(400);
+    const relative = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: backups.second, target: 'x.sqlite' })
+      .expect(400);
     expect(relative.body.details).toEqual({ field: 'target' });
-    const exists = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: backups.second, target: join(restoreDir, 'latest.sqlite') }).expect(409);
+    const exists = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: backups.second, target: join(restoreDir, 'latest.sqlite') })
+      .expect(409);
     expect(exists.body.code).toBe('RESTORE_TARGET_NOT_EMPTY');
-    const live = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send({ backupId: backups.second, target: t.config.database.type === 'sqlite' ? t.config.database.sqlitePath : '', force: true }).expect(409);
+    const live = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({
+        backupId: backups.second,
+        target: t.config.database.type === 'sqlite' ? t.config.database.sqlitePath : '',
+        force: true,
+      })
+      .expect(409);
     expect(live.body.code).toBe('RESTORE_TARGET_REFUSED');
-    const forced = await restoreThroughApi(t, { backupId: backups.full, target: join(restoreDir, 'latest.sqlite'), force: true });
+    const forced = await restoreThroughApi(t, {
+      backupId: backups.full,
+      target: join(restoreDir, 'latest.sqlite'),
+      force: true,
+    });
     expect(restoredRows(join(restoreDir, 'latest.sqlite'))).toEqual(states.full);
     expect(forced.state).toBe('succeeded');
   });
@@ -120,7 +155,9 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
     writeFileSync(path, damaged);
     const verify = await request(t.server).post(`/api/v1/backups/${backups.second}/verify`).set(AUTH).expect(200);
     expect(verify.body.ok).toBe(false);
-    expect(verify.body.problems).toEqual([expect.stringMatching(new RegExp(`^${backups.first}/delta.bin.gz: sha256 is`))]);
+    expect(verify.body.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${backups.first}/delta.bin.gz: sha256 is`)),
+    ]);
     const job = await restoreThroughApi(t, { backupId: backups.second, target: join(restoreDir, 'damaged.sqlite') });
     expect(job).toMatchObject({ state: 'failed', error: { code: 'BACKUP_CORRUPT' } });
     expect(existsSync(join(restoreDir, 'damaged.sqlite'))).toBe(false);
@@ -151,7 +188,15 @@ describe('backups on SQLite: full + incrementals, verify, restore, retention, ca
     expect(body.inserted.sort()).toEqual([backups.full, backups.first, backups.secondFull].sort());
     expect(body.corrupt).toEqual([]);
     const listed = await request(t.server).get('/api/v1/backups').set(AUTH).expect(200);
-    expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([backups.secondFull, backups.first, backups.full]);
-    expect(listed.body.items.map((b: { triggeredBy: string }) => b.triggeredBy)).toEqual(['manual', 'manual', 'manual']);
+    expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([
+      backups.secondFull,
+      backups.first,
+      backups.full,
+    ]);
+    expect(listed.body.items.map((b: { triggeredBy: string }) => b.triggeredBy)).toEqual([
+      'manual',
+      'manual',
+      'manual',
+    ]);
   });
 });

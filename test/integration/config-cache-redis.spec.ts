@@ -12,7 +12,13 @@ describe('config cache on a shared Redis store', () => {
     const nodeA = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
     const nodeB = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
     try {
-      const entry = { logicId: 'flow', version: '3', origin: 'host' as const, fetchedAt: '2026-01-01T00:00:00.000Z', config: { id: 'flow', n: 1 } };
+      const entry = {
+        logicId: 'flow',
+        version: '3',
+        origin: 'host' as const,
+        fetchedAt: '2026-01-01T00:00:00.000Z',
+        config: { id: 'flow', n: 1 },
+      };
       await nodeA.cache.set('flow-@latest', entry);
       expect(await nodeB.cache.get('flow-@latest')).toMatchObject({ version: '3', config: { id: 'flow', n: 1 } });
       await nodeB.cache.remove(['flow-@latest']);

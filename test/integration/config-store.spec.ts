@@ -25,7 +25,10 @@ describe('config store against a real HTTP host', () => {
 
   beforeEach(async () => {
     await host.start();
-    host.behaviour = { kind: 'answer', configs: { 'order-flow': ORDER_FLOW, 'order-flow@6': { ...ORDER_FLOW, version: '6' } } };
+    host.behaviour = {
+      kind: 'answer',
+      configs: { 'order-flow': ORDER_FLOW, 'order-flow@6': { ...ORDER_FLOW, version: '6' } },
+    };
     host.requests = [];
     world = openConfigStoreWorld({ hostUrl: host.url });
   });
@@ -36,12 +39,23 @@ describe('config store against a real HTTP host', () => {
 
   it('reads from the host, normalises, caches, and writes the file through', async () => {
     const first = await world.service.readLogicConfig('order-flow');
-    expect(first).toMatchObject({ logicId: 'order-flow', version: '7', source: 'host', stale: false, config: NORMALISED });
+    expect(first).toMatchObject({
+      logicId: 'order-flow',
+      version: '7',
+      source: 'host',
+      stale: false,
+      config: NORMALISED,
+    });
     const second = await world.service.readLogicConfig('order-flow');
     expect(second).toMatchObject({ source: 'cache', config: NORMALISED });
     expect(host.requests).toEqual(['/api/ide/logic/order-flow/config']);
     const file = JSON.parse(readFileSync(world.files.pathOf('order-flow'), 'utf8'));
-    expect(file).toMatchObject({ format: 'logic-ha/config-file@2', logicId: 'order-flow', version: '7', config: NORMALISED });
+    expect(file).toMatchObject({
+      format: 'logic-ha/config-file@2',
+      logicId: 'order-flow',
+      version: '7',
+      config: NORMALISED,
+    });
     expect(world.cache.stats()).toMatchObject({ entries: 1, hits: 1, misses: 1 });
   });
 
@@ -57,7 +71,10 @@ describe('config store against a real HTTP host', () => {
     await world.service.readLogicConfig('order-flow');
     await world.cache.clear();
     await host.stop();
-    const answers = [await world.service.readLogicConfig('order-flow'), await world.service.readLogicConfig('order-flow')];
+    const answers = [
+      await world.service.readLogicConfig('order-flow'),
+      await world.service.readLogicConfig('order-flow'),
+    ];
     for (const answer of answers) expect(answer).toMatchObject({ source: 'file', stale: true, config: NORMALISED });
     expect(world.events).toHaveLength(1);
     expect(world.events[0].payload).toMatchObject({ host: host.url, failure: 'unreachable' });
@@ -153,15 +170,22 @@ describe('config store against a real HTTP host', () => {
     const error = await failure(world.service.readLogicConfig('order-flow', '8'));
     expect(error.code).toBe('CONFIG_FILE_CORRUPT');
     expect(error.message).toMatch(/checksum mismatch/);
-    expect((await failure(world.service.readLogicConfig('order-flow', '8', 'offline'))).code).toBe('CONFIG_FILE_CORRUPT');
+    expect((await failure(world.service.readLogicConfig('order-flow', '8', 'offline'))).code).toBe(
+      'CONFIG_FILE_CORRUPT',
+    );
   });
 
   it("never serves another logic's file whose envelope was given this logicId, online or offline", async () => {
     await world.service.saveLogicConfigToFile('other-flow', { ...ORDER_FLOW, name: 'Other flow' });
     const other = readFileSync(world.files.pathOf('other-flow'), 'utf8');
-    writeFileSync(world.files.pathOf('order-flow'), other.replace('"logicId": "other-flow"', '"logicId": "order-flow"'));
+    writeFileSync(
+      world.files.pathOf('order-flow'),
+      other.replace('"logicId": "other-flow"', '"logicId": "order-flow"'),
+    );
     await host.stop();
-    expect((await failure(world.service.readLogicConfig('order-flow', undefined, 'offline'))).code).toBe('CONFIG_FILE_CORRUPT');
+    expect((await failure(world.service.readLogicConfig('order-flow', undefined, 'offline'))).code).toBe(
+      'CONFIG_FILE_CORRUPT',
+    );
     expect((await failure(world.service.readLogicConfig('order-flow'))).code).toBe('CONFIG_FILE_CORRUPT');
   });
 
@@ -192,7 +216,11 @@ describe('config store against a real HTTP host', () => {
   });
 
   it('leaves one complete version when the same file is written concurrently', async () => {
-    const versions = Array.from({ length: 20 }, (_, i) => ({ ...ORDER_FLOW, version: String(i), payload: 'x'.repeat(5000 + i) }));
+    const versions = Array.from({ length: 20 }, (_, i) => ({
+      ...ORDER_FLOW,
+      version: String(i),
+      payload: 'x'.repeat(5000 + i),
+    }));
     await Promise.all(versions.map((config) => world.service.saveLogicConfigToFile('order-flow', config)));
     const file = await world.service.readLogicConfigFromFile('order-flow');
     expect(versions.map((v) => v.version)).toContain(file!.version);
@@ -205,7 +233,9 @@ describe('config store against a real HTTP host', () => {
     async (logicId) => {
       const error = await failure(world.service.readLogicConfig(logicId, undefined, 'offline'));
       expect(error.code).toBe('INVALID_LOGIC_ID');
-      await expect(world.service.saveLogicConfigToFile(logicId, {})).rejects.toMatchObject({ code: 'INVALID_LOGIC_ID' });
+      await expect(world.service.saveLogicConfigToFile(logicId, {})).rejects.toMatchObject({
+        code: 'INVALID_LOGIC_ID',
+      });
     },
   );
 });
@@ -217,7 +247,18 @@ describe('config cache expiry', () => {
     // Only Date is faked: the cache reads Date.now() for expiry, and its promises need real timers.
     jest.useFakeTimers({
       now: new Date('2026-06-01T12:00:00Z'),
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
     const world = openConfigStoreWorld({ cacheTtlMs: 1000 });
     const entry = { logicId: 'a', version: null, origin: 'host' as const, fetchedAt: '', config: {} };

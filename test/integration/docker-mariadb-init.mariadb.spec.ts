@@ -63,7 +63,11 @@ describe('docker/mariadb init files', () => {
       },
     });
     const app = await createConnection({
-      host: '127.0.0.1', port: primary.port, user: 'logic_ha', password: 'app-password-change-me', database: 'logic_ha',
+      host: '127.0.0.1',
+      port: primary.port,
+      user: 'logic_ha',
+      password: 'app-password-change-me',
+      database: 'logic_ha',
     });
     await app.query('CREATE TABLE ping (id int primary key)');
     await app.query('INSERT INTO ping VALUES (42)');
@@ -77,7 +81,13 @@ describe('docker/mariadb init files', () => {
     try {
       const storage = new LocalBackupStorage(join(root, 'backups'));
       const engine = new MysqlBackupEngine(
-        { host: '127.0.0.1', port: primary.port, user: 'monitor', password: 'monitor-password-change-me', database: 'logic_ha' },
+        {
+          host: '127.0.0.1',
+          port: primary.port,
+          user: 'monitor',
+          password: 'monitor-password-change-me',
+          database: 'logic_ha',
+        },
         new ProcessRunner(),
         new ClientTools(),
       );

@@ -1,4 +1,11 @@
-import { ADMIN_TOKEN, bizIdsOn, serverKey, startInstance, startListeningApp, useFailoverWorld } from '../support/failover-app';
+import {
+  ADMIN_TOKEN,
+  bizIdsOn,
+  serverKey,
+  startInstance,
+  startListeningApp,
+  useFailoverWorld,
+} from '../support/failover-app';
 import { startWriteLoad } from '../support/instance-writer';
 import { openEventStream } from '../support/sse-client';
 
@@ -16,13 +23,34 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
   const world = useFailoverWorld({ replicas: 1, serverIdBase: 60 });
 
   it('starts at epoch 0 with the configured primary, the standby replicating, and the app account not privileged', async () => {
-    const status = await world.app.admin.poll('/api/v1/failover/status', (s) => s.servers?.[1]?.replication?.ioThread === 'Yes');
-    expect(status).toMatchObject({ enabled: true, epoch: 0, primary: serverKey(world.cluster.primary.port), switching: false });
-    expect(status.servers[0]).toMatchObject({ role: 'primary', reachable: true, readOnly: false, semiSyncActive: true });
-    expect(status.servers[1]).toMatchObject({ key: serverKey(world.cluster.replicas[0].port), role: 'standby', reachable: true });
+    const status = await world.app.admin.poll(
+      '/api/v1/failover/status',
+      (s) => s.servers?.[1]?.replication?.ioThread === 'Yes',
+    );
+    expect(status).toMatchObject({
+      enabled: true,
+      epoch: 0,
+      primary: serverKey(world.cluster.primary.port),
+      switching: false,
+    });
+    expect(status.servers[0]).toMatchObject({
+      role: 'primary',
+      reachable: true,
+      readOnly: false,
+      semiSyncActive: true,
+    });
+    expect(status.servers[1]).toMatchObject({
+      key: serverKey(world.cluster.replicas[0].port),
+      role: 'standby',
+      reachable: true,
+    });
     expect(status.appAccount).toMatchObject({ checked: true, bypassesReadOnly: false });
     expect(status.warnings).toEqual([]);
-    expect(world.dataDir.topology()).toMatchObject({ epoch: 0, primary: serverKey(world.cluster.primary.port), fenced: [] });
+    expect(world.dataDir.topology()).toMatchObject({
+      epoch: 0,
+      primary: serverKey(world.cluster.primary.port),
+      fenced: [],
+    });
   });
 
   it('promotes the standby once, re-points the app, loses no acknowledged write and tells SSE clients', async () => {
@@ -40,7 +68,12 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
 
     const newPrimary = serverKey(world.cluster.replicas[0].port);
     const changed = await events.waitFor('db.primary-changed', 5000);
-    expect(changed.data).toMatchObject({ epoch: 1, oldPrimary: serverKey(world.cluster.primary.port), newPrimary, primary: newPrimary });
+    expect(changed.data).toMatchObject({
+      epoch: 1,
+      oldPrimary: serverKey(world.cluster.primary.port),
+      newPrimary,
+      primary: newPrimary,
+    });
     expect(events.events.filter((e) => e.type === 'db.failover-started')).toHaveLength(1);
     events.close();
 
@@ -48,24 +81,43 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
     expect(status).toMatchObject({ epoch: 1, primary: newPrimary, switching: false });
     expect(status.lastChange).toMatchObject({ kind: 'failover', outcome: 'succeeded', newPrimary, epoch: 1 });
     const stepNames = status.lastChange.steps.map((step: { name: string }) => step.name);
-    expect(stepNames).toEqual(expect.arrayContaining(['close-app-pool', 'stop-io-thread', 'apply-relay-log', 'enable-writes', 'persist-topology', 'repoint-app']));
+    expect(stepNames).toEqual(
+      expect.arrayContaining([
+        'close-app-pool',
+        'stop-io-thread',
+        'apply-relay-log',
+        'enable-writes',
+        'persist-topology',
+        'repoint-app',
+      ]),
+    );
     expect(status.cooldown).toMatchObject({ active: true, acknowledged: false });
-    expect(world.dataDir.topology()).toMatchObject({ epoch: 1, primary: newPrimary, fenced: [serverKey(world.cluster.primary.port)] });
+    expect(world.dataDir.topology()).toMatchObject({
+      epoch: 1,
+      primary: newPrimary,
+      fenced: [serverKey(world.cluster.primary.port)],
+    });
 
     const onNewPrimary = await bizIdsOn(world.cluster.replicas[0], LOGIC_ID);
     const lost = load.acknowledged.filter((bizId) => !onNewPrimary.has(bizId));
     expect(lost).toEqual([]);
     expect(firstWriteAfter - killedAt).toBeGreaterThan(0);
     // While the primary was gone, writers were told to come back (503), not given a 500.
-    const unexpected = world.app.test.logs.filter((line) => line.includes('unexpected error')).map((line) => JSON.parse(line).err.split('\n')[0]);
+    const unexpected = world.app.test.logs
+      .filter((line) => line.includes('unexpected error'))
+      .map((line) => JSON.parse(line).err.split('\n')[0]);
     expect(unexpected).toEqual([]);
     expect(load.failures.get(500) ?? 0).toBe(0);
 
-    const [{ readOnly }] = await world.cluster.replicas[0].query<{ readOnly: number }[]>('SELECT @@global.read_only AS readOnly');
+    const [{ readOnly }] = await world.cluster.replicas[0].query<{ readOnly: number }[]>(
+      'SELECT @@global.read_only AS readOnly',
+    );
     expect(readOnly).toBe(0);
     const history = (await world.app.admin.api('GET', '/api/v1/failover/history')).body.items;
     expect(history).toHaveLength(1);
-    const [row] = await world.cluster.replicas[0].query<{ id: string; outcome: string }[]>('SELECT id, outcome FROM logic_ha.logic_ha_failover');
+    const [row] = await world.cluster.replicas[0].query<{ id: string; outcome: string }[]>(
+      'SELECT id, outcome FROM logic_ha.logic_ha_failover',
+    );
     expect(row).toMatchObject({ id: history[0].id, outcome: 'succeeded' });
   });
 
@@ -75,7 +127,9 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
     const fenced = await events.waitFor('db.old-primary-fenced', 15_000);
     expect(fenced.data).toMatchObject({ server: serverKey(world.cluster.primary.port), epoch: 1 });
     events.close();
-    const [{ readOnly }] = await world.cluster.primary.query<{ readOnly: number }[]>('SELECT @@global.read_only AS readOnly');
+    const [{ readOnly }] = await world.cluster.primary.query<{ readOnly: number }[]>(
+      'SELECT @@global.read_only AS readOnly',
+    );
     expect(readOnly).toBe(1);
     const before = await bizIdsOn(world.cluster.primary, LOGIC_ID);
 
@@ -88,11 +142,18 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
     expect(load.acknowledged.every((bizId) => onNewPrimary.has(bizId))).toBe(true);
 
     const status = (await world.app.admin.api('GET', '/api/v1/failover/status')).body;
-    expect(status.servers.find((s: { key: string }) => s.key === serverKey(world.cluster.primary.port))).toMatchObject({ role: 'fenced', reachable: true, readOnly: true });
+    expect(status.servers.find((s: { key: string }) => s.key === serverKey(world.cluster.primary.port))).toMatchObject({
+      role: 'fenced',
+      reachable: true,
+      readOnly: true,
+    });
     // An operator turning read_only off by mistake is undone at the next heartbeat.
     await world.cluster.primary.query('SET GLOBAL read_only = OFF');
     await world.app.admin.poll('/api/v1/failover/status', () => true, 100);
-    await waitUntil(async () => (await world.cluster.primary.query<{ r: number }[]>('SELECT @@global.read_only AS r'))[0].r === 1, 10_000);
+    await waitUntil(
+      async () => (await world.cluster.primary.query<{ r: number }[]>('SELECT @@global.read_only AS r'))[0].r === 1,
+      10_000,
+    );
   });
 
   it('a restarted logic-ha reads the topology file and connects to the new primary, not DB_PRIMARY_URL', async () => {

@@ -7,7 +7,10 @@ jest.setTimeout(120_000);
 const LOGIC_ID = 'switchover';
 
 async function replicationSourcePort(server: MariaDbServer): Promise<number | null> {
-  const rows = await server.query<{ Master_Port: number; Slave_IO_Running: string; Slave_SQL_Running: string }[]>('SHOW SLAVE STATUS');
+  const rows =
+    await server.query<{ Master_Port: number; Slave_IO_Running: string; Slave_SQL_Running: string }[]>(
+      'SHOW SLAVE STATUS',
+    );
   return rows[0]?.Slave_IO_Running === 'Yes' && rows[0].Slave_SQL_Running === 'Yes' ? rows[0].Master_Port : null;
 }
 
@@ -26,8 +29,13 @@ describe('planned switchover (real MariaDB, semi-sync pair)', () => {
   });
 
   it('refuses the primary as target', async () => {
-    const response = await world.app.admin.api('POST', '/api/v1/failover/switchover', { target: serverKey(world.cluster.primary.port) });
-    expect(response).toMatchObject({ status: 409, body: { code: 'SWITCHOVER_REFUSED', message: expect.stringMatching(/is the primary, not a standby/) } });
+    const response = await world.app.admin.api('POST', '/api/v1/failover/switchover', {
+      target: serverKey(world.cluster.primary.port),
+    });
+    expect(response).toMatchObject({
+      status: 409,
+      body: { code: 'SWITCHOVER_REFUSED', message: expect.stringMatching(/is the primary, not a standby/) },
+    });
   });
 
   it('moves the primary under write load without losing an acknowledged write; the old primary follows the new one', async () => {
@@ -36,7 +44,13 @@ describe('planned switchover (real MariaDB, semi-sync pair)', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     const response = await world.app.admin.api('POST', '/api/v1/failover/switchover', {});
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ kind: 'switchover', outcome: 'succeeded', oldPrimary: serverKey(world.cluster.primary.port), newPrimary: serverKey(standby.port), epoch: 1 });
+    expect(response.body).toMatchObject({
+      kind: 'switchover',
+      outcome: 'succeeded',
+      oldPrimary: serverKey(world.cluster.primary.port),
+      newPrimary: serverKey(standby.port),
+      epoch: 1,
+    });
     const switchedAt = Date.now();
     await load.firstAckAfter(switchedAt, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -45,21 +59,34 @@ describe('planned switchover (real MariaDB, semi-sync pair)', () => {
     const onNew = await bizIdsOn(standby, LOGIC_ID);
     expect(load.acknowledged.filter((bizId) => !onNew.has(bizId))).toEqual([]);
     expect(await replicationSourcePort(world.cluster.primary)).toBe(standby.port);
-    const [{ readOnly }] = await world.cluster.primary.query<{ readOnly: number }[]>('SELECT @@global.read_only AS readOnly');
+    const [{ readOnly }] = await world.cluster.primary.query<{ readOnly: number }[]>(
+      'SELECT @@global.read_only AS readOnly',
+    );
     expect(readOnly).toBe(1);
     const [{ position }] = await standby.query<{ position: string }[]>('SELECT @@global.gtid_binlog_pos AS position');
     await world.cluster.primary.query('SELECT MASTER_GTID_WAIT(?, 10)', [position]);
     expect(await bizIdsOn(world.cluster.primary, LOGIC_ID)).toEqual(onNew);
     expect(await replicationSourcePort(world.cluster.primary)).toBe(standby.port);
 
-    const status = await world.app.admin.poll('/api/v1/failover/status', (s) => s.servers?.find((x: any) => x.key === serverKey(world.cluster.primary.port))?.replication?.ioThread === 'Yes', 10_000);
+    const status = await world.app.admin.poll(
+      '/api/v1/failover/status',
+      (s) =>
+        s.servers?.find((x: any) => x.key === serverKey(world.cluster.primary.port))?.replication?.ioThread === 'Yes',
+      10_000,
+    );
     expect(status).toMatchObject({ epoch: 1, primary: serverKey(standby.port), cooldown: { active: false } });
     expect(status.servers.find((x: any) => x.key === serverKey(world.cluster.primary.port)).role).toBe('standby');
   });
 
   it('switches back', async () => {
-    const response = await world.app.admin.api('POST', '/api/v1/failover/switchover', { target: serverKey(world.cluster.primary.port) });
-    expect(response.body).toMatchObject({ outcome: 'succeeded', newPrimary: serverKey(world.cluster.primary.port), epoch: 2 });
+    const response = await world.app.admin.api('POST', '/api/v1/failover/switchover', {
+      target: serverKey(world.cluster.primary.port),
+    });
+    expect(response.body).toMatchObject({
+      outcome: 'succeeded',
+      newPrimary: serverKey(world.cluster.primary.port),
+      epoch: 2,
+    });
     expect(await replicationSourcePort(world.cluster.replicas[0])).toBe(world.cluster.primary.port);
     expect(await startInstance(world.app, LOGIC_ID, 'back-home')).toBe(200);
     expect((await bizIdsOn(world.cluster.primary, LOGIC_ID)).has('back-home')).toBe(true);

@@ -35,15 +35,23 @@ describe('instance queries on MariaDB at scale', () => {
 
     it('never both claim one row: every eligible row is handed out exactly once', async () => {
       const rows = Array.from({ length: 600 }, (_, i) => ({
-        id: `r-${String(i).padStart(4, '0')}`, logicId: 'R', bizId: `b${i}`, isOver: false, isRunning: false,
-        retryTimes: 0, createTime: ago(H), serverTime: ago(H),
+        id: `r-${String(i).padStart(4, '0')}`,
+        logicId: 'R',
+        bizId: `b${i}`,
+        isOver: false,
+        isRunning: false,
+        retryTimes: 0,
+        createTime: ago(H),
+        serverTime: ago(H),
       }));
       await nodeA.reset(rows);
       nodeB.events.length = 0;
       const config = { ...JOBS_CONFIG, retry: { ...JOBS_CONFIG.retry, maxRetryTimes: 3, excludeLogicIds: [] } };
       const [a, b] = await Promise.all([jobsFor(nodeA, config).retry.run(), jobsFor(nodeB, config).retry.run()]);
 
-      const claimedIds = [...nodeA.events, ...nodeB.events].map((e) => (e.payload as { instanceId: string }).instanceId);
+      const claimedIds = [...nodeA.events, ...nodeB.events].map(
+        (e) => (e.payload as { instanceId: string }).instanceId,
+      );
       expect(a.claimed + b.claimed).toBe(600);
       expect(new Set(claimedIds).size).toBe(600);
       expect(claimedIds).toHaveLength(600);
@@ -54,7 +62,9 @@ describe('instance queries on MariaDB at scale', () => {
         .addSelect('COUNT(*)', 'n')
         .groupBy('i.retryTimes')
         .getRawMany();
-      expect(counts.map((c) => ({ retryTimes: Number(c.retryTimes), n: Number(c.n) }))).toEqual([{ retryTimes: 1, n: 600 }]);
+      expect(counts.map((c) => ({ retryTimes: Number(c.retryTimes), n: Number(c.n) }))).toEqual([
+        { retryTimes: 1, n: 600 },
+      ]);
     });
   });
 
@@ -115,7 +125,8 @@ describe('instance queries on MariaDB at scale', () => {
           statement.parameters,
         );
         for (const step of plan) {
-          if (step.type === 'ALL' || step.type === 'index') scans.push(`${step.type} on ${step.table}: ${statement.sql.slice(0, 160)}`);
+          if (step.type === 'ALL' || step.type === 'index')
+            scans.push(`${step.type} on ${step.table}: ${statement.sql.slice(0, 160)}`);
         }
       }
       expect(scans).toEqual([]);

@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
-import { MariaDbServer, type ReplicatedPair, createAppDatabase, startReplicatedPair, waitForReplicaCaughtUp } from '../support/mariadb';
+import {
+  MariaDbServer,
+  type ReplicatedPair,
+  createAppDatabase,
+  startReplicatedPair,
+  waitForReplicaCaughtUp,
+} from '../support/mariadb';
 
 describe('private MariaDB sandbox', () => {
   describe('single server', () => {
@@ -74,7 +80,9 @@ describe('private MariaDB sandbox', () => {
       const { replica } = await createAppDatabase(pair, 'pair_ro', 'app_ro', 'app-password');
       const connection = await createConnection({ ...replica });
       try {
-        const [[readOnly]] = (await connection.query('SELECT @@global.read_only AS ro')) as unknown as [[{ ro: number }]];
+        const [[readOnly]] = (await connection.query('SELECT @@global.read_only AS ro')) as unknown as [
+          [{ ro: number }],
+        ];
         expect(readOnly.ro).toBe(1);
         await expect(connection.query('CREATE TABLE should_fail (id int)')).rejects.toMatchObject({
           code: 'ER_OPTION_PREVENTS_STATEMENT',

@@ -13,7 +13,10 @@ describe.each([
   beforeAll(async () => {
     server = await MariaDbServer.start({ serverId: 77, extraArgs: [`--default-time-zone=${zone}`] });
     const primary = await server.createDatabaseWithUser('tz_check', 'app', 'app-password');
-    const options = buildDataSourceOptions({ database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 }, runMigrationsOnInit: false });
+    const options = buildDataSourceOptions({
+      database: { type: 'mysql', primary, standbys: [], connectTimeoutMs: 5000, poolSize: 1 },
+      runMigrationsOnInit: false,
+    });
     ds = await new DataSource({ ...options, logging: false }).initialize();
   });
   afterAll(async () => {

@@ -19,7 +19,12 @@ export interface AppProcess {
  * Runs the built service (dist/, made by `npm test`'s pretest step) as operators run it:
  * its own process, only the environment given (plus PATH), in `cwd`.
  */
-export function spawnApp(cwd: string, env: Record<string, string>, args: string[] = [], entry = BUILT_MAIN): AppProcess {
+export function spawnApp(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  entry = BUILT_MAIN,
+): AppProcess {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does it first)`);
   const child = spawn(process.execPath, [entry, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
   let out = '';

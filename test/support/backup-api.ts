@@ -25,19 +25,30 @@ export async function waitForBackup(t: TestApp, id: string, timeoutMs = 60_000):
 
 /** Triggers a backup through the API and waits for it to succeed. */
 export async function takeBackup(t: TestApp, type: 'full' | 'incremental', tag?: string): Promise<Record<string, any>> {
-  const { body } = await request(t.server).post('/api/v1/backups').set(AUTH).send(tag ? { type, tag } : { type }).expect(202);
+  const { body } = await request(t.server)
+    .post('/api/v1/backups')
+    .set(AUTH)
+    .send(tag ? { type, tag } : { type })
+    .expect(202);
   const done = await waitForBackup(t, body.id);
   if (done.state !== 'succeeded') throw new Error(`backup ${body.id} ${done.state}: ${JSON.stringify(done.error)}`);
   return done;
 }
 
 /** Starts a restore through the API and waits for its job to end. */
-export async function restoreThroughApi(t: TestApp, body: Record<string, unknown>, timeoutMs = 60_000): Promise<Record<string, any>> {
+export async function restoreThroughApi(
+  t: TestApp,
+  body: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<Record<string, any>> {
   const started = await request(t.server).post('/api/v1/backups/restore').set(AUTH).send(body);
   if (started.status !== 202) throw new Error(`restore answered ${started.status}: ${JSON.stringify(started.body)}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body: job } = await request(t.server).get(`/api/v1/backups/restores/${started.body.id}`).set(AUTH).expect(200);
+    const { body: job } = await request(t.server)
+      .get(`/api/v1/backups/restores/${started.body.id}`)
+      .set(AUTH)
+      .expect(200);
     if (job.state !== 'running') return job;
     if (Date.now() > deadline) throw new Error(`restore ${started.body.id} still running after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

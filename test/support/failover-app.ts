@@ -25,7 +25,9 @@ export async function startListeningApp(env: Record<string, string>): Promise<Li
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const close = async () => {
     // When something went wrong, the test output shows the app's own account of it.
-    const trouble = test.logs.filter((line) => /"context":"DataSourceSwitch"|failover failed|switchover failed|unexpected error/.test(line));
+    const trouble = test.logs.filter((line) =>
+      /"context":"DataSourceSwitch"|failover failed|switchover failed|unexpected error/.test(line),
+    );
     if (trouble.length > 0) console.log(`app log, trouble only:\n${trouble.join('')}`);
     await test.close();
   };
@@ -47,7 +49,9 @@ export const serverKey = (port: number) => `127.0.0.1:${port}`;
 
 /** The bizIds of one logic's instances on a server, read as root. */
 export async function bizIdsOn(server: MariaDbServer, logicId: string): Promise<Set<string>> {
-  const rows = await server.query<{ bizId: string }[]>('SELECT bizId FROM logic_ha.logic_instance WHERE logicId = ?', [logicId]);
+  const rows = await server.query<{ bizId: string }[]>('SELECT bizId FROM logic_ha.logic_instance WHERE logicId = ?', [
+    logicId,
+  ]);
   return new Set(rows.map((row) => row.bizId));
 }
 
@@ -76,15 +80,28 @@ export interface FailoverWorld {
  * it (its own DATA_DIR), optionally through a TCP proxy to the primary, and, when asked,
  * waits until that many standbys are seen replicating. Everything is stopped afterwards.
  */
-export function useFailoverWorld(options: { replicas: number; serverIdBase: number; viaProxy?: boolean; replicatingStandbys?: number }): FailoverWorld {
+export function useFailoverWorld(options: {
+  replicas: number;
+  serverIdBase: number;
+  viaProxy?: boolean;
+  replicatingStandbys?: number;
+}): FailoverWorld {
   const world = { dataDir: sharedDataDir() } as FailoverWorld;
   beforeAll(async () => {
     world.cluster = await startFailoverCluster({ replicas: options.replicas, serverIdBase: options.serverIdBase });
     if (options.viaProxy) world.proxy = await TcpProxy.start(world.cluster.primary.port);
-    world.app = await startListeningApp({ ...world.cluster.env({ primaryPort: world.proxy?.port }), DATA_DIR: world.dataDir.path });
+    world.app = await startListeningApp({
+      ...world.cluster.env({ primaryPort: world.proxy?.port }),
+      DATA_DIR: world.dataDir.path,
+    });
     const standbys = options.replicatingStandbys ?? 0;
     if (standbys > 0) {
-      await world.app.admin.poll('/api/v1/failover/status', (s) => (s.servers ?? []).filter((x: { replication?: { ioThread?: string } }) => x.replication?.ioThread === 'Yes').length >= standbys);
+      await world.app.admin.poll(
+        '/api/v1/failover/status',
+        (s) =>
+          (s.servers ?? []).filter((x: { replication?: { ioThread?: string } }) => x.replication?.ioThread === 'Yes')
+            .length >= standbys,
+      );
     }
   });
   afterAll(async () => {

@@ -5,7 +5,13 @@ import type { MysqlEndpoint } from '../../src/config/mysql-url';
 import type { TopologyFile } from '../../src/database/topology/topology-file';
 import type { TopologyState } from '../../src/database/topology/topology-state';
 
-export const endpointOn = (port: number): MysqlEndpoint => ({ host: '127.0.0.1', port, user: 'logic_ha', password: 'p', database: 'logic_ha' });
+export const endpointOn = (port: number): MysqlEndpoint => ({
+  host: '127.0.0.1',
+  port,
+  user: 'logic_ha',
+  password: 'p',
+  database: 'logic_ha',
+});
 
 /** A MariaDB AppConfig with a primary on port 1 and standbys on 2..n. */
 export function replicatedConfig(standbys: number, failover: Partial<FailoverConfig> = {}): AppConfig {
@@ -20,7 +26,14 @@ export function replicatedConfig(standbys: number, failover: Partial<FailoverCon
     },
     monitorAccount: { user: 'monitor', password: 'm' },
     replicationAccount: { user: 'repl', password: 'r' },
-    failover: { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 1000, failureThreshold: 3, cooldownMs: 600_000, applyTimeoutMs: 5000, ...failover },
+    failover: {
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: 1000,
+      failureThreshold: 3,
+      cooldownMs: 600_000,
+      applyTimeoutMs: 5000,
+      ...failover,
+    },
   } as unknown as AppConfig;
 }
 

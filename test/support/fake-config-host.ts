@@ -40,7 +40,9 @@ export class FakeConfigHost {
       }
       const match = /^\/api\/ide\/logic\/([^/]+)\/config(?:\/([^/]+))?$/.exec(request.url ?? '');
       const key = match ? decodeURIComponent(match[2] ? `${match[1]}@${match[2]}` : match[1]) : '';
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: behaviour.configs[key] ?? null }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ data: behaviour.configs[key] ?? null }));
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;

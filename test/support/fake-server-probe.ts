@@ -40,7 +40,14 @@ export class FakeServerProbe extends ServerProbe {
   failing = new Set<string>();
 
   add(key: string, server: Partial<FakeServer> = {}): this {
-    this.servers.set(key, { up: true, readOnly: false, replica: null, gtidBinlogPosition: '0-1-10', appliesWithinTimeout: true, ...server });
+    this.servers.set(key, {
+      up: true,
+      readOnly: false,
+      replica: null,
+      gtidBinlogPosition: '0-1-10',
+      appliesWithinTimeout: true,
+      ...server,
+    });
     return this;
   }
 

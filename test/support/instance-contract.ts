@@ -73,7 +73,9 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       const first = await world.instances.queryUncompletedBizExclude({}, { limit: 2 });
       expect(ids(first.items)).toEqual(['a1', 'a2']);
       // A row created before the cursor's position does not shift the following pages.
-      await world.dataSource.getRepository(LogicInstanceEntity).insert({ id: 'a0', logicId: 'L9', bizId: 'B0', isOver: false, createTime: ago(40 * D) });
+      await world.dataSource
+        .getRepository(LogicInstanceEntity)
+        .insert({ id: 'a0', logicId: 'L9', bizId: 'B0', isOver: false, createTime: ago(40 * D) });
       const second = await world.instances.queryUncompletedBizExclude({}, { limit: 2, cursor: first.nextCursor! });
       expect(ids(second.items)).toEqual(['a3', 'a4']);
       const third = await world.instances.queryUncompletedBizExclude({}, { limit: 2, cursor: second.nextCursor! });
@@ -102,21 +104,38 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
     it.each<[string, { from?: Date; to?: Date; ids?: string[] }, number, string[]]>([
       ['ids', { ids: ['a2', 'a6', 'nope'] }, 2, ['a1', 'a3', 'a4', 'a5', 'a7', 'a8']],
       ['full range, inclusive', { from: ago(4 * D), to: ago(2 * D) }, 2, ['a1', 'a2', 'a4', 'a5', 'a6', 'a7']],
-      ['range and ids: both must match', { from: ago(11 * D), to: ago(4 * D), ids: ['a1', 'a3'] }, 1, ['a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8']],
-      ['half a range plus ids: the range is ignored', { from: ago(11 * D), ids: ['a3'] }, 1, ['a1', 'a2', 'a4', 'a5', 'a6', 'a7', 'a8']],
+      [
+        'range and ids: both must match',
+        { from: ago(11 * D), to: ago(4 * D), ids: ['a1', 'a3'] },
+        1,
+        ['a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'],
+      ],
+      [
+        'half a range plus ids: the range is ignored',
+        { from: ago(11 * D), ids: ['a3'] },
+        1,
+        ['a1', 'a2', 'a4', 'a5', 'a6', 'a7', 'a8'],
+      ],
     ])('deleteBiz by %s', async (_name, criteria, deleted, remaining) => {
       expect(await world.instances.deleteBiz(criteria)).toBe(deleted);
       expect(await remainingIds()).toEqual(remaining);
     });
 
-    it.each([[{}], [{ from: ago(D) }], [{ to: ago(D) }], [{ ids: [] }]])('deleteBiz refuses %j and deletes nothing', async (criteria) => {
-      await expect(world.instances.deleteBiz(criteria)).rejects.toMatchObject({ code: 'DELETE_CRITERION_MISSING' });
-      expect(await remainingIds()).toHaveLength(ROWS.length);
-    });
+    it.each([[{}], [{ from: ago(D) }], [{ to: ago(D) }], [{ ids: [] }]])(
+      'deleteBiz refuses %j and deletes nothing',
+      async (criteria) => {
+        await expect(world.instances.deleteBiz(criteria)).rejects.toMatchObject({ code: 'DELETE_CRITERION_MISSING' });
+        expect(await remainingIds()).toHaveLength(ROWS.length);
+      },
+    );
 
     it('deletes 5,000 rows in statements of at most 1,000 rows', async () => {
       const many = Array.from({ length: 5000 }, (_, i) => ({
-        id: `bulk-${String(i).padStart(5, '0')}`, logicId: 'BULK', bizId: `b${i}`, isOver: true, createTime: ago(D),
+        id: `bulk-${String(i).padStart(5, '0')}`,
+        logicId: 'BULK',
+        bizId: `b${i}`,
+        isOver: true,
+        createTime: ago(D),
       }));
       await world.reset(many);
       expect(await world.instances.deleteCompletedBizInstanceByLogicId('BULK')).toBe(5000);
@@ -131,7 +150,13 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
   describe('updateInstanceNextId', () => {
     it('sets the next step on every row of the pair and marks it not over', async () => {
       world.clock.advance(5 * S);
-      expect(await world.instances.updateInstanceNextId('L1', 'B1', { nextId: 'n-9', nextName: 'Ship', varsJsonEnd: '{"x":1}' })).toBe(2);
+      expect(
+        await world.instances.updateInstanceNextId('L1', 'B1', {
+          nextId: 'n-9',
+          nextName: 'Ship',
+          varsJsonEnd: '{"x":1}',
+        }),
+      ).toBe(2);
       const rows = await world.dataSource.getRepository(LogicInstanceEntity).findBy({ logicId: 'L1', bizId: 'B1' });
       for (const row of rows) {
         expect(row).toMatchObject({ nextId: 'n-9', nextName: 'Ship', varsJsonEnd: '{"x":1}', isOver: false });
@@ -146,14 +171,32 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
 
   describe('lifecycle', () => {
     it('start creates a running instance, then emits instance.before-run', async () => {
-      const started = await world.lifecycle.start({ logicId: 'L7', bizId: 'B7', version: '2.0', paramsJson: '{"p":1}', env: 'prod' });
+      const started = await world.lifecycle.start({
+        logicId: 'L7',
+        bizId: 'B7',
+        version: '2.0',
+        paramsJson: '{"p":1}',
+        env: 'prod',
+      });
       const stored = await world.dataSource.getRepository(LogicInstanceEntity).findOneByOrFail({ id: started.id });
       expect(stored).toMatchObject({
-        logicId: 'L7', bizId: 'B7', version: '2.0', paramsJson: '{"p":1}', env: 'prod',
-        isRunning: true, isOver: false, retryTimes: 0, startTime: NOW, createTime: NOW, serverTime: NOW,
+        logicId: 'L7',
+        bizId: 'B7',
+        version: '2.0',
+        paramsJson: '{"p":1}',
+        env: 'prod',
+        isRunning: true,
+        isOver: false,
+        retryTimes: 0,
+        startTime: NOW,
+        createTime: NOW,
+        serverTime: NOW,
       });
       expect(world.events).toEqual([
-        { name: 'instance.before-run', payload: { logicId: 'L7', bizId: 'B7', instanceId: started.id, params: '{"p":1}' } },
+        {
+          name: 'instance.before-run',
+          payload: { logicId: 'L7', bizId: 'B7', instanceId: started.id, params: '{"p":1}' },
+        },
       ]);
     });
 
@@ -167,7 +210,9 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
 
     it('concurrent starts of a new pair create exactly one instance', async () => {
       await Promise.all(Array.from({ length: 8 }, () => world.lifecycle.start({ logicId: 'L8', bizId: 'race' })));
-      expect(await world.dataSource.getRepository(LogicInstanceEntity).countBy({ logicId: 'L8', bizId: 'race' })).toBe(1);
+      expect(await world.dataSource.getRepository(LogicInstanceEntity).countBy({ logicId: 'L8', bizId: 'race' })).toBe(
+        1,
+      );
     });
 
     it('stop records the outcome, then emits after-stop and biz-completed in that order', async () => {
@@ -175,14 +220,32 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
       world.clock.advance(1234);
       world.events.length = 0;
       const stopped = await world.lifecycle.stop({
-        logicId: 'L7', bizId: 'B7', success: true, isOver: true, returnData: '{"r":1}', message: 'done', nextId: 'n2',
+        logicId: 'L7',
+        bizId: 'B7',
+        success: true,
+        isOver: true,
+        returnData: '{"r":1}',
+        message: 'done',
+        nextId: 'n2',
       });
       expect(stopped).toMatchObject({
-        id: started.id, success: true, isOver: true, isRunning: false, returnData: '{"r":1}', message: 'done', nextId: 'n2',
-        duration: 1234, stopTime: new Date(NOW.getTime() + 1234),
+        id: started.id,
+        success: true,
+        isOver: true,
+        isRunning: false,
+        returnData: '{"r":1}',
+        message: 'done',
+        nextId: 'n2',
+        duration: 1234,
+        stopTime: new Date(NOW.getTime() + 1234),
       });
       expect(world.events.map((e) => e.name)).toEqual(['instance.after-stop', 'instance.biz-completed']);
-      expect(world.events[1].payload).toEqual({ logicId: 'L7', bizId: 'B7', instanceId: started.id, returnData: '{"r":1}' });
+      expect(world.events[1].payload).toEqual({
+        logicId: 'L7',
+        bizId: 'B7',
+        instanceId: started.id,
+        returnData: '{"r":1}',
+      });
     });
 
     it('stop of a run that is not over emits after-stop only', async () => {
@@ -194,17 +257,29 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
 
     it('stop cuts the message to 255 characters without splitting one', async () => {
       await world.lifecycle.start({ logicId: 'L7', bizId: 'B7' });
-      const stopped = await world.lifecycle.stop({ logicId: 'L7', bizId: 'B7', success: false, isOver: false, message: '€'.repeat(300) });
+      const stopped = await world.lifecycle.stop({
+        logicId: 'L7',
+        bizId: 'B7',
+        success: false,
+        isOver: false,
+        message: '€'.repeat(300),
+      });
       expect(stopped.message).toBe('€'.repeat(255));
     });
 
     it('stop of an unknown pair is a not-found error and emits nothing', async () => {
-      await expect(world.lifecycle.stop({ logicId: 'L7', bizId: 'nope', success: true, isOver: true })).rejects.toBeInstanceOf(DomainError);
+      await expect(
+        world.lifecycle.stop({ logicId: 'L7', bizId: 'nope', success: true, isOver: true }),
+      ).rejects.toBeInstanceOf(DomainError);
       expect(world.events).toEqual([]);
     });
 
     it('stores quotes and SQL fragments verbatim', async () => {
-      const nasty = { logicId: `L'"; DROP TABLE x;--`, bizId: `b' OR '1'='1`, paramsJson: `{"q":"it's \\"quoted\\"; DELETE FROM logic_instance"}` };
+      const nasty = {
+        logicId: `L'"; DROP TABLE x;--`,
+        bizId: `b' OR '1'='1`,
+        paramsJson: `{"q":"it's \\"quoted\\"; DELETE FROM logic_instance"}`,
+      };
       await world.lifecycle.start(nasty);
       const found = await world.instances.getInstance(nasty.logicId, nasty.bizId);
       expect(found).toMatchObject(nasty);
@@ -249,7 +324,9 @@ export function describeInstanceContract(freshDatabase: () => Promise<DatabaseCo
   });
 
   async function remainingIds(): Promise<string[]> {
-    const rows = await world.dataSource.getRepository(LogicInstanceEntity).find({ select: { id: true }, order: { id: 'ASC' } });
+    const rows = await world.dataSource
+      .getRepository(LogicInstanceEntity)
+      .find({ select: { id: true }, order: { id: 'ASC' } });
     return ids(rows);
   }
 }

@@ -26,14 +26,102 @@ type Row = Partial<LogicInstanceEntity> & { id: string };
  * relative to NOW, whole seconds so MySQL's `datetime` keeps them exactly).
  */
 export const ROWS: Row[] = [
-  { id: 'a1', logicId: 'L1', bizId: 'B1', isOver: false, isRunning: true, success: null, retryTimes: 0, createTime: ago(10 * D), startTime: ago(2 * H), serverTime: ago(2 * H) },
-  { id: 'a2', logicId: 'L1', bizId: 'B2', isOver: false, isRunning: false, success: false, retryTimes: 1, createTime: ago(5 * D), startTime: ago(5 * D), serverTime: ago(5 * D) },
-  { id: 'a3', logicId: 'L2', bizId: 'B3', isOver: false, isRunning: false, success: true, retryTimes: 3, createTime: ago(3 * D), startTime: ago(3 * D), serverTime: ago(3 * D) },
-  { id: 'a4', logicId: 'L2', bizId: 'B4', isOver: false, isRunning: true, success: null, retryTimes: 5, createTime: ago(1 * D), startTime: ago(30 * S), serverTime: ago(30 * S) },
-  { id: 'a5', logicId: 'L3', bizId: 'B5', isOver: true, isRunning: false, success: true, retryTimes: 0, createTime: ago(20 * D), startTime: ago(20 * D), serverTime: ago(20 * D) },
-  { id: 'a6', logicId: 'L3', bizId: 'B6', isOver: false, isRunning: false, success: false, retryTimes: 2, createTime: ago(1 * H), startTime: ago(1 * H), serverTime: ago(1 * H) },
-  { id: 'a7', logicId: 'L1', bizId: 'B1', isOver: true, isRunning: false, success: true, retryTimes: 0, createTime: ago(30 * D), startTime: ago(30 * D), serverTime: ago(3 * H) },
-  { id: 'a8', logicId: 'L4', bizId: 'B8', isOver: true, isRunning: false, success: true, retryTimes: 0, createTime: ago(2 * D), startTime: ago(2 * D), serverTime: ago(2 * D) },
+  {
+    id: 'a1',
+    logicId: 'L1',
+    bizId: 'B1',
+    isOver: false,
+    isRunning: true,
+    success: null,
+    retryTimes: 0,
+    createTime: ago(10 * D),
+    startTime: ago(2 * H),
+    serverTime: ago(2 * H),
+  },
+  {
+    id: 'a2',
+    logicId: 'L1',
+    bizId: 'B2',
+    isOver: false,
+    isRunning: false,
+    success: false,
+    retryTimes: 1,
+    createTime: ago(5 * D),
+    startTime: ago(5 * D),
+    serverTime: ago(5 * D),
+  },
+  {
+    id: 'a3',
+    logicId: 'L2',
+    bizId: 'B3',
+    isOver: false,
+    isRunning: false,
+    success: true,
+    retryTimes: 3,
+    createTime: ago(3 * D),
+    startTime: ago(3 * D),
+    serverTime: ago(3 * D),
+  },
+  {
+    id: 'a4',
+    logicId: 'L2',
+    bizId: 'B4',
+    isOver: false,
+    isRunning: true,
+    success: null,
+    retryTimes: 5,
+    createTime: ago(1 * D),
+    startTime: ago(30 * S),
+    serverTime: ago(30 * S),
+  },
+  {
+    id: 'a5',
+    logicId: 'L3',
+    bizId: 'B5',
+    isOver: true,
+    isRunning: false,
+    success: true,
+    retryTimes: 0,
+    createTime: ago(20 * D),
+    startTime: ago(20 * D),
+    serverTime: ago(20 * D),
+  },
+  {
+    id: 'a6',
+    logicId: 'L3',
+    bizId: 'B6',
+    isOver: false,
+    isRunning: false,
+    success: false,
+    retryTimes: 2,
+    createTime: ago(1 * H),
+    startTime: ago(1 * H),
+    serverTime: ago(1 * H),
+  },
+  {
+    id: 'a7',
+    logicId: 'L1',
+    bizId: 'B1',
+    isOver: true,
+    isRunning: false,
+    success: true,
+    retryTimes: 0,
+    createTime: ago(30 * D),
+    startTime: ago(30 * D),
+    serverTime: ago(3 * H),
+  },
+  {
+    id: 'a8',
+    logicId: 'L4',
+    bizId: 'B8',
+    isOver: true,
+    isRunning: false,
+    success: true,
+    retryTimes: 0,
+    createTime: ago(2 * D),
+    startTime: ago(2 * D),
+    serverTime: ago(2 * D),
+  },
 ];
 
 export interface InstanceWorld {
@@ -61,7 +149,13 @@ export async function openInstanceWorld(database: DatabaseConfig): Promise<Insta
   const clock = new FakeClock(NOW);
   const emitter = new EventEmitter2();
   const events: InstanceWorld['events'] = [];
-  for (const name of ['instance.before-run', 'instance.after-stop', 'instance.biz-completed', 'instance.long-running', 'instance.retry-due'] as AppEventName[]) {
+  for (const name of [
+    'instance.before-run',
+    'instance.after-stop',
+    'instance.biz-completed',
+    'instance.long-running',
+    'instance.retry-due',
+  ] as AppEventName[]) {
     emitter.on(name, (payload) => events.push({ name, payload }));
   }
   const bus = new EventBus(emitter);

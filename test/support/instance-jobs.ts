@@ -8,7 +8,13 @@ import type { InstanceWorld } from './instance-fixtures';
 export const JOBS_CONFIG: InstanceJobsConfig = {
   timeZone: 'UTC',
   longRunning: { schedule: 'off', timeoutSeconds: 3600 },
-  retry: { schedule: 'off', maxRetryTimes: 2, excludeLogicIds: ['L3'], lookbackSeconds: 7 * 24 * 3600, cooldownSeconds: 60 },
+  retry: {
+    schedule: 'off',
+    maxRetryTimes: 2,
+    excludeLogicIds: ['L3'],
+    lookbackSeconds: 7 * 24 * 3600,
+    cooldownSeconds: 60,
+  },
   cleanup: { schedule: 'off', retentionDays: 7 },
 };
 

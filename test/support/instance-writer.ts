@@ -20,7 +20,10 @@ export interface WriteLoad {
 
 const RETRY_PAUSE_MS = 50;
 
-export function startWriteLoad(baseUrl: string, options: { writers: number; logicId: string; prefix?: string }): WriteLoad {
+export function startWriteLoad(
+  baseUrl: string,
+  options: { writers: number; logicId: string; prefix?: string },
+): WriteLoad {
   const acknowledged: string[] = [];
   const acknowledgedAt: number[] = [];
   const sentAt: number[] = [];
@@ -67,7 +70,10 @@ export function startWriteLoad(baseUrl: string, options: { writers: number; logi
       for (;;) {
         const index = sentAt.findIndex((at) => at >= since);
         if (index >= 0) return acknowledgedAt[index];
-        if (Date.now() > deadline) throw new Error(`no write acknowledged within ${timeoutMs} ms after the cut; failures ${JSON.stringify([...failures])}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no write acknowledged within ${timeoutMs} ms after the cut; failures ${JSON.stringify([...failures])}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },

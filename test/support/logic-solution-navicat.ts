@@ -136,18 +136,34 @@ SET FOREIGN_KEY_CHECKS = 0;
 
 /** The full install script of `version`, as published. */
 export function navicatInstallScript(version: NavicatVersion): string {
-  const instanceKeys = ['  PRIMARY KEY (`id`) USING BTREE', '  INDEX `idx_logicId_bizId`(`logicId` ASC, `bizId` ASC) USING BTREE'];
+  const instanceKeys = [
+    '  PRIMARY KEY (`id`) USING BTREE',
+    '  INDEX `idx_logicId_bizId`(`logicId` ASC, `bizId` ASC) USING BTREE',
+  ];
   if (atLeast(version, '0.8')) {
-    instanceKeys.push('  INDEX `idx_bizId_parBizId_serverTime`(`bizId` DESC, `parentBizId` DESC, `serverTime` DESC) USING BTREE');
+    instanceKeys.push(
+      '  INDEX `idx_bizId_parBizId_serverTime`(`bizId` DESC, `parentBizId` DESC, `serverTime` DESC) USING BTREE',
+    );
   }
   const bakKeys = ['  PRIMARY KEY (`aid`) USING BTREE'];
   if (atLeast(version, '0.7.7')) bakKeys.push('  INDEX `logicid_version_idx`(`id` ASC, `version` ASC) USING BTREE');
   return [
     HEADER,
-    table('logic', [col('id', 'varchar(36)', 'NOT NULL', '逻辑ID'), ...CONFIG_COLUMNS], ['  PRIMARY KEY (`id`) USING BTREE']),
-    table('logic_bak', [col('aid', 'varchar(36)', 'NOT NULL', '主键'), nullable('id', 'varchar(36)', '逻辑ID'), ...CONFIG_COLUMNS], bakKeys),
+    table(
+      'logic',
+      [col('id', 'varchar(36)', 'NOT NULL', '逻辑ID'), ...CONFIG_COLUMNS],
+      ['  PRIMARY KEY (`id`) USING BTREE'],
+    ),
+    table(
+      'logic_bak',
+      [col('aid', 'varchar(36)', 'NOT NULL', '主键'), nullable('id', 'varchar(36)', '逻辑ID'), ...CONFIG_COLUMNS],
+      bakKeys,
+    ),
     table('logic_instance', instanceColumns(version), instanceKeys),
-    table('logic_log', LOG_COLUMNS, ['  PRIMARY KEY (`id`, `version`) USING BTREE', '  INDEX `logicId_bizId`(`logicId` ASC, `bizId` ASC) USING BTREE']),
+    table('logic_log', LOG_COLUMNS, [
+      '  PRIMARY KEY (`id`, `version`) USING BTREE',
+      '  INDEX `logicId_bizId`(`logicId` ASC, `bizId` ASC) USING BTREE',
+    ]),
     table('logic_published', PUBLISHED_COLUMNS, ['  PRIMARY KEY (`id`) USING BTREE'], ' AUTO_INCREMENT = 79'),
     'SET FOREIGN_KEY_CHECKS = 1;',
   ].join('\n');

@@ -1,5 +1,10 @@
 import type { TableShape } from '../../src/database/schema-inspector';
-import { type SchemaEngine, type SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from '../../src/database/schema/known-schemas';
+import {
+  type SchemaEngine,
+  type SchemaVersion,
+  expectedSchema,
+  schemaOfEarlierMigrations,
+} from '../../src/database/schema/known-schemas';
 
 /** The expected shapes live with the code that recognises databases by them. */
 export { SCHEMA_VERSIONS, expectedSchema } from '../../src/database/schema/known-schemas';

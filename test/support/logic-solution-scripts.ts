@@ -26,8 +26,16 @@ export interface LogicSolutionBuild {
   merged: boolean;
 }
 
-const FULL_BUILDS: LogicSolutionBuild[] = LOGIC_SOLUTION_VERSIONS.map((version) => ({ name: `full ${version} script`, version, merged: false }));
-const MERGED_BUILD: LogicSolutionBuild = { name: '0.6.2 script + merge scripts to 0.7.7', version: '0.7.7', merged: true };
+const FULL_BUILDS: LogicSolutionBuild[] = LOGIC_SOLUTION_VERSIONS.map((version) => ({
+  name: `full ${version} script`,
+  version,
+  merged: false,
+}));
+const MERGED_BUILD: LogicSolutionBuild = {
+  name: '0.6.2 script + merge scripts to 0.7.7',
+  version: '0.7.7',
+  merged: true,
+};
 
 /** The build of `version`'s full install script. */
 export function fullScriptBuild(version: LogicSolutionVersion): LogicSolutionBuild {
@@ -49,7 +57,9 @@ function atLeast(version: LogicSolutionVersion, minimum: LogicSolutionVersion): 
 
 function mysqlStatements(build: LogicSolutionBuild): string[] {
   if (!build.merged) return statementsOf(navicatInstallScript(build.version));
-  return [navicatInstallScript('0.6.2'), NAVICAT_MERGE_SCRIPTS['0.7.4'], NAVICAT_MERGE_SCRIPTS['0.7.7']].flatMap(statementsOf);
+  return [navicatInstallScript('0.6.2'), NAVICAT_MERGE_SCRIPTS['0.7.4'], NAVICAT_MERGE_SCRIPTS['0.7.7']].flatMap(
+    statementsOf,
+  );
 }
 
 /** MySQL's `now(3)` on SQLite: UTC with milliseconds. */
@@ -164,7 +174,8 @@ function sqliteScript(version: LogicSolutionVersion): string[] {
 
 /** The statements that build `build` on an empty database of `engine`. */
 export function logicSolutionInstallScript(build: LogicSolutionBuild, engine: LogicSolutionEngine): string[] {
-  if (!logicSolutionBuilds(engine).some((b) => b.name === build.name)) throw new Error(`logic-solution ships no ${build.name} for ${engine}`);
+  if (!logicSolutionBuilds(engine).some((b) => b.name === build.name))
+    throw new Error(`logic-solution ships no ${build.name} for ${engine}`);
   return engine === 'sqlite' ? sqliteScript(build.version) : mysqlStatements(build);
 }
 
@@ -192,29 +203,81 @@ export function logicSolutionRows(version: LogicSolutionVersion): Record<string,
   const instances: Record<string, unknown>[] = [
     {
       // finished run with a huge result
-      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000001', logicId: 'logic-order', version: '1.0.2', bizId: 'order-1001',
-      parentLogicId: null, parentBizId: null, env: 'prod', nextId: 'end', nextName: 'End',
-      paramsJson: '{"orderId":1001,"amount":12.5}', varsJson: '{"approved":true}', envsJson: '{"region":"eu"}',
-      varsJsonEnd: '{"approved":true,"done":true}', returnData: BIG_RETURN_DATA, message: 'ok ✓ 完成', messageId: 'msg-1',
-      success: 1, isOver: 1, isRunning: 0, serverTime: '2026-01-02 03:04:06',
-      startTime: '2026-01-02 03:04:05.123', stopTime: '2026-01-02 03:04:06.456', duration: 1333,
+      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000001',
+      logicId: 'logic-order',
+      version: '1.0.2',
+      bizId: 'order-1001',
+      parentLogicId: null,
+      parentBizId: null,
+      env: 'prod',
+      nextId: 'end',
+      nextName: 'End',
+      paramsJson: '{"orderId":1001,"amount":12.5}',
+      varsJson: '{"approved":true}',
+      envsJson: '{"region":"eu"}',
+      varsJsonEnd: '{"approved":true,"done":true}',
+      returnData: BIG_RETURN_DATA,
+      message: 'ok ✓ 完成',
+      messageId: 'msg-1',
+      success: 1,
+      isOver: 1,
+      isRunning: 0,
+      serverTime: '2026-01-02 03:04:06',
+      startTime: '2026-01-02 03:04:05.123',
+      stopTime: '2026-01-02 03:04:06.456',
+      duration: 1333,
     },
     {
       // child run still going: most columns empty
-      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000002', logicId: 'logic-refund', version: '0.3.0', bizId: 'refund-77',
-      parentLogicId: 'logic-order', parentBizId: 'order-1001', env: 'prod', nextId: null, nextName: null,
-      paramsJson: null, varsJson: null, envsJson: null, varsJsonEnd: null, returnData: null, message: null, messageId: null,
-      success: null, isOver: 0, isRunning: 1, serverTime: null,
-      startTime: '2026-01-02 03:05:00.001', stopTime: null, duration: null,
+      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000002',
+      logicId: 'logic-refund',
+      version: '0.3.0',
+      bizId: 'refund-77',
+      parentLogicId: 'logic-order',
+      parentBizId: 'order-1001',
+      env: 'prod',
+      nextId: null,
+      nextName: null,
+      paramsJson: null,
+      varsJson: null,
+      envsJson: null,
+      varsJsonEnd: null,
+      returnData: null,
+      message: null,
+      messageId: null,
+      success: null,
+      isOver: 0,
+      isRunning: 1,
+      serverTime: null,
+      startTime: '2026-01-02 03:05:00.001',
+      stopTime: null,
+      duration: null,
     },
     {
       // failed run, waiting at a node to be retried
-      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000003', logicId: 'logic-order', version: '1.0.2', bizId: 'order-1002',
-      parentLogicId: null, parentBizId: null, env: 'test', nextId: 'approve', nextName: 'Approve',
-      paramsJson: '{"orderId":1002}', varsJson: '{}', envsJson: '{}', varsJsonEnd: '{"error":"timeout"}',
-      returnData: '{"error":"timeout"}', message: 'connect ETIMEDOUT 10.0.0.8:443', messageId: 'msg-3',
-      success: 0, isOver: 0, isRunning: 0, serverTime: '2026-01-02 04:00:00',
-      startTime: '2026-01-02 03:59:58.999', stopTime: '2026-01-02 04:00:00.000', duration: 1001,
+      id: '5f0c6a8e-0b1d-4c53-9d1e-000000000003',
+      logicId: 'logic-order',
+      version: '1.0.2',
+      bizId: 'order-1002',
+      parentLogicId: null,
+      parentBizId: null,
+      env: 'test',
+      nextId: 'approve',
+      nextName: 'Approve',
+      paramsJson: '{"orderId":1002}',
+      varsJson: '{}',
+      envsJson: '{}',
+      varsJsonEnd: '{"error":"timeout"}',
+      returnData: '{"error":"timeout"}',
+      message: 'connect ETIMEDOUT 10.0.0.8:443',
+      messageId: 'msg-3',
+      success: 0,
+      isOver: 0,
+      isRunning: 0,
+      serverTime: '2026-01-02 04:00:00',
+      startTime: '2026-01-02 03:59:58.999',
+      stopTime: '2026-01-02 04:00:00.000',
+      duration: 1001,
     },
   ];
   if (atLeast(version, '0.7.4')) {
@@ -231,30 +294,119 @@ export function logicSolutionRows(version: LogicSolutionVersion): Record<string,
 
   return {
     logic: [
-      { id: 'logic-order', name: 'Order flow', version: '1.0.2', module: 'orders', configJson: ORDER_CONFIG, updateTime: '2026-01-01 09:00:00' },
-      { id: 'logic-refund', name: 'Refund', version: '0.3.0', module: null, configJson: REFUND_CONFIG, updateTime: '2026-01-01 10:30:00' },
+      {
+        id: 'logic-order',
+        name: 'Order flow',
+        version: '1.0.2',
+        module: 'orders',
+        configJson: ORDER_CONFIG,
+        updateTime: '2026-01-01 09:00:00',
+      },
+      {
+        id: 'logic-refund',
+        name: 'Refund',
+        version: '0.3.0',
+        module: null,
+        configJson: REFUND_CONFIG,
+        updateTime: '2026-01-01 10:30:00',
+      },
     ],
     logic_bak: [
-      { aid: 'bak-1', id: 'logic-order', name: 'Order flow', version: '1.0.1', module: 'orders', configJson: '{"id":"logic-order","nodes":[]}', updateTime: '2025-12-20 08:00:00' },
-      { aid: 'bak-2', id: 'logic-order', name: 'Order flow', version: '1.0.2', module: 'orders', configJson: ORDER_CONFIG, updateTime: '2026-01-01 09:00:00' },
-      { aid: 'bak-3', id: 'logic-refund', name: 'Refund', version: '0.3.0', module: null, configJson: REFUND_CONFIG, updateTime: '2026-01-01 10:30:00' },
+      {
+        aid: 'bak-1',
+        id: 'logic-order',
+        name: 'Order flow',
+        version: '1.0.1',
+        module: 'orders',
+        configJson: '{"id":"logic-order","nodes":[]}',
+        updateTime: '2025-12-20 08:00:00',
+      },
+      {
+        aid: 'bak-2',
+        id: 'logic-order',
+        name: 'Order flow',
+        version: '1.0.2',
+        module: 'orders',
+        configJson: ORDER_CONFIG,
+        updateTime: '2026-01-01 09:00:00',
+      },
+      {
+        aid: 'bak-3',
+        id: 'logic-refund',
+        name: 'Refund',
+        version: '0.3.0',
+        module: null,
+        configJson: REFUND_CONFIG,
+        updateTime: '2026-01-01 10:30:00',
+      },
     ],
     logic_published: [
-      { id: 1, logicId: 'logic-order', name: 'Order flow', version: '1.0.2', module: 'orders', configJson: ORDER_CONFIG, publishTime: '2026-01-01 09:00:01', source: 'ide', target: 'prod' },
-      { id: 2, logicId: 'logic-refund', name: 'Refund', version: '0.3.0', module: null, configJson: REFUND_CONFIG, publishTime: '2026-01-01 10:30:01', source: 'ide', target: null },
+      {
+        id: 1,
+        logicId: 'logic-order',
+        name: 'Order flow',
+        version: '1.0.2',
+        module: 'orders',
+        configJson: ORDER_CONFIG,
+        publishTime: '2026-01-01 09:00:01',
+        source: 'ide',
+        target: 'prod',
+      },
+      {
+        id: 2,
+        logicId: 'logic-refund',
+        name: 'Refund',
+        version: '0.3.0',
+        module: null,
+        configJson: REFUND_CONFIG,
+        publishTime: '2026-01-01 10:30:01',
+        source: 'ide',
+        target: null,
+      },
     ],
     logic_instance: instances,
     logic_log: [
       {
-        id: 'log-1', version: '1.0.2', logicId: 'logic-order', bizId: 'order-1001', nextId: 'end', clientId: 'client-a',
-        host: 'runtime-a', nextName: 'End', env: 'prod', message: 'done', messageId: 'msg-1', paramsJson: '{"orderId":1001}',
-        varsJson: '{}', varsJsonEnd: '{"done":true}', returnData: '{"ok":true}', itemLogs: '[{"node":"start"},{"node":"end"}]',
-        success: 1, isOver: 1, serverTime: '2026-01-02 03:04:06.456',
+        id: 'log-1',
+        version: '1.0.2',
+        logicId: 'logic-order',
+        bizId: 'order-1001',
+        nextId: 'end',
+        clientId: 'client-a',
+        host: 'runtime-a',
+        nextName: 'End',
+        env: 'prod',
+        message: 'done',
+        messageId: 'msg-1',
+        paramsJson: '{"orderId":1001}',
+        varsJson: '{}',
+        varsJsonEnd: '{"done":true}',
+        returnData: '{"ok":true}',
+        itemLogs: '[{"node":"start"},{"node":"end"}]',
+        success: 1,
+        isOver: 1,
+        serverTime: '2026-01-02 03:04:06.456',
       },
       {
-        id: 'log-2', version: '1.0.2', logicId: 'logic-order', bizId: 'order-1002', nextId: null, clientId: null,
-        host: null, nextName: null, env: 'test', message: null, messageId: null, paramsJson: null, varsJson: null,
-        varsJsonEnd: null, returnData: null, itemLogs: null, success: 0, isOver: 0, serverTime: '2026-01-02 04:00:00.000',
+        id: 'log-2',
+        version: '1.0.2',
+        logicId: 'logic-order',
+        bizId: 'order-1002',
+        nextId: null,
+        clientId: null,
+        host: null,
+        nextName: null,
+        env: 'test',
+        message: null,
+        messageId: null,
+        paramsJson: null,
+        varsJson: null,
+        varsJsonEnd: null,
+        returnData: null,
+        itemLogs: null,
+        success: 0,
+        isOver: 0,
+        serverTime: '2026-01-02 04:00:00.000',
       },
     ],
   };
@@ -280,7 +432,10 @@ function engineOf(dataSource: DataSource): LogicSolutionEngine {
  * Installs logic-solution (a version's full script, or a whole build) on the (empty)
  * database and fills it with that version's logicSolutionRows.
  */
-export async function buildLogicSolutionDatabase(dataSource: DataSource, what: LogicSolutionVersion | LogicSolutionBuild): Promise<void> {
+export async function buildLogicSolutionDatabase(
+  dataSource: DataSource,
+  what: LogicSolutionVersion | LogicSolutionBuild,
+): Promise<void> {
   const build = typeof what === 'string' ? fullScriptBuild(what) : what;
   for (const statement of logicSolutionInstallScript(build, engineOf(dataSource))) await dataSource.query(statement);
   for (const [table, rows] of Object.entries(logicSolutionRows(build.version))) {

@@ -54,24 +54,115 @@ const BIG_RETURN_DATA = 'r'.repeat(100_000); // longer than a MySQL TEXT column 
 
 /** Rows as logic-solution 0.6.2 wrote them (no createTime, retryTimes, isAsync yet). */
 const BASELINE_ROWS: Record<string, Record<string, unknown>[]> = {
-  logic: [{ id: 'logic-1', name: 'Order flow', version: '1.0.0', module: 'orders', configJson: '{"nodes":[]}', updateTime: '2026-01-02 03:04:05' }],
-  logic_bak: [{ aid: 'aid-1', id: 'logic-1', name: 'Order flow', version: '1.0.0', module: 'orders', configJson: '{"nodes":[]}', updateTime: '2026-01-02 03:04:05' }],
-  logic_published: [{ id: 7, logicId: 'logic-1', name: 'Order flow', version: '1.0.0', module: 'orders', configJson: '{}', publishTime: '2026-01-02 03:04:05', source: 'ide', target: 'prod' }],
-  logic_instance: [
+  logic: [
     {
-      id: 'inst-1', logicId: 'logic-1', version: '1.0.0', bizId: 'biz-1', parentLogicId: null, parentBizId: null, env: 'prod',
-      nextId: 'node-2', nextName: 'Approve', paramsJson: '{"a":1}', varsJson: '{}', envsJson: '{}', varsJsonEnd: null,
-      returnData: BIG_RETURN_DATA, message: 'ok', messageId: 'm-1', success: 1, isOver: 1, isRunning: 0,
-      serverTime: '2026-01-02 03:04:06', startTime: '2026-01-02 03:04:05.123', stopTime: '2026-01-02 03:04:06.456', duration: 1333,
-    },
-    {
-      id: 'inst-2', logicId: 'logic-1', version: '1.0.0', bizId: 'biz-2', parentLogicId: 'logic-0', parentBizId: 'biz-0', env: 'prod',
-      nextId: null, nextName: null, paramsJson: null, varsJson: null, envsJson: null, varsJsonEnd: null, returnData: null,
-      message: null, messageId: null, success: null, isOver: 0, isRunning: 1, serverTime: '2026-01-02 03:05:00',
-      startTime: '2026-01-02 03:05:00.001', stopTime: null, duration: null,
+      id: 'logic-1',
+      name: 'Order flow',
+      version: '1.0.0',
+      module: 'orders',
+      configJson: '{"nodes":[]}',
+      updateTime: '2026-01-02 03:04:05',
     },
   ],
-  logic_log: [{ id: 'log-1', version: '1.0.0', logicId: 'logic-1', bizId: 'biz-1', nextId: null, clientId: 'c-1', host: 'runtime-a', nextName: null, env: 'prod', message: 'done', messageId: null, paramsJson: null, varsJson: null, varsJsonEnd: null, returnData: '{}', itemLogs: '[]', success: 1, isOver: 1, serverTime: '2026-01-02 03:04:06.789' }],
+  logic_bak: [
+    {
+      aid: 'aid-1',
+      id: 'logic-1',
+      name: 'Order flow',
+      version: '1.0.0',
+      module: 'orders',
+      configJson: '{"nodes":[]}',
+      updateTime: '2026-01-02 03:04:05',
+    },
+  ],
+  logic_published: [
+    {
+      id: 7,
+      logicId: 'logic-1',
+      name: 'Order flow',
+      version: '1.0.0',
+      module: 'orders',
+      configJson: '{}',
+      publishTime: '2026-01-02 03:04:05',
+      source: 'ide',
+      target: 'prod',
+    },
+  ],
+  logic_instance: [
+    {
+      id: 'inst-1',
+      logicId: 'logic-1',
+      version: '1.0.0',
+      bizId: 'biz-1',
+      parentLogicId: null,
+      parentBizId: null,
+      env: 'prod',
+      nextId: 'node-2',
+      nextName: 'Approve',
+      paramsJson: '{"a":1}',
+      varsJson: '{}',
+      envsJson: '{}',
+      varsJsonEnd: null,
+      returnData: BIG_RETURN_DATA,
+      message: 'ok',
+      messageId: 'm-1',
+      success: 1,
+      isOver: 1,
+      isRunning: 0,
+      serverTime: '2026-01-02 03:04:06',
+      startTime: '2026-01-02 03:04:05.123',
+      stopTime: '2026-01-02 03:04:06.456',
+      duration: 1333,
+    },
+    {
+      id: 'inst-2',
+      logicId: 'logic-1',
+      version: '1.0.0',
+      bizId: 'biz-2',
+      parentLogicId: 'logic-0',
+      parentBizId: 'biz-0',
+      env: 'prod',
+      nextId: null,
+      nextName: null,
+      paramsJson: null,
+      varsJson: null,
+      envsJson: null,
+      varsJsonEnd: null,
+      returnData: null,
+      message: null,
+      messageId: null,
+      success: null,
+      isOver: 0,
+      isRunning: 1,
+      serverTime: '2026-01-02 03:05:00',
+      startTime: '2026-01-02 03:05:00.001',
+      stopTime: null,
+      duration: null,
+    },
+  ],
+  logic_log: [
+    {
+      id: 'log-1',
+      version: '1.0.0',
+      logicId: 'logic-1',
+      bizId: 'biz-1',
+      nextId: null,
+      clientId: 'c-1',
+      host: 'runtime-a',
+      nextName: null,
+      env: 'prod',
+      message: 'done',
+      messageId: null,
+      paramsJson: null,
+      varsJson: null,
+      varsJsonEnd: null,
+      returnData: '{}',
+      itemLogs: '[]',
+      success: 1,
+      isOver: 1,
+      serverTime: '2026-01-02 03:04:06.789',
+    },
+  ],
 };
 
 async function insertRows(dataSource: DataSource, rows: Record<string, Record<string, unknown>[]>) {
@@ -98,7 +189,7 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     expect(MIGRATIONS.map((m) => new m().schemaVersion)).toEqual(SCHEMA_VERSIONS);
   });
 
-  it('applies every migration and reaches the schema of logic-solution 0.8\'s scripts plus logic-ha\'s tables and indexes', async () => {
+  it("applies every migration and reaches the schema of logic-solution 0.8's scripts plus logic-ha's tables and indexes", async () => {
     const database = await engine().freshDatabase();
     await withDataSource(database, MIGRATIONS.length, async (ds) => {
       await ds.runMigrations({ transaction: 'each' });
@@ -111,14 +202,20 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     for (const [index, version] of SCHEMA_VERSIONS.entries()) {
       await withDataSource(database, index + 1, async (ds) => {
         await ds.runMigrations({ transaction: 'each' });
-        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: schemaOfMigrationsAt(version, database.type) });
+        expect({ version, schema: await inspectSchema(ds) }).toEqual({
+          version,
+          schema: schemaOfMigrationsAt(version, database.type),
+        });
       });
     }
     await withDataSource(database, MIGRATIONS.length, async (ds) => {
       for (let index = SCHEMA_VERSIONS.length - 1; index > 0; index--) {
         await ds.undoLastMigration({ transaction: 'each' });
         const version = SCHEMA_VERSIONS[index - 1];
-        expect({ version, schema: await inspectSchema(ds) }).toEqual({ version, schema: expectedSchema(version, database.type) });
+        expect({ version, schema: await inspectSchema(ds) }).toEqual({
+          version,
+          schema: expectedSchema(version, database.type),
+        });
       }
     });
   });
@@ -162,7 +259,9 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
         expect(await selectAll(ds, tableName, key)).toEqual(BASELINE_ROWS[tableName].map(comparable));
       }
       const instances = await selectAll(ds, 'logic_instance', 'id');
-      expect(instances.map(({ createTime: _created, retryTimes: _retries, isAsync: _async, ...rest }) => rest)).toEqual(before.logic_instance);
+      expect(instances.map(({ createTime: _created, retryTimes: _retries, isAsync: _async, ...rest }) => rest)).toEqual(
+        before.logic_instance,
+      );
       for (const instance of instances) {
         expect(instance).toMatchObject({ retryTimes: 0, isAsync: 0 });
         expect(instance.createTime).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/));
@@ -170,18 +269,31 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     });
   });
 
-  it('a row inserted as logic-solution\'s runtime does, without the time columns, gets every time from the defaults', async () => {
+  it("a row inserted as logic-solution's runtime does, without the time columns, gets every time from the defaults", async () => {
     const database = await engine().freshDatabase();
     await withDataSource(database, MIGRATIONS.length, async (ds) => {
       await ds.runMigrations({ transaction: 'each' });
-      await ds.query("INSERT INTO `logic_instance` (`id`, `logicId`, `bizId`, `version`, `isRunning`) VALUES ('sdk-1', 'l', 'b', '1', 1)");
-      await ds.query("INSERT INTO `logic_log` (`id`, `version`, `logicId`, `bizId`) VALUES ('sdk-log-1', '1', 'l', 'b')");
+      await ds.query(
+        "INSERT INTO `logic_instance` (`id`, `logicId`, `bizId`, `version`, `isRunning`) VALUES ('sdk-1', 'l', 'b', '1', 1)",
+      );
+      await ds.query(
+        "INSERT INTO `logic_log` (`id`, `version`, `logicId`, `bizId`) VALUES ('sdk-log-1', '1', 'l', 'b')",
+      );
       await ds.query("INSERT INTO `logic_published` (`logicId`, `version`) VALUES ('l', '1')");
-      const [instance] = (await ds.query("SELECT `serverTime`, `createTime`, `startTime` FROM `logic_instance` WHERE `id` = 'sdk-1'")).map(comparable);
+      const [instance] = (
+        await ds.query("SELECT `serverTime`, `createTime`, `startTime` FROM `logic_instance` WHERE `id` = 'sdk-1'")
+      ).map(comparable);
       const [log] = (await ds.query("SELECT `serverTime` FROM `logic_log` WHERE `id` = 'sdk-log-1'")).map(comparable);
-      const [published] = (await ds.query("SELECT `publishTime` FROM `logic_published` WHERE `logicId` = 'l'")).map(comparable);
+      const [published] = (await ds.query("SELECT `publishTime` FROM `logic_published` WHERE `logicId` = 'l'")).map(
+        comparable,
+      );
       const timestamp = expect.stringMatching(/^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
-      expect({ ...instance, ...log, ...published }).toEqual({ serverTime: timestamp, createTime: timestamp, startTime: timestamp, publishTime: timestamp });
+      expect({ ...instance, ...log, ...published }).toEqual({
+        serverTime: timestamp,
+        createTime: timestamp,
+        startTime: timestamp,
+        publishTime: timestamp,
+      });
     });
   });
 
@@ -196,14 +308,27 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
     it('round-trips a logic instance, with booleans, millisecond times, and database defaults', async () => {
       const repository = ds.getRepository(LogicInstanceEntity);
       await repository.insert({
-        id: 'i-1', logicId: 'l-1', bizId: 'b-1', success: false, isOver: true, isRunning: false,
-        startTime: new Date('2026-03-04T05:06:07.891Z'), stopTime: new Date('2026-03-04T05:06:09.000Z'),
-        duration: 1109, returnData: BIG_RETURN_DATA,
+        id: 'i-1',
+        logicId: 'l-1',
+        bizId: 'b-1',
+        success: false,
+        isOver: true,
+        isRunning: false,
+        startTime: new Date('2026-03-04T05:06:07.891Z'),
+        stopTime: new Date('2026-03-04T05:06:09.000Z'),
+        duration: 1109,
+        returnData: BIG_RETURN_DATA,
       });
       const saved = await repository.findOneByOrFail({ id: 'i-1' });
       expect(saved).toMatchObject({
-        success: false, isOver: true, isRunning: false, isAsync: false, retryTimes: 0, duration: 1109,
-        startTime: new Date('2026-03-04T05:06:07.891Z'), returnData: BIG_RETURN_DATA,
+        success: false,
+        isOver: true,
+        isRunning: false,
+        isAsync: false,
+        retryTimes: 0,
+        duration: 1109,
+        startTime: new Date('2026-03-04T05:06:07.891Z'),
+        returnData: BIG_RETURN_DATA,
       });
       expect(saved.createTime).toBeInstanceOf(Date);
       expect(saved.serverTime).toBeInstanceOf(Date);
@@ -223,8 +348,12 @@ export function describeMigrationContract(engine: () => MigrationEngine): void {
 
     it('stores config history, publish history and run logs', async () => {
       await ds.getRepository(LogicBakEntity).insert({ aid: 'a-1', id: 'l-1', version: '1', configJson: '{}' });
-      const published = await ds.getRepository(LogicPublishedEntity).save({ logicId: 'l-1', version: '1', publishTime: new Date() });
-      await ds.getRepository(LogicLogEntity).insert({ id: 'r-1', version: '1', logicId: 'l-1', bizId: 'b-1', success: true });
+      const published = await ds
+        .getRepository(LogicPublishedEntity)
+        .save({ logicId: 'l-1', version: '1', publishTime: new Date() });
+      await ds
+        .getRepository(LogicLogEntity)
+        .insert({ id: 'r-1', version: '1', logicId: 'l-1', bizId: 'b-1', success: true });
       expect(await ds.getRepository(LogicBakEntity).countBy({ id: 'l-1' })).toBe(1);
       expect(Number(published.id)).toBeGreaterThan(0);
       expect(await ds.getRepository(LogicLogEntity).findOneByOrFail({ id: 'r-1', version: '1' })).toMatchObject({

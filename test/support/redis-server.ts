@@ -14,7 +14,9 @@ function findRedisServer(): string {
       // next
     }
   }
-  throw new Error('redis-server was not found: install the Debian package "redis-server" (apt-get install -y redis-server)');
+  throw new Error(
+    'redis-server was not found: install the Debian package "redis-server" (apt-get install -y redis-server)',
+  );
 }
 
 /** A private, memory-only Redis on a free loopback port; never the machine's own on 6379. */
@@ -31,9 +33,13 @@ export class PrivateRedis {
   static async start(): Promise<PrivateRedis> {
     const port = await freeLoopbackPort();
     if (port === SYSTEM_REDIS_PORT) throw new Error('refusing the system Redis port');
-    const child = spawn(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      findRedisServer(),
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     for (let attempt = 0; attempt < 100; attempt++) {
       if (await accepts(port)) return new PrivateRedis(port, child);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -10,7 +10,10 @@ export interface ServerSentEvent {
  */
 export async function openEventStream(url: string, token: string) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' }, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
   if (response.status !== 200 || !response.body) throw new Error(`event stream answered ${response.status}`);
   const events: ServerSentEvent[] = [];
   const contentType = response.headers.get('content-type') ?? '';
@@ -24,8 +27,13 @@ export async function openEventStream(url: string, token: string) {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
-          if (fields.data !== undefined) events.push({ type: fields.event ?? 'message', id: fields.id, data: JSON.parse(fields.data) });
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+          );
+          if (fields.data !== undefined)
+            events.push({ type: fields.event ?? 'message', id: fields.id, data: JSON.parse(fields.data) });
         }
       }
     } catch {
@@ -37,7 +45,8 @@ export async function openEventStream(url: string, token: string) {
     for (;;) {
       const found = events.find((event) => event.type === type && where(event));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${type} event within ${timeoutMs} ms; got ${events.map((e) => e.type).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`no ${type} event within ${timeoutMs} ms; got ${events.map((e) => e.type).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   };

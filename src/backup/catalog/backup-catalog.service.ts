@@ -85,12 +85,20 @@ export class BackupCatalogService {
   }
 
   async newestSucceeded(): Promise<BackupRecordEntity | null> {
-    const [row] = await this.records.find({ where: { state: 'succeeded' }, order: { startedAt: 'DESC', id: 'DESC' }, take: 1 });
+    const [row] = await this.records.find({
+      where: { state: 'succeeded' },
+      order: { startedAt: 'DESC', id: 'DESC' },
+      take: 1,
+    });
     return row ?? null;
   }
 
   async newestVerified(): Promise<BackupRecordEntity | null> {
-    const [row] = await this.records.find({ where: { state: 'succeeded', verifiedAt: Not(IsNull()) }, order: { startedAt: 'DESC', id: 'DESC' }, take: 1 });
+    const [row] = await this.records.find({
+      where: { state: 'succeeded', verifiedAt: Not(IsNull()) },
+      order: { startedAt: 'DESC', id: 'DESC' },
+      take: 1,
+    });
     return row ?? null;
   }
 

@@ -16,7 +16,17 @@ export class DetachedBackupCatalog extends BackupCatalogService {
   }
 
   override async insertRunning(record: NewBackupRecord): Promise<void> {
-    this.rows.set(record.id, { ...record, state: 'running', finishedAt: null, verifiedAt: null, sizeBytes: 0, fileCount: 0, errorCode: null, error: null, manifest: null });
+    this.rows.set(record.id, {
+      ...record,
+      state: 'running',
+      finishedAt: null,
+      verifiedAt: null,
+      sizeBytes: 0,
+      fileCount: 0,
+      errorCode: null,
+      error: null,
+      manifest: null,
+    });
   }
 
   override async markSucceeded(manifest: BackupManifest): Promise<void> {

@@ -5,14 +5,20 @@ import { BACKUP_STATES, BACKUP_TYPES, BackupState, BackupType } from '../backup.
 
 export class ListBackupsQuery {
   @ApiPropertyOptional({ enum: BACKUP_STATES })
-  @IsOptional() @IsIn(BACKUP_STATES)
+  @IsOptional()
+  @IsIn(BACKUP_STATES)
   state?: BackupState;
 
   @ApiPropertyOptional({ enum: BACKUP_TYPES })
-  @IsOptional() @IsIn(BACKUP_TYPES)
+  @IsOptional()
+  @IsIn(BACKUP_TYPES)
   type?: BackupType;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }

@@ -8,28 +8,38 @@ export class RestoreDto {
   backupId: string;
 
   @ApiProperty({ description: 'mysql://user:password@host:port/database, or an absolute SQLite file path' })
-  @IsString() @MinLength(1) @MaxLength(1024)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
   target: string;
 
   @ApiPropertyOptional({ description: 'ISO-8601 time with a zone, or a GTID position; default: the chain end' })
-  @IsOptional() @IsString() @MaxLength(256)
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
   to?: string;
 
   @ApiPropertyOptional({ description: 'replace a non-empty target' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 
   @ApiPropertyOptional({ description: 'only plan and check the target' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   dryRun?: boolean;
 
   @ApiPropertyOptional({ description: 'absolute directory to extract the backed-up config files into' })
-  @IsOptional() @IsString() @Matches(/^\//, { message: 'configsTo must be an absolute path' }) @MaxLength(1024)
+  @IsOptional()
+  @IsString()
+  @Matches(/^\//, { message: 'configsTo must be an absolute path' })
+  @MaxLength(1024)
   configsTo?: string;
 }
 
 export class ExpireDto {
   @ApiPropertyOptional({ description: 'list what would go without removing anything' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   dryRun?: boolean;
 }

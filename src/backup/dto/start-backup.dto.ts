@@ -8,6 +8,9 @@ export class StartBackupDto {
   type: BackupType;
 
   @ApiPropertyOptional({ description: 'a label kept with the backup, e.g. before-risky-change', maxLength: 128 })
-  @IsOptional() @IsString() @MaxLength(128) @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'tag may hold letters, digits and . _ : - only' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'tag may hold letters, digits and . _ : - only' })
   tag?: string;
 }

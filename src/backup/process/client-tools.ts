@@ -34,7 +34,8 @@ export class ClientTools {
 
   path(tool: ClientTool): string {
     const found = this.find(tool);
-    if (!found) throw new Error(`${CANDIDATES[tool].join(' or ')} not found on PATH: install the mariadb-client package`);
+    if (!found)
+      throw new Error(`${CANDIDATES[tool].join(' or ')} not found on PATH: install the mariadb-client package`);
     return found;
   }
 

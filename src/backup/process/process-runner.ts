@@ -64,7 +64,8 @@ export class ProcessRunner {
         if (signal) return reject(new ProcessFailedError(name, `was killed by ${signal}`, stderr));
         if (code !== 0) return reject(new ProcessFailedError(name, `exited with code ${code}`, stderr));
         const fatal = fatalStderrLines(stderr);
-        if (fatal.length > 0) return reject(new ProcessFailedError(name, 'exited 0 but reported a problem', fatal.join('\n')));
+        if (fatal.length > 0)
+          return reject(new ProcessFailedError(name, 'exited 0 but reported a problem', fatal.join('\n')));
         resolve();
       });
     });

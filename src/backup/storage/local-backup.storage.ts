@@ -72,7 +72,10 @@ export class LocalBackupStorage extends BackupStorage {
   async listIds(): Promise<string[]> {
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && BACKUP_ID_PATTERN.test(e.name)).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isDirectory() && BACKUP_ID_PATTERN.test(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;

@@ -28,12 +28,17 @@ export async function checkStoredFile(
     return { file: file.name, ok: false, problem: `size is ${meter.bytes} bytes, the manifest says ${file.sizeBytes}` };
   }
   const sha256 = meter.digest();
-  if (sha256 !== file.sha256) return { file: file.name, ok: false, problem: `sha256 is ${sha256}, the manifest says ${file.sha256}` };
+  if (sha256 !== file.sha256)
+    return { file: file.name, ok: false, problem: `sha256 is ${sha256}, the manifest says ${file.sha256}` };
   return { file: file.name, ok: true };
 }
 
 /** Re-reads every file of one backup, in manifest order. */
-export async function checkBackupFiles(storage: BackupStorage, manifest: BackupManifest, onBytes?: (count: number) => void): Promise<FileCheck[]> {
+export async function checkBackupFiles(
+  storage: BackupStorage,
+  manifest: BackupManifest,
+  onBytes?: (count: number) => void,
+): Promise<FileCheck[]> {
   const checks: FileCheck[] = [];
   for (const file of manifest.files) checks.push(await checkStoredFile(storage, manifest.id, file, onBytes));
   return checks;
@@ -45,7 +50,12 @@ export function fileProblems(checks: FileCheck[], prefix = ''): string[] {
 }
 
 /** The decompressed content of a stored file. Callers check it first with checkStoredFile. */
-export function openStoredFile(storage: BackupStorage, backupId: string, file: ManifestFile, onBytes?: (count: number) => void): Readable {
+export function openStoredFile(
+  storage: BackupStorage,
+  backupId: string,
+  file: ManifestFile,
+  onBytes?: (count: number) => void,
+): Readable {
   const source = storage.download(backupId, file.name);
   const meter = new ByteMeter({}, onBytes);
   const gunzip = createGunzip();

@@ -32,7 +32,14 @@ export async function storeFile(
   const raw = new ByteMeter({}, options.onBytes);
   const stored = new ByteMeter({ hash: true });
   try {
-    await pipeline(source, raw, createGzip({ level: options.compressionLevel, chunkSize: GZIP_CHUNK_BYTES }), stored, upload.stream, { signal: options.signal });
+    await pipeline(
+      source,
+      raw,
+      createGzip({ level: options.compressionLevel, chunkSize: GZIP_CHUNK_BYTES }),
+      stored,
+      upload.stream,
+      { signal: options.signal },
+    );
     await upload.commit();
   } catch (error) {
     await upload.abort();

@@ -30,14 +30,17 @@ function announcer() {
   return { value, shown, warnings };
 }
 
-const config = (adminToken?: string) => ({ dataDir: '/data', auth: { adminToken, runtimeAccess: 'loopback-open' as const } });
+const config = (adminToken?: string) => ({
+  dataDir: '/data',
+  auth: { adminToken, runtimeAccess: 'loopback-open' as const },
+});
 
 describe('resolveAdminToken', () => {
   it('uses ADMIN_TOKEN when set and touches no file', async () => {
     const files = new FakeFiles();
-    expect(await resolveAdminToken(config('from-the-environment'), files as unknown as SecretFileStore, announcer().value)).toBe(
-      'from-the-environment',
-    );
+    expect(
+      await resolveAdminToken(config('from-the-environment'), files as unknown as SecretFileStore, announcer().value),
+    ).toBe('from-the-environment');
     expect(files.files.size).toBe(0);
   });
 
@@ -58,7 +61,9 @@ describe('resolveAdminToken', () => {
     const files = new FakeFiles();
     files.raceWith = 'the-other-process-token';
     const seen = announcer();
-    expect(await resolveAdminToken(config(), files as unknown as SecretFileStore, seen.value)).toBe('the-other-process-token');
+    expect(await resolveAdminToken(config(), files as unknown as SecretFileStore, seen.value)).toBe(
+      'the-other-process-token',
+    );
     expect(seen.shown).toEqual([]);
   });
 

@@ -17,7 +17,11 @@ export class AuthGuard implements CanActivate {
     const scope =
       this.reflector.getAllAndOverride<AccessScope>(ACCESS_SCOPE_KEY, [context.getHandler(), context.getClass()]) ??
       AccessScope.Admin;
-    const error = authorisationError(scope, context.switchToHttp().getRequest<FastifyRequest>().headers.authorization, this.tokens);
+    const error = authorisationError(
+      scope,
+      context.switchToHttp().getRequest<FastifyRequest>().headers.authorization,
+      this.tokens,
+    );
     if (error) throw error;
     return true;
   }

@@ -16,7 +16,11 @@ export const TOKEN_ANNOUNCER = Symbol('TOKEN_ANNOUNCER');
     {
       provide: AuthTokens,
       inject: [AppConfig, SecretFileStore, TOKEN_ANNOUNCER],
-      useFactory: async (config: AppConfig, files: SecretFileStore, announcer: TokenAnnouncer): Promise<AuthTokens> => ({
+      useFactory: async (
+        config: AppConfig,
+        files: SecretFileStore,
+        announcer: TokenAnnouncer,
+      ): Promise<AuthTokens> => ({
         adminToken: await resolveAdminToken(config, files, announcer),
         runtimeToken: config.auth.runtimeToken,
         runtimeAccess: config.auth.runtimeAccess,

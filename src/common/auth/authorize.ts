@@ -24,7 +24,11 @@ export function authorisationError(
     );
   }
   if (!accepts(scope, presented, tokens)) {
-    return new DomainError(CommonErrorCode.InvalidToken, ErrorKind.Unauthorized, `The token is not valid for the ${scope} scope`);
+    return new DomainError(
+      CommonErrorCode.InvalidToken,
+      ErrorKind.Unauthorized,
+      `The token is not valid for the ${scope} scope`,
+    );
   }
   return undefined;
 }

@@ -19,7 +19,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const answer = toErrorAnswer(exception, correlationId, this.databasePath);
     if (answer.unexpected) {
       const stack = exception instanceof Error ? exception.stack : String(exception);
-      this.logger.error({ msg: 'unexpected error', correlationId, method: request.method, url: request.url, err: stack });
+      this.logger.error({
+        msg: 'unexpected error',
+        correlationId,
+        method: request.method,
+        url: request.url,
+        err: stack,
+      });
     }
     void reply.status(answer.body.statusCode).headers(answer.headers).send(answer.body);
   }

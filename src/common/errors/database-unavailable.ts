@@ -26,7 +26,12 @@ const UNAVAILABLE_ERRNOS = new Set([1927, 1053, 2013]);
 
 /** TypeORM's and mysql2's words for a pool that is closed or not open yet. */
 const NOT_CONNECTED_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError']);
-const NOT_CONNECTED_MESSAGES = [/^Driver not Connected/, /^Connection is not established with/, /^Pool is closed/, /connection is in closed state/i];
+const NOT_CONNECTED_MESSAGES = [
+  /^Driver not Connected/,
+  /^Connection is not established with/,
+  /^Pool is closed/,
+  /connection is in closed state/i,
+];
 
 interface ErrorLike {
   name?: unknown;

@@ -21,19 +21,39 @@ describe('toErrorAnswer', () => {
   });
 
   it('sends Retry-After for an unavailable error that names one', () => {
-    const answer = toErrorAnswer(new DomainError('SWITCHING', ErrorKind.Unavailable, 'wait', { retryAfterSeconds: 2 }), 'r');
+    const answer = toErrorAnswer(
+      new DomainError('SWITCHING', ErrorKind.Unavailable, 'wait', { retryAfterSeconds: 2 }),
+      'r',
+    );
     expect(answer.headers).toEqual({ 'retry-after': '2' });
   });
 
   it.each([
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3307'), { code: 'ECONNREFUSED' })],
     ['a lost connection', Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' })],
-    ['a read-only server (TypeORM wraps it)', Object.assign(new Error('QueryFailedError'), { driverError: { code: 'ER_OPTION_PREVENTS_STATEMENT' } })],
-    ['a closed pool', Object.assign(new Error('Cannot execute operation on "default" connection'), { name: 'CannotExecuteNotConnectedError' })],
+    [
+      'a read-only server (TypeORM wraps it)',
+      Object.assign(new Error('QueryFailedError'), { driverError: { code: 'ER_OPTION_PREVENTS_STATEMENT' } }),
+    ],
+    [
+      'a closed pool',
+      Object.assign(new Error('Cannot execute operation on "default" connection'), {
+        name: 'CannotExecuteNotConnectedError',
+      }),
+    ],
     ['a driver with no pool', new Error('Driver not Connected')],
-    ['a host name that no longer resolves', Object.assign(new Error('getaddrinfo ENOTFOUND db-primary'), { code: 'ENOTFOUND' })],
-    ['a session killed by fencing (no code name, errno 1927)', Object.assign(new Error('Connection was killed'), { driverError: { errno: 1927 } })],
-    ['a pool closed while a query waited for a connection', new Error('Connection is not established with mysql database')],
+    [
+      'a host name that no longer resolves',
+      Object.assign(new Error('getaddrinfo ENOTFOUND db-primary'), { code: 'ENOTFOUND' }),
+    ],
+    [
+      'a session killed by fencing (no code name, errno 1927)',
+      Object.assign(new Error('Connection was killed'), { driverError: { errno: 1927 } }),
+    ],
+    [
+      'a pool closed while a query waited for a connection',
+      new Error('Connection is not established with mysql database'),
+    ],
   ])('answers %s with 503 + Retry-After, not a 500', (_, error) => {
     const answer = toErrorAnswer(error, 'r');
     expect(answer.body).toMatchObject({ statusCode: 503, code: CommonErrorCode.DatabaseUnavailable });
@@ -47,7 +67,9 @@ describe('toErrorAnswer', () => {
   });
 
   it('asks for a bearer token on 401', () => {
-    expect(toErrorAnswer(new DomainError('X', ErrorKind.Unauthorized, 'no'), 'r').headers).toEqual({ 'www-authenticate': 'Bearer' });
+    expect(toErrorAnswer(new DomainError('X', ErrorKind.Unauthorized, 'no'), 'r').headers).toEqual({
+      'www-authenticate': 'Bearer',
+    });
   });
 
   it('hides an unknown error behind a 500 with the correlation id and no internals', () => {

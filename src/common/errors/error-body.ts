@@ -88,7 +88,11 @@ function fromDomainError(error: DomainError): ErrorAnswer {
   const body: ErrorBody = { statusCode, code: error.code, message: error.message };
   if (error.details !== undefined) body.details = error.details;
   // A full disk is logged too: the operator has to free space, and the client cannot.
-  return { body, headers, unexpected: error.kind === ErrorKind.Internal || error.kind === ErrorKind.InsufficientStorage };
+  return {
+    body,
+    headers,
+    unexpected: error.kind === ErrorKind.Internal || error.kind === ErrorKind.InsufficientStorage,
+  };
 }
 
 function fromHttpException(error: HttpException): ErrorAnswer {

@@ -43,7 +43,10 @@ export function storageFull(path: string | undefined, cause: unknown): DomainErr
   const where = path ?? (typeof found?.path === 'string' ? found.path : undefined);
   const code = typeof found?.code === 'string' ? found.code : 'ENOSPC';
   const message = `No space left to write ${where ?? 'to the disk'} (${code}); free space on that file system (or raise its quota), then retry`;
-  return new DomainError(STORAGE_FULL_CODE, ErrorKind.InsufficientStorage, message, { details: { path: where ?? null, errno: code }, cause });
+  return new DomainError(STORAGE_FULL_CODE, ErrorKind.InsufficientStorage, message, {
+    details: { path: where ?? null, errno: code },
+    cause,
+  });
 }
 
 /** Runs a write; a full disk comes out as STORAGE_FULL naming `path`, anything else unchanged. */

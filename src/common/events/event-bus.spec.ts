@@ -34,7 +34,14 @@ describe('EventBus with @OnAppEvent listeners', () => {
     await module.init();
     const bus = module.get(EventBus);
     expect(() =>
-      bus.emit('instance.after-stop', { logicId: 'L', bizId: 'B', instanceId: 'i-1', returnData: null, success: true, isOver: true }),
+      bus.emit('instance.after-stop', {
+        logicId: 'L',
+        bizId: 'B',
+        instanceId: 'i-1',
+        returnData: null,
+        success: true,
+        isOver: true,
+      }),
     ).not.toThrow();
     await new Promise((resolve) => setImmediate(resolve));
     expect(received).toEqual(['throwing', 'healthy:i-1']);

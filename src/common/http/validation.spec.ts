@@ -1,7 +1,11 @@
 import { ValidationError } from 'class-validator';
 import { fieldProblems, validationFailed } from './validation';
 
-function error(property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError {
+function error(
+  property: string,
+  constraints?: Record<string, string>,
+  children: ValidationError[] = [],
+): ValidationError {
   return Object.assign(new ValidationError(), { property, constraints, children });
 }
 

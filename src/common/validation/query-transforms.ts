@@ -12,7 +12,9 @@ export const ToBoolean = () =>
 export const ToList = () =>
   Transform(({ value }: { value: unknown }) => {
     const parts: unknown = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value;
-    return Array.isArray(parts) ? parts.map((p: unknown) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '') : parts;
+    return Array.isArray(parts)
+      ? parts.map((p: unknown) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '')
+      : parts;
   });
 
 /** ISO 8601 instants; one without a zone designator is read as UTC, never as the server's local time. */

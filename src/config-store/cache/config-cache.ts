@@ -102,6 +102,13 @@ export class ConfigCache {
     const { cacheStore, cacheMax, cacheTtlMs } = this.config.configStore;
     const adapter = this.cache.stores[0]?.store as SizedStore | undefined;
     const entries = cacheStore === 'memory' && adapter?.getStore ? adapter.getStore().size : null;
-    return { store: cacheStore, entries, maxEntries: cacheMax, ttlMs: cacheTtlMs, hits: this.hits, misses: this.misses };
+    return {
+      store: cacheStore,
+      entries,
+      maxEntries: cacheMax,
+      ttlMs: cacheTtlMs,
+      hits: this.hits,
+      misses: this.misses,
+    };
   }
 }

@@ -9,7 +9,14 @@ describe('config file envelope', () => {
     const parsed = parseEnvelope(serialiseEnvelope('L1', '1.0.0', CONFIG, SAVED_AT), 'L1');
     expect(parsed).toEqual({
       ok: true,
-      envelope: { format: CONFIG_FILE_FORMAT, logicId: 'L1', version: '1.0.0', savedAt: SAVED_AT.toISOString(), sha256: expect.any(String), config: CONFIG },
+      envelope: {
+        format: CONFIG_FILE_FORMAT,
+        logicId: 'L1',
+        version: '1.0.0',
+        savedAt: SAVED_AT.toISOString(),
+        sha256: expect.any(String),
+        config: CONFIG,
+      },
     });
   });
 
@@ -26,16 +33,32 @@ describe('config file envelope', () => {
   });
 
   it("refuses another logic's file given this logicId", () => {
-    const file = JSON.parse(serialiseEnvelope('L2', '1.0.0', { ...CONFIG, id: 'L2' }, SAVED_AT)) as Record<string, unknown>;
-    expect(parseEnvelope(JSON.stringify({ ...file, logicId: 'L1' }), 'L1')).toEqual({ ok: false, reason: 'checksum mismatch (corrupted or edited content)' });
+    const file = JSON.parse(serialiseEnvelope('L2', '1.0.0', { ...CONFIG, id: 'L2' }, SAVED_AT)) as Record<
+      string,
+      unknown
+    >;
+    expect(parseEnvelope(JSON.stringify({ ...file, logicId: 'L1' }), 'L1')).toEqual({
+      ok: false,
+      reason: 'checksum mismatch (corrupted or edited content)',
+    });
     expect(parseEnvelope(JSON.stringify(file), 'L1')).toEqual({ ok: false, reason: 'holds logicId "L2"' });
   });
 
   it('refuses a file of the previous format (checksum of the config alone), saying how to replace it', () => {
     const sha256 = createHash('sha256').update(JSON.stringify(CONFIG)).digest('hex');
-    const legacy = { format: 'logic-ha/config-file@1', logicId: 'L1', version: '1.0.0', savedAt: SAVED_AT.toISOString(), sha256, config: CONFIG };
+    const legacy = {
+      format: 'logic-ha/config-file@1',
+      logicId: 'L1',
+      version: '1.0.0',
+      savedAt: SAVED_AT.toISOString(),
+      sha256,
+      config: CONFIG,
+    };
     const parsed = parseEnvelope(JSON.stringify(legacy), 'L1');
-    expect(parsed).toEqual({ ok: false, reason: expect.stringMatching(/older logic-ha\/config-file@1 format.*save it again/) });
+    expect(parsed).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/older logic-ha\/config-file@1 format.*save it again/),
+    });
   });
 
   it('never accepts a file with any single bit flipped, anywhere', () => {

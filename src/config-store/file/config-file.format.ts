@@ -41,7 +41,13 @@ export function checksum(fields: CoveredFields): string {
 }
 
 export function serialiseEnvelope(logicId: string, version: string | null, config: LogicConfig, savedAt: Date): string {
-  const fields: CoveredFields = { format: CONFIG_FILE_FORMAT, logicId, version, savedAt: savedAt.toISOString(), config };
+  const fields: CoveredFields = {
+    format: CONFIG_FILE_FORMAT,
+    logicId,
+    version,
+    savedAt: savedAt.toISOString(),
+    config,
+  };
   const envelope: ConfigFileEnvelope = { ...fields, sha256: checksum(fields) };
   return `${JSON.stringify(envelope, null, 2)}\n`;
 }
@@ -55,7 +61,10 @@ export function parseEnvelope(content: string, expectedLogicId: string): ParsedC
     return { ok: false, reason: `not valid JSON (${content.length} bytes; truncated?)` };
   }
   if (isConfigObject(parsed) && parsed.format === LEGACY_CONFIG_FILE_FORMAT) {
-    return { ok: false, reason: `written in the older ${LEGACY_CONFIG_FILE_FORMAT} format, whose checksum did not cover its logicId and version; save it again through logic-ha (an online read of the latest version does it)` };
+    return {
+      ok: false,
+      reason: `written in the older ${LEGACY_CONFIG_FILE_FORMAT} format, whose checksum did not cover its logicId and version; save it again through logic-ha (an online read of the latest version does it)`,
+    };
   }
   if (!isConfigObject(parsed) || parsed.format !== CONFIG_FILE_FORMAT) {
     return { ok: false, reason: `not a ${CONFIG_FILE_FORMAT} file (no checksum); save it again through logic-ha` };
@@ -63,7 +72,8 @@ export function parseEnvelope(content: string, expectedLogicId: string): ParsedC
   const envelope = parsed as unknown as ConfigFileEnvelope;
   const shapeProblem = envelopeShapeProblem(envelope);
   if (shapeProblem) return { ok: false, reason: shapeProblem };
-  if (checksum(envelope) !== envelope.sha256) return { ok: false, reason: 'checksum mismatch (corrupted or edited content)' };
+  if (checksum(envelope) !== envelope.sha256)
+    return { ok: false, reason: 'checksum mismatch (corrupted or edited content)' };
   // Checked after the checksum: a whole, intact file of another logic put under this name.
   if (envelope.logicId !== expectedLogicId) return { ok: false, reason: `holds logicId "${envelope.logicId}"` };
   return { ok: true, envelope };
@@ -72,7 +82,8 @@ export function parseEnvelope(content: string, expectedLogicId: string): ParsedC
 function envelopeShapeProblem(envelope: ConfigFileEnvelope): string | undefined {
   if (!isConfigObject(envelope.config)) return 'has no config object';
   if (typeof envelope.logicId !== 'string') return 'has no logicId';
-  if (envelope.version !== null && typeof envelope.version !== 'string') return 'has a version that is neither a string nor null';
+  if (envelope.version !== null && typeof envelope.version !== 'string')
+    return 'has a version that is neither a string nor null';
   if (typeof envelope.savedAt !== 'string') return 'has no savedAt';
   if (typeof envelope.sha256 !== 'string') return 'has no sha256';
   return undefined;

@@ -49,9 +49,14 @@ export class ConfigFileStore {
     const parsed = parseEnvelope(content, logicId);
     if (parsed.ok) return parsed.envelope;
     this.logger.error({ msg: 'config file is damaged and was not served', path, reason: parsed.reason });
-    throw new DomainError(ConfigStoreErrorCode.FileCorrupt, ErrorKind.Unavailable, `Config file ${path} is unusable: ${parsed.reason}`, {
-      details: { path, reason: parsed.reason },
-    });
+    throw new DomainError(
+      ConfigStoreErrorCode.FileCorrupt,
+      ErrorKind.Unavailable,
+      `Config file ${path} is unusable: ${parsed.reason}`,
+      {
+        details: { path, reason: parsed.reason },
+      },
+    );
   }
 
   /** Logic ids that have a file: the offline ids. Temp files and foreign names are skipped. */

@@ -39,7 +39,10 @@ export class DatabaseConfigHost extends ConfigHost {
       stored = await this.stored(logicId, version);
     } catch (error) {
       // A database that cannot answer is a host that cannot answer: the file tier takes over.
-      throw new ConfigHostError('unreachable', `the database could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigHostError(
+        'unreachable',
+        `the database could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return stored ? { config: parseStoredConfig(stored.json, logicId), version: stored.version } : null;
   }
@@ -66,6 +69,7 @@ function parseStoredConfig(json: string, logicId: string): LogicConfig {
   } catch {
     throw new ConfigHostError('invalid-json', `the stored config of ${logicId} is not valid JSON`);
   }
-  if (!isConfigObject(parsed)) throw new ConfigHostError('invalid-answer', `the stored config of ${logicId} is not an object`);
+  if (!isConfigObject(parsed))
+    throw new ConfigHostError('invalid-answer', `the stored config of ${logicId} is not an object`);
   return parsed;
 }

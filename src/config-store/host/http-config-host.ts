@@ -25,7 +25,8 @@ const BREAKER_STATES: Record<CircuitState, BreakerState> = {
 
 /** Worth another try soon: the connection failed or the host said 5xx. A timeout is not retried (it already cost the budget). */
 const isTransient = (error: Error) =>
-  error instanceof ConfigHostError && (error.failure === 'unreachable' || (error.failure === 'http-status' && (error.status ?? 0) >= 500));
+  error instanceof ConfigHostError &&
+  (error.failure === 'unreachable' || (error.failure === 'http-status' && (error.status ?? 0) >= 500));
 
 /**
  * `GET {host}/api/ide/logic/{id}/config[/{version}]` with undici: a per-request timeout,
@@ -47,11 +48,16 @@ export class HttpConfigHost extends ConfigHost implements OnModuleDestroy {
       maxAttempts: config.hostRetries,
       backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
     });
-    this.breaker = circuitBreaker(handleWhen((error) => error instanceof ConfigHostError), {
-      halfOpenAfter: config.breakerHalfOpenMs,
-      breaker: new ConsecutiveBreaker(config.breakerFailures),
-    });
-    this.breaker.onStateChange((state) => this.logger.warn({ msg: 'config host circuit breaker', state: BREAKER_STATES[state] }));
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof ConfigHostError),
+      {
+        halfOpenAfter: config.breakerHalfOpenMs,
+        breaker: new ConsecutiveBreaker(config.breakerFailures),
+      },
+    );
+    this.breaker.onStateChange((state) =>
+      this.logger.warn({ msg: 'config host circuit breaker', state: BREAKER_STATES[state] }),
+    );
   }
 
   get description(): string {
@@ -136,6 +142,7 @@ export function parseHostAnswer(body: string, url: string): LogicConfig | null {
     throw new ConfigHostError('invalid-answer', `${url} answered JSON without a "data" field`);
   }
   if (parsed.data === null) return null;
-  if (!isConfigObject(parsed.data)) throw new ConfigHostError('invalid-answer', `${url} answered a "data" that is not an object`);
+  if (!isConfigObject(parsed.data))
+    throw new ConfigHostError('invalid-answer', `${url} answered a "data" that is not an object`);
   return parsed.data;
 }

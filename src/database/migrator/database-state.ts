@@ -32,7 +32,11 @@ export function currentVersion(state: DatabaseState): string | null {
 }
 
 /** The applied migrations newer than `target`, newest first: what a rollback to it reverts. */
-export function appliedAfter(known: KnownMigration[], validation: ValidationReport, target: KnownMigration): KnownMigration[] {
+export function appliedAfter(
+  known: KnownMigration[],
+  validation: ValidationReport,
+  target: KnownMigration,
+): KnownMigration[] {
   const applied = new Set(validation.applied);
   return known.filter((m) => m.timestamp > target.timestamp && applied.has(m.name)).reverse();
 }

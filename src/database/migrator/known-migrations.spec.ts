@@ -26,7 +26,9 @@ describe('checksumOf', () => {
   });
 
   it('changes when whitespace is added inside a word (it is not ignored, only collapsed)', () => {
-    expect(checksumOf([{ sql: 'CREATE TABLE "a" ("id" int eger, "name" varchar(20))' }], [DROP])).not.toBe(checksumOf([CREATE], [DROP]));
+    expect(checksumOf([{ sql: 'CREATE TABLE "a" ("id" int eger, "name" varchar(20))' }], [DROP])).not.toBe(
+      checksumOf([CREATE], [DROP]),
+    );
   });
 
   it('changes when a parameter changes', () => {
@@ -56,7 +58,10 @@ class CreatedWidgets1700000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE TABLE "widget" ("id" integer PRIMARY KEY, "engine" varchar(20))');
-    await queryRunner.query('INSERT INTO "widget" ("id", "engine") VALUES (?, ?)', [1, queryRunner.connection.options.type]);
+    await queryRunner.query('INSERT INTO "widget" ("id", "engine") VALUES (?, ?)', [
+      1,
+      queryRunner.connection.options.type,
+    ]);
     await queryRunner.query('CREATE INDEX "idx_widget_engine" ON "widget" ("engine")');
   }
 
@@ -82,7 +87,9 @@ class CreatedTableThroughApi1660000000000 implements MigrationInterface {
   readonly schemaVersion = 'w-x';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createTable(new Table({ name: 'through_api', columns: [{ name: 'id', type: 'integer', isPrimary: true }] }));
+    await queryRunner.createTable(
+      new Table({ name: 'through_api', columns: [{ name: 'id', type: 'integer', isPrimary: true }] }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -136,7 +143,9 @@ describe('describeMigrations', () => {
   }
 
   async function tableNames(source: DataSource): Promise<string[]> {
-    const rows: { name: string }[] = await source.query(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index')`);
+    const rows: { name: string }[] = await source.query(
+      `SELECT name FROM sqlite_master WHERE type IN ('table', 'index')`,
+    );
     return rows.map((row) => row.name);
   }
 

@@ -31,7 +31,15 @@ export async function describeMigrations(dataSource: DataSource): Promise<KnownM
     const name = migrationName(instance);
     const up = await recordStatements(dataSource, instance, 'up');
     const down = await recordStatements(dataSource, instance, 'down');
-    described.push({ name, timestamp: timestampOf(name), schemaVersion: schemaVersionOf(instance), instance, up, down, checksum: checksumOf(up, down) });
+    described.push({
+      name,
+      timestamp: timestampOf(name),
+      schemaVersion: schemaVersionOf(instance),
+      instance,
+      up,
+      down,
+      checksum: checksumOf(up, down),
+    });
   }
   return described.sort((a, b) => a.timestamp - b.timestamp);
 }
@@ -56,8 +64,13 @@ function schemaVersionOf(instance: MigrationInterface): string {
 
 export function checksumOf(up: RecordedStatement[], down: RecordedStatement[]): string {
   const normalise = (statements: RecordedStatement[]) =>
-    statements.map((statement) => ({ sql: statement.sql.replace(/\s+/g, ' ').trim(), parameters: statement.parameters ?? [] }));
-  return createHash('sha256').update(JSON.stringify({ up: normalise(up), down: normalise(down) })).digest('hex');
+    statements.map((statement) => ({
+      sql: statement.sql.replace(/\s+/g, ' ').trim(),
+      parameters: statement.parameters ?? [],
+    }));
+  return createHash('sha256')
+    .update(JSON.stringify({ up: normalise(up), down: normalise(down) }))
+    .digest('hex');
 }
 
 /** Statements a migration may run to look before it changes anything (a conditional migration such as ha-4). */
@@ -69,7 +82,10 @@ const READ_ONLY = /^\s*(SELECT|SHOW|PRAGMA)\b/i;
  * never run. `db plan` shows this; the checksum stays on describeMigrations' recording,
  * whose reads answer nothing, so it is the same on every database.
  */
-export async function plannedStatements(dataSource: DataSource, migration: KnownMigration): Promise<RecordedStatement[]> {
+export async function plannedStatements(
+  dataSource: DataSource,
+  migration: KnownMigration,
+): Promise<RecordedStatement[]> {
   return recordStatements(dataSource, migration.instance, 'up', (sql, parameters) => dataSource.query(sql, parameters));
 }
 
@@ -95,7 +111,9 @@ async function recordStatements(
         };
       }
       if (property === 'then') return undefined;
-      throw new Error(`migration ${migrationName(instance)} calls queryRunner.${String(property)}: write it with queryRunner.query() so it can be planned and checksummed`);
+      throw new Error(
+        `migration ${migrationName(instance)} calls queryRunner.${String(property)}: write it with queryRunner.query() so it can be planned and checksummed`,
+      );
     },
   });
   await instance[direction](recorder);

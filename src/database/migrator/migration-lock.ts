@@ -26,10 +26,24 @@ const WAIT_REPORT_MS = 10_000;
 
 /** The lock of the database a data source is connected to. */
 export function migrationLockFor(dataSource: DataSource): MigrationLock {
-  const options = dataSource.options as { type: string; database?: string; host?: string; port?: number; username?: string; password?: string; connectTimeout?: number };
+  const options = dataSource.options as {
+    type: string;
+    database?: string;
+    host?: string;
+    port?: number;
+    username?: string;
+    password?: string;
+    connectTimeout?: number;
+  };
   if (options.type === 'better-sqlite3') return new SqliteMigrationLock(String(options.database));
   return new MysqlMigrationLock(
-    { host: String(options.host), port: Number(options.port), user: String(options.username), password: options.password ?? '', database: String(options.database) },
+    {
+      host: String(options.host),
+      port: Number(options.port),
+      user: String(options.username),
+      password: options.password ?? '',
+      database: String(options.database),
+    },
     options.connectTimeout,
   );
 }
@@ -64,7 +78,10 @@ export class MysqlMigrationLock implements MigrationLock {
     private readonly connectTimeoutMs = 10_000,
   ) {
     const name = `logic_ha.migrate.${endpoint.database}`;
-    this.name = name.length <= 64 ? name : `logic_ha.migrate.${createHash('sha256').update(endpoint.database).digest('hex').slice(0, 40)}`;
+    this.name =
+      name.length <= 64
+        ? name
+        : `logic_ha.migrate.${createHash('sha256').update(endpoint.database).digest('hex').slice(0, 40)}`;
   }
 
   private get server(): string {
@@ -73,7 +90,14 @@ export class MysqlMigrationLock implements MigrationLock {
 
   async acquire(timeoutMs: number): Promise<HeldLock> {
     const { host, port, user, password } = this.endpoint;
-    const connection = await createConnection({ host, port, user, password, connectTimeout: this.connectTimeoutMs, enableKeepAlive: true });
+    const connection = await createConnection({
+      host,
+      port,
+      user,
+      password,
+      connectTimeout: this.connectTimeoutMs,
+      enableKeepAlive: true,
+    });
     // A dropped lock connection must not crash the process; assertHeld reports it.
     connection.on('error', () => undefined);
     try {
@@ -86,9 +110,15 @@ export class MysqlMigrationLock implements MigrationLock {
     }
     return {
       assertHeld: async () => {
-        const [rows] = await connection.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', [this.name]).catch(() => [[{ held: 0 }]]);
+        const [rows] = await connection
+          .query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', [this.name])
+          .catch(() => [[{ held: 0 }]]);
         if (Number(rows[0]?.held) !== 1) {
-          throw new DomainError(MigrationErrorCode.LockLost, ErrorKind.Unavailable, `the migration lock on ${this.server} was lost (its connection dropped); stopped before the next step`);
+          throw new DomainError(
+            MigrationErrorCode.LockLost,
+            ErrorKind.Unavailable,
+            `the migration lock on ${this.server} was lost (its connection dropped); stopped before the next step`,
+          );
         }
       },
       release: async () => {
@@ -103,12 +133,19 @@ export class MysqlMigrationLock implements MigrationLock {
     for (;;) {
       // Whole seconds: MySQL rounds a fractional GET_LOCK timeout (MariaDB would take it).
       const waitSeconds = Math.ceil(Math.max(0, Math.min(deadline - Date.now(), WAIT_REPORT_MS)) / 1000);
-      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [this.name, waitSeconds]);
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
+        this.name,
+        waitSeconds,
+      ]);
       const acquired = rows[0].acquired as number | string | null;
       if (Number(acquired) === 1) return;
-      if (acquired === null) throw new Error(`GET_LOCK('${this.name}') on ${this.server} returned NULL: the server reported an error or killed the session`);
+      if (acquired === null)
+        throw new Error(
+          `GET_LOCK('${this.name}') on ${this.server} returned NULL: the server reported an error or killed the session`,
+        );
       const holder = await this.describeHolder(connection);
-      if (Date.now() >= deadline) throw lockTimeout(`database ${this.endpoint.database} on ${this.server}`, timeoutMs, holder);
+      if (Date.now() >= deadline)
+        throw lockTimeout(`database ${this.endpoint.database} on ${this.server}`, timeoutMs, holder);
       this.logger.warn({ msg: 'waiting for the migration lock', lock: this.name, holder });
     }
   }
@@ -119,7 +156,9 @@ export class MysqlMigrationLock implements MigrationLock {
     if (id === null || id === undefined) return 'holder unknown';
     // Seeing another account's session needs PROCESS; without it only the id is known.
     const [sessions] = await connection
-      .query<RowDataPacket[]>('SELECT HOST AS host, TIME AS seconds FROM information_schema.PROCESSLIST WHERE ID = ?', [id])
+      .query<RowDataPacket[]>('SELECT HOST AS host, TIME AS seconds FROM information_schema.PROCESSLIST WHERE ID = ?', [
+        id,
+      ])
       .catch(() => [[] as RowDataPacket[]]);
     const session = sessions[0];
     return session ? `connection ${id} from ${session.host}, ${session.seconds} s` : `connection ${id}`;
@@ -161,13 +200,19 @@ export class SqliteMigrationLock implements MigrationLock {
         });
         return {
           assertHeld: async () => {
-            if (lost) throw new DomainError(MigrationErrorCode.LockLost, ErrorKind.Unavailable, `the migration lock was lost (${messageOf(lost)}); stopped before the next migration`);
+            if (lost)
+              throw new DomainError(
+                MigrationErrorCode.LockLost,
+                ErrorKind.Unavailable,
+                `the migration lock was lost (${messageOf(lost)}); stopped before the next migration`,
+              );
           },
           release: () => release().catch(() => undefined),
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-        if (Date.now() >= deadline) throw lockTimeout(this.databasePath, timeoutMs, `lock ${this.databasePath}.migrate-lock`);
+        if (Date.now() >= deadline)
+          throw lockTimeout(this.databasePath, timeoutMs, `lock ${this.databasePath}.migrate-lock`);
         if (Date.now() >= reportAt) {
           this.logger.warn({ msg: 'waiting for the migration lock', lock: `${this.databasePath}.migrate-lock` });
           reportAt = Date.now() + WAIT_REPORT_MS;

@@ -56,11 +56,17 @@ export function refuseUnlessCurrent(state: DatabaseState): void {
 }
 
 export function validationFailed(validation: ValidationReport): DomainError {
-  return new DomainError(MigrationErrorCode.ValidationFailed, ErrorKind.Conflict, describeValidationFailure(validation, CLI_COMMAND), { details: validation });
+  return new DomainError(
+    MigrationErrorCode.ValidationFailed,
+    ErrorKind.Conflict,
+    describeValidationFailure(validation, CLI_COMMAND),
+    { details: validation },
+  );
 }
 
 export function notBaselined(detection: SchemaDetection): DomainError {
-  const seen = detection.kind === 'match' ? `its schema is ${detection.version}` : 'its schema matches no known version';
+  const seen =
+    detection.kind === 'match' ? `its schema is ${detection.version}` : 'its schema matches no known version';
   return new DomainError(
     MigrationErrorCode.NotBaselined,
     ErrorKind.Conflict,
@@ -86,12 +92,22 @@ export function unknownSchema(detection: Exclude<SchemaDetection, { kind: 'match
   );
 }
 
-export function migrationFailed(migration: KnownMigration, direction: 'up' | 'down', error: unknown, transactionalDdl: boolean): DomainError {
+export function migrationFailed(
+  migration: KnownMigration,
+  direction: 'up' | 'down',
+  error: unknown,
+  transactionalDdl: boolean,
+): DomainError {
   const state = transactionalDdl
     ? 'it was rolled back whole; the database is as it was before it'
     : 'MariaDB/MySQL commit DDL as it runs, so part of it may be in the schema';
-  return new DomainError(MigrationErrorCode.MigrationFailed, ErrorKind.Internal, `migration ${migration.name} (${migration.schemaVersion}) failed in ${direction}(): ${messageOf(error)}; ${state}`, {
-    cause: error,
-    details: { migration: migration.name, schemaVersion: migration.schemaVersion, direction },
-  });
+  return new DomainError(
+    MigrationErrorCode.MigrationFailed,
+    ErrorKind.Internal,
+    `migration ${migration.name} (${migration.schemaVersion}) failed in ${direction}(): ${messageOf(error)}; ${state}`,
+    {
+      cause: error,
+      details: { migration: migration.name, schemaVersion: migration.schemaVersion, direction },
+    },
+  );
 }

@@ -42,7 +42,10 @@ const CHECKSUMMED_ACTIONS = new Set<HistoryAction>(['applied', 'baseline', 'adop
 export function foldHistory(records: HistoryRecord[]): Map<string, MigrationRecords> {
   const folded = new Map<string, MigrationRecords>();
   for (const record of records) {
-    const checksummed = CHECKSUMMED_ACTIONS.has(record.action) && record.checksum !== null ? record : (folded.get(record.migration)?.checksummed ?? null);
+    const checksummed =
+      CHECKSUMMED_ACTIONS.has(record.action) && record.checksum !== null
+        ? record
+        : (folded.get(record.migration)?.checksummed ?? null);
     folded.set(record.migration, { latest: record, checksummed });
   }
   return folded;
@@ -76,7 +79,10 @@ export class SchemaHistory {
   async tablesExist(): Promise<{ migrations: boolean; history: boolean }> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      return { migrations: await runner.hasTable(MIGRATIONS_TABLE), history: await runner.hasTable(SCHEMA_HISTORY_TABLE) };
+      return {
+        migrations: await runner.hasTable(MIGRATIONS_TABLE),
+        history: await runner.hasTable(SCHEMA_HISTORY_TABLE),
+      };
     } finally {
       await runner.release();
     }
@@ -120,37 +126,76 @@ export class SchemaHistory {
       `SELECT ${['migration', 'action', 'checksum', 'at', 'detail'].map((c) => this.quote(c)).join(', ')} FROM ${this.quote(SCHEMA_HISTORY_TABLE)} ORDER BY ${this.quote('id')}`,
     );
     // SQLite returns the stored UTC text; MariaDB a Date (the connection's time zone is UTC).
-    return foldHistory(rows.map((row) => ({ ...row, at: typeof row.at === 'string' ? new Date(`${row.at.replace(' ', 'T')}Z`) : row.at })));
+    return foldHistory(
+      rows.map((row) => ({
+        ...row,
+        at: typeof row.at === 'string' ? new Date(`${row.at.replace(' ', 'T')}Z`) : row.at,
+      })),
+    );
   }
 
   /** True when `name` is listed as applied: read inside a step's own transaction, just before it runs. */
   async isApplied(runner: QueryRunner, name: string): Promise<boolean> {
-    const rows = (await runner.query(`SELECT COUNT(*) AS n FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [name])) as { n: number | string }[];
+    const rows = (await runner.query(
+      `SELECT COUNT(*) AS n FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`,
+      [name],
+    )) as { n: number | string }[];
     return Number(rows[0].n) > 0;
   }
 
   /** Marks a migration applied (run or baselined) inside the caller's transaction. */
-  async markApplied(runner: QueryRunner, migration: KnownMigration, action: 'applied' | 'baseline' | 'repaired', durationMs: number | null, detail?: string): Promise<void> {
-    await runner.query(`INSERT INTO ${this.quote(MIGRATIONS_TABLE)} (${this.quote('timestamp')}, ${this.quote('name')}) VALUES (?, ?)`, [
-      migration.timestamp,
-      migration.name,
-    ]);
+  async markApplied(
+    runner: QueryRunner,
+    migration: KnownMigration,
+    action: 'applied' | 'baseline' | 'repaired',
+    durationMs: number | null,
+    detail?: string,
+  ): Promise<void> {
+    await runner.query(
+      `INSERT INTO ${this.quote(MIGRATIONS_TABLE)} (${this.quote('timestamp')}, ${this.quote('name')}) VALUES (?, ?)`,
+      [migration.timestamp, migration.name],
+    );
     await this.record(runner, { migration: migration.name, action, checksum: migration.checksum, durationMs, detail });
   }
 
-  async markReverted(runner: QueryRunner, migration: KnownMigration, durationMs: number | null, detail?: string): Promise<void> {
+  async markReverted(
+    runner: QueryRunner,
+    migration: KnownMigration,
+    durationMs: number | null,
+    detail?: string,
+  ): Promise<void> {
     await runner.query(`DELETE FROM ${this.quote(MIGRATIONS_TABLE)} WHERE ${this.quote('name')} = ?`, [migration.name]);
-    await this.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, durationMs, detail });
+    await this.record(runner, {
+      migration: migration.name,
+      action: 'reverted',
+      checksum: migration.checksum,
+      durationMs,
+      detail,
+    });
   }
 
   async record(
     runner: QueryRunner | DataSource,
-    event: { migration: string; action: HistoryAction; checksum: string | null; durationMs?: number | null; detail?: string | null },
+    event: {
+      migration: string;
+      action: HistoryAction;
+      checksum: string | null;
+      durationMs?: number | null;
+      detail?: string | null;
+    },
   ): Promise<void> {
     const columns = ['migration', 'action', 'checksum', 'at', 'durationMs', 'actor', 'detail'];
     await runner.query(
       `INSERT INTO ${this.quote(SCHEMA_HISTORY_TABLE)} (${columns.map((c) => this.quote(c)).join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [event.migration, event.action, event.checksum, this.timestamp(new Date()), event.durationMs ?? null, ACTOR, event.detail?.slice(0, 4000) ?? null],
+      [
+        event.migration,
+        event.action,
+        event.checksum,
+        this.timestamp(new Date()),
+        event.durationMs ?? null,
+        ACTOR,
+        event.detail?.slice(0, 4000) ?? null,
+      ],
     );
   }
 

@@ -86,7 +86,8 @@ export class SchemaMigrator {
   /** The migrations with the SQL each would run on this database now (db plan); runs nothing. */
   async planned(migrations: KnownMigration[]): Promise<KnownMigration[]> {
     const planned: KnownMigration[] = [];
-    for (const migration of migrations) planned.push({ ...migration, up: await plannedStatements(this.dataSource, migration) });
+    for (const migration of migrations)
+      planned.push({ ...migration, up: await plannedStatements(this.dataSource, migration) });
     return planned;
   }
 
@@ -95,10 +96,16 @@ export class SchemaMigrator {
     const known = await this.knownMigrations();
     const applied = await this.history.applied();
     if (applied.length === 0) {
-      const detection = detectSchemaVersion(await inspectSchema(this.dataSource), this.engine, await inspectCosmetics(this.dataSource));
+      const detection = detectSchemaVersion(
+        await inspectSchema(this.dataSource),
+        this.engine,
+        await inspectCosmetics(this.dataSource),
+      );
       if (detection.kind !== 'empty') return { kind: 'unbaselined', known, detection };
     }
-    const validation = validateHistory(known, applied, await this.history.latestRecords(), { transactionalDdl: this.history.transactionalDdl });
+    const validation = validateHistory(known, applied, await this.history.latestRecords(), {
+      transactionalDdl: this.history.transactionalDdl,
+    });
     return { kind: applied.length === 0 ? 'empty' : 'managed', known, validation };
   }
 
@@ -109,7 +116,11 @@ export class SchemaMigrator {
       refuseUnlessMigratable(state, options);
       const pending = pendingMigrations(state);
       if (options.beforeChanges && (state.kind === 'unbaselined' || pending.length > 0)) {
-        await options.beforeChanges({ from: currentVersion(state), to: state.known[state.known.length - 1].schemaVersion, migrations: pending.map((m) => m.name) });
+        await options.beforeChanges({
+          from: currentVersion(state),
+          to: state.known[state.known.length - 1].schemaVersion,
+          migrations: pending.map((m) => m.name),
+        });
       }
       const baselined = state.kind === 'unbaselined' ? await this.recordBaseline(state) : null;
       const adopted = await this.adoptUnrecorded(state.known, baselined ? [] : validationOf(state).unrecorded);
@@ -123,7 +134,10 @@ export class SchemaMigrator {
     return this.withLock(async () => {
       const state = await this.state();
       if (state.kind !== 'unbaselined') {
-        const why = state.kind === 'empty' ? 'it is empty: start logic-ha (or run upgrade) to create the schema' : `it already has migration history (${state.validation.applied.length} applied)`;
+        const why =
+          state.kind === 'empty'
+            ? 'it is empty: start logic-ha (or run upgrade) to create the schema'
+            : `it already has migration history (${state.validation.applied.length} applied)`;
         throw new DomainError(MigrationErrorCode.NothingToBaseline, ErrorKind.Conflict, `nothing to baseline: ${why}`);
       }
       return this.recordBaseline(state);
@@ -140,22 +154,43 @@ export class SchemaMigrator {
     return this.withLock(async () => {
       const state = await this.state();
       const validation = validationOf(state);
-      const toApply = [...new Set(byHand.markApplied ?? [])].map((name) => this.handled(state.known, validation, name, false));
-      const toRevert = [...new Set(byHand.markReverted ?? [])].map((name) => this.handled(state.known, validation, name, true));
+      const toApply = [...new Set(byHand.markApplied ?? [])].map((name) =>
+        this.handled(state.known, validation, name, false),
+      );
+      const toRevert = [...new Set(byHand.markReverted ?? [])].map((name) =>
+        this.handled(state.known, validation, name, true),
+      );
       const byHandNames = new Set([...toApply, ...toRevert].map((m) => m.name));
       await this.history.ensureTables();
       for (const change of validation.changed) {
-        await this.history.record(this.dataSource, { migration: change.name, action: 'repaired', checksum: change.current, detail: `accepted checksum change from ${change.recorded}` });
+        await this.history.record(this.dataSource, {
+          migration: change.name,
+          action: 'repaired',
+          checksum: change.current,
+          detail: `accepted checksum change from ${change.recorded}`,
+        });
       }
       const cleared = validation.failed.filter((f) => !byHandNames.has(f.name));
       for (const failure of cleared) {
         const checksum = failure.applied ? (state.known.find((m) => m.name === failure.name)?.checksum ?? null) : null;
-        await this.history.record(this.dataSource, { migration: failure.name, action: 'repaired', checksum, detail: `failed attempt of ${failure.at} cleared by an operator` });
+        await this.history.record(this.dataSource, {
+          migration: failure.name,
+          action: 'repaired',
+          checksum,
+          detail: `failed attempt of ${failure.at} cleared by an operator`,
+        });
       }
       const detail = 'finished by hand, recorded by an operator';
-      for (const migration of toApply) await this.steps.inTransaction((runner) => this.history.markApplied(runner, migration, 'repaired', null, detail));
-      for (const migration of toRevert) await this.steps.inTransaction((runner) => this.history.markReverted(runner, migration, null, detail));
-      const adopted = await this.adoptUnrecorded(state.known, validation.unrecorded.filter((name) => !byHandNames.has(name)));
+      for (const migration of toApply)
+        await this.steps.inTransaction((runner) =>
+          this.history.markApplied(runner, migration, 'repaired', null, detail),
+        );
+      for (const migration of toRevert)
+        await this.steps.inTransaction((runner) => this.history.markReverted(runner, migration, null, detail));
+      const adopted = await this.adoptUnrecorded(
+        state.known,
+        validation.unrecorded.filter((name) => !byHandNames.has(name)),
+      );
       const result = {
         accepted: validation.changed.map((c) => c.name),
         cleared: cleared.map((f) => f.name),
@@ -173,22 +208,37 @@ export class SchemaMigrator {
    * Runs down() of every migration newer than `target`, newest first, each in its own
    * transaction; `beforeChanges` (the pre-rollback backup) runs under the lock first.
    */
-  async revertTo(target: KnownMigration, options: Pick<MigrateOptions, 'beforeChanges' | 'onStep'> = {}): Promise<StepReport[]> {
+  async revertTo(
+    target: KnownMigration,
+    options: Pick<MigrateOptions, 'beforeChanges' | 'onStep'> = {},
+  ): Promise<StepReport[]> {
     return this.withLock(async (lock) => {
       const state = await this.state();
       const toRevert = appliedAfter(state.known, matchingValidationOf(state), target);
-      if (toRevert.length > 0) await options.beforeChanges?.({ from: currentVersion(state), to: target.schemaVersion, migrations: toRevert.map((m) => m.name) });
+      if (toRevert.length > 0)
+        await options.beforeChanges?.({
+          from: currentVersion(state),
+          to: target.schemaVersion,
+          migrations: toRevert.map((m) => m.name),
+        });
       return this.eachStep(lock, toRevert, (migration) => this.steps.revertOne(migration), options.onStep);
     });
   }
 
   /** A migration an operator says they finished by hand: pending for an up(), applied for a down(). */
-  private handled(known: KnownMigration[], validation: ValidationReport, name: string, reverted: boolean): KnownMigration {
+  private handled(
+    known: KnownMigration[],
+    validation: ValidationReport,
+    name: string,
+    reverted: boolean,
+  ): KnownMigration {
     const migration = known.find((m) => m.name === name);
     const applied = validation.applied.includes(name);
     if (!migration || applied !== reverted) {
       const option = reverted ? '--mark-reverted' : '--mark-applied';
-      const candidates = reverted ? validation.applied.filter((n) => known.some((m) => m.name === n)) : [...validation.pending, ...validation.outOfOrder];
+      const candidates = reverted
+        ? validation.applied.filter((n) => known.some((m) => m.name === n))
+        : [...validation.pending, ...validation.outOfOrder];
       throw new DomainError(
         MigrationErrorCode.UnknownTarget,
         ErrorKind.InvalidInput,
@@ -234,7 +284,11 @@ export class SchemaMigrator {
     await this.steps.inTransaction(async (runner) => {
       for (const migration of recorded) await this.history.markApplied(runner, migration, 'baseline', null);
     });
-    const result = { version: detection.version, recorded: recorded.map((m) => m.name), tolerated: detection.tolerated };
+    const result = {
+      version: detection.version,
+      recorded: recorded.map((m) => m.name),
+      tolerated: detection.tolerated,
+    };
     this.logger.log({ msg: 'database baselined', ...result });
     return result;
   }
@@ -244,7 +298,12 @@ export class SchemaMigrator {
     await this.history.ensureTables();
     for (const name of names) {
       const migration = known.find((m) => m.name === name)!;
-      await this.history.record(this.dataSource, { migration: name, action: 'adopted', checksum: migration.checksum, detail: 'applied before checksums were kept' });
+      await this.history.record(this.dataSource, {
+        migration: name,
+        action: 'adopted',
+        checksum: migration.checksum,
+        detail: 'applied before checksums were kept',
+      });
     }
     this.logger.log({ msg: 'checksums recorded for migrations applied before checksums were kept', migrations: names });
     return names;

@@ -23,7 +23,11 @@ export async function openAndMigrate(dataSource: DataSource, config: MigrationsC
     const migrator = new SchemaMigrator(dataSource, alreadyHeld(lock), config.lockTimeoutMs);
     const result = await migrator.migrate({ baseline: config.baselineOnStart });
     if (result.applied.length > 0 || result.baselined) {
-      new Logger('Migrations').log({ msg: 'schema up to date', baselined: result.baselined?.version ?? null, applied: result.applied.map((step) => step.migration) });
+      new Logger('Migrations').log({
+        msg: 'schema up to date',
+        baselined: result.baselined?.version ?? null,
+        applied: result.applied.map((step) => step.migration),
+      });
     }
     await warnUnlessUtc(dataSource);
     return dataSource;
@@ -42,7 +46,7 @@ async function warnUnlessUtc(dataSource: DataSource): Promise<void> {
     const warning = timeZoneWarning(await serverUtcOffsetMinutes(dataSource));
     if (warning) logger.warn(warning);
   } catch (error) {
-    logger.warn({ msg: 'could not read the database server\'s time zone', error: messageOf(error) });
+    logger.warn({ msg: "could not read the database server's time zone", error: messageOf(error) });
   }
 }
 
@@ -60,7 +64,9 @@ function alreadyHeld(lock: HeldLock): MigrationLock {
 export async function openRequiringCurrent(dataSource: DataSource, config: MigrationsConfig): Promise<DataSource> {
   await dataSource.initialize();
   try {
-    refuseUnlessCurrent(await new SchemaMigrator(dataSource, migrationLockFor(dataSource), config.lockTimeoutMs).state());
+    refuseUnlessCurrent(
+      await new SchemaMigrator(dataSource, migrationLockFor(dataSource), config.lockTimeoutMs).state(),
+    );
     return dataSource;
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);

@@ -36,7 +36,13 @@ export class StepRunner {
       execute: (runner) => migration.instance.up(runner),
       record: (runner, durationMs) => this.history.markApplied(runner, migration, 'applied', durationMs),
       // Someone else's run applied it: its checksum is this build's (validated), the history closes on it.
-      close: (runner) => this.history.record(runner, { migration: migration.name, action: 'adopted', checksum: migration.checksum, detail: 'applied by another process meanwhile' }),
+      close: (runner) =>
+        this.history.record(runner, {
+          migration: migration.name,
+          action: 'adopted',
+          checksum: migration.checksum,
+          detail: 'applied by another process meanwhile',
+        }),
     });
   }
 
@@ -46,7 +52,13 @@ export class StepRunner {
       done: async (runner) => !(await this.history.isApplied(runner, migration.name)),
       execute: (runner) => migration.instance.down(runner),
       record: (runner, durationMs) => this.history.markReverted(runner, migration, durationMs),
-      close: (runner) => this.history.record(runner, { migration: migration.name, action: 'reverted', checksum: migration.checksum, detail: 'reverted by another process meanwhile' }),
+      close: (runner) =>
+        this.history.record(runner, {
+          migration: migration.name,
+          action: 'reverted',
+          checksum: migration.checksum,
+          detail: 'reverted by another process meanwhile',
+        }),
     });
   }
 
@@ -58,10 +70,19 @@ export class StepRunner {
   private async runStep(migration: KnownMigration, step: StepActions): Promise<StepReport | null> {
     await this.history.ensureTables();
     if (await this.withRunner((runner) => step.done(runner))) return this.skipped(migration, step.direction);
-    this.logger.log({ msg: step.direction === 'up' ? 'applying migration' : 'reverting migration', migration: migration.name, schemaVersion: migration.schemaVersion });
+    this.logger.log({
+      msg: step.direction === 'up' ? 'applying migration' : 'reverting migration',
+      migration: migration.name,
+      schemaVersion: migration.schemaVersion,
+    });
     const started = Date.now();
     if (!this.history.transactionalDdl) {
-      await this.history.record(this.dataSource, { migration: migration.name, action: 'started', checksum: migration.checksum, detail: `${step.direction}()` });
+      await this.history.record(this.dataSource, {
+        migration: migration.name,
+        action: 'started',
+        checksum: migration.checksum,
+        detail: `${step.direction}()`,
+      });
     }
     let ran = false;
     try {
@@ -77,18 +98,33 @@ export class StepRunner {
       });
     } catch (error) {
       await this.history
-        .record(this.dataSource, { migration: migration.name, action: 'failed', checksum: migration.checksum, durationMs: Date.now() - started, detail: `${step.direction}(): ${messageOf(error)}` })
-        .catch((recordError: unknown) => this.logger.error({ msg: 'could not record the failed migration', err: messageOf(recordError) }));
+        .record(this.dataSource, {
+          migration: migration.name,
+          action: 'failed',
+          checksum: migration.checksum,
+          durationMs: Date.now() - started,
+          detail: `${step.direction}(): ${messageOf(error)}`,
+        })
+        .catch((recordError: unknown) =>
+          this.logger.error({ msg: 'could not record the failed migration', err: messageOf(recordError) }),
+        );
       throw migrationFailed(migration, step.direction, error, this.history.transactionalDdl);
     }
     if (!ran) return this.skipped(migration, step.direction);
-    const report = { migration: migration.name, schemaVersion: migration.schemaVersion, durationMs: Date.now() - started };
+    const report = {
+      migration: migration.name,
+      schemaVersion: migration.schemaVersion,
+      durationMs: Date.now() - started,
+    };
     this.logger.log({ msg: step.direction === 'up' ? 'migration applied' : 'migration reverted', ...report });
     return report;
   }
 
   private skipped(migration: KnownMigration, direction: 'up' | 'down'): null {
-    this.logger.warn({ msg: `${migration.name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another process; skipped`, migration: migration.name });
+    this.logger.warn({
+      msg: `${migration.name} was already ${direction === 'up' ? 'applied' : 'reverted'} by another process; skipped`,
+      migration: migration.name,
+    });
     return null;
   }
 

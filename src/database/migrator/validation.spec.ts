@@ -23,7 +23,12 @@ function appliedOf(...migrations: { name: string; timestamp: number }[]): Applie
   return migrations.map(({ name, timestamp }) => ({ name, timestamp }));
 }
 
-function record(migration: string, action: HistoryAction, checksum: string | null, detail: string | null = null): HistoryRecord {
+function record(
+  migration: string,
+  action: HistoryAction,
+  checksum: string | null,
+  detail: string | null = null,
+): HistoryRecord {
   return { migration, action, checksum, at: AT, detail };
 }
 
@@ -33,7 +38,12 @@ function cleanRecords(...migrations: KnownMigration[]): Map<string, HistoryRecor
 }
 
 /** Each entry is a migration's only event (the history folded as SchemaHistory reads it). */
-function validate(known: KnownMigration[], applied: AppliedMigration[], records: Map<string, HistoryRecord>, options: { transactionalDdl: boolean }) {
+function validate(
+  known: KnownMigration[],
+  applied: AppliedMigration[],
+  records: Map<string, HistoryRecord>,
+  options: { transactionalDdl: boolean },
+) {
   return validateHistory(known, applied, foldHistory([...records.values()]), options);
 }
 
@@ -48,8 +58,19 @@ describe('validateHistory', () => {
     ]);
     const mariadb = validateHistory(KNOWN, appliedOf(M1), history, MARIADB);
     expect(mariadb.ok).toBe(false);
-    expect(mariadb.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'up() started and never finished (the process or the server died)', applied: false }]);
-    expect(validateHistory(KNOWN, appliedOf(M1), history, SQLITE)).toMatchObject({ ok: true, failed: [], pending: [M2.name, M3.name, M4.name] });
+    expect(mariadb.failed).toEqual([
+      {
+        name: M2.name,
+        at: AT.toISOString(),
+        error: 'up() started and never finished (the process or the server died)',
+        applied: false,
+      },
+    ]);
+    expect(validateHistory(KNOWN, appliedOf(M1), history, SQLITE)).toMatchObject({
+      ok: true,
+      failed: [],
+      pending: [M2.name, M3.name, M4.name],
+    });
   });
 
   it('keeps the checksum of an applied migration whose down() failed, and reports the failure as applied', () => {
@@ -61,7 +82,9 @@ describe('validateHistory', () => {
     ]);
     const report = validateHistory(KNOWN, appliedOf(M1, M2), history, MARIADB);
     expect(report).toMatchObject({ ok: false, unrecorded: [], changed: [] });
-    expect(report.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'down(): Cannot drop index', applied: true }]);
+    expect(report.failed).toEqual([
+      { name: M2.name, at: AT.toISOString(), error: 'down(): Cannot drop index', applied: true },
+    ]);
   });
 
   it('compares with the newest checksum recorded, not with events that carry none', () => {
@@ -70,7 +93,11 @@ describe('validateHistory', () => {
       record(M1.name, 'repaired', M1.checksum, 'accepted checksum change'),
       record(M1.name, 'repaired', null, 'failed attempt cleared'),
     ]);
-    expect(validateHistory(KNOWN, appliedOf(M1), history, MARIADB)).toMatchObject({ ok: true, changed: [], unrecorded: [] });
+    expect(validateHistory(KNOWN, appliedOf(M1), history, MARIADB)).toMatchObject({
+      ok: true,
+      changed: [],
+      unrecorded: [],
+    });
   });
 
   it('accepts a history whose applied migrations all carry the current checksum', () => {
@@ -87,14 +114,17 @@ describe('validateHistory', () => {
     });
   });
 
-  it.each<HistoryAction>(['baseline', 'adopted', 'repaired'])('accepts a matching checksum recorded by a %s event', (action) => {
-    const records = cleanRecords(M1, M2);
-    records.set(M2.name, record(M2.name, action, M2.checksum));
-    const report = validate(KNOWN, appliedOf(M1, M2), records, MARIADB);
-    expect(report.ok).toBe(true);
-    expect(report.unrecorded).toEqual([]);
-    expect(report.changed).toEqual([]);
-  });
+  it.each<HistoryAction>(['baseline', 'adopted', 'repaired'])(
+    'accepts a matching checksum recorded by a %s event',
+    (action) => {
+      const records = cleanRecords(M1, M2);
+      records.set(M2.name, record(M2.name, action, M2.checksum));
+      const report = validate(KNOWN, appliedOf(M1, M2), records, MARIADB);
+      expect(report.ok).toBe(true);
+      expect(report.unrecorded).toEqual([]);
+      expect(report.changed).toEqual([]);
+    },
+  );
 
   it('refuses an applied migration whose SQL changed since, with the recorded and the current checksum', () => {
     const records = cleanRecords(M1, M2, M3);
@@ -161,7 +191,9 @@ describe('validateHistory', () => {
     records.set(M2.name, record(M2.name, 'failed', M2.checksum, 'Duplicate column name'));
     const report = validate(KNOWN, appliedOf(M1), records, MARIADB);
     expect(report.ok).toBe(false);
-    expect(report.failed).toEqual([{ name: M2.name, at: AT.toISOString(), error: 'Duplicate column name', applied: false }]);
+    expect(report.failed).toEqual([
+      { name: M2.name, at: AT.toISOString(), error: 'Duplicate column name', applied: false },
+    ]);
     expect(report.outOfOrder).toEqual([]);
     expect(report.pending).toEqual([M2.name, M3.name, M4.name]);
   });
@@ -193,7 +225,12 @@ describe('describeValidationFailure', () => {
     records.set(M1.name, record(M1.name, 'applied', 'f'.repeat(64)));
     records.set('Gone1800000000000', record('Gone1800000000000', 'applied', 'e'.repeat(64)));
     records.set(M4.name, record(M4.name, 'failed', M4.checksum, 'Table exists'));
-    const report = validate(KNOWN, appliedOf(M1, M3, { name: 'Gone1800000000000', timestamp: 1800000000000 }), records, MARIADB);
+    const report = validate(
+      KNOWN,
+      appliedOf(M1, M3, { name: 'Gone1800000000000', timestamp: 1800000000000 }),
+      records,
+      MARIADB,
+    );
     expect(report.changed).toHaveLength(1);
     expect(report.missing).toHaveLength(1);
     expect(report.outOfOrder).toHaveLength(1);
@@ -242,7 +279,14 @@ describe('describeValidationFailure', () => {
 describe('describeValidationFailure for failed steps', () => {
   const at = AT.toISOString();
   it('tells a failed up() to restore the pre-upgrade backup, repair, or mark it applied', () => {
-    const message = describeValidationFailure({ ...validate(KNOWN, appliedOf(M1), new Map(), MARIADB), ok: false, failed: [{ name: M2.name, at, error: 'x', applied: false }] }, 'cli');
+    const message = describeValidationFailure(
+      {
+        ...validate(KNOWN, appliedOf(M1), new Map(), MARIADB),
+        ok: false,
+        failed: [{ name: M2.name, at, error: 'x', applied: false }],
+      },
+      'cli',
+    );
     expect(message).toContain(`${M2.name}: up() failed`);
     expect(message).toContain('cli rollback --restore`');
     expect(message).toContain('cli db repair --mark-applied <migration>');
@@ -250,7 +294,14 @@ describe('describeValidationFailure for failed steps', () => {
   });
 
   it('tells a failed down() to restore the pre-rollback backup, repair, or mark it reverted', () => {
-    const message = describeValidationFailure({ ...validate(KNOWN, appliedOf(M1, M2), new Map(), MARIADB), ok: false, failed: [{ name: M2.name, at, error: 'x', applied: true }] }, 'cli');
+    const message = describeValidationFailure(
+      {
+        ...validate(KNOWN, appliedOf(M1, M2), new Map(), MARIADB),
+        ok: false,
+        failed: [{ name: M2.name, at, error: 'x', applied: true }],
+      },
+      'cli',
+    );
     expect(message).toContain(`${M2.name}: down() failed`);
     expect(message).toContain('pre-rollback');
     expect(message).toContain('cli db repair --mark-reverted <migration>');

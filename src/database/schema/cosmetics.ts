@@ -44,7 +44,13 @@ export async function inspectCosmetics(dataSource: DataSource): Promise<SchemaCo
   const [schema]: { collation: string | null }[] = await dataSource.query(
     'SELECT DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()',
   );
-  const tables: { name: string; engine: string | null; collation: string | null; options: string | null; comment: string | null }[] = await dataSource.query(
+  const tables: {
+    name: string;
+    engine: string | null;
+    collation: string | null;
+    options: string | null;
+    comment: string | null;
+  }[] = await dataSource.query(
     `SELECT TABLE_NAME AS name, ENGINE AS engine, TABLE_COLLATION AS collation, CREATE_OPTIONS AS options, TABLE_COMMENT AS comment
        FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`,
   );
@@ -61,7 +67,9 @@ export async function inspectCosmetics(dataSource: DataSource): Promise<SchemaCo
       collation: table.collation,
       options: table.options ?? '',
       comment: table.comment ?? '',
-      columns: columns.filter((column) => column.tableName === table.name).map(({ tableName: _table, ...column }) => column),
+      columns: columns
+        .filter((column) => column.tableName === table.name)
+        .map(({ tableName: _table, ...column }) => column),
     })),
   };
 }
@@ -74,7 +82,12 @@ function explicitWidth(declaredType: string): boolean {
   return match !== null && DEFAULT_WIDTHS[match[1].toLowerCase()] !== match[2];
 }
 
-function listed(table: string, what: string, columns: ColumnCosmetics[], describe: (column: ColumnCosmetics) => string): string[] {
+function listed(
+  table: string,
+  what: string,
+  columns: ColumnCosmetics[],
+  describe: (column: ColumnCosmetics) => string,
+): string[] {
   return columns.length === 0 ? [] : [`${table}: ${what} on ${columns.map(describe).join(', ')}`];
 }
 
@@ -99,7 +112,21 @@ function describeTable(table: TableCosmetics, databaseCollation: string | null):
   lines.push(...listed(name, 'character sets', charsets, (c) => `${c.name} ${c.charset}`));
   const collations = table.columns.filter((c) => c.collation !== null && c.collation !== table.collation);
   lines.push(...listed(name, 'column collations', collations, (c) => `${c.name} ${c.collation}`));
-  lines.push(...listed(name, 'display widths', table.columns.filter((c) => explicitWidth(c.declaredType)), (c) => `${c.name} ${c.declaredType}`));
-  lines.push(...listed(name, 'comments', table.columns.filter((c) => c.comment !== ''), (c) => `${c.name} ${JSON.stringify(c.comment)}`));
+  lines.push(
+    ...listed(
+      name,
+      'display widths',
+      table.columns.filter((c) => explicitWidth(c.declaredType)),
+      (c) => `${c.name} ${c.declaredType}`,
+    ),
+  );
+  lines.push(
+    ...listed(
+      name,
+      'comments',
+      table.columns.filter((c) => c.comment !== ''),
+      (c) => `${c.name} ${JSON.stringify(c.comment)}`,
+    ),
+  );
   return lines;
 }

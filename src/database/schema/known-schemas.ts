@@ -57,7 +57,12 @@ const configColumns = (): ColumnShape[] => [
 
 function baseline(engine: SchemaEngine): TableShape[] {
   return [
-    { name: 'logic', primaryKey: ['id'], indexes: [], columns: [column('id', 'varchar(36)', { notNull: true }), ...configColumns()] },
+    {
+      name: 'logic',
+      primaryKey: ['id'],
+      indexes: [],
+      columns: [column('id', 'varchar(36)', { notNull: true }), ...configColumns()],
+    },
     {
       name: 'logic_bak',
       primaryKey: ['aid'],
@@ -239,7 +244,8 @@ export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): Ta
  */
 export function schemaOfEarlierMigrations(version: SchemaVersion, engine: SchemaEngine): TableShape[] {
   const tables = expectedSchema(version, engine);
-  const columnOf = (table: string, name: string) => tables.find((t) => t.name === table)!.columns.find((c) => c.name === name)!;
+  const columnOf = (table: string, name: string) =>
+    tables.find((t) => t.name === table)!.columns.find((c) => c.name === name)!;
   columnOf('logic_instance', 'serverTime').default = null;
   columnOf('logic_log', 'serverTime').default = null;
   columnOf('logic_published', 'publishTime').onUpdateCurrentTimestamp = false;

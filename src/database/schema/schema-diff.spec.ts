@@ -27,7 +27,9 @@ function escape(text: string): string {
 
 describe('diffSchemas', () => {
   it.each(SCHEMA_VERSIONS)('finds no difference between %s and a copy of it', (version) => {
-    expect(compareSchemas(expectedSchema(version, 'mysql'), structuredClone(expectedSchema(version, 'mysql')))).toEqual({ refused: [], tolerated: [] });
+    expect(compareSchemas(expectedSchema(version, 'mysql'), structuredClone(expectedSchema(version, 'mysql')))).toEqual(
+      { refused: [], tolerated: [] },
+    );
   });
 
   it('finds differences between two different versions (the comparison is not vacuous)', () => {
@@ -44,7 +46,12 @@ describe('diffSchemas', () => {
 
   it('reports an unexpected table by name, once', () => {
     const actual = copy();
-    actual.push({ name: 'someone_else', primaryKey: ['id'], indexes: [], columns: [{ ...columnOf(actual, 'logic', 'id') }] });
+    actual.push({
+      name: 'someone_else',
+      primaryKey: ['id'],
+      indexes: [],
+      columns: [{ ...columnOf(actual, 'logic', 'id') }],
+    });
     const differences = diffSchemas(BASE, actual);
     expect(differences).toHaveLength(1);
     expect(differences[0]).toMatch(/someone_else/);
@@ -77,16 +84,19 @@ describe('diffSchemas', () => {
     ['default', null, 'null', '"CURRENT_TIMESTAMP"'],
     ['onUpdateCurrentTimestamp', false, 'false', 'true'],
     ['autoIncrement', true, 'true', 'false'],
-  ])('reports a %s difference naming the column, the actual (%j) and the expected value', (facet, value, actualText, expectedText) => {
-    const actual = copy();
-    Object.assign(columnOf(actual, 'logic_published', 'publishTime'), { [facet]: value });
-    const differences = diffSchemas(BASE, actual);
-    expect(differences).toHaveLength(1);
-    expect(differences[0]).toMatch(/logic_published\.publishTime/);
-    expect(differences[0]).toContain(facet);
-    // actual first, then the expected value
-    expect(differences[0]).toMatch(new RegExp(`${escape(actualText)}.*expected.*${escape(expectedText)}`));
-  });
+  ])(
+    'reports a %s difference naming the column, the actual (%j) and the expected value',
+    (facet, value, actualText, expectedText) => {
+      const actual = copy();
+      Object.assign(columnOf(actual, 'logic_published', 'publishTime'), { [facet]: value });
+      const differences = diffSchemas(BASE, actual);
+      expect(differences).toHaveLength(1);
+      expect(differences[0]).toMatch(/logic_published\.publishTime/);
+      expect(differences[0]).toContain(facet);
+      // actual first, then the expected value
+      expect(differences[0]).toMatch(new RegExp(`${escape(actualText)}.*expected.*${escape(expectedText)}`));
+    },
+  );
 
   it('reports each differing facet of one column on its own line', () => {
     const actual = copy();
@@ -128,7 +138,11 @@ describe('diffSchemas', () => {
 
   it('reports an unexpected index by name', () => {
     const actual = copy();
-    tableOf(actual, 'logic').indexes.push({ name: 'idx_extra', unique: false, columns: [{ name: 'name', descending: false }] });
+    tableOf(actual, 'logic').indexes.push({
+      name: 'idx_extra',
+      unique: false,
+      columns: [{ name: 'name', descending: false }],
+    });
     const differences = diffSchemas(BASE, actual);
     expect(differences).toHaveLength(1);
     expect(differences[0]).toMatch(/^logic: .*idx_extra/);
@@ -183,7 +197,9 @@ describe('diffSchemas', () => {
     const comparison = compareSchemas(BASE, actual);
     expect(comparison.refused).toEqual([]);
     expect(comparison.tolerated).toHaveLength(BASE.length);
-    expect(comparison.tolerated).toContainEqual(expect.stringMatching(/^logic_instance: column order is \(isAsync, .*\), logic-ha's is \(id, /));
+    expect(comparison.tolerated).toContainEqual(
+      expect.stringMatching(/^logic_instance: column order is \(isAsync, .*\), logic-ha's is \(id, /),
+    );
   });
 
   it('ignores index direction (servers before MariaDB 10.8 / MySQL 8.0 build DESC indexes ascending)', () => {
@@ -213,7 +229,10 @@ describe('diffSchemas', () => {
     const index = tableOf(actual, 'logic_log').indexes[0];
     Object.assign(index, { name: 'by_logic', columns: [{ name: 'logicId', descending: false }] });
     expect(compareSchemas(BASE, actual)).toEqual({
-      refused: ['logic_log: index logicId_bizId (logicId, bizId) is missing', 'logic_log: index by_logic (logicId) is not expected'],
+      refused: [
+        'logic_log: index logicId_bizId (logicId, bizId) is missing',
+        'logic_log: index by_logic (logicId) is not expected',
+      ],
       tolerated: [],
     });
   });

@@ -46,7 +46,9 @@ function merge(into: SchemaComparison, from: SchemaComparison): void {
 function compareTable(expected: TableShape, actual: TableShape): SchemaComparison {
   const result: SchemaComparison = { refused: diffColumns(expected, actual), tolerated: [] };
   if (expected.primaryKey.join(',') !== actual.primaryKey.join(',')) {
-    result.refused.push(`${expected.name}: primary key is (${actual.primaryKey.join(', ')}), expected (${expected.primaryKey.join(', ')})`);
+    result.refused.push(
+      `${expected.name}: primary key is (${actual.primaryKey.join(', ')}), expected (${expected.primaryKey.join(', ')})`,
+    );
   }
   const order = columnOrderDifference(expected, actual);
   if (order) result.tolerated.push(order);
@@ -69,7 +71,13 @@ function diffColumns(expected: TableShape, actual: TableShape): string[] {
   return differences;
 }
 
-const COLUMN_FACETS: (keyof Omit<ColumnShape, 'name'>)[] = ['type', 'nullable', 'default', 'onUpdateCurrentTimestamp', 'autoIncrement'];
+const COLUMN_FACETS: (keyof Omit<ColumnShape, 'name'>)[] = [
+  'type',
+  'nullable',
+  'default',
+  'onUpdateCurrentTimestamp',
+  'autoIncrement',
+];
 
 function diffColumn(label: string, expected: ColumnShape, actual: ColumnShape): string[] {
   return COLUMN_FACETS.filter((facet) => expected[facet] !== actual[facet]).map(
@@ -86,7 +94,9 @@ function columnOrderDifference(expected: TableShape, actual: TableShape): string
 }
 
 function describeIndex(index: IndexShape): string {
-  const columns = index.columns.map((column) => (column.length === undefined ? column.name : `${column.name}(${column.length})`));
+  const columns = index.columns.map((column) =>
+    column.length === undefined ? column.name : `${column.name}(${column.length})`,
+  );
   return `${index.unique ? 'unique ' : ''}(${columns.join(', ')})`;
 }
 
@@ -97,7 +107,9 @@ function describeDirections(index: IndexShape): string {
 /** Direction is forgiven (see compareSchemas) but said, so nobody wonders why a DESC index is not one. */
 function directionDifference(table: string, expected: IndexShape, actual: IndexShape): string[] {
   if (describeDirections(expected) === describeDirections(actual)) return [];
-  return [`${table}: index ${actual.name} is (${describeDirections(actual)}), logic-solution declares (${describeDirections(expected)})`];
+  return [
+    `${table}: index ${actual.name} is (${describeDirections(actual)}), logic-solution declares (${describeDirections(expected)})`,
+  ];
 }
 
 /**
@@ -112,7 +124,9 @@ function compareIndexes(expected: TableShape, actual: TableShape): SchemaCompari
     const found = unmatched.get(index.name)!;
     unmatched.delete(index.name);
     if (describeIndex(found) !== describeIndex(index)) {
-      result.refused.push(`${expected.name}: index ${index.name} is ${describeIndex(found)}, expected ${describeIndex(index)}`);
+      result.refused.push(
+        `${expected.name}: index ${index.name} is ${describeIndex(found)}, expected ${describeIndex(index)}`,
+      );
     } else {
       result.tolerated.push(...directionDifference(expected.name, index, found));
     }

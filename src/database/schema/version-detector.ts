@@ -1,6 +1,12 @@
 import type { TableShape } from '../schema-inspector';
 import { NO_COSMETICS, type SchemaCosmetics, compareCosmetics } from './cosmetics';
-import { SCHEMA_VERSIONS, type SchemaEngine, type SchemaVersion, expectedSchema, schemaOfEarlierMigrations } from './known-schemas';
+import {
+  SCHEMA_VERSIONS,
+  type SchemaEngine,
+  type SchemaVersion,
+  expectedSchema,
+  schemaOfEarlierMigrations,
+} from './known-schemas';
 import { compareSchemas } from './schema-diff';
 
 export type SchemaDetection =
@@ -26,22 +32,42 @@ export function knownTablesOf(tables: TableShape[]): TableShape[] {
  * schema) are left out of the comparison and reported. What the comparison tolerates
  * (see compareSchemas and cosmetics.ts) is reported with the verdict, never a reason for it.
  */
-export function detectSchemaVersion(tables: TableShape[], engine: SchemaEngine, cosmetics: SchemaCosmetics = NO_COSMETICS): SchemaDetection {
+export function detectSchemaVersion(
+  tables: TableShape[],
+  engine: SchemaEngine,
+  cosmetics: SchemaCosmetics = NO_COSMETICS,
+): SchemaDetection {
   const known = knownTablesOf(tables);
   const otherTables = tables.filter((table) => !KNOWN_TABLES.has(table.name)).map((table) => table.name);
   if (known.length === 0) return { kind: 'empty', otherTables };
-  const beyondShape = compareCosmetics(cosmetics, known.map((table) => table.name));
-  const candidates = SCHEMA_VERSIONS.flatMap((version) => shapesOf(version, engine)).map(({ version, expected, note }) => {
-    const comparison = compareSchemas(expected, known);
-    const refused = [...comparison.refused, ...beyondShape.refused];
-    return { version, refused, tolerated: [...note, ...comparison.tolerated, ...beyondShape.tolerated], distance: distance(refused, [...expected, ...known]) };
-  });
+  const beyondShape = compareCosmetics(
+    cosmetics,
+    known.map((table) => table.name),
+  );
+  const candidates = SCHEMA_VERSIONS.flatMap((version) => shapesOf(version, engine)).map(
+    ({ version, expected, note }) => {
+      const comparison = compareSchemas(expected, known);
+      const refused = [...comparison.refused, ...beyondShape.refused];
+      return {
+        version,
+        refused,
+        tolerated: [...note, ...comparison.tolerated, ...beyondShape.tolerated],
+        distance: distance(refused, [...expected, ...known]),
+      };
+    },
+  );
   // The oldest exact match: ha-3 and ha-4 look alike, and ha-4 (a no-op where nothing lacks) then still runs.
   const exact = candidates.find((candidate) => candidate.refused.length === 0);
   if (exact) return { kind: 'match', version: exact.version, tolerated: exact.tolerated, otherTables };
   // Ties go to the newer version: a damaged 0.7.4 is more likely than a 0.6.2 with one extra column.
   const closest = candidates.reduce((best, candidate) => (candidate.distance <= best.distance ? candidate : best));
-  return { kind: 'unknown', closest: closest.version, differences: closest.refused, tolerated: closest.tolerated, otherTables };
+  return {
+    kind: 'unknown',
+    closest: closest.version,
+    differences: closest.refused,
+    tolerated: closest.tolerated,
+    otherTables,
+  };
 }
 
 /**
@@ -49,10 +75,15 @@ export function detectSchemaVersion(tables: TableShape[], engine: SchemaEngine, 
  * logic-ha database from ha-4 on), then, before ha-4, the one logic-ha's own migrations
  * left, whose missing defaults ha-4 adds.
  */
-function shapesOf(version: SchemaVersion, engine: SchemaEngine): { version: SchemaVersion; expected: TableShape[]; note: string[] }[] {
+function shapesOf(
+  version: SchemaVersion,
+  engine: SchemaEngine,
+): { version: SchemaVersion; expected: TableShape[]; note: string[] }[] {
   const shapes = [{ version, expected: expectedSchema(version, engine), note: [] as string[] }];
   if (SCHEMA_VERSIONS.indexOf(version) < SCHEMA_VERSIONS.indexOf('ha-4')) {
-    const note = [`defaults and index name as logic-ha's migrations before ha-4 left them (ha-4 aligns them with logic-solution's)`];
+    const note = [
+      `defaults and index name as logic-ha's migrations before ha-4 left them (ha-4 aligns them with logic-solution's)`,
+    ];
     shapes.push({ version, expected: schemaOfEarlierMigrations(version, engine), note });
   }
   return shapes;

@@ -32,14 +32,18 @@ describe('DatabaseTopology', () => {
   it('refuses to start when the state file names a primary that is no longer configured', () => {
     const file = new InMemoryTopologyFile();
     file.saved = { ...initialTopologyState('10.0.0.9:3306', clock.now()), epoch: 2 };
-    expect(() => new DatabaseTopology(replicatedConfig(1), file.asFile(), clock)).toThrow(/names 10\.0\.0\.9:3306 as the primary \(epoch 2\).*move that file away/);
+    expect(() => new DatabaseTopology(replicatedConfig(1), file.asFile(), clock)).toThrow(
+      /names 10\.0\.0\.9:3306 as the primary \(epoch 2\).*move that file away/,
+    );
   });
 
   it('makes a change visible only once it is written', async () => {
     const file = new InMemoryTopologyFile();
     const topology = new DatabaseTopology(replicatedConfig(1), file.asFile(), clock);
     file.failWrites = true;
-    await expect(topology.update((s) => ({ ...s, epoch: s.epoch + 1, primary: '127.0.0.1:2' }))).rejects.toThrow(/ENOSPC/);
+    await expect(topology.update((s) => ({ ...s, epoch: s.epoch + 1, primary: '127.0.0.1:2' }))).rejects.toThrow(
+      /ENOSPC/,
+    );
     expect(topology.epoch).toBe(0);
     expect(topology.primaryKey).toBe('127.0.0.1:1');
     file.failWrites = false;
@@ -49,7 +53,11 @@ describe('DatabaseTopology', () => {
   });
 
   it('has no topology on SQLite', () => {
-    const topology = new DatabaseTopology({ database: { type: 'sqlite', sqlitePath: 'x' } } as never, new InMemoryTopologyFile().asFile(), clock);
+    const topology = new DatabaseTopology(
+      { database: { type: 'sqlite', sqlitePath: 'x' } } as never,
+      new InMemoryTopologyFile().asFile(),
+      clock,
+    );
     expect(topology.replicated).toBe(false);
     expect(() => topology.epoch).toThrow(/not mysql/);
   });

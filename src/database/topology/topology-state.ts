@@ -68,7 +68,13 @@ export function initialTopologyState(primary: ServerKey, now: Date): TopologySta
     primary,
     fenced: [],
     updatedAt: now.toISOString(),
-    control: { maintenance: false, maintenanceReason: null, lastChangeAt: null, acknowledged: true, disabledReason: null },
+    control: {
+      maintenance: false,
+      maintenanceReason: null,
+      lastChangeAt: null,
+      acknowledged: true,
+      disabledReason: null,
+    },
     history: [],
   };
 }
@@ -81,9 +87,12 @@ export function parseTopologyState(text: string, source: string): TopologyState 
   } catch (error) {
     throw new Error(`${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (value.format !== TOPOLOGY_FORMAT) throw new Error(`${source} has format ${JSON.stringify(value.format)}, expected ${TOPOLOGY_FORMAT}`);
-  if (!Number.isInteger(value.epoch) || (value.epoch as number) < 0) throw new Error(`${source}: epoch must be a non-negative integer`);
-  if (typeof value.primary !== 'string' || !value.primary.includes(':')) throw new Error(`${source}: primary must be "host:port"`);
+  if (value.format !== TOPOLOGY_FORMAT)
+    throw new Error(`${source} has format ${JSON.stringify(value.format)}, expected ${TOPOLOGY_FORMAT}`);
+  if (!Number.isInteger(value.epoch) || (value.epoch as number) < 0)
+    throw new Error(`${source}: epoch must be a non-negative integer`);
+  if (typeof value.primary !== 'string' || !value.primary.includes(':'))
+    throw new Error(`${source}: primary must be "host:port"`);
   if (!Array.isArray(value.fenced)) throw new Error(`${source}: fenced must be a list`);
   if (typeof value.control !== 'object' || value.control === null) throw new Error(`${source}: control is missing`);
   return { ...value, history: Array.isArray(value.history) ? value.history : [] } as TopologyState;

@@ -2,7 +2,12 @@ import { type StandbyView, confirmationWindowMs, judgePrimary } from './primary-
 
 const WINDOW = 3000;
 const hearing: StandbyView = { key: 's1', reachable: true, silenceMs: 500, ioState: 'Yes' };
-const disconnected: StandbyView = { key: 's1', reachable: true, ioState: 'Connecting', lastIoError: 'error reconnecting to master' };
+const disconnected: StandbyView = {
+  key: 's1',
+  reachable: true,
+  ioState: 'Connecting',
+  lastIoError: 'error reconnecting to master',
+};
 const silent: StandbyView = { key: 's2', reachable: true, silenceMs: 4000, ioState: 'Yes' };
 const unreachable: StandbyView = { key: 's3', reachable: false };
 
@@ -23,7 +28,9 @@ describe('judgePrimary', () => {
   it('names why each standby confirms the death', () => {
     const verdict = judgePrimary(4, 3, [disconnected, silent], WINDOW);
     expect(verdict).toMatchObject({ kind: 'dead', misses: 4 });
-    expect(verdict.kind === 'dead' && verdict.reason).toMatch(/s1: IO thread Connecting \(error reconnecting to master\); s2: nothing from the primary for 4000 ms/);
+    expect(verdict.kind === 'dead' && verdict.reason).toMatch(
+      /s1: IO thread Connecting \(error reconnecting to master\); s2: nothing from the primary for 4000 ms/,
+    );
   });
 
   it('lists who still hears the primary in a partition', () => {

@@ -27,14 +27,21 @@ export type PrimaryVerdict =
  * every reachable standby has lost it too (IO thread disconnected, or silent for longer
  * than `windowMs`). A primary that is slow but alive keeps its standbys' counters moving.
  */
-export function judgePrimary(misses: number, threshold: number, standbys: StandbyView[], windowMs: number): PrimaryVerdict {
+export function judgePrimary(
+  misses: number,
+  threshold: number,
+  standbys: StandbyView[],
+  windowMs: number,
+): PrimaryVerdict {
   if (misses === 0) return { kind: 'healthy' };
   if (misses < threshold) return { kind: 'missing', misses };
   const reachable = standbys.filter((standby) => standby.reachable);
   if (reachable.length === 0) {
     return { kind: 'unconfirmed', misses, reason: 'no standby is reachable to confirm the primary is down' };
   }
-  const seenBy = reachable.filter((standby) => standby.silenceMs !== undefined && standby.silenceMs <= windowMs).map((standby) => standby.key);
+  const seenBy = reachable
+    .filter((standby) => standby.silenceMs !== undefined && standby.silenceMs <= windowMs)
+    .map((standby) => standby.key);
   if (seenBy.length > 0) return { kind: 'partitioned', misses, seenBy };
   const reasons = reachable.map((standby) =>
     standby.silenceMs === undefined

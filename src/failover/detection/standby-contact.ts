@@ -16,7 +16,12 @@ export class StandbyContact {
       this.lastContactAt = undefined;
       return;
     }
-    const signature = [status.readMasterLogFile, status.readMasterLogPosition, status.receivedHeartbeats, status.gtidIoPosition].join('|');
+    const signature = [
+      status.readMasterLogFile,
+      status.readMasterLogPosition,
+      status.receivedHeartbeats,
+      status.gtidIoPosition,
+    ].join('|');
     // The first sight of a connected IO thread counts as contact: it connected recently or has been streaming.
     if (signature !== this.signature || this.lastContactAt === undefined) this.lastContactAt = now;
     this.signature = signature;

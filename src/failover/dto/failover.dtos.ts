@@ -4,7 +4,9 @@ import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } 
 
 export class AcknowledgeDto {
   @ApiPropertyOptional({ description: 'what the operator checked, kept in the log', maxLength: 200 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   note?: string;
 }
 
@@ -14,18 +16,30 @@ export class MaintenanceDto {
   enabled: boolean;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   reason?: string;
 }
 
 export class HistoryQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
   limit?: number;
 }
 
 export class SwitchoverDto {
-  @ApiPropertyOptional({ description: 'the standby to promote, as host:port (default: the most advanced)', example: '10.0.0.12:3306' })
-  @IsOptional() @IsString() @MaxLength(270) @Matches(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'target must be host:port' })
+  @ApiPropertyOptional({
+    description: 'the standby to promote, as host:port (default: the most advanced)',
+    example: '10.0.0.12:3306',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(270)
+  @Matches(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'target must be host:port' })
   target?: string;
 }

@@ -68,11 +68,17 @@ export class MysqlServerProbe extends ServerProbe {
 
   async killConnectionsOf(server: ServerAddress, user: string): Promise<number> {
     return this.withControlConnection(server, this.timeoutMs, async (connection) => {
-      const [rows] = await connection.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', [user]);
+      const [rows] = await connection.query(
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()',
+        [user],
+      );
       let killed = 0;
       for (const { id } of rows as Row[]) {
         // A connection may end between the SELECT and the KILL: "unknown thread" is fine.
-        await connection.query(`KILL CONNECTION ${Number(id)}`).then(() => killed++, () => undefined);
+        await connection.query(`KILL CONNECTION ${Number(id)}`).then(
+          () => killed++,
+          () => undefined,
+        );
       }
       return killed;
     });
@@ -98,7 +104,12 @@ export class MysqlServerProbe extends ServerProbe {
     await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE', 'RESET SLAVE ALL']);
   }
 
-  async replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials, from: GtidStart = 'slave_pos'): Promise<void> {
+  async replicateFrom(
+    server: ServerAddress,
+    source: ServerAddress,
+    account: Credentials,
+    from: GtidStart = 'slave_pos',
+  ): Promise<void> {
     await this.withControlConnection(server, CONTROL_TIMEOUT_MS, async (connection) => {
       await connection.query('STOP SLAVE');
       await connection.query(
@@ -113,10 +124,18 @@ export class MysqlServerProbe extends ServerProbe {
   }
 
   async globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]> {
-    const connection = await createConnection({ host: server.host, port: server.port, user: account.user, password: account.password, connectTimeout: this.timeoutMs });
+    const connection = await createConnection({
+      host: server.host,
+      port: server.port,
+      user: account.user,
+      password: account.password,
+      connectTimeout: this.timeoutMs,
+    });
     try {
       const [rows] = await bounded(this.timeoutMs, 'SHOW GRANTS', connection.query('SHOW GRANTS'));
-      return (rows as Row[]).map((row) => String(Object.values(row)[0])).filter((grant) => / ON \*\.\* TO /i.test(grant));
+      return (rows as Row[])
+        .map((row) => String(Object.values(row)[0]))
+        .filter((grant) => / ON \*\.\* TO /i.test(grant));
     } finally {
       connection.destroy();
     }
@@ -125,7 +144,14 @@ export class MysqlServerProbe extends ServerProbe {
   async close(): Promise<void> {
     const pending = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(pending.map((connection) => connection.then((c) => c.destroy(), () => undefined)));
+    await Promise.all(
+      pending.map((connection) =>
+        connection.then(
+          (c) => c.destroy(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   /** A read on the server's cached monitor connection; any error drops the connection. */
@@ -147,11 +173,20 @@ export class MysqlServerProbe extends ServerProbe {
 
   private drop(key: string, connection: Promise<Connection>): void {
     if (this.connections.get(key) === connection) this.connections.delete(key);
-    connection.then((c) => c.destroy(), () => undefined);
+    connection.then(
+      (c) => c.destroy(),
+      () => undefined,
+    );
   }
 
   private connect(server: ServerAddress, timeoutMs: number): Promise<Connection> {
-    return createConnection({ host: server.host, port: server.port, user: this.admin.user, password: this.admin.password, connectTimeout: timeoutMs });
+    return createConnection({
+      host: server.host,
+      port: server.port,
+      user: this.admin.user,
+      password: this.admin.password,
+      connectTimeout: timeoutMs,
+    });
   }
 
   private async control(server: ServerAddress, timeoutMs: number, statements: string[]): Promise<void> {
@@ -165,7 +200,11 @@ export class MysqlServerProbe extends ServerProbe {
    * (lock_wait_timeout) to the same time as the client, so a statement given up on here
    * does not stay queued there and take effect later (a read_only = ON after its OFF).
    */
-  private async withControlConnection<T>(server: ServerAddress, timeoutMs: number, work: (connection: Connection) => Promise<T>): Promise<T> {
+  private async withControlConnection<T>(
+    server: ServerAddress,
+    timeoutMs: number,
+    work: (connection: Connection) => Promise<T>,
+  ): Promise<T> {
     const pending = this.connect(server, Math.min(this.timeoutMs, timeoutMs));
     const lockWaitSeconds = Math.max(1, Math.floor(timeoutMs / 1000) - 1);
     try {
@@ -178,7 +217,10 @@ export class MysqlServerProbe extends ServerProbe {
         }),
       );
     } finally {
-      pending.then((c) => c.destroy(), () => undefined);
+      pending.then(
+        (c) => c.destroy(),
+        () => undefined,
+      );
     }
   }
 }

@@ -26,7 +26,9 @@ type Row = Record<string, unknown>;
 const text = (row: Row, key: string): string => {
   const value = row[key];
   if (value === null || value === undefined) return '';
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint'
+    ? String(value)
+    : JSON.stringify(value);
 };
 const number = (row: Row, key: string): number => Number(row[key] ?? 0);
 

@@ -42,7 +42,12 @@ export abstract class ServerProbe {
    * Replicate from `source` with GTID, starting at once. `slave_pos` for a server that was
    * a replica all along; `current_pos` for a former primary, whose own binlog is where it stands.
    */
-  abstract replicateFrom(server: ServerAddress, source: ServerAddress, account: Credentials, from?: GtidStart): Promise<void>;
+  abstract replicateFrom(
+    server: ServerAddress,
+    source: ServerAddress,
+    account: Credentials,
+    from?: GtidStart,
+  ): Promise<void>;
   /** The global privileges the given account holds (SHOW GRANTS as that account). */
   abstract globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]>;
   /** Closes every cached connection. */

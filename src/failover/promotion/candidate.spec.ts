@@ -12,13 +12,21 @@ describe('chooseCandidate', () => {
   });
 
   it('breaks a tie in configuration order', () => {
-    expect(chooseCandidate([{ key: 'a', status: replicaStatus() }, { key: 'b', status: replicaStatus() }]).key).toBe('a');
+    expect(
+      chooseCandidate([
+        { key: 'a', status: replicaStatus() },
+        { key: 'b', status: replicaStatus() },
+      ]).key,
+    ).toBe('a');
   });
 
   it('skips unreachable standbys and those whose SQL thread stopped, even if further ahead', () => {
     const choice = chooseCandidate([
       { key: 'a', status: null },
-      { key: 'b', status: replicaStatus({ gtidIoPosition: '0-1-20', sqlRunning: 'No', lastSqlError: 'duplicate key' }) },
+      {
+        key: 'b',
+        status: replicaStatus({ gtidIoPosition: '0-1-20', sqlRunning: 'No', lastSqlError: 'duplicate key' }),
+      },
       { key: 'c', status: replicaStatus({ gtidIoPosition: '0-1-5' }) },
     ]);
     expect(choice.key).toBe('c');
@@ -29,7 +37,10 @@ describe('chooseCandidate', () => {
       { key: 'a', status: null },
       { key: 'b', status: replicaStatus({ sqlRunning: 'No', lastSqlError: 'duplicate key' }) },
     ]);
-    expect(choice).toEqual({ key: null, reason: 'a: unreachable or not replicating; b: SQL thread No (duplicate key)' });
+    expect(choice).toEqual({
+      key: null,
+      reason: 'a: unreachable or not replicating; b: SQL thread No (duplicate key)',
+    });
     expect(chooseCandidate([])).toEqual({ key: null, reason: 'no standby configured' });
   });
 });

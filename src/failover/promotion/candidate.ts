@@ -23,11 +23,15 @@ export function chooseCandidate(standbys: CandidateInput[]): CandidateChoice {
       continue;
     }
     if (status.ioRunning === 'No') {
-      refused.push(`${key}: replication stopped (IO thread No${status.lastIoError ? `: ${status.lastIoError}` : ''}), it may be behind`);
+      refused.push(
+        `${key}: replication stopped (IO thread No${status.lastIoError ? `: ${status.lastIoError}` : ''}), it may be behind`,
+      );
       continue;
     }
     if (status.sqlRunning !== 'Yes') {
-      refused.push(`${key}: SQL thread ${status.sqlRunning || 'stopped'}${status.lastSqlError ? ` (${status.lastSqlError})` : ''}`);
+      refused.push(
+        `${key}: SQL thread ${status.sqlRunning || 'stopped'}${status.lastSqlError ? ` (${status.lastSqlError})` : ''}`,
+      );
       continue;
     }
     const progress = gtidProgress(status.gtidIoPosition);

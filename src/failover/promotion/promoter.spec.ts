@@ -20,7 +20,12 @@ describe('Promoter', () => {
     await promoter.prepare(candidate, steps);
     expect(probe.server('s1').readOnly).toBe(true);
     await promoter.enableWrites(candidate, steps);
-    expect(probe.calls).toEqual(['s1 stopReplicaIo', 's1 waitForApplied:0-1-42', 's1 detachReplica', 's1 setReadOnly:false']);
+    expect(probe.calls).toEqual([
+      's1 stopReplicaIo',
+      's1 waitForApplied:0-1-42',
+      's1 detachReplica',
+      's1 setReadOnly:false',
+    ]);
     expect(steps.steps.map((s) => [s.name, s.ok])).toEqual([
       ['stop-io-thread', true],
       ['read-received-position', true],
@@ -35,14 +40,21 @@ describe('Promoter', () => {
     probe.server('s1').replica!.gtidIoPosition = '';
     await expect(new Promoter(probe, 5000).prepare(candidate, steps)).rejects.toThrow(FailoverStepError);
     expect(probe.calls).toEqual(['s1 stopReplicaIo']);
-    expect(steps.steps.at(-1)).toMatchObject({ name: 'read-received-position', ok: false, detail: expect.stringMatching(/no received GTID position/) });
+    expect(steps.steps.at(-1)).toMatchObject({
+      name: 'read-received-position',
+      ok: false,
+      detail: expect.stringMatching(/no received GTID position/),
+    });
     expect(probe.server('s1').readOnly).toBe(true);
   });
 
   it('stops when the relay log is not applied in time, leaving the standby read-only and attached', async () => {
     probe.server('s1').appliesWithinTimeout = false;
     const failure = await new Promoter(probe, 250).prepare(candidate, steps).catch((error: FailoverStepError) => error);
-    expect(failure).toMatchObject({ step: 'apply-relay-log', message: expect.stringMatching(/did not apply 0-1-42 within 250 ms/) });
+    expect(failure).toMatchObject({
+      step: 'apply-relay-log',
+      message: expect.stringMatching(/did not apply 0-1-42 within 250 ms/),
+    });
     expect(probe.calls).not.toContain('s1 detachReplica');
     expect(probe.server('s1').readOnly).toBe(true);
   });

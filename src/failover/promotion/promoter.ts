@@ -29,8 +29,12 @@ export class Promoter {
 
   /** The rest of prepare(): the relay log applied, the old primary forgotten. */
   async applyAndDetach(candidate: ServerAddress, steps: StepRecorder): Promise<void> {
-    const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), { detail: (position) => position });
-    await steps.run('apply-relay-log', () => this.waitUntilApplied(candidate, received), { detail: () => `applied up to ${received}` });
+    const received = await steps.run('read-received-position', () => this.receivedPosition(candidate), {
+      detail: (position) => position,
+    });
+    await steps.run('apply-relay-log', () => this.waitUntilApplied(candidate, received), {
+      detail: () => `applied up to ${received}`,
+    });
     await steps.run('detach-from-old-primary', () => this.probe.detachReplica(candidate));
   }
 
@@ -43,7 +47,11 @@ export class Promoter {
     const position = status?.gtidIoPosition.trim() ?? '';
     // MASTER_GTID_WAIT('') returns at once: an empty position would look like "caught up".
     if (!position) {
-      throw new DomainError(FailoverErrorCode.PositionUnknown, ErrorKind.Conflict, `${candidate.key} reports no received GTID position; cannot prove its relay log is applied`);
+      throw new DomainError(
+        FailoverErrorCode.PositionUnknown,
+        ErrorKind.Conflict,
+        `${candidate.key} reports no received GTID position; cannot prove its relay log is applied`,
+      );
     }
     return position;
   }
@@ -51,7 +59,11 @@ export class Promoter {
   /** Waits until `server` has applied `position` (its relay log, or a switchover's catch-up); ApplyTimedOut after the apply timeout. */
   async waitUntilApplied(server: ServerAddress, position: string): Promise<void> {
     if (!(await this.probe.waitForApplied(server, position, this.applyTimeoutMs))) {
-      throw new DomainError(FailoverErrorCode.ApplyTimedOut, ErrorKind.Unavailable, `${server.key} did not apply ${position} within ${this.applyTimeoutMs} ms`);
+      throw new DomainError(
+        FailoverErrorCode.ApplyTimedOut,
+        ErrorKind.Unavailable,
+        `${server.key} did not apply ${position} within ${this.applyTimeoutMs} ms`,
+      );
     }
   }
 

@@ -38,7 +38,11 @@ export class StepRecorder {
    */
   run<T>(name: string, work: () => Promise<T>, options?: StepOptions<T> & { optional?: false }): Promise<T>;
   run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional: true }): Promise<T | undefined>;
-  async run<T>(name: string, work: () => Promise<T>, options: StepOptions<T> & { optional?: boolean } = {}): Promise<T | undefined> {
+  async run<T>(
+    name: string,
+    work: () => Promise<T>,
+    options: StepOptions<T> & { optional?: boolean } = {},
+  ): Promise<T | undefined> {
     const startedAt = this.now();
     const started = performance.now();
     try {
@@ -54,10 +58,23 @@ export class StepRecorder {
     }
   }
 
-  private record(name: string, startedAt: Date, started: number, ok: boolean, detail: string | undefined, expected: boolean): void {
+  private record(
+    name: string,
+    startedAt: Date,
+    started: number,
+    ok: boolean,
+    detail: string | undefined,
+    expected: boolean,
+  ): void {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     this.steps.push({ name, startedAt: startedAt.toISOString(), durationMs, ok, ...(detail ? { detail } : {}) });
-    const entry = { msg: `failover step ${name} ${ok ? 'done' : 'failed'}`, failoverId: this.failoverId, step: name, durationMs, detail };
+    const entry = {
+      msg: `failover step ${name} ${ok ? 'done' : 'failed'}`,
+      failoverId: this.failoverId,
+      step: name,
+      durationMs,
+      detail,
+    };
     if (ok) this.logger.log(entry);
     else if (expected) this.logger.warn(entry);
     else this.logger.error(entry);

@@ -5,6 +5,9 @@ import { PageQuery } from './page.query';
 
 export class LongRunningQuery extends PageQuery {
   @ApiProperty({ description: 'running for longer than this many seconds', minimum: 0 })
-  @Type(() => Number) @IsInt() @Min(0) @Max(10 * 365 * 24 * 3600)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10 * 365 * 24 * 3600)
   timeoutSeconds: number;
 }

@@ -8,23 +8,43 @@ import { PageQuery } from './page.query';
 
 export class UncompletedQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'createTime >= from (inclusive)', example: '2026-01-01T00:00:00Z' })
-  @IsOptional() @IsString() @IsInstant()
+  @IsOptional()
+  @IsString()
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'createTime <= to (inclusive)' })
-  @IsOptional() @IsString() @IsInstant()
+  @IsOptional()
+  @IsString()
+  @IsInstant()
   to?: string;
 
-  @ApiPropertyOptional() @IsOptional() @ToBoolean() @IsBoolean()
+  @ApiPropertyOptional()
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean()
   isRunning?: boolean;
 
-  @ApiPropertyOptional() @IsOptional() @ToBoolean() @IsBoolean()
+  @ApiPropertyOptional()
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean()
   isSuccess?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
+  @ApiPropertyOptional({ minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   maxRetryTimes?: number;
 
   @ApiPropertyOptional({ description: `comma-separated, at most ${EXCLUDE_MAX}` })
-  @IsOptional() @ToList() @IsArray() @ArrayMaxSize(EXCLUDE_MAX) @IsString({ each: true }) @Length(1, ID_MAX, { each: true })
+  @IsOptional()
+  @ToList()
+  @IsArray()
+  @ArrayMaxSize(EXCLUDE_MAX)
+  @IsString({ each: true })
+  @Length(1, ID_MAX, { each: true })
   excludeLogicIds?: string[];
 }

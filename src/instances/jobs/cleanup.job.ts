@@ -21,7 +21,9 @@ export class CleanupJob implements InstanceJob {
   ) {}
 
   async run(): Promise<Record<string, number>> {
-    const createdBefore = new Date(this.clock.now().getTime() - this.config.instanceJobs.cleanup.retentionDays * DAY_MS);
+    const createdBefore = new Date(
+      this.clock.now().getTime() - this.config.instanceJobs.cleanup.retentionDays * DAY_MS,
+    );
     const deleted = await deleteInBatches(this.repository, [
       { sql: 'isOver = :over', params: { over: 1 } },
       { sql: 'createTime < :createdBefore', params: { createdBefore } },

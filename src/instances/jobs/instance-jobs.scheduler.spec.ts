@@ -10,7 +10,13 @@ function config(overrides: Partial<Record<'longRunning' | 'retry' | 'cleanup', s
     instanceJobs: {
       timeZone: 'UTC',
       longRunning: { schedule: overrides.longRunning ?? '* * * * *', timeoutSeconds: 60 },
-      retry: { schedule: overrides.retry ?? '*/5 * * * *', maxRetryTimes: 3, excludeLogicIds: [], lookbackSeconds: 3600, cooldownSeconds: 60 },
+      retry: {
+        schedule: overrides.retry ?? '*/5 * * * *',
+        maxRetryTimes: 3,
+        excludeLogicIds: [],
+        lookbackSeconds: 3600,
+        cooldownSeconds: 60,
+      },
       cleanup: { schedule: overrides.cleanup ?? '30 3 * * *', retentionDays: 30 },
     },
   } as unknown as AppConfig;
@@ -55,19 +61,34 @@ describe('InstanceJobsScheduler', () => {
   });
 
   it('registers each configured schedule, in the configured time zone, and skips `off`', () => {
-    new InstanceJobsScheduler(config({ retry: 'off' }), registry as unknown as SchedulerRegistry, jobs, true).onApplicationBootstrap();
+    new InstanceJobsScheduler(
+      config({ retry: 'off' }),
+      registry as unknown as SchedulerRegistry,
+      jobs,
+      true,
+    ).onApplicationBootstrap();
     expect([...registry.jobs.keys()]).toEqual(['instances.long-running', 'instances.cleanup']);
     expect(registry.jobs.get('instances.cleanup')!.cronTime.source).toBe('30 3 * * *');
     expect(registry.jobs.get('instances.cleanup')!.isActive).toBe(true);
   });
 
   it('registers nothing when schedules are disabled (the CLI)', () => {
-    new InstanceJobsScheduler(config({}), registry as unknown as SchedulerRegistry, jobs, false).onApplicationBootstrap();
+    new InstanceJobsScheduler(
+      config({}),
+      registry as unknown as SchedulerRegistry,
+      jobs,
+      false,
+    ).onApplicationBootstrap();
     expect(registry.jobs.size).toBe(0);
   });
 
   it('skips a tick while the previous run is still going, and runs it otherwise', async () => {
-    new InstanceJobsScheduler(config({}), registry as unknown as SchedulerRegistry, jobs, true).onApplicationBootstrap();
+    new InstanceJobsScheduler(
+      config({}),
+      registry as unknown as SchedulerRegistry,
+      jobs,
+      true,
+    ).onApplicationBootstrap();
     running = true;
     await registry.jobs.get('instances.retry')!.fireOnTick();
     expect(runs).toEqual([]);

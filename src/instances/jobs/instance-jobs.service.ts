@@ -18,7 +18,12 @@ export class InstanceJobsService {
   private readonly jobs: Map<InstanceJobName, InstanceJob>;
   private readonly running = new Set<InstanceJobName>();
 
-  constructor(longRunning: LongRunningJob, retry: RetrySweeperJob, cleanup: CleanupJob, private readonly clock: Clock) {
+  constructor(
+    longRunning: LongRunningJob,
+    retry: RetrySweeperJob,
+    cleanup: CleanupJob,
+    private readonly clock: Clock,
+  ) {
     this.jobs = new Map<InstanceJobName, InstanceJob>([longRunning, retry, cleanup].map((job) => [job.name, job]));
   }
 
@@ -46,7 +51,12 @@ export class InstanceJobsService {
       this.logger.log({ msg: 'job finished', ...report });
       return report;
     } catch (error) {
-      this.logger.error({ msg: 'job failed', job: name, trigger, err: error instanceof Error ? error.stack : String(error) });
+      this.logger.error({
+        msg: 'job failed',
+        job: name,
+        trigger,
+        err: error instanceof Error ? error.stack : String(error),
+      });
       throw error;
     } finally {
       this.running.delete(name);

@@ -30,7 +30,11 @@ export interface FailoverCluster {
  * a replica has the transaction, so a primary killed after acknowledging a write cannot
  * take it with it: the setting docs/concepts.md asks operators to use.
  */
-export async function startFailoverCluster(options: { replicas: number; serverIdBase: number; semiSync?: boolean }): Promise<FailoverCluster> {
+export async function startFailoverCluster(options: {
+  replicas: number;
+  serverIdBase: number;
+  semiSync?: boolean;
+}): Promise<FailoverCluster> {
   const semiSync = options.semiSync ?? true;
   const extraArgs = semiSync
     ? [
@@ -65,7 +69,8 @@ export async function startFailoverCluster(options: { replicas: number; serverId
     await stop();
     throw error;
   }
-  const url = (port: number) => `mysql://${DEPLOYMENT.app.user}:${DEPLOYMENT.app.password}@127.0.0.1:${port}/${DEPLOYMENT.database}`;
+  const url = (port: number) =>
+    `mysql://${DEPLOYMENT.app.user}:${DEPLOYMENT.app.password}@127.0.0.1:${port}/${DEPLOYMENT.database}`;
   return {
     primary,
     replicas,

@@ -140,9 +140,12 @@ export class MariaDbServer {
 
   /** Starts the server again on its datadir and port after kill() (crash recovery, as after a power loss). */
   async restart(extraArgs: string[] = []): Promise<void> {
-    if (this.process.exitCode === null && this.process.signalCode === null) throw new Error('restart() needs a stopped server: kill() it first');
+    if (this.process.exitCode === null && this.process.signalCode === null)
+      throw new Error('restart() needs a stopped server: kill() it first');
     const options = { ...this.options, extraArgs: [...(this.options.extraArgs ?? []), ...extraArgs] };
-    this.attach(spawn(findMariaDbBinary('mariadbd'), serverArguments(this.baseDir, this.port, options), { stdio: 'ignore' }));
+    this.attach(
+      spawn(findMariaDbBinary('mariadbd'), serverArguments(this.baseDir, this.port, options), { stdio: 'ignore' }),
+    );
     await this.waitUntilReady();
   }
 
@@ -178,7 +181,9 @@ export class MariaDbServer {
       }
     }
     this.process.kill('SIGKILL');
-    throw new Error(`mariadbd did not accept connections within ${STARTUP_TIMEOUT_MS} ms (${String(lastError)}):\n${this.errorLogTail()}`);
+    throw new Error(
+      `mariadbd did not accept connections within ${STARTUP_TIMEOUT_MS} ms (${String(lastError)}):\n${this.errorLogTail()}`,
+    );
   }
 
   errorLogTail(lines = 30): string {

@@ -31,7 +31,9 @@ export class DumpPositionSniffer extends Transform {
   private scan(window: Buffer): void {
     const fileAt = window.indexOf(FILE_NEEDLE);
     if (fileAt >= 0) {
-      const match = /^\n-- CHANGE MASTER TO MASTER_LOG_FILE='([^']+)', MASTER_LOG_POS=(\d+);/.exec(lineAt(window, fileAt));
+      const match = /^\n-- CHANGE MASTER TO MASTER_LOG_FILE='([^']+)', MASTER_LOG_POS=(\d+);/.exec(
+        lineAt(window, fileAt),
+      );
       if (match) {
         this.binlogFile = match[1];
         this.binlogPosition = Number(match[2]);

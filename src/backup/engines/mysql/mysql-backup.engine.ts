@@ -63,15 +63,35 @@ export class MysqlBackupEngine extends BackupEngine {
       '--default-character-set=utf8mb4',
       this.source.database,
     ]);
-    const dump = this.runner.start(command.command, command.args, { env: clientEnvironment(this.source), signal: context.signal, label: 'mariadb-dump' });
+    const dump = this.runner.start(command.command, command.args, {
+      env: clientEnvironment(this.source),
+      signal: context.signal,
+      label: 'mariadb-dump',
+    });
     const sniffer = new DumpPositionSniffer();
-    const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), storeOptionsOf(context));
+    const stored = storeFile(
+      context.storage,
+      context.backupId,
+      'dump.sql',
+      'dump',
+      dump.stdout.pipe(sniffer),
+      storeOptionsOf(context),
+    );
     const [file] = await Promise.all([stored, dump.finished]);
     context.progress.fileDone();
     if (sniffer.binlogFile === null || sniffer.binlogPosition === null || sniffer.gtid === null) {
-      throw new DomainError(BackupErrorCode.ToolFailed, ErrorKind.Internal, 'the dump carries no binlog coordinates: is the binary log enabled on the source?');
+      throw new DomainError(
+        BackupErrorCode.ToolFailed,
+        ErrorKind.Internal,
+        'the dump carries no binlog coordinates: is the binary log enabled on the source?',
+      );
     }
-    const end: MysqlPosition = { kind: 'mysql', gtid: sniffer.gtid, binlogFile: sniffer.binlogFile, binlogPosition: sniffer.binlogPosition };
+    const end: MysqlPosition = {
+      kind: 'mysql',
+      gtid: sniffer.gtid,
+      binlogFile: sniffer.binlogFile,
+      binlogPosition: sniffer.binlogPosition,
+    };
     return { files: [file], start: null, end, serverVersion, sourceDatabase: this.source.database };
   }
 
@@ -82,10 +102,16 @@ export class MysqlBackupEngine extends BackupEngine {
       await this.assertContinues(connection, start);
       await connection.query('FLUSH BINARY LOGS');
       const all = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
-      return { serverVersion: await this.serverVersion(connection), ...(await this.closedSince(connection, all, start)) };
+      return {
+        serverVersion: await this.serverVersion(connection),
+        ...(await this.closedSince(connection, all, start)),
+      };
     });
     const files: ManifestFile[] = [];
-    context.progress.enter('binlogs', logs.reduce((sum, log) => sum + log.size, 0));
+    context.progress.enter(
+      'binlogs',
+      logs.reduce((sum, log) => sum + log.size, 0),
+    );
     for (const log of logs) files.push(await this.fetchBinlog(context, log));
     return { files, start, end, serverVersion, sourceDatabase: this.source.database };
   }
@@ -94,11 +120,18 @@ export class MysqlBackupEngine extends BackupEngine {
   private async assertContinues(connection: Connection, start: MysqlPosition): Promise<void> {
     const logs = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
     if (!logs.some((log) => log.Log_name === start.binlogFile)) {
-      throw chainBroken(`binlog ${start.binlogFile} is not on the server any more (purged, or another server): a full backup is needed`);
+      throw chainBroken(
+        `binlog ${start.binlogFile} is not on the server any more (purged, or another server): a full backup is needed`,
+      );
     }
-    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [start.binlogFile, start.binlogPosition]);
+    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [
+      start.binlogFile,
+      start.binlogPosition,
+    ]);
     if (row.pos === null) {
-      throw chainBroken(`binlog ${start.binlogFile} at ${start.binlogPosition} is not on the server any more (purged, or another server): a full backup is needed`);
+      throw chainBroken(
+        `binlog ${start.binlogFile} at ${start.binlogPosition} is not on the server any more (purged, or another server): a full backup is needed`,
+      );
     }
     if (!gtidPositionsEqual(row.pos, start.gtid)) {
       throw chainBroken(
@@ -110,12 +143,16 @@ export class MysqlBackupEngine extends BackupEngine {
   /** The binlogs closed by our FLUSH, from the parent's file on; a file the parent already read to its end is skipped. */
   private async closedSince(connection: Connection, all: BinaryLog[], start: MysqlPosition) {
     const from = all.findIndex((log) => log.Log_name === start.binlogFile);
-    if (from < 0) throw chainBroken(`binlog ${start.binlogFile} was purged while the backup started: a full backup is needed`);
+    if (from < 0)
+      throw chainBroken(`binlog ${start.binlogFile} was purged while the backup started: a full backup is needed`);
     const closed = all.slice(from, all.length - 1).map((log) => ({ name: log.Log_name, size: Number(log.File_size) }));
     const logs = closed.filter((log, index) => index > 0 || start.binlogPosition < log.size);
     const last = closed[closed.length - 1];
     if (!last) return { logs, end: start };
-    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [last.name, last.size]);
+    const [row] = await queryRows<{ pos: string | null }>(connection, 'SELECT BINLOG_GTID_POS(?, ?) AS pos', [
+      last.name,
+      last.size,
+    ]);
     const end: MysqlPosition = { kind: 'mysql', gtid: row.pos ?? '', binlogFile: last.name, binlogPosition: last.size };
     return { logs, end };
   }
@@ -123,15 +160,33 @@ export class MysqlBackupEngine extends BackupEngine {
   private async fetchBinlog(context: EngineContext, log: { name: string; size: number }): Promise<ManifestFile> {
     const fetch = this.runner.start(
       this.tools.path('binlog'),
-      [...clientArguments(this.source), '--read-from-remote-server', '--raw', `--result-file=${context.tempDir}/`, log.name],
+      [
+        ...clientArguments(this.source),
+        '--read-from-remote-server',
+        '--raw',
+        `--result-file=${context.tempDir}/`,
+        log.name,
+      ],
       { env: clientEnvironment(this.source), signal: context.signal },
     );
     fetch.stdout.resume();
     await fetch.finished;
     const local = join(context.tempDir, log.name);
     const { size } = await stat(local);
-    if (size !== log.size) throw new DomainError(BackupErrorCode.ToolFailed, ErrorKind.Internal, `binlog ${log.name} arrived with ${size} bytes, the server lists ${log.size}`);
-    const file = await storeFile(context.storage, context.backupId, log.name, 'binlog', createReadStream(local), storeOptionsOf(context));
+    if (size !== log.size)
+      throw new DomainError(
+        BackupErrorCode.ToolFailed,
+        ErrorKind.Internal,
+        `binlog ${log.name} arrived with ${size} bytes, the server lists ${log.size}`,
+      );
+    const file = await storeFile(
+      context.storage,
+      context.backupId,
+      log.name,
+      'binlog',
+      createReadStream(local),
+      storeOptionsOf(context),
+    );
     await unlink(local);
     context.progress.fileDone();
     return file;

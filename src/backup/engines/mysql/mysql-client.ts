@@ -11,7 +11,11 @@ export function clientEnvironment(endpoint: MysqlEndpoint): Record<string, strin
 }
 
 /** A short-lived admin connection for the few SQL statements a backup needs. */
-export function connectTo(endpoint: MysqlEndpoint, database: string | undefined, timeoutMs = 10_000): Promise<Connection> {
+export function connectTo(
+  endpoint: MysqlEndpoint,
+  database: string | undefined,
+  timeoutMs = 10_000,
+): Promise<Connection> {
   return createConnection({
     host: endpoint.host,
     port: endpoint.port,
@@ -24,7 +28,11 @@ export function connectTo(endpoint: MysqlEndpoint, database: string | undefined,
 }
 
 /** Runs `work` on a short-lived connection, closed whatever happens. */
-export async function withConnection<T>(endpoint: MysqlEndpoint, database: string | undefined, work: (connection: Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  endpoint: MysqlEndpoint,
+  database: string | undefined,
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
   const connection = await connectTo(endpoint, database);
   try {
     return await work(connection);

@@ -51,10 +51,18 @@ export class MysqlRestoreEngine extends RestoreEngine {
 
   private async tableCount(endpoint: MysqlEndpoint): Promise<number> {
     const connection = await connectTo(endpoint, undefined).catch((error: Error) => {
-      throw new DomainError(BackupErrorCode.TargetUnreachable, ErrorKind.Unavailable, `cannot connect to ${describeEndpoint(endpoint)}: ${error.message}`);
+      throw new DomainError(
+        BackupErrorCode.TargetUnreachable,
+        ErrorKind.Unavailable,
+        `cannot connect to ${describeEndpoint(endpoint)}: ${error.message}`,
+      );
     });
     try {
-      const [row] = await queryRows<{ n: number }>(connection, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [endpoint.database]);
+      const [row] = await queryRows<{ n: number }>(
+        connection,
+        'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+        [endpoint.database],
+      );
       return Number(row.n);
     } finally {
       await connection.end();
@@ -72,44 +80,74 @@ export class MysqlRestoreEngine extends RestoreEngine {
 
   private async applyDump(context: RestoreContext, endpoint: MysqlEndpoint, full: BackupManifest): Promise<void> {
     const dump = full.files.find((file) => file.role === 'dump');
-    if (!dump) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
+    if (!dump)
+      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
     context.progress.enter('dump', dump.sizeBytes);
     const client = this.client(endpoint, context.signal);
-    await Promise.all([pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!), client.finished]);
+    await Promise.all([
+      pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!),
+      client.finished,
+    ]);
     context.progress.fileDone();
   }
 
   private async unpackBinlogs(context: RestoreContext, incrementals: BackupManifest[]): Promise<string[]> {
-    const files = incrementals.flatMap((backup) => backup.files.filter((f) => f.role === 'binlog').map((file) => ({ backup, file })));
-    context.progress.enter('binlogs', files.reduce((sum, { file }) => sum + file.sizeBytes, 0));
+    const files = incrementals.flatMap((backup) =>
+      backup.files.filter((f) => f.role === 'binlog').map((file) => ({ backup, file })),
+    );
+    context.progress.enter(
+      'binlogs',
+      files.reduce((sum, { file }) => sum + file.sizeBytes, 0),
+    );
     const paths: string[] = [];
     for (const { backup, file } of files) {
       const path = join(context.tempDir, `${String(paths.length).padStart(6, '0')}-${file.name.replace(/\.gz$/, '')}`);
-      await pipeline(openStoredFile(context.storage, backup.id, file, context.progress.addBytes), createWriteStream(path), { signal: context.signal });
+      await pipeline(
+        openStoredFile(context.storage, backup.id, file, context.progress.addBytes),
+        createWriteStream(path),
+        { signal: context.signal },
+      );
       context.progress.fileDone();
       paths.push(path);
     }
     return paths;
   }
 
-  private async applyBinlogs(context: RestoreContext, endpoint: MysqlEndpoint, full: BackupManifest, paths: string[]): Promise<void> {
+  private async applyBinlogs(
+    context: RestoreContext,
+    endpoint: MysqlEndpoint,
+    full: BackupManifest,
+    paths: string[],
+  ): Promise<void> {
     context.progress.enter('replay');
     const decoder = this.runner.start(
       this.tools.path('binlog'),
-      [...replayRange(full.end as MysqlPosition, paths[0], context.point), ...databaseFilter(full.sourceDatabase, endpoint.database), ...paths],
+      [
+        ...replayRange(full.end as MysqlPosition, paths[0], context.point),
+        ...databaseFilter(full.sourceDatabase, endpoint.database),
+        ...paths,
+      ],
       // mariadb-binlog reads --stop-datetime in the local time zone; ours are UTC.
       { env: { TZ: 'UTC' }, signal: context.signal },
     );
     const client = this.client(endpoint, context.signal);
-    await Promise.all([pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!), decoder.finished, client.finished]);
+    await Promise.all([
+      pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!),
+      decoder.finished,
+      client.finished,
+    ]);
   }
 
   private client(endpoint: MysqlEndpoint, signal: AbortSignal) {
-    return this.runner.start(this.tools.path('client'), [...clientArguments(endpoint), '--binary-mode', `--database=${endpoint.database}`], {
-      env: clientEnvironment(endpoint),
-      signal,
-      stdin: true,
-    });
+    return this.runner.start(
+      this.tools.path('client'),
+      [...clientArguments(endpoint), '--binary-mode', `--database=${endpoint.database}`],
+      {
+        env: clientEnvironment(endpoint),
+        signal,
+        stdin: true,
+      },
+    );
   }
 
   private rowCounts(endpoint: MysqlEndpoint): Promise<Record<string, number>> {
@@ -121,7 +159,10 @@ export class MysqlRestoreEngine extends RestoreEngine {
       );
       const counts: Record<string, number> = {};
       for (const { name } of tables) {
-        const [row] = await queryRows<{ n: number }>(connection, `SELECT COUNT(*) AS n FROM ${connection.escapeId(name)}`);
+        const [row] = await queryRows<{ n: number }>(
+          connection,
+          `SELECT COUNT(*) AS n FROM ${connection.escapeId(name)}`,
+        );
         counts[name] = Number(row.n);
       }
       return counts;
@@ -139,7 +180,8 @@ function replayRange(fullEnd: MysqlPosition, firstPath: string, point: RestorePo
   if (fullEnd.gtid !== '') args.push(`--start-position=${fullEnd.gtid}`);
   else if (firstPath.endsWith(fullEnd.binlogFile)) args.push(`--start-position=${fullEnd.binlogPosition}`);
   if (point.kind === 'gtid') args.push(`--stop-position=${point.gtid}`);
-  if (point.kind === 'time') args.push(`--stop-datetime=${binlogDatetime(new Date(Math.floor(point.at.getTime() / 1000) * 1000 + 1000))}`);
+  if (point.kind === 'time')
+    args.push(`--stop-datetime=${binlogDatetime(new Date(Math.floor(point.at.getTime() / 1000) * 1000 + 1000))}`);
   return args;
 }
 
@@ -158,6 +200,9 @@ function binlogDatetime(at: Date): string {
 
 function parseTarget(target: string): MysqlEndpoint {
   const parsed = parseMysqlUrl(target);
-  if (isParseError(parsed)) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${parsed.error}`, { details: { field: 'target' } });
+  if (isParseError(parsed))
+    throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${parsed.error}`, {
+      details: { field: 'target' },
+    });
   return parsed;
 }

@@ -40,19 +40,24 @@ describe('SQLite page deltas', () => {
     ['pages added', [0, 1], [0, 1, 2, 3], 2],
     ['file truncated', [0, 1, 2, 3], [0, 1], 0],
     ['nothing changed', [0, 1, 2], [0, 1, 2], 0],
-  ])('%s: the delta holds only changed pages and rebuilds the new file exactly', async (_name, before, after, changed) => {
-    const parentPath = join(dir, 'parent.db');
-    const childPath = join(dir, 'child.db');
-    writeFileSync(parentPath, databaseFile(before));
-    writeFileSync(childPath, databaseFile(after));
-    const parent = await summarisePages(parentPath);
-    const child = await summarisePages(childPath);
-    let counted = 0;
-    const delta = await buffer(deltaStream(childPath, { pageSize: PAGE, pageCount: child.pageCount }, parent.pageHashes, () => (counted += 1)));
-    expect(counted).toBe(changed);
-    const rebuilt = await applyDelta(readFileSync(parentPath), delta);
-    expect(rebuilt.equals(readFileSync(childPath))).toBe(true);
-  });
+  ])(
+    '%s: the delta holds only changed pages and rebuilds the new file exactly',
+    async (_name, before, after, changed) => {
+      const parentPath = join(dir, 'parent.db');
+      const childPath = join(dir, 'child.db');
+      writeFileSync(parentPath, databaseFile(before));
+      writeFileSync(childPath, databaseFile(after));
+      const parent = await summarisePages(parentPath);
+      const child = await summarisePages(childPath);
+      let counted = 0;
+      const delta = await buffer(
+        deltaStream(childPath, { pageSize: PAGE, pageCount: child.pageCount }, parent.pageHashes, () => (counted += 1)),
+      );
+      expect(counted).toBe(changed);
+      const rebuilt = await applyDelta(readFileSync(parentPath), delta);
+      expect(rebuilt.equals(readFileSync(childPath))).toBe(true);
+    },
+  );
 
   it('refuses a stream that is not a delta, or that ends inside a record', async () => {
     await expect(async () => {

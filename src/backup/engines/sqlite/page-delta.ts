@@ -18,7 +18,12 @@ export interface DeltaHeader {
 }
 
 /** Streams the delta between `path` (the new state) and the parent's page hashes. */
-export function deltaStream(path: string, header: DeltaHeader, parentHashes: Buffer, onChangedPage: () => void): Readable {
+export function deltaStream(
+  path: string,
+  header: DeltaHeader,
+  parentHashes: Buffer,
+  onChangedPage: () => void,
+): Readable {
   async function* records(): AsyncGenerator<Buffer> {
     const head = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(head);
@@ -27,7 +32,8 @@ export function deltaStream(path: string, header: DeltaHeader, parentHashes: Buf
     yield head;
     for await (const { page, pageNumber } of readPages(path, header.pageSize)) {
       const offset = pageNumber * HASH_BYTES;
-      const parentHash = offset + HASH_BYTES <= parentHashes.length ? parentHashes.subarray(offset, offset + HASH_BYTES) : null;
+      const parentHash =
+        offset + HASH_BYTES <= parentHashes.length ? parentHashes.subarray(offset, offset + HASH_BYTES) : null;
       if (parentHash && parentHash.equals(pageHash(page))) continue;
       const record = Buffer.alloc(4 + page.length);
       record.writeUInt32BE(pageNumber, 0);
@@ -60,7 +66,10 @@ export async function* readDelta(source: AsyncIterable<Buffer>): AsyncGenerator<
     const recordBytes = 4 + header.pageSize;
     let offset = 0;
     while (pending.length - offset >= recordBytes) {
-      yield { pageNumber: pending.readUInt32BE(offset), page: Buffer.from(pending.subarray(offset + 4, offset + recordBytes)) };
+      yield {
+        pageNumber: pending.readUInt32BE(offset),
+        page: Buffer.from(pending.subarray(offset + 4, offset + recordBytes)),
+      };
       offset += recordBytes;
     }
     pending = pending.subarray(offset);

@@ -31,7 +31,14 @@ export class SqliteBackupEngine extends BackupEngine {
     const copy = await this.snapshot(context);
     const summary = await summarisePages(copy);
     context.progress.enter('store', summary.pageCount * summary.pageSize);
-    const database = await storeFile(context.storage, context.backupId, 'database.sqlite', 'database', createReadStream(copy), storeOptionsOf(context));
+    const database = await storeFile(
+      context.storage,
+      context.backupId,
+      'database.sqlite',
+      'database',
+      createReadStream(copy),
+      storeOptionsOf(context),
+    );
     context.progress.fileDone();
     const pages = await this.storePageHashes(context, summary.pageHashes);
     return this.result([database, pages], null, position(summary));
@@ -44,12 +51,26 @@ export class SqliteBackupEngine extends BackupEngine {
     const copy = await this.snapshot(context);
     const summary = await summarisePages(copy);
     if (summary.pageSize !== start.pageSize) {
-      throw chainBroken(`the page size changed from ${start.pageSize} to ${summary.pageSize} (VACUUM?): a full backup is needed`);
+      throw chainBroken(
+        `the page size changed from ${start.pageSize} to ${summary.pageSize} (VACUUM?): a full backup is needed`,
+      );
     }
     context.progress.enter('delta', summary.pageCount * summary.pageSize);
     let changedPages = 0;
-    const delta = deltaStream(copy, { pageSize: summary.pageSize, pageCount: summary.pageCount }, parentHashes, () => (changedPages += 1));
-    const deltaFile = await storeFile(context.storage, context.backupId, 'delta.bin', 'delta', delta, storeOptionsOf(context));
+    const delta = deltaStream(
+      copy,
+      { pageSize: summary.pageSize, pageCount: summary.pageCount },
+      parentHashes,
+      () => (changedPages += 1),
+    );
+    const deltaFile = await storeFile(
+      context.storage,
+      context.backupId,
+      'delta.bin',
+      'delta',
+      delta,
+      storeOptionsOf(context),
+    );
     context.progress.fileDone();
     const pages = await this.storePageHashes(context, summary.pageHashes);
     return this.result([deltaFile, pages], start, position(summary));
@@ -79,15 +100,24 @@ export class SqliteBackupEngine extends BackupEngine {
     const file = parent.files.find((f) => f.role === 'pages');
     if (!file) throw chainBroken(`parent ${parent.id} stores no page hashes`);
     const check = await checkStoredFile(context.storage, parent.id, file);
-    if (!check.ok) throw chainBroken(`parent ${parent.id}'s page hashes are damaged (${check.problem}): a full backup is needed`);
+    if (!check.ok)
+      throw chainBroken(`parent ${parent.id}'s page hashes are damaged (${check.problem}): a full backup is needed`);
     const hashes = await buffer(openStoredFile(context.storage, parent.id, file));
     const end = parent.end as SqlitePosition;
-    if (hashes.length !== end.pageCount * HASH_BYTES) throw chainBroken(`parent ${parent.id}'s page hashes do not match its page count`);
+    if (hashes.length !== end.pageCount * HASH_BYTES)
+      throw chainBroken(`parent ${parent.id}'s page hashes do not match its page count`);
     return hashes;
   }
 
   private async storePageHashes(context: EngineContext, hashes: Buffer): Promise<ManifestFile> {
-    const file = await storeFile(context.storage, context.backupId, 'pages.sha256', 'pages', Readable.from([hashes]), storeOptionsOf(context));
+    const file = await storeFile(
+      context.storage,
+      context.backupId,
+      'pages.sha256',
+      'pages',
+      Readable.from([hashes]),
+      storeOptionsOf(context),
+    );
     context.progress.fileDone();
     return file;
   }

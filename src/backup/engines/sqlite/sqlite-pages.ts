@@ -11,7 +11,8 @@ export async function readPageSize(path: string): Promise<number> {
   try {
     const header = Buffer.alloc(18);
     await handle.read(header, 0, 18, 0);
-    if (header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') throw new Error(`${path} is not a SQLite database`);
+    if (header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000')
+      throw new Error(`${path} is not a SQLite database`);
     const size = header.readUInt16BE(16);
     return size === 1 ? 65_536 : size;
   } finally {

@@ -23,16 +23,34 @@ export class SqliteRestoreEngine extends RestoreEngine {
   async checkTarget(target: string, force: boolean): Promise<void> {
     // The API and the CLI run in different directories: a relative path would land somewhere unexpected.
     if (!isAbsolute(target)) {
-      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target must be an absolute path to a SQLite file (got ${JSON.stringify(target)}); relative paths are refused`, {
-        details: { field: 'target' },
-      });
+      throw new DomainError(
+        BackupErrorCode.TargetRefused,
+        ErrorKind.InvalidInput,
+        `target must be an absolute path to a SQLite file (got ${JSON.stringify(target)}); relative paths are refused`,
+        {
+          details: { field: 'target' },
+        },
+      );
     }
     const parent = await lstat(dirname(target)).catch(() => null);
-    if (parent && !parent.isDirectory()) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target}: ${dirname(target)} is not a directory`, { details: { field: 'target' } });
+    if (parent && !parent.isDirectory())
+      throw new DomainError(
+        BackupErrorCode.TargetRefused,
+        ErrorKind.InvalidInput,
+        `target ${target}: ${dirname(target)} is not a directory`,
+        { details: { field: 'target' } },
+      );
     const existing = await lstat(target).catch(() => null);
-    if (existing?.isDirectory()) throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target} is a directory`, { details: { field: 'target' } });
+    if (existing?.isDirectory())
+      throw new DomainError(BackupErrorCode.TargetRefused, ErrorKind.InvalidInput, `target ${target} is a directory`, {
+        details: { field: 'target' },
+      });
     if (existing && existing.size > 0 && !force) {
-      throw new DomainError(BackupErrorCode.TargetNotEmpty, ErrorKind.Conflict, `target ${target} exists (${existing.size} bytes); restore refuses to overwrite it unless forced`);
+      throw new DomainError(
+        BackupErrorCode.TargetNotEmpty,
+        ErrorKind.Conflict,
+        `target ${target} exists (${existing.size} bytes); restore refuses to overwrite it unless forced`,
+      );
     }
   }
 
@@ -49,7 +67,9 @@ export class SqliteRestoreEngine extends RestoreEngine {
       await this.writeFull(context, full, staging);
       for (const backup of incrementals) await this.applyDelta(context, backup, staging);
       await this.assertExact(staging, context.chain[context.chain.length - 1]);
-      await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(`${context.target}${suffix}`, { force: true })));
+      await Promise.all(
+        ['-wal', '-shm', '-journal'].map((suffix) => rm(`${context.target}${suffix}`, { force: true })),
+      );
       await rename(staging, context.target);
     } catch (error) {
       await rm(staging, { force: true });
@@ -60,15 +80,23 @@ export class SqliteRestoreEngine extends RestoreEngine {
 
   private async writeFull(context: RestoreContext, full: BackupManifest, path: string): Promise<void> {
     const file = full.files.find((f) => f.role === 'database');
-    if (!file) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no database file`);
+    if (!file)
+      throw new DomainError(
+        BackupErrorCode.Corrupt,
+        ErrorKind.Conflict,
+        `full backup ${full.id} holds no database file`,
+      );
     context.progress.enter('database', file.sizeBytes);
-    await pipeline(openStoredFile(context.storage, full.id, file, context.progress.addBytes), createWriteStream(path), { signal: context.signal });
+    await pipeline(openStoredFile(context.storage, full.id, file, context.progress.addBytes), createWriteStream(path), {
+      signal: context.signal,
+    });
     context.progress.fileDone();
   }
 
   private async applyDelta(context: RestoreContext, backup: BackupManifest, path: string): Promise<void> {
     const file = backup.files.find((f) => f.role === 'delta');
-    if (!file) throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `incremental ${backup.id} holds no delta`);
+    if (!file)
+      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `incremental ${backup.id} holds no delta`);
     context.progress.enter(`delta ${backup.id}`, file.sizeBytes);
     const handle = await open(path, 'r+');
     try {
@@ -91,7 +119,11 @@ export class SqliteRestoreEngine extends RestoreEngine {
     for await (const { page } of readPages(path, end.pageSize)) hash.update(page);
     const actual = hash.digest('hex');
     if (actual !== end.sha256) {
-      throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `the restored file hashes to ${actual}, backup ${last.id} recorded ${end.sha256}`);
+      throw new DomainError(
+        BackupErrorCode.Corrupt,
+        ErrorKind.Conflict,
+        `the restored file hashes to ${actual}, backup ${last.id} recorded ${end.sha256}`,
+      );
     }
   }
 }
@@ -99,8 +131,21 @@ export class SqliteRestoreEngine extends RestoreEngine {
 function rowCounts(path: string): Record<string, number> {
   const database = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-    return Object.fromEntries(tables.map((name) => [name, Number(database.prepare(`SELECT COUNT(*) FROM "${name.replace(/"/g, '""')}"`).pluck().get())]));
+    const tables = database
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all() as string[];
+    return Object.fromEntries(
+      tables.map((name) => [
+        name,
+        Number(
+          database
+            .prepare(`SELECT COUNT(*) FROM "${name.replace(/"/g, '""')}"`)
+            .pluck()
+            .get(),
+        ),
+      ]),
+    );
   } finally {
     database.close();
   }
