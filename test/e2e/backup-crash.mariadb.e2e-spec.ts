@@ -110,7 +110,8 @@ describe('backup process failures on a private MariaDB', () => {
     const [checksumSource] = await source.query<{ Checksum: number }[]>(`CHECKSUM TABLE ${DB}.logic_instance`);
     const [checksumTarget] = await target.query<{ Checksum: number }[]>('CHECKSUM TABLE restored.logic_instance');
     expect(checksumTarget.Checksum).toBe(checksumSource.Checksum);
-  });
+    // Five CLI processes (each loads the app) and a 100k-row dump and restore: past a minute on a busy two-core machine.
+  }, 180_000);
 
   it.each([
     [
