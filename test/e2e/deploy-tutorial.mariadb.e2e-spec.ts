@@ -34,6 +34,8 @@ interface Block {
   /** The ```text block that follows: what the reader is told to expect. */
   expected?: string;
   notRun?: string;
+  /** Marked `<!-- alternative: … -->`: another way to do the step before it, run on its own servers. */
+  alternative?: string;
 }
 
 /** The ```bash blocks in order, each with its expected output and its not-run reason if any. */
@@ -41,10 +43,12 @@ function parseTutorial(markdown: string): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   let notRun: string | undefined;
+  let alternative: string | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const comment = /^<!-- not run: (.+) -->$/.exec(lines[i]);
+    const comment = /^<!-- (not run|alternative): (.+) -->$/.exec(lines[i]);
     if (comment) {
-      notRun = comment[1];
+      if (comment[1] === 'not run') notRun = comment[2];
+      else alternative = comment[2];
       continue;
     }
     const fence = /^```(\S*)\s*$/.exec(lines[i]);
@@ -55,15 +59,16 @@ function parseTutorial(markdown: string): Block[] {
     if (i >= lines.length) throw new Error(`line ${start + 1}: fence never closed`);
     const text = `${body.join('\n')}\n`;
     if (fence[1] === 'bash') {
-      blocks.push({ line: start + 1, script: text, notRun });
+      blocks.push({ line: start + 1, script: text, notRun, alternative });
     } else if (fence[1] === 'text') {
       const owner = blocks[blocks.length - 1];
       if (!owner || owner.notRun || owner.expected) throw new Error(`line ${start + 1}: a text block must follow a bash block that runs and has no other`);
       owner.expected = text;
-    } else if (notRun) {
-      throw new Error(`line ${start + 1}: "not run" marks a bash block only`);
+    } else if (notRun || alternative) {
+      throw new Error(`line ${start + 1}: "not run" and "alternative" mark a bash block only`);
     }
     notRun = undefined;
+    alternative = undefined;
   }
   return blocks;
 }
@@ -139,6 +144,14 @@ class Terminal {
   }
 }
 
+/** The end of the logs the tutorial's processes write, to say why a step failed. */
+function logTails(work: string): string {
+  return ['logic-ha.log', 'db1/error.log', 'db2/error.log']
+    .filter((name) => existsSync(join(work, name)))
+    .map((name) => `--- $WORK/${name}, last lines ---\n${readFileSync(join(work, name), 'utf8').trimEnd().split('\n').slice(-15).join('\n')}`)
+    .join('\n');
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -149,16 +162,12 @@ function alive(pid: number): boolean {
 }
 
 /**
- * docs/deploy-mariadb.md, run as a reader runs it: every ```bash block in order, in one
- * bash (errexit, nounset, pipefail), from the repository root, with the tutorial's first
- * step pointed at free loopback ports and a temporary folder (never 3306). What each block
- * prints is compared with the "You should see" block after it. The tutorial starts its
- * own mariadbd and logic-ha processes, kills the primary, restarts it, and cleans up.
+ * One run of tutorial blocks in a terminal of its own: the tutorial's first step pointed at
+ * free loopback ports (never 3306) and a temporary folder, one `it` per block in order, the
+ * output of each compared with its "You should see" block; afterwards whatever the blocks
+ * left running is killed and the folder removed.
  */
-describe('docs/deploy-mariadb.md, every command in order', () => {
-  const blocks = parseTutorial(readFileSync(TUTORIAL, 'utf8'));
-  const runnable = blocks.filter((block) => !block.notRun);
-  const settingsAsWritten = runnable[0]?.script ?? '';
+function tutorialRun(blocks: Block[]) {
   const root = mkdtempSync(join(tmpdir(), 'logic-ha-tutorial-'));
   const work = join(root, 'work');
   const runDir = join(root, 'run');
@@ -166,28 +175,26 @@ describe('docs/deploy-mariadb.md, every command in order', () => {
   /** The tutorial's default port -> this run's port, for the expected outputs. */
   const ports = new Map<string, string>();
   const pids = new Set<number>();
+  const scripts = blocks.map((block) => block.script);
   let terminal: Terminal;
   let failedAt: number | null = null;
 
   beforeAll(async () => {
     mkdirSync(runDir);
     mkdirSync(home);
-    const defaults = assignments(runnable[0].script);
+    const defaults = assignments(scripts[0]);
     const [db1, db2, app] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
     if (new Set([db1, db2, app]).size !== 3) throw new Error('the kernel handed out the same port twice');
     for (const port of [db1, db2, app]) if (port === SYSTEM_MARIADB_PORT || port === 6379) throw new Error(`refusing port ${port}`);
     const overrides: Record<string, string> = { WORK: work, DB1_PORT: String(db1), DB2_PORT: String(db2), LOGIC_HA_PORT: String(app) };
     for (const name of ['DB1_PORT', 'DB2_PORT', 'LOGIC_HA_PORT']) ports.set(defaults.get(name)!, overrides[name]);
-    let settings = runnable[0].script;
     for (const [name, value] of Object.entries(overrides)) {
       const line = new RegExp(`^${name}=.*$`, 'm');
-      if (!line.test(settings)) throw new Error(`the tutorial's first step no longer sets ${name}`);
-      settings = settings.replace(line, `${name}='${value}'`);
+      if (!line.test(scripts[0])) throw new Error(`the tutorial's first step no longer sets ${name}`);
+      scripts[0] = scripts[0].replace(line, `${name}='${value}'`);
     }
-    runnable[0].script = settings;
-    const mariadbd = dirname(findMariaDbBinary('mariadbd'));
     terminal = new Terminal(runDir, {
-      PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:${mariadbd}`,
+      PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:${dirname(findMariaDbBinary('mariadbd'))}`,
       HOME: home,
       LANG: 'C.UTF-8',
     });
@@ -195,7 +202,7 @@ describe('docs/deploy-mariadb.md, every command in order', () => {
 
   afterAll(() => {
     terminal?.close();
-    // Whatever the tutorial left running (it stops everything itself when it gets to the end).
+    // Whatever the blocks left running (the whole tutorial stops everything itself at its end).
     for (const pid of pids) {
       if (!alive(pid)) continue;
       let command = '';
@@ -209,21 +216,12 @@ describe('docs/deploy-mariadb.md, every command in order', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('has runnable steps, few blocks it cannot run (each saying why), and the settings this test overrides', () => {
-    expect(runnable.length).toBeGreaterThan(20);
-    const notRun = blocks.filter((block) => block.notRun);
-    expect(notRun.length).toBeLessThanOrEqual(MAX_NOT_RUN);
-    for (const block of notRun) expect(block.notRun!.length).toBeGreaterThan(20);
-    // A new setting (a port, a folder) must be known here, so the test never runs on the machine's own.
-    expect([...assignments(settingsAsWritten).keys()].sort()).toEqual(Object.keys(SETTINGS).sort());
-  });
-
-  runnable.forEach((block, index) => {
+  blocks.forEach((block, index) => {
     const title = block.script.split('\n').find((line) => line.trim() && !line.startsWith('#')) ?? '';
     it(`step ${index + 1} (line ${block.line}): ${title.slice(0, 80)}`, async () => {
       if (failedAt !== null) throw new Error(`not run: the step at line ${failedAt} failed, and every later step depends on it`);
       try {
-        const output = await terminal.run(block.script);
+        const output = await terminal.run(scripts[index]);
         for (const name of ['db1/mariadb.pid', 'db2/mariadb.pid', 'logic-ha.pid']) {
           const file = join(work, name);
           if (existsSync(file)) pids.add(Number(readFileSync(file, 'utf8').trim()));
@@ -231,17 +229,62 @@ describe('docs/deploy-mariadb.md, every command in order', () => {
         if (block.expected) expectOutput(block, output, ports);
       } catch (error) {
         failedAt = block.line;
-        throw error;
+        throw new Error(`${(error as Error).message}\n${logTails(work)}`);
       }
     }, STEP_TIMEOUT_MS + 10_000);
   });
 
-  it('leaves nothing behind: its clean-up step stopped every process it started and removed its folder', async () => {
-    expect(failedAt).toBeNull();
-    expect(pids.size).toBeGreaterThanOrEqual(3);
-    const deadline = Date.now() + 15_000;
-    while ([...pids].some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect([...pids].filter(alive)).toEqual([]);
-    expect(existsSync(work)).toBe(false);
+  return { work, pids, failed: () => failedAt !== null };
+}
+
+const BLOCKS = parseTutorial(readFileSync(TUTORIAL, 'utf8'));
+const MAIN = BLOCKS.filter((block) => !block.notRun && !block.alternative);
+
+/**
+ * docs/deploy-mariadb.md, run as a reader runs it: every ```bash block in order, in one
+ * bash (errexit, nounset, pipefail), from the repository root. The tutorial starts its own
+ * mariadbd and logic-ha processes, switches over, kills the primary, restarts it, takes it
+ * back as a standby, and cleans up.
+ */
+describe('docs/deploy-mariadb.md, every command in order', () => {
+  it('has runnable steps, few blocks it cannot run (each saying why), and the settings this test overrides', () => {
+    expect(MAIN.length).toBeGreaterThan(20);
+    const notRun = BLOCKS.filter((block) => block.notRun);
+    expect(notRun.length).toBeLessThanOrEqual(MAX_NOT_RUN);
+    for (const block of notRun) expect(block.notRun!.length).toBeGreaterThan(20);
+    // A new setting (a port, a folder) must be known here, so the test never runs on the machine's own.
+    expect([...assignments(MAIN[0].script).keys()].sort()).toEqual(Object.keys(SETTINGS).sort());
   });
+
+  const run = tutorialRun(MAIN);
+
+  it('leaves nothing behind: its clean-up step stopped every process it started and removed its folder', async () => {
+    expect(run.failed()).toBe(false);
+    expect(run.pids.size).toBeGreaterThanOrEqual(3);
+    const deadline = Date.now() + 15_000;
+    while ([...run.pids].some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...run.pids].filter(alive)).toEqual([]);
+    expect(existsSync(run.work)).toBe(false);
+  });
+});
+
+/**
+ * Step 5's alternative, docker/mariadb/replica-init.sh outside Docker, on servers of its
+ * own: the tutorial's blocks up to the accounts, the alternative in place of the
+ * CHANGE MASTER block, then step 5's replication check.
+ */
+describe('docs/deploy-mariadb.md, step 5 with docker/mariadb/replica-init.sh', () => {
+  const alternatives = BLOCKS.filter((block) => block.alternative);
+  const replaced = alternatives.length === 1 ? BLOCKS.indexOf(alternatives[0]) - 1 : -1;
+  const check = BLOCKS.slice(replaced + 2).find((block) => !block.notRun && !block.alternative);
+
+  it('is the one alternative, right after the CHANGE MASTER block, followed by the replication check', () => {
+    expect(alternatives).toHaveLength(1);
+    expect(BLOCKS[replaced].script).toMatch(/CHANGE MASTER TO/);
+    expect(alternatives[0].script).toMatch(/docker\/mariadb\/replica-init\.sh/);
+    expect(check?.script).toMatch(/MASTER_GTID_WAIT/);
+  });
+
+  const blocks = replaced > 0 && check ? [...BLOCKS.slice(0, replaced).filter((block) => !block.notRun), alternatives[0], check] : [];
+  tutorialRun(blocks);
 });
