@@ -1,5 +1,8 @@
--- Accounts for a logic-ha deployment; run on the primary AND the replica at first start
--- (the replica must have them too, to serve after a promotion).
+-- Accounts for a logic-ha deployment. Run it on the primary: replication carries it to the
+-- replicas, which need the accounts too (to serve after a promotion). To run it on a replica
+-- before replication starts (as docker/mariadb/replica-init.sh expects), turn binary logging
+-- off for that session first (SET SESSION sql_log_bin = 0): otherwise the replica holds
+-- transactions of its own (errant GTIDs) and, under gtid_strict_mode, cannot follow.
 -- Change the passwords through the compose variables before any real use.
 
 CREATE DATABASE IF NOT EXISTS logic_ha CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
