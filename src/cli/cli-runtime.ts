@@ -1,12 +1,11 @@
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
-import { createRootLogger } from '../common/logging/root-logger';
 import { PinoNestLogger } from '../common/logging/pino-nest.logger';
 import type { AppConfig } from '../config/app-config';
 import { loadAppConfigOrExit } from '../config/load-or-exit';
 import type { SchemaOnStart } from '../database/database.module';
-import { CliNestLogger } from './cli-logger';
+import { CliNestLogger, cliLogger } from './cli-logger';
 
 export interface CliIo {
   out(value: unknown): void;
@@ -65,9 +64,4 @@ export class CliRuntime {
       }
     };
   }
-}
-
-/** Logs go to stderr so stdout carries only the result; `info` is too chatty for a command. */
-function cliLogger(config: AppConfig) {
-  return createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr);
 }

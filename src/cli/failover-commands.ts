@@ -1,6 +1,3 @@
-import { Logger } from '@nestjs/common';
-import { createRootLogger } from '../common/logging/root-logger';
-import { PinoNestLogger } from '../common/logging/pino-nest.logger';
 import type { AppConfig } from '../config/app-config';
 import type { Command } from 'commander';
 import { run } from './cli-args';
@@ -27,8 +24,7 @@ async function status(config: AppConfig, io: CliIo): Promise<number> {
     io.err({ error: 'DB_TYPE is not mysql: there is no failover topology' });
     return EXIT_FAILED;
   }
-  // No Nest app here: the topology's own warnings go to stderr, stdout keeps only the result.
-  Logger.overrideLogger(new PinoNestLogger(createRootLogger('warn', process.stderr)));
+  // No whole app here, only the topology's container; its warnings go to stderr, stdout keeps only the result.
   return withTopology(config, (topology, file) => {
     const state = topology.state;
     io.out({

@@ -6,6 +6,7 @@ import { AppConfigModule } from '../config/app-config.module';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { DatabaseTopologyModule } from '../database/topology/database-topology.module';
 import { TopologyFile } from '../database/topology/topology-file';
+import { CliNestLogger, cliLogger } from './cli-logger';
 
 /** The least of the app a command needs to know which server is primary: config, clock, topology. */
 @Module({})
@@ -27,8 +28,10 @@ export async function withTopology<T>(
   config: AppConfig,
   work: (topology: DatabaseTopology, file: TopologyFile) => T | Promise<T>,
 ): Promise<T> {
+  // The context's logger becomes Nest's global one and outlives the context: it must be the CLI's own (stderr),
+  // or the topology's warnings and every later log line of the command are lost.
   const context = await NestFactory.createApplicationContext(CliTopologyModule.forRoot(config), {
-    logger: false,
+    logger: new CliNestLogger(cliLogger(config)),
     abortOnError: false,
   });
   try {

@@ -158,13 +158,29 @@ describe('FailoverRunner', () => {
     expect(automatic.disabledReason).toMatch(/failed at apply-relay-log/);
   });
 
-  it('does not restart an IO thread it could not stop', async () => {
+  it('does not restart an IO thread it could not stop (still running)', async () => {
     const { probe, runner } = world();
     probe.failing.add('stopReplicaIo');
     const record = await runner.failover('down');
     expect(record.error).toMatch(/stop-io-thread: stopReplicaIo failed/);
-    expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([`${S2} stopReplicaIo`]);
+    expect(probe.server(S2).replica?.ioRunning).toBe('Yes');
+    expect(probe.calls.filter((call) => call.startsWith(S2) && !call.endsWith('replicaStatus'))).toEqual([
+      `${S2} stopReplicaIo`,
+    ]);
     expect(record.steps.map((s) => s.name)).not.toContain('undo-resume-candidate');
+  });
+
+  it('restarts an IO thread whose stop reported an error but went through (the connection dropped after it)', async () => {
+    const { probe, runner } = world();
+    const stop = probe.stopReplicaIo.bind(probe);
+    probe.stopReplicaIo = async (address) => {
+      await stop(address);
+      throw new Error(`Connection lost after STOP SLAVE IO_THREAD on ${address.key}`);
+    };
+    const record = await runner.failover('down');
+    expect(record.error).toMatch(/stop-io-thread: Connection lost/);
+    expect(record.steps.map((s) => s.name)).toContain('undo-resume-candidate');
+    expect(probe.server(S2).replica?.ioRunning).toBe('Yes');
   });
 
   it('once the topology names the new primary, a failure to enable writes keeps it (read-only, no second writable server)', async () => {

@@ -22,6 +22,8 @@ interface Progress {
   fencedOld: boolean;
   candidate: string | null;
   ioStopped: boolean;
+  /** A stop was sent: it may have gone through even when it reported an error (a lost connection). */
+  ioStopSent: boolean;
   detached: boolean;
   persisted: boolean;
 }
@@ -96,6 +98,7 @@ export class FailoverRunner {
       fencedOld: false,
       candidate: null,
       ioStopped: false,
+      ioStopSent: false,
       detached: false,
       persisted: false,
     };
@@ -178,6 +181,7 @@ export class FailoverRunner {
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
     const address = this.address(candidate);
+    progress.ioStopSent = true;
     await this.promoter.stopReceiving(address, steps);
     // Only once it is stopped: undo() restarts a thread this failover stopped, never one it could not.
     progress.ioStopped = true;
@@ -192,7 +196,12 @@ export class FailoverRunner {
    * (the monitor keeps retrying while that one is down).
    */
   private async undo(progress: Progress, oldPrimary: string, steps: StepRecorder): Promise<void> {
-    if (!progress.persisted && progress.candidate && progress.ioStopped && !progress.detached) {
+    if (
+      !progress.persisted &&
+      progress.candidate &&
+      !progress.detached &&
+      (await this.stoppedByThisFailover(progress))
+    ) {
       await steps.run('undo-resume-candidate', () => this.probe.startReplicaIo(this.address(progress.candidate!)), {
         optional: true,
       });
@@ -201,6 +210,18 @@ export class FailoverRunner {
       await steps.run('undo-fence', () => this.probe.setReadOnly(this.address(oldPrimary), false), { optional: true });
     }
     await this.pool.reopenOnPrimary().catch(() => undefined);
+  }
+
+  /**
+   * Whether the candidate's IO thread is down because of this failover: stopped for sure, or
+   * a stop that reported an error but went through (asked; an unanswered question counts as
+   * yes, since restarting a running IO thread only warns). A thread still running is left alone.
+   */
+  private async stoppedByThisFailover(progress: Progress): Promise<boolean> {
+    if (progress.ioStopped) return true;
+    if (!progress.ioStopSent || !progress.candidate) return false;
+    const status = await this.probe.replicaStatus(this.address(progress.candidate)).catch(() => undefined);
+    return status === undefined || status === null || status.ioRunning !== 'Yes';
   }
 
   /** A standby that is detached and writable was promoted already (another node, or this one before a crash): adopt it. */

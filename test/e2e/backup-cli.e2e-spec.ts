@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type UpgradeDatabase, runCli } from '../support/upgrade-contract';
@@ -49,6 +49,15 @@ describe('backup CLI (SQLite)', () => {
         '[RESTORE_TARGET_REFUSED]: target must be an absolute path to a SQLite file (got "copy.sqlite"); relative paths are refused',
       );
       expect(existsSync(join(cwd, 'copy.sqlite'))).toBe(false);
+    });
+
+    it('restores into a parent folder reached through a symlink (/srv/restore -> /mnt/big)', async () => {
+      mkdirSync(join(cwd, 'big-disk'));
+      symlinkSync(join(cwd, 'big-disk'), join(cwd, 'linked'));
+      const target = join(cwd, 'linked', 'copy.sqlite');
+      const run = await runCli(db, ['backup', 'restore', backupId, '--target', target]);
+      expect(run.code).toBe(0);
+      expect(existsSync(join(cwd, 'big-disk', 'copy.sqlite'))).toBe(true);
     });
 
     it('refuses a parent that is a file, naming it', async () => {

@@ -66,6 +66,22 @@ describe('toErrorAnswer', () => {
     expect(answer.body.statusCode).toBe(500);
   });
 
+  it.each([
+    [
+      'a file write names its own file',
+      Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', path: '/data/backups/x/file' }),
+      '/data/backups/x/file',
+    ],
+    [
+      'a SQLite write names the database file',
+      Object.assign(new Error('full'), { code: 'SQLITE_FULL' }),
+      '/data/logic-ha.sqlite',
+    ],
+  ])('answers a full disk with 507 STORAGE_FULL where %s', (_what, error, path) => {
+    const answer = toErrorAnswer(error, 'r', '/data/logic-ha.sqlite');
+    expect(answer.body).toMatchObject({ statusCode: 507, code: 'STORAGE_FULL', details: { path } });
+  });
+
   it('asks for a bearer token on 401', () => {
     expect(toErrorAnswer(new DomainError('X', ErrorKind.Unauthorized, 'no'), 'r').headers).toEqual({
       'www-authenticate': 'Bearer',

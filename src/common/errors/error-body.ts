@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { CommonErrorCode } from './common-error-code';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, ErrorKind } from './domain-error';
-import { isStorageFull, storageFull } from './storage-full';
+import { isStorageFull, storageFull, storageFullPath } from './storage-full';
 
 /** Long enough for a failover's data-source switch; short enough to keep writers moving. */
 const DATABASE_RETRY_AFTER_SECONDS = 1;
@@ -54,7 +54,8 @@ const CODE_BY_HTTP_STATUS: Record<number, CommonErrorCode> = {
  */
 export function toErrorAnswer(error: unknown, correlationId: string, databasePath?: string): ErrorAnswer {
   if (error instanceof DomainError) return fromDomainError(error);
-  if (isStorageFull(error)) return fromDomainError(storageFull(databasePath, error));
+  // The file the error names wins; the SQLite file stands in only for a database write (SQLITE_FULL names none).
+  if (isStorageFull(error)) return fromDomainError(storageFull(storageFullPath(error) ?? databasePath, error));
   if (error instanceof HttpException) return fromHttpException(error);
   if (isDatabaseUnavailable(error)) {
     return {

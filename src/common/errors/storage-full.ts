@@ -32,6 +32,12 @@ export function isStorageFull(error: unknown): boolean {
   return storageFullCause(error) !== undefined;
 }
 
+/** The file a full-disk error names itself (ENOSPC on a write carries it; SQLITE_FULL does not). */
+export function storageFullPath(error: unknown): string | undefined {
+  const path = storageFullCause(error)?.path;
+  return typeof path === 'string' ? path : undefined;
+}
+
 /**
  * 507 STORAGE_FULL naming where logic-ha was writing: the path the caller knows, else the
  * one the error carries. What filled the disk is for the operator to find; the request

@@ -1,9 +1,9 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
 import type * as KeyvRedisModule from '@keyv/redis';
 import type { Keyv } from 'keyv';
+import type { ConfigStoreConfig } from '../../config/app-config';
 
 type KeyvRedis = typeof KeyvRedisModule;
-import type { ConfigStoreConfig } from '../../config/app-config';
 
 /**
  * The Keyv store behind the config cache: an in-process LRU bounded by CONFIG_CACHE_MAX,
@@ -12,7 +12,7 @@ import type { ConfigStoreConfig } from '../../config/app-config';
 export function createConfigCacheStore(config: ConfigStoreConfig): Keyv {
   if (config.cacheStore === 'redis') {
     // Loaded only when chosen: most deployments never need the Redis client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, which import() would make async
     const { createKeyv } = require('@keyv/redis') as KeyvRedis;
     return createKeyv(config.cacheRedisUrl, { namespace: 'logic-ha:configs' });
   }

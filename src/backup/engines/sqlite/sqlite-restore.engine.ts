@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
@@ -32,7 +32,8 @@ export class SqliteRestoreEngine extends RestoreEngine {
         },
       );
     }
-    const parent = await lstat(dirname(target)).catch(() => null);
+    // stat, not lstat: a parent folder reached through a symlink (/srv/restore -> /mnt/big) is fine.
+    const parent = await stat(dirname(target)).catch(() => null);
     if (parent && !parent.isDirectory())
       throw new DomainError(
         BackupErrorCode.TargetRefused,
