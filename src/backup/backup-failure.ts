@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
-import { storageFull, storageFullCause } from '../common/errors/storage-full';
+import { isStorageFull, storageFull, storageFullPath } from '../common/errors/storage-full';
 import { BackupErrorCode } from './backup.errors';
 import { ProcessFailedError } from './process/process-runner';
 
@@ -20,9 +20,8 @@ export function describeFailure(
   if (error instanceof DomainError) return { code: error.code, reason: error.message };
   // Same code and wording as the API's 507: the file when Node names it (it may be the
   // temp copy in DATA_DIR/tmp), else the backup storage.
-  const full = storageFullCause(error);
-  if (full) {
-    const described = storageFull(typeof full.path === 'string' ? full.path : storage, error);
+  if (isStorageFull(error)) {
+    const described = storageFull(storageFullPath(error) ?? storage, error);
     return { code: described.code, reason: described.message };
   }
   if (error instanceof ProcessFailedError) return { code: BackupErrorCode.ToolFailed, reason: error.message };

@@ -36,7 +36,7 @@ const ROW_KEYS: Record<string, string> = {
 };
 
 /** A fresh install may order columns differently than upgrades do: compare them by name. */
-function columnsByName(schema: TableShape[]): TableShape[] {
+export function columnsByName(schema: TableShape[]): TableShape[] {
   return schema.map((table) => ({
     ...table,
     columns: [...table.columns].sort((a, b) => a.name.localeCompare(b.name)),

@@ -36,6 +36,7 @@ import {
   logicSolutionRows,
 } from './logic-solution-scripts';
 import { inspectCosmetics } from '../../src/database/schema/cosmetics';
+import { columnsByName } from './logic-solution-scripts.contract';
 import { comparable } from './migration-contract';
 
 export const LATEST_SCHEMA_VERSION = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1];
@@ -152,9 +153,7 @@ async function bookkeepingTables(ds: DataSource): Promise<string[]> {
 
 /** logic-solution's own tables, columns by name: what must be equal whichever way a database got here. */
 function logicSolutionTables(schema: TableShape[]): TableShape[] {
-  return schema
-    .filter((table) => Object.keys(ROW_KEYS).includes(table.name))
-    .map((table) => ({ ...table, columns: [...table.columns].sort((a, b) => a.name.localeCompare(b.name)) }));
+  return columnsByName(schema.filter((table) => Object.keys(ROW_KEYS).includes(table.name)));
 }
 
 /** Comments, collations and widths of logic-solution's own tables (none on SQLite). */

@@ -21,7 +21,7 @@ interface ErrorLike {
  * driver's error in `driverError`, streams and our own errors in `cause`. Duck-typed, as
  * errno errors from Node's internals are not always `instanceof Error` across realms.
  */
-export function storageFullCause(error: unknown, depth = 0): ErrorLike | undefined {
+function storageFullCause(error: unknown, depth = 0): ErrorLike | undefined {
   if (typeof error !== 'object' || error === null || depth > 5) return undefined;
   const candidate = error as ErrorLike;
   if (typeof candidate.code === 'string' && STORAGE_FULL_CODES.has(candidate.code)) return candidate;
