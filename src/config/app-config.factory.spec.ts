@@ -74,6 +74,57 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ DB_BASELINE_ON_START: 'false' }, CWD).migrations.baselineOnStart).toBe(false);
   });
 
+  describe('cluster mode', () => {
+    const MYSQL = {
+      DB_TYPE: 'mysql',
+      DB_PRIMARY_URL: 'mysql://app:pw@10.0.0.1:3306/logic',
+      ADMIN_TOKEN: 'a'.repeat(32),
+    };
+
+    it('is off unless ETCD_ENDPOINTS is set', () => {
+      expect(loadAppConfig(MYSQL, CWD).cluster).toBeUndefined();
+    });
+
+    it('reads the endpoints and the lease, and names the node after its host and port unless told', () => {
+      const config = loadAppConfig(
+        {
+          ...MYSQL,
+          ETCD_ENDPOINTS: 'http://10.0.0.5:2379, http://10.0.0.6:2379/',
+          HOST: '10.0.0.1',
+          PORT: '8080',
+          RUNTIME_TOKEN: 'r'.repeat(32),
+        },
+        CWD,
+      );
+      expect(config.cluster).toMatchObject({
+        endpoints: ['http://10.0.0.5:2379', 'http://10.0.0.6:2379'],
+        leaseTtlMs: 10_000,
+        nodeAddress: 'http://10.0.0.1:8080',
+        prefix: '/logic-ha',
+        failsafe: false,
+      });
+      expect(config.cluster?.nodeId).toMatch(/-8080$/);
+    });
+
+    it.each([
+      [{ ETCD_ENDPOINTS: 'etcd:2379' }, /ETCD_ENDPOINTS: every entry must be http\(s\):\/\/host:port; not: etcd:2379/],
+      [{ ETCD_ENDPOINTS: 'http://e:2379', ADMIN_TOKEN: '' }, /ADMIN_TOKEN: is required in cluster mode/],
+      [
+        { ETCD_ENDPOINTS: 'http://e:2379', DB_TYPE: 'sqlite', DB_PRIMARY_URL: '' },
+        /ETCD_ENDPOINTS: needs DB_TYPE=mysql/,
+      ],
+      [{ ETCD_ENDPOINTS: '', CLUSTER_FAILSAFE: 'true' }, /CLUSTER_FAILSAFE: needs ETCD_ENDPOINTS/],
+      [
+        { ETCD_ENDPOINTS: 'http://e:2379', CLUSTER_LEASE_TTL_MS: '500' },
+        /CLUSTER_LEASE_TTL_MS: must not be less than 2000/,
+      ],
+      [{ ETCD_ENDPOINTS: 'http://e:2379', CLUSTER_PREFIX: 'logic-ha/' }, /CLUSTER_PREFIX: must start with/],
+      [{ ETCD_ENDPOINTS: 'http://e:2379', CLUSTER_NODE_ID: 'a b' }, /CLUSTER_NODE_ID: must be 1 to 128/],
+    ])('refuses %j', (extra, message) => {
+      expect(problemsOf({ ...MYSQL, ...extra })).toMatch(message);
+    });
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadAppConfig({ PORT: '', DB_TYPE: ' ' }, CWD).http.port).toBe(3000);
   });

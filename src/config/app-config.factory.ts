@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
@@ -5,6 +6,7 @@ import { type ValidationError, validateSync } from 'class-validator';
 import {
   type AppConfig,
   type BackupConfig,
+  type ClusterConfig,
   type ConfigStoreConfig,
   type Credentials,
   type DatabaseConfig,
@@ -57,7 +59,17 @@ export const DEFAULTS = {
   FAILOVER_COOLDOWN_MS: 600_000,
   FAILOVER_APPLY_TIMEOUT_MS: 30_000,
   MIGRATION_LOCK_TIMEOUT_MS: 300_000,
+  CLUSTER_LEASE_TTL_MS: 10_000,
+  CLUSTER_PREFIX: '/logic-ha',
 } as const;
+
+const CLUSTER_ONLY_VARIABLES = [
+  'CLUSTER_LEASE_TTL_MS',
+  'CLUSTER_NODE_ID',
+  'CLUSTER_NODE_ADDRESS',
+  'CLUSTER_PREFIX',
+  'CLUSTER_FAILSAFE',
+] as const;
 
 type Environment = Record<string, string | undefined>;
 
@@ -128,9 +140,60 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
       reason: 'is required when DB_STANDBY_URLS is set: the failover monitor needs its own admin account',
     });
   }
+  problems.push(...clusterProblems(schema));
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
+}
+
+function clusterProblems(schema: EnvironmentSchema): ConfigProblem[] {
+  if (!schema.ETCD_ENDPOINTS) {
+    return CLUSTER_ONLY_VARIABLES.filter((name) => schema[name] !== undefined).map((variable) => ({
+      variable,
+      reason: 'needs ETCD_ENDPOINTS (cluster mode)',
+    }));
+  }
+  const problems: ConfigProblem[] = [];
+  const bad = etcdEndpoints(schema.ETCD_ENDPOINTS).filter((url) => !/^https?:\/\/[^/:\s]+:\d{1,5}$/.test(url));
+  if (bad.length > 0)
+    problems.push({
+      variable: 'ETCD_ENDPOINTS',
+      reason: `every entry must be http(s)://host:port; not: ${bad.join(', ')}`,
+    });
+  if (schema.DB_TYPE !== 'mysql')
+    problems.push({
+      variable: 'ETCD_ENDPOINTS',
+      reason: 'needs DB_TYPE=mysql: cluster nodes share one replicated database',
+    });
+  if (!schema.ADMIN_TOKEN)
+    problems.push({
+      variable: 'ADMIN_TOKEN',
+      reason: 'is required in cluster mode (ETCD_ENDPOINTS): every node and the CLI use the same token',
+    });
+  return problems;
+}
+
+function etcdEndpoints(list: string): string[] {
+  return list
+    .split(',')
+    .map((url) => url.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+}
+
+function buildClusterConfig(schema: EnvironmentSchema, host: string, port: number): ClusterConfig | undefined {
+  if (!schema.ETCD_ENDPOINTS) return undefined;
+  const advertisedHost = host === '0.0.0.0' || host === '::' ? hostname() : host;
+  return {
+    endpoints: etcdEndpoints(schema.ETCD_ENDPOINTS),
+    leaseTtlMs: schema.CLUSTER_LEASE_TTL_MS ?? DEFAULTS.CLUSTER_LEASE_TTL_MS,
+    nodeId: schema.CLUSTER_NODE_ID ?? `${hostname()}-${port}`,
+    nodeAddress: (
+      schema.CLUSTER_NODE_ADDRESS ??
+      `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`
+    ).replace(/\/+$/, ''),
+    prefix: schema.CLUSTER_PREFIX ?? DEFAULTS.CLUSTER_PREFIX,
+    failsafe: schema.CLUSTER_FAILSAFE === 'true',
+  };
 }
 
 function pairProblems(schema: EnvironmentSchema, user: keyof EnvironmentSchema, password: keyof EnvironmentSchema) {
@@ -172,6 +235,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
     },
     monitorAccount: credentials(schema.DB_ADMIN_USER, schema.DB_ADMIN_PASSWORD),
     replicationAccount: credentials(schema.DB_REPLICATION_USER, schema.DB_REPLICATION_PASSWORD),
+    cluster: buildClusterConfig(schema, host, schema.PORT ?? DEFAULTS.PORT),
   };
 }
 
@@ -286,5 +350,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     adminTokenSource: config.auth.adminToken ? 'ADMIN_TOKEN' : 'DATA_DIR/admin-token',
     runtimeAccess: config.auth.runtimeAccess,
     logLevel: config.log.level,
+    cluster: config.cluster
+      ? { nodeId: config.cluster.nodeId, etcd: config.cluster.endpoints.length, leaseTtlMs: config.cluster.leaseTtlMs }
+      : 'single-node',
   };
 }

@@ -96,6 +96,25 @@ export interface MigrationsConfig {
 }
 
 /**
+ * Cluster mode (issue 16): several logic-ha nodes, one leader elected on etcd. Undefined:
+ * single-node mode, where this node is always the leader and the topology is a local file.
+ */
+export interface ClusterConfig {
+  /** etcd client URLs, `http://host:port`. */
+  endpoints: string[];
+  /** The leader lease; a node without etcd contact for this long stops writing. */
+  leaseTtlMs: number;
+  /** Unique per node: its leader key value and its entry under `nodes/`. */
+  nodeId: string;
+  /** The URL other nodes (and operators) reach this node's HTTP API at. */
+  nodeAddress: string;
+  /** Key prefix in etcd, so several deployments can share one etcd cluster. */
+  prefix: string;
+  /** Patroni-style failsafe: writes go on without etcd while every known node answers and none reaches etcd. */
+  failsafe: boolean;
+}
+
+/**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
  */
@@ -125,6 +144,7 @@ export abstract class AppConfig {
   abstract readonly backup: BackupConfig;
   abstract readonly failover: FailoverConfig;
   abstract readonly migrations: MigrationsConfig;
+  abstract readonly cluster?: ClusterConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

@@ -361,6 +361,36 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsIn(BOOLEAN_WORDS)
   DB_BASELINE_ON_START?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ETCD_ENDPOINTS?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(600_000)
+  CLUSTER_LEASE_TTL_MS?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'must be 1 to 128 letters, digits, ".", "_", ":" or "-"' })
+  CLUSTER_NODE_ID?: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  CLUSTER_NODE_ADDRESS?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\/[A-Za-z0-9._/-]*[^/]$/, { message: 'must start with "/" and not end with "/"' })
+  CLUSTER_PREFIX?: string;
+
+  @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  CLUSTER_FAILSAFE?: (typeof BOOLEAN_WORDS)[number];
 }
 
 /** Variables whose values must never appear in a log line or an error message. */
