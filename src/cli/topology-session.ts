@@ -35,7 +35,9 @@ export async function withTopology<T>(
     abortOnError: false,
   });
   try {
-    return await work(context.get(DatabaseTopology), context.get(TopologyFile));
+    const topology = context.get(DatabaseTopology);
+    await topology.ready();
+    return await work(topology, context.get(TopologyFile));
   } finally {
     await context.close();
   }

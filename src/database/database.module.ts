@@ -41,7 +41,9 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           imports: [DatabaseTopologyModule],
           inject: [AppConfig, DatabaseTopology],
-          useFactory: (config: AppConfig, topology: DatabaseTopology) => {
+          useFactory: async (config: AppConfig, topology: DatabaseTopology) => {
+            // The stored topology (file, or etcd in cluster mode) says where the primary is now.
+            await topology.ready();
             ensureDatabaseDirectory(config.database);
             return {
               ...buildDataSourceOptions({

@@ -18,11 +18,12 @@ import { Fencer } from './fencer';
 const P = '127.0.0.1:1';
 const S = '127.0.0.1:2';
 
-function world() {
+async function world() {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
   const config = replicatedConfig(1);
   const file = new InMemoryTopologyFile();
-  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const topology = new DatabaseTopology(config, file.asStore(), clock);
+  await topology.ready();
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
   const events = new RecordingEventBus();
   const failovers: string[] = [];
@@ -61,7 +62,7 @@ describe('FailoverMonitor', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('fails over after 3 misses once the standby lost the primary too (IO thread reconnecting)', async () => {
-    const { probe, failovers, ticks } = world();
+    const { probe, failovers, ticks } = await world();
     await ticks(2, () => true);
     probe.server(P).up = false;
     probe.server(S).replica!.ioRunning = 'Connecting';
@@ -73,7 +74,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('fails over a hung primary once the standby has been silent past the window, though its IO thread says Yes', async () => {
-    const { probe, failovers, ticks, monitor } = world();
+    const { probe, failovers, ticks, monitor } = await world();
     await ticks(2, () => true);
     probe.server(P).up = false;
     await ticks(3, () => false);
@@ -85,7 +86,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('a stall shorter than the threshold resets the count: no failover', async () => {
-    const { probe, failovers, ticks, monitor } = world();
+    const { probe, failovers, ticks, monitor } = await world();
     probe.server(S).replica!.ioRunning = 'Connecting';
     probe.server(P).up = false;
     await ticks(2, () => false);
@@ -98,7 +99,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('emits db.primary-suspect once per episode while the standby still hears the primary, and never fails over', async () => {
-    const { probe, failovers, ticks, events } = world();
+    const { probe, failovers, ticks, events } = await world();
     probe.server(P).up = false;
     await ticks(10, () => true);
     expect(failovers).toEqual([]);
@@ -108,7 +109,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('holds a confirmed death during the cooldown, then acts once acknowledged', async () => {
-    const { probe, failovers, ticks, topology, monitor, clock } = world();
+    const { probe, failovers, ticks, topology, monitor, clock } = await world();
     await topology.update((s) => ({
       ...s,
       control: { ...s.control, lastChangeAt: clock.now().toISOString(), acknowledged: false },
@@ -124,7 +125,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('holds a confirmed death while automatic failover is disabled, even when only memory knows it (the file could not be written)', async () => {
-    const { probe, failovers, ticks, monitor, file, automatic } = world();
+    const { probe, failovers, ticks, monitor, file, automatic } = await world();
     file.failWrites = true;
     await automatic.disable('switchover so-1 failed at catch-up and its roll-back did not complete');
     expect(file.saved).toBeNull();
@@ -140,7 +141,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('does nothing when no standby can confirm', async () => {
-    const { probe, failovers, ticks, monitor } = world();
+    const { probe, failovers, ticks, monitor } = await world();
     probe.server(P).up = false;
     probe.server(S).up = false;
     await ticks(5, () => false);
@@ -149,7 +150,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('fences a returning old primary (read_only, app sessions killed) and re-fences it if it is turned writable', async () => {
-    const { probe, topology, ticks, events } = world();
+    const { probe, topology, ticks, events } = await world();
     await topology.update((s) => ({ ...s, epoch: 1, primary: S, fenced: [P] }));
     probe.server(S).replica = null;
     probe.server(P).up = false;
@@ -172,7 +173,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('warns once, in status, about a standby whose heartbeat period makes a hung primary slow to confirm', async () => {
-    const { probe, ticks, monitor } = world();
+    const { probe, ticks, monitor } = await world();
     probe.server(S).replica!.heartbeatPeriodSeconds = 30;
     await ticks(3, () => true);
     expect(monitor.snapshot().warnings).toEqual([
@@ -183,7 +184,7 @@ describe('FailoverMonitor', () => {
   });
 
   it('reopens a pool a failed failover left closed once the primary answers', async () => {
-    const { ticks, dataSource } = world();
+    const { ticks, dataSource } = await world();
     dataSource.inProgress = true;
     await ticks(1, () => true);
     expect(dataSource.opened).toEqual([1]);

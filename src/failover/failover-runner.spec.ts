@@ -21,11 +21,12 @@ const P = '127.0.0.1:1';
 const S1 = '127.0.0.1:2';
 const S2 = '127.0.0.1:3';
 
-function world() {
+async function world() {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
   const config = replicatedConfig(2);
   const file = new InMemoryTopologyFile();
-  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const topology = new DatabaseTopology(config, file.asStore(), clock);
+  await topology.ready();
   const probe = new FakeServerProbe()
     .add(P, { up: false })
     .add(S1, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-10' }) })
@@ -63,7 +64,7 @@ describe('FailoverRunner', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('closes the pool first, promotes the most advanced standby, persists epoch + 1, reopens the pool there, re-points the rest', async () => {
-    const { topology, probe, dataSource, events, runner, file } = world();
+    const { topology, probe, dataSource, events, runner, file } = await world();
     const record = await runner.failover('primary confirmed down');
     expect(record).toMatchObject({ outcome: 'succeeded', oldPrimary: P, newPrimary: S2, epoch: 1, error: null });
     expect(file.saved).toMatchObject({
@@ -105,7 +106,7 @@ describe('FailoverRunner', () => {
     const error = jest.spyOn(Logger.prototype, 'error');
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const { runner } = world();
+      const { runner } = await world();
       const record = await runner.failover('primary confirmed down');
       expect(record).toMatchObject({ outcome: 'succeeded' });
       expect(record.steps.find((s) => s.name === 'fence-old-primary')).toMatchObject({ ok: false });
@@ -121,7 +122,7 @@ describe('FailoverRunner', () => {
   it('still logs a failed step that is not expected to fail as an error', async () => {
     const error = jest.spyOn(Logger.prototype, 'error');
     try {
-      const { probe, runner } = world();
+      const { probe, runner } = await world();
       probe.failing.add('detachReplica');
       await runner.failover('primary confirmed down');
       const messages = error.mock.calls.map(([entry]) => (entry as { msg?: string }).msg);
@@ -133,7 +134,7 @@ describe('FailoverRunner', () => {
   });
 
   it('on a failed step: topology unchanged, automatic failover disabled, db.failover-failed, pool back on the old primary', async () => {
-    const { topology, probe, dataSource, events, runner, file } = world();
+    const { topology, probe, dataSource, events, runner, file } = await world();
     probe.failing.add('detachReplica');
     const record = await runner.failover('primary confirmed down');
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
@@ -148,7 +149,7 @@ describe('FailoverRunner', () => {
   });
 
   it('resumes the candidate it stopped when the relay log is not applied in time', async () => {
-    const { probe, runner, topology, automatic } = world();
+    const { probe, runner, topology, automatic } = await world();
     probe.server(S2).appliesWithinTimeout = false;
     const record = await runner.failover('down');
     expect(record.error).toMatch(/apply-relay-log/);
@@ -159,7 +160,7 @@ describe('FailoverRunner', () => {
   });
 
   it('does not restart an IO thread it could not stop (still running)', async () => {
-    const { probe, runner } = world();
+    const { probe, runner } = await world();
     probe.failing.add('stopReplicaIo');
     const record = await runner.failover('down');
     expect(record.error).toMatch(/stop-io-thread: stopReplicaIo failed/);
@@ -171,7 +172,7 @@ describe('FailoverRunner', () => {
   });
 
   it('restarts an IO thread whose stop reported an error but went through (the connection dropped after it)', async () => {
-    const { probe, runner } = world();
+    const { probe, runner } = await world();
     const stop = probe.stopReplicaIo.bind(probe);
     probe.stopReplicaIo = async (address) => {
       await stop(address);
@@ -184,7 +185,7 @@ describe('FailoverRunner', () => {
   });
 
   it('once the topology names the new primary, a failure to enable writes keeps it (read-only, no second writable server)', async () => {
-    const { probe, runner, topology, events, dataSource } = world();
+    const { probe, runner, topology, events, dataSource } = await world();
     probe.failing.add('setReadOnly');
     const record = await runner.failover('down');
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: S2, epoch: 1 });
@@ -195,7 +196,7 @@ describe('FailoverRunner', () => {
   });
 
   it('adopts a standby already promoted (detached and writable) instead of promoting a second one', async () => {
-    const { probe, runner, topology } = world();
+    const { probe, runner, topology } = await world();
     probe.server(S1).replica = null;
     probe.server(S1).readOnly = false;
     const record = await runner.failover('down');
@@ -206,7 +207,7 @@ describe('FailoverRunner', () => {
   });
 
   it('keeps automatic failover disabled in memory when the state file cannot be written', async () => {
-    const { probe, runner, file, automatic } = world();
+    const { probe, runner, file, automatic } = await world();
     probe.failing.add('detachReplica');
     file.failWrites = true;
     await runner.failover('down');
@@ -214,7 +215,7 @@ describe('FailoverRunner', () => {
   });
 
   it('refuses when no standby can be promoted, naming why', async () => {
-    const { probe, runner, topology } = world();
+    const { probe, runner, topology } = await world();
     probe.server(S1).up = false;
     probe.server(S2).replica!.sqlRunning = 'No';
     const record = await runner.failover('primary confirmed down');
@@ -225,7 +226,7 @@ describe('FailoverRunner', () => {
   });
 
   it('leaves other standbys alone, and says so, without a replication account', async () => {
-    const { runner, probe } = world();
+    const { runner, probe } = await world();
     const change = (runner as unknown as { change: { config: unknown } }).change;
     change.config = { ...replicatedConfig(2), replicationAccount: undefined };
     const record = await runner.failover('down');

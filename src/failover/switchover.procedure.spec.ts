@@ -20,10 +20,11 @@ const P = '127.0.0.1:1';
 const S1 = '127.0.0.1:2';
 const S2 = '127.0.0.1:3';
 
-function world(config = replicatedConfig(2)) {
+async function world(config = replicatedConfig(2)) {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
   const file = new InMemoryTopologyFile();
-  const topology = new DatabaseTopology(config, file.asFile(), clock);
+  const topology = new DatabaseTopology(config, file.asStore(), clock);
+  await topology.ready();
   const probe = new FakeServerProbe()
     .add(P, { gtidBinlogPosition: '0-1-20' })
     .add(S1, { readOnly: true, replica: replicaStatus({ gtidIoPosition: '0-1-20' }) })
@@ -64,7 +65,7 @@ describe('SwitchoverProcedure', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('demotes, waits for the final position, promotes, moves the app, and makes the old primary follow', async () => {
-    const { topology, probe, dataSource, events, procedure, file } = world();
+    const { topology, probe, dataSource, events, procedure, file } = await world();
     const record = await procedure.run(S2);
     expect(record).toMatchObject({ kind: 'switchover', outcome: 'succeeded', oldPrimary: P, newPrimary: S2, epoch: 1 });
     expect(probe.calls).toEqual([
@@ -86,29 +87,36 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('picks the most advanced standby when no target is named', async () => {
-    const { procedure } = world();
+    const { procedure } = await world();
     expect((await procedure.run()).newPrimary).toBe(S1);
   });
 
   it.each([
-    ['an unknown target', (w: ReturnType<typeof world>) => w.procedure.run('10.9.9.9:3306'), /not in DB_PRIMARY_URL/],
+    [
+      'an unknown target',
+      (w: Awaited<ReturnType<typeof world>>) => w.procedure.run('10.9.9.9:3306'),
+      /not in DB_PRIMARY_URL/,
+    ],
     [
       'the primary as target',
-      (w: ReturnType<typeof world>) => w.procedure.run(P),
+      (w: Awaited<ReturnType<typeof world>>) => w.procedure.run(P),
       /127\.0\.0\.1:1 is the primary, not a standby/,
     ],
     [
       'a primary that does not answer',
-      (w: ReturnType<typeof world>) => ((w.probe.server(P).up = false), w.procedure.run()),
+      (w: Awaited<ReturnType<typeof world>>) => ((w.probe.server(P).up = false), w.procedure.run()),
       /calls for a failover/,
     ],
     [
       'a target whose IO thread is down',
-      (w: ReturnType<typeof world>) => ((w.probe.server(S1).replica!.ioRunning = 'Connecting'), w.procedure.run(S1)),
+      (w: Awaited<ReturnType<typeof world>>) => (
+        (w.probe.server(S1).replica!.ioRunning = 'Connecting'),
+        w.procedure.run(S1)
+      ),
       /no standby is replicating/,
     ],
   ])('refuses %s before changing anything', async (_, act, expected) => {
-    const w = world();
+    const w = await world();
     await expect(act(w)).rejects.toThrow(expected);
     expect(w.probe.calls).toEqual([]);
     expect(w.dataSource.inProgress).toBe(false);
@@ -116,20 +124,20 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('refuses without a replication account: the old primary could not follow', async () => {
-    const { procedure, probe } = world({ ...replicatedConfig(2), replicationAccount: undefined });
+    const { procedure, probe } = await world({ ...replicatedConfig(2), replicationAccount: undefined });
     await expect(procedure.run()).rejects.toThrow(/DB_REPLICATION_USER is not set/);
     expect(probe.calls).toEqual([]);
   });
 
   it('refuses a target lagging more than a few seconds, before touching anything', async () => {
-    const w = world();
+    const w = await world();
     w.probe.server(S1).replica!.secondsBehindMaster = 120;
     await expect(w.procedure.run(S1)).rejects.toThrow(/127\.0\.0\.1:2 is 120 s behind the primary \(at most 5 s\)/);
     expect(w.probe.calls).toEqual([]);
   });
 
   it('a target that failed during its promotion goes back to read-only and follows the old primary', async () => {
-    const { probe, procedure, topology } = world();
+    const { probe, procedure, topology } = await world();
     probe.failing.add('detachReplica');
     const record = await procedure.run(S1);
     expect(record.error).toMatch(/detach-from-old-primary/);
@@ -142,7 +150,7 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('rolls back to the old primary when the target cannot catch up, leaving the untouched target alone', async () => {
-    const { topology, probe, dataSource, events, procedure, file } = world();
+    const { topology, probe, dataSource, events, procedure, file } = await world();
     probe.server(S1).appliesWithinTimeout = false;
     const record = await procedure.run(S1);
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
@@ -156,7 +164,7 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('stays disabled when the roll-back did not complete, though the state file cannot be written', async () => {
-    const { probe, procedure, file, automatic } = world();
+    const { probe, procedure, file, automatic } = await world();
     probe.server(S1).appliesWithinTimeout = false;
     failToLiftReadOnly(probe, P);
     file.failWrites = true;
@@ -166,7 +174,7 @@ describe('SwitchoverProcedure', () => {
   });
 
   it('stays disabled when the new primary cannot be made writable and the disk fills after the topology names it', async () => {
-    const { probe, procedure, file, topology, automatic } = world();
+    const { probe, procedure, file, topology, automatic } = await world();
     failToLiftReadOnly(probe, S1, () => (file.failWrites = true));
     const record = await procedure.run(S1);
     expect(topology.primaryKey).toBe(S1);

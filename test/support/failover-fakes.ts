@@ -2,7 +2,9 @@ import type { AppEventMap, AppEventName } from '../../src/common/events/app-even
 import type { EventBus } from '../../src/common/events/event-bus';
 import type { AppConfig, FailoverConfig } from '../../src/config/app-config';
 import type { MysqlEndpoint } from '../../src/config/mysql-url';
+import { FileTopologyStore } from '../../src/database/topology/file-topology.store';
 import type { TopologyFile } from '../../src/database/topology/topology-file';
+import type { TopologyStore } from '../../src/database/topology/topology-store';
 import type { TopologyState } from '../../src/database/topology/topology-state';
 
 export const endpointOn = (port: number): MysqlEndpoint => ({
@@ -56,6 +58,11 @@ export class InMemoryTopologyFile {
 
   asFile(): TopologyFile {
     return this;
+  }
+
+  /** The store DatabaseTopology reads and writes, over this file. */
+  asStore(): TopologyStore {
+    return new FileTopologyStore(this.asFile());
   }
 }
 
