@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BackupModule } from './backup/backup.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { AuthModule } from './common/auth/auth.module';
 import { EventsModule } from './common/events/events.module';
 import { TimeModule } from './common/time/time.module';
@@ -38,6 +39,7 @@ export class AppModule {
         TimeModule,
         EventsModule,
         AuthModule,
+        ClusterModule.forRoot(config, { run: runSchedules }),
         DatabaseModule.forRoot({ schemaOnStart: options.schemaOnStart ?? 'migrate', entities: ENTITIES }),
         ConfigStoreModule,
         HealthModule.forRoot([backup, failover]),

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ClusterModule } from '../cluster/cluster.module';
+import { EventsModule } from '../common/events/events.module';
 import { TimeModule } from '../common/time/time.module';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
@@ -8,13 +10,20 @@ import { DatabaseTopologyModule } from '../database/topology/database-topology.m
 import { TopologyFile } from '../database/topology/topology-file';
 import { CliNestLogger, cliLogger } from './cli-logger';
 
-/** The least of the app a command needs to know which server is primary: config, clock, topology. */
+/** The least of the app a command needs to know which server is primary: config, clock, topology (and etcd in cluster mode). */
 @Module({})
 class CliTopologyModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliTopologyModule,
-      imports: [AppConfigModule.forRoot(config), TimeModule, DatabaseTopologyModule],
+      // Cluster mode: the topology is read from etcd (no lease, no campaign).
+      imports: [
+        AppConfigModule.forRoot(config),
+        TimeModule,
+        EventsModule,
+        ClusterModule.forRoot(config, { run: false }),
+        DatabaseTopologyModule,
+      ],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { LocalOnly } from '../common/http/forwarded-answer';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
@@ -36,6 +37,7 @@ export class ConfigsController {
   }
 
   @Delete('cache')
+  @LocalOnly()
   @ApiBearerAuth('admin')
   @Access(AccessScope.Admin)
   @ApiOperation({ summary: 'Clear the whole config cache' })
@@ -45,6 +47,7 @@ export class ConfigsController {
   }
 
   @Delete('cache/:logicId')
+  @LocalOnly()
   @ApiBearerAuth('admin')
   @Access(AccessScope.Admin)
   @ApiOperation({ summary: "Evict one logic's entries: latest, offline, and every version this database knows" })

@@ -1,3 +1,4 @@
+import { LocalOnly } from '../common/http/forwarded-answer';
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
@@ -18,6 +19,7 @@ export class SystemController {
   }
 
   @Put('log-level')
+  @LocalOnly()
   @ApiOperation({ summary: 'Change the log level at run time' })
   setLogLevel(@Body() body: SetLogLevelDto) {
     return this.system.setLogLevel(body.level);

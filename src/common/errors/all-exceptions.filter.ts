@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ForwardedAnswer } from '../http/forwarded-answer';
 import { requestIdOf } from '../http/request-id';
 import { toErrorAnswer } from './error-body';
 
@@ -15,6 +16,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof ForwardedAnswer) {
+      void reply.status(exception.status).headers(exception.headers).send(exception.body);
+      return;
+    }
     const correlationId = requestIdOf(request);
     const answer = toErrorAnswer(exception, correlationId, this.databasePath);
     if (answer.unexpected) {

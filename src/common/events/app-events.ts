@@ -122,6 +122,16 @@ export interface DbOldPrimaryFencedEvent {
   killedConnections: number;
 }
 
+/** The leader this node heard of changed (cluster mode). */
+export interface ClusterLeaderChangedEvent {
+  /** The new leader's node id; null while nobody leads. */
+  leader: string | null;
+  leaderAddress: string | null;
+  previous: string | null;
+  /** The node that saw the change (each node reports it). */
+  node: string;
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
@@ -140,6 +150,7 @@ export interface AppEventMap {
   'db.primary-changed': DbPrimaryChangedEvent;
   'db.failover-failed': DbFailoverFailedEvent;
   'db.old-primary-fenced': DbOldPrimaryFencedEvent;
+  'cluster.leader-changed': ClusterLeaderChangedEvent;
 }
 
 export type AppEventName = keyof AppEventMap;

@@ -1,0 +1,136 @@
+import { Logger } from '@nestjs/common';
+import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
+import { messageOf } from '../../common/errors/error-message';
+
+export interface Renewal {
+  /** ms since the previous contact with etcd (Infinity for the first one). */
+  gapMs: number;
+  /** A new lease was granted: the previous one expired, keys held with it are gone. */
+  newLease: boolean;
+}
+
+/** A monotonic clock in ms: it keeps counting while the process is stopped (SIGSTOP). */
+export type MonotonicNow = () => number;
+
+/**
+ * Owns this node's etcd lease and the only clock that matters for acting: the deadline.
+ *
+ * etcd3 reports a lost lease late (its `lost` event comes after 2×TTL), so renewals are
+ * sent here, one at a time, and the node's own deadline is the SEND time of the last
+ * successful renewal + TTL − a safety margin: etcd cannot have expired the lease before
+ * then. A failed renewal ends the deadline at once. Every success also counts as contact
+ * with etcd, which the write gate reads.
+ */
+export class LeaseKeeper {
+  private readonly logger = new Logger('Cluster');
+  private lease?: Lease;
+  private validUntil = 0;
+  private lastContact = -Infinity;
+  private lastContactWall: Date | null = null;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private failing = false;
+  private readonly renewedListeners: ((renewal: Renewal) => void)[] = [];
+  private readonly failedListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly client: Etcd3,
+    readonly ttlMs: number,
+    private readonly callTimeoutMs: number,
+    private readonly now: MonotonicNow = () => performance.now(),
+  ) {}
+
+  /** etcd leases are whole seconds: rounded up, so etcd never expires one before the local deadline. */
+  get ttlSeconds(): number {
+    return Math.ceil(this.ttlMs / 1000);
+  }
+
+  /** Room for clock-rate drift and the renewal's own trip. */
+  get marginMs(): number {
+    return Math.max(250, Math.round(this.ttlMs * 0.1));
+  }
+
+  onRenewed(listener: (renewal: Renewal) => void): void {
+    this.renewedListeners.push(listener);
+  }
+
+  onFailed(listener: () => void): void {
+    this.failedListeners.push(listener);
+  }
+
+  /** ms of the lease this node can still rely on; 0 once a renewal failed or the deadline passed. */
+  remainingMs(): number {
+    return Math.max(0, this.validUntil - this.now());
+  }
+
+  valid(): boolean {
+    return this.remainingMs() > 0;
+  }
+
+  msSinceContact(): number {
+    return this.now() - this.lastContact;
+  }
+
+  get lastContactAt(): Date | null {
+    return this.lastContactWall;
+  }
+
+  /** The current lease, for keys that must vanish with this node; undefined until one was granted. */
+  get current(): Lease | undefined {
+    return this.lease;
+  }
+
+  /** Grants the lease (one attempt, awaited: a node knows at start whether it reached etcd), then renews it. */
+  async start(): Promise<void> {
+    await this.renew();
+  }
+
+  /** Revokes the lease: this node's keys (leader, node entry) go at once, so another node takes over without waiting a TTL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.validUntil = 0;
+    await this.lease?.revoke({ deadline: Date.now() + this.callTimeoutMs }).catch(() => undefined);
+  }
+
+  /** One renewal (or grant); public so tests can drive it. */
+  async renew(): Promise<void> {
+    const sentAt = this.now();
+    let newLease = false;
+    try {
+      if (!this.lease) {
+        this.lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: false });
+        newLease = true;
+        await this.lease.grant();
+      } else {
+        await this.lease.keepaliveOnce({ deadline: Date.now() + this.callTimeoutMs });
+      }
+      const gapMs = sentAt - this.lastContact;
+      this.lastContact = this.now();
+      this.lastContactWall = new Date();
+      this.validUntil = sentAt + this.ttlMs - this.marginMs;
+      if (this.failing) this.logger.log({ msg: 'etcd reached again', newLease });
+      this.failing = false;
+      for (const listener of this.renewedListeners) listener({ gapMs, newLease });
+    } catch (error) {
+      this.validUntil = 0;
+      // Expired (a long pause, a partition longer than the TTL): start over with a new lease.
+      if (error instanceof EtcdLeaseInvalidError || newLease) {
+        this.lease?.release();
+        this.lease = undefined;
+      }
+      if (!this.failing) this.logger.warn({ msg: 'etcd lease renewal failed', err: messageOf(error) });
+      this.failing = true;
+      for (const listener of this.failedListeners) listener();
+    }
+    this.schedule();
+  }
+
+  /** A quarter of the TTL between renewals; an eighth while failing, to come back quickly. */
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const delay = Math.max(100, Math.floor(this.ttlMs / (this.failing ? 8 : 4)));
+    this.timer = setTimeout(() => void this.renew(), delay);
+  }
+}

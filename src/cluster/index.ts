@@ -1,0 +1,6 @@
+export { ClusterModule } from './cluster.module';
+export { Leadership } from './leadership';
+export type { ClusterNode, LeaderView } from './leadership';
+export { LeaderOnly, LeaderForwarding } from './leader-only';
+export { WriteGate } from './write-gate';
+export { ClusterErrorCode } from './cluster.errors';
