@@ -1,3 +1,4 @@
+import { SwitchableLeadership } from '../../test/support/failover-fakes';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config';
@@ -12,6 +13,7 @@ describe('BackupScheduler', () => {
   let registry: SchedulerRegistry;
   let scheduler: BackupScheduler;
   let settled: number;
+  const leadership = new SwitchableLeadership();
 
   const config = (full: string, incremental: string) =>
     ({
@@ -31,7 +33,7 @@ describe('BackupScheduler', () => {
       settle: async () => void (settled += 1),
       stop: () => undefined,
     } as unknown as InterruptedBackups;
-    return new BackupScheduler(appConfig, registry, backups, interrupted, runSchedules);
+    return new BackupScheduler(appConfig, registry, backups, interrupted, runSchedules, leadership);
   };
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -40,6 +42,7 @@ describe('BackupScheduler', () => {
     runningId = null;
     needsFull = false;
     settled = 0;
+    leadership.leading = true;
     registry = new SchedulerRegistry();
     scheduler = build(config('0 2 * * *', '0 * * * *'));
   });
@@ -57,6 +60,14 @@ describe('BackupScheduler', () => {
     registry.deleteCronJob('backup.incremental');
     await build(config('0 2 * * *', '0 * * * *'), false).onApplicationBootstrap();
     expect(registry.getCronJobs().size).toBe(0);
+  });
+
+  it('leaves a scheduled backup to the leader: a follower takes none (cluster mode)', async () => {
+    leadership.leading = false;
+    expect(await scheduler.tick('full')).toBeNull();
+    expect(started).toEqual([]);
+    leadership.leading = true;
+    expect(await scheduler.tick('full')).toBe('full-id');
   });
 
   it('skips a tick while a backup runs, so runs never pile up', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { Leadership } from '../cluster';
 import { AppConfig } from '../config/app-config';
 import { CRON_OFF } from '../config/cron.validator';
 import type { BackupType } from './backup.types';
@@ -26,6 +27,7 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
     private readonly backups: BackupService,
     private readonly interrupted: InterruptedBackups,
     @Inject(RUN_BACKUP_SCHEDULES) private readonly runSchedules: boolean,
+    private readonly leadership: Leadership,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -63,6 +65,11 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   /** One scheduled run; public so tests can drive a tick without waiting for the clock. */
   async tick(type: BackupType): Promise<string | null> {
+    // Every node keeps the schedule; only the leader takes the backup (cluster mode).
+    if (!this.leadership.isLeader()) {
+      this.logger.debug({ msg: 'scheduled backup left to the leader', type, leader: this.leadership.leader()?.nodeId });
+      return null;
+    }
     if (this.backups.runningId) {
       this.logger.warn({
         msg: 'scheduled backup skipped: another backup is still running',

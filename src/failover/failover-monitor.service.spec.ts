@@ -3,6 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock';
 import {
   FakeDataSourceSwitch,
   InMemoryTopologyFile,
+  SwitchableLeadership,
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
@@ -23,6 +24,7 @@ async function world() {
   const config = replicatedConfig(1);
   const file = new InMemoryTopologyFile();
   const topology = new DatabaseTopology(config, file.asStore(), clock);
+  const leadership = new SwitchableLeadership();
   await topology.ready();
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
   const events = new RecordingEventBus();
@@ -46,6 +48,7 @@ async function world() {
     events.asBus(),
     clock,
     false,
+    leadership,
   );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
@@ -55,7 +58,7 @@ async function world() {
       await monitor.tick();
     }
   };
-  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource, automatic };
+  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource, automatic, leadership };
 }
 
 describe('FailoverMonitor', () => {
@@ -83,6 +86,32 @@ describe('FailoverMonitor', () => {
     await ticks(1, () => false);
     expect(failovers).toHaveLength(1);
     expect(failovers[0]).toMatch(/nothing from the primary for 4000 ms/);
+  });
+
+  it('keeps counting as a follower but leaves the failover to the leader, and acts at once when it becomes leader', async () => {
+    const { probe, failovers, ticks, monitor, leadership } = await world();
+    leadership.leading = false;
+    await ticks(1, () => true);
+    probe.server(P).up = false;
+    probe.server(S).replica!.ioRunning = 'Connecting';
+    await ticks(4, () => false);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().blockedReason).toMatch(/does not lead the cluster/);
+    leadership.leading = true;
+    await ticks(1, () => false);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('fences only as the leader', async () => {
+    const { probe, ticks, leadership, topology } = await world();
+    await topology.update((state) => ({ ...state, fenced: [S] }));
+    probe.server(S).readOnly = false;
+    leadership.leading = false;
+    await ticks(1, () => true);
+    expect(probe.server(S).readOnly).toBe(false);
+    leadership.leading = true;
+    await ticks(1, () => true);
+    expect(probe.server(S).readOnly).toBe(true);
   });
 
   it('a stall shorter than the threshold resets the count: no failover', async () => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Leadership } from '../cluster';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
@@ -40,6 +41,9 @@ export interface StandbyObservation {
  * the primary on the monitor's own connection, read every standby's replication status,
  * enforce fencing, then judge. A failover starts only on a confirmed death and when no
  * cooldown, maintenance or earlier failure blocks it.
+ *
+ * In cluster mode every node runs the loop, so a node that becomes leader already knows
+ * the primary is dead; only the leader fences and fails over.
  */
 @Injectable()
 export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,6 +76,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly events: EventBus,
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
+    private readonly leadership: Leadership,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -87,7 +92,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.disabledReason) return;
-    await this.topology.ensurePersisted();
+    // A follower finds the topology already in etcd; a failed first write is retried by the next change.
+    await this.topology
+      .ensurePersisted()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'could not store the initial topology', err: messageOf(error) }),
+      );
     this.logger.log({
       msg: 'failover monitor started',
       primary: this.topology.primaryKey,
@@ -124,7 +134,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     const [primary, standbys] = await Promise.all([
       this.observePrimary(now),
       this.observeStandbys(now),
-      this.fencer.enforceAll(),
+      this.leadership.isLeader() ? this.fencer.enforceAll() : undefined,
     ]);
     this.primary = primary;
     this.standbys = standbys;
@@ -160,6 +170,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.reportSuspect(verdict.kind, reason, verdict.kind === 'partitioned' ? verdict.seenBy : []);
       return;
     }
+    if (!this.leadership.isLeader()) {
+      const leader = this.leadership.leader();
+      this.blockedReason = `this node does not lead the cluster; ${leader ? `${leader.nodeId} acts` : 'no node leads right now'}`;
+      this.reportSuspect('follower', `primary confirmed down; ${this.blockedReason}`, []);
+      return;
+    }
     const control = { ...this.topology.state.control, disabledReason: this.automatic.disabledReason };
     const blocked = automaticFailoverBlocked(control, this.clock.now(), this.config.failover.cooldownMs);
     this.blockedReason = blocked;
@@ -168,6 +184,11 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     await this.runner.failover(verdict.reason);
+    this.forgetPrimary();
+  }
+
+  /** The primary changed (here, or on another node): what was counted about the old one no longer applies. */
+  forgetPrimary(): void {
     this.misses = 0;
     this.contacts.clear();
     this.reportedEpisode = null;

@@ -3,6 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock';
 import {
   FakeDataSourceSwitch,
   InMemoryTopologyFile,
+  SwitchableLeadership,
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
@@ -26,6 +27,7 @@ async function world() {
   const config = replicatedConfig(2);
   const file = new InMemoryTopologyFile();
   const topology = new DatabaseTopology(config, file.asStore(), clock);
+  const leadership = new SwitchableLeadership();
   await topology.ready();
   const probe = new FakeServerProbe()
     .add(P, { up: false })
@@ -56,8 +58,9 @@ async function world() {
     automatic,
     events.asBus(),
     clock,
+    leadership,
   );
-  return { topology, probe, dataSource, events, runner, file, recorded, automatic };
+  return { topology, probe, dataSource, events, runner, file, recorded, automatic, leadership };
 }
 
 describe('FailoverRunner', () => {
@@ -146,6 +149,29 @@ describe('FailoverRunner', () => {
     expect(events.emitted[1].payload).toMatchObject({ step: 'detach-from-old-primary', oldPrimary: P });
     expect(dataSource.opened).toEqual([1]);
     expect(file.saved?.history[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('a leader deposed mid-failover stops at the next step and touches nothing more: no undo, no topology, no history', async () => {
+    const { probe, runner, topology, automatic, leadership, file, events } = await world();
+    const stop = probe.stopReplicaIo.bind(probe);
+    probe.stopReplicaIo = async (address) => {
+      await stop(address);
+      leadership.leading = false; // paused past its lease while the IO thread stopped
+    };
+    const record = await runner.failover('primary confirmed down');
+    expect(record.error).toMatch(/abandoned: .*does not lead the cluster/);
+    expect(probe.calls.at(-1)).toBe(`${S2} stopReplicaIo`);
+    expect(topology.epoch).toBe(0);
+    expect(file.saved).toBeNull();
+    expect(automatic.disabledReason).toBeNull();
+    expect(events.names()).toEqual(['db.failover-started']);
+  });
+
+  it('refuses to start a failover on a node that does not lead', async () => {
+    const { runner, leadership, probe } = await world();
+    leadership.leading = false;
+    await expect(runner.failover('down')).rejects.toThrow(/does not lead the cluster/);
+    expect(probe.calls).toEqual([]);
   });
 
   it('resumes the candidate it stopped when the relay log is not applied in time', async () => {

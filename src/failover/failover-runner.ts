@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Leadership } from '../cluster';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
@@ -55,6 +56,7 @@ export class FailoverRunner {
     private readonly automatic: AutomaticFailover,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly leadership: Leadership,
   ) {}
 
   get inProgress(): boolean {
@@ -71,6 +73,7 @@ export class FailoverRunner {
   }
 
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.leadership.assertLeader('a failover or switchover');
     if (this.running)
       throw new DomainError(
         FailoverErrorCode.InProgress,
@@ -93,7 +96,13 @@ export class FailoverRunner {
     const epochBefore = this.topology.epoch;
     this.logger.warn({ msg: 'failover started', failoverId: id, oldPrimary, epoch: epochBefore, reason });
     this.events.emit('db.failover-started', { id, kind, epoch: epochBefore, oldPrimary, reason });
-    const steps = new StepRecorder(this.logger, id, () => this.clock.now());
+    // Every step asks again: a leader paused or cut off mid-failover stops at the next step.
+    const steps = new StepRecorder(
+      this.logger,
+      id,
+      () => this.clock.now(),
+      () => this.leadership.assertLeader(`failover ${id}`),
+    );
     const progress: Progress = {
       fencedOld: false,
       candidate: null,
@@ -156,6 +165,7 @@ export class FailoverRunner {
       });
       return done;
     } catch (error) {
+      if (!this.leadership.isLeader()) return this.deposed(id, record, error);
       await this.undo(progress, oldPrimary, steps);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
       await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
@@ -177,6 +187,24 @@ export class FailoverRunner {
       });
       return failed;
     }
+  }
+
+  /**
+   * This node lost the leadership part-way: the servers, the topology and the history now
+   * belong to the new leader, which adopts a standby this one promoted. Nothing is undone
+   * or written from here; the record is only returned and logged.
+   */
+  private deposed(
+    id: string,
+    record: (newPrimary: string | null, epoch: number, error: string | null) => FailoverRecord,
+    error: unknown,
+  ): FailoverRecord {
+    this.logger.error({
+      msg: 'failover abandoned: this node no longer leads the cluster; the new leader takes over',
+      failoverId: id,
+      err: messageOf(error),
+    });
+    return record(null, this.topology.epoch, `abandoned: ${messageOf(error)}`);
   }
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {

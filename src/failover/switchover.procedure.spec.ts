@@ -3,6 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock';
 import {
   FakeDataSourceSwitch,
   InMemoryTopologyFile,
+  SwitchableLeadership,
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
@@ -24,6 +25,7 @@ async function world(config = replicatedConfig(2)) {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
   const file = new InMemoryTopologyFile();
   const topology = new DatabaseTopology(config, file.asStore(), clock);
+  const leadership = new SwitchableLeadership();
   await topology.ready();
   const probe = new FakeServerProbe()
     .add(P, { gtidBinlogPosition: '0-1-20' })
@@ -47,6 +49,7 @@ async function world(config = replicatedConfig(2)) {
     automatic,
     events.asBus(),
     clock,
+    leadership,
   );
   return { topology, probe, dataSource, events, procedure, file, automatic };
 }

@@ -1,3 +1,4 @@
+import { Leadership } from '../cluster';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
@@ -46,6 +47,7 @@ export class SwitchoverProcedure {
     private readonly automatic: AutomaticFailover,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly leadership: Leadership,
   ) {}
 
   async run(requestedTarget?: string): Promise<FailoverRecord> {
@@ -58,7 +60,12 @@ export class SwitchoverProcedure {
     const reason = `planned switchover to ${target}`;
     this.logger.warn({ msg: 'switchover started', failoverId: id, oldPrimary, target, epoch: epochBefore });
     this.events.emit('db.failover-started', { id, kind, epoch: epochBefore, oldPrimary, reason });
-    const steps = new StepRecorder(this.logger, id, () => this.clock.now());
+    const steps = new StepRecorder(
+      this.logger,
+      id,
+      () => this.clock.now(),
+      () => this.leadership.assertLeader(`switchover ${id}`),
+    );
     const old = addressOf(this.topology, oldPrimary);
     const next = addressOf(this.topology, target);
     let targetTouched = false;

@@ -1,3 +1,4 @@
+import { Leadership, type LeaderView } from '../../src/cluster';
 import type { AppEventMap, AppEventName } from '../../src/common/events/app-events';
 import type { EventBus } from '../../src/common/events/event-bus';
 import type { AppConfig, FailoverConfig } from '../../src/config/app-config';
@@ -64,6 +65,23 @@ export class InMemoryTopologyFile {
   asStore(): TopologyStore {
     return new FileTopologyStore(this.asFile());
   }
+}
+
+/** A Leadership a test switches: `leading = false` makes this node a follower (or a deposed leader). */
+export class SwitchableLeadership extends Leadership {
+  readonly mode = 'etcd' as const;
+  readonly nodeId = 'node-a';
+  leading = true;
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  leader(): LeaderView | null {
+    return this.leading ? { nodeId: this.nodeId, address: 'http://127.0.0.1:1', since: '' } : null;
+  }
+
+  onLeadingChange(): void {}
 }
 
 export class RecordingEventBus {

@@ -28,6 +28,8 @@ export class StepRecorder {
     private readonly logger: Logger,
     private readonly failoverId: string,
     private readonly now: () => Date = () => new Date(),
+    /** Checked before every step, optional ones too: throws when this node may no longer act (it lost the leadership). */
+    private readonly guard: () => void = () => undefined,
   ) {}
 
   /**
@@ -45,6 +47,12 @@ export class StepRecorder {
   ): Promise<T | undefined> {
     const startedAt = this.now();
     const started = performance.now();
+    try {
+      this.guard();
+    } catch (error) {
+      this.record(name, startedAt, started, false, messageOf(error), false);
+      throw new FailoverStepError(name, error);
+    }
     try {
       const result = await work();
       const detail = options.detail?.(result);

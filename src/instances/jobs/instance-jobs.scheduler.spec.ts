@@ -1,3 +1,4 @@
+import { SwitchableLeadership } from '../../../test/support/failover-fakes';
 import { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { CronJob } from 'cron';
@@ -40,6 +41,7 @@ describe('InstanceJobsScheduler', () => {
   let registry: FakeRegistry;
   const runs: string[] = [];
   let running = false;
+  const leadership = new SwitchableLeadership();
   const jobs = {
     isRunning: () => running,
     run: async (name: string) => {
@@ -52,6 +54,7 @@ describe('InstanceJobsScheduler', () => {
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
   beforeEach(() => {
+    leadership.leading = true;
     registry = new FakeRegistry();
     runs.length = 0;
     running = false;
@@ -66,6 +69,7 @@ describe('InstanceJobsScheduler', () => {
       registry as unknown as SchedulerRegistry,
       jobs,
       true,
+      leadership,
     ).onApplicationBootstrap();
     expect([...registry.jobs.keys()]).toEqual(['instances.long-running', 'instances.cleanup']);
     expect(registry.jobs.get('instances.cleanup')!.cronTime.source).toBe('30 3 * * *');
@@ -78,6 +82,7 @@ describe('InstanceJobsScheduler', () => {
       registry as unknown as SchedulerRegistry,
       jobs,
       false,
+      leadership,
     ).onApplicationBootstrap();
     expect(registry.jobs.size).toBe(0);
   });
@@ -88,6 +93,7 @@ describe('InstanceJobsScheduler', () => {
       registry as unknown as SchedulerRegistry,
       jobs,
       true,
+      leadership,
     ).onApplicationBootstrap();
     running = true;
     await registry.jobs.get('instances.retry')!.fireOnTick();
@@ -97,8 +103,27 @@ describe('InstanceJobsScheduler', () => {
     expect(runs).toEqual(['retry']);
   });
 
+  it('leaves the jobs to the leader: a follower runs none (cluster mode)', async () => {
+    new InstanceJobsScheduler(
+      config({}),
+      registry as unknown as SchedulerRegistry,
+      jobs,
+      true,
+      leadership,
+    ).onApplicationBootstrap();
+    leadership.leading = false;
+    await registry.jobs.get('instances.retry')!.fireOnTick();
+    expect(runs).toEqual([]);
+  });
+
   it('removes its schedules on shutdown', () => {
-    const scheduler = new InstanceJobsScheduler(config({}), registry as unknown as SchedulerRegistry, jobs, true);
+    const scheduler = new InstanceJobsScheduler(
+      config({}),
+      registry as unknown as SchedulerRegistry,
+      jobs,
+      true,
+      leadership,
+    );
     scheduler.onApplicationBootstrap();
     scheduler.onApplicationShutdown();
     expect(registry.jobs.size).toBe(0);

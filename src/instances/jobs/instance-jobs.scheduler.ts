@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { Leadership } from '../../cluster';
 import { AppConfig } from '../../config/app-config';
 import { CRON_OFF } from '../../config/cron.validator';
 import { InstanceJobName } from './instance-job';
@@ -22,6 +23,7 @@ export class InstanceJobsScheduler implements OnApplicationBootstrap, OnApplicat
     private readonly registry: SchedulerRegistry,
     private readonly jobs: InstanceJobsService,
     @Inject(RUN_SCHEDULES) private readonly runSchedules: boolean,
+    private readonly leadership: Leadership,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,6 +52,8 @@ export class InstanceJobsScheduler implements OnApplicationBootstrap, OnApplicat
   }
 
   private async tick(name: InstanceJobName): Promise<void> {
+    // Every node keeps the schedule; only the leader runs the job (cluster mode).
+    if (!this.leadership.isLeader()) return;
     if (this.jobs.isRunning(name)) {
       this.logger.warn({ msg: 'scheduled run skipped: the previous one is still running', job: name });
       return;
