@@ -1,3 +1,4 @@
+import { LeaderOnly } from '../cluster';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -29,6 +30,7 @@ export class BackupController {
   ) {}
 
   @Post()
+  @LeaderOnly()
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a backup now (202 with its id); 409 names the running one' })
   start(@Body() body: StartBackupDto) {
@@ -43,6 +45,7 @@ export class BackupController {
   }
 
   @Post('restore')
+  @LeaderOnly()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Restore a chain into a target (202 with a restore job); dryRun plans and checks only (200)',
@@ -74,6 +77,7 @@ export class BackupController {
   }
 
   @Post('expire')
+  @LeaderOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Apply retention (BACKUP_RETAIN_FULL); dryRun lists what would go' })
   expire(@Body() body: ExpireDto) {
@@ -81,6 +85,7 @@ export class BackupController {
   }
 
   @Post('catalog/rebuild')
+  @LeaderOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Recreate the catalog from storage alone' })
   rebuild() {

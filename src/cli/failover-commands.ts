@@ -29,6 +29,7 @@ async function status(config: AppConfig, io: CliIo): Promise<number> {
     const state = topology.state;
     io.out({
       file: file.read() ? file.path : null,
+      store: topology.storeDescription,
       epoch: state.epoch,
       primary: state.primary,
       servers: topology.servers().map((server) => ({ key: server.key, role: server.role })),

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { APP_VERSION } from '../common/app-version';
 import { registerBackupCommands } from './backup-commands';
 import type { CliRuntime } from './cli-runtime';
+import { registerClusterCommands } from './cluster-commands';
 import { registerDbCommands } from './db-commands';
 import { registerFailoverCommands } from './failover-commands';
 import { registerInstanceCommands } from './instance-commands';
@@ -32,6 +33,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerInstanceCommands(program, runtime);
   registerBackupCommands(program, runtime);
   registerFailoverCommands(program, runtime);
+  registerClusterCommands(program, runtime);
   registerDbCommands(program, runtime);
   registerUpgradeCommands(program, runtime);
   return program;

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClusterModule } from '../cluster/cluster.module';
 import { EventsModule } from '../common/events/events.module';
@@ -35,7 +35,7 @@ class CliTopologyModule {
  */
 export async function withTopology<T>(
   config: AppConfig,
-  work: (topology: DatabaseTopology, file: TopologyFile) => T | Promise<T>,
+  work: (topology: DatabaseTopology, file: TopologyFile, context: INestApplicationContext) => T | Promise<T>,
 ): Promise<T> {
   // The context's logger becomes Nest's global one and outlives the context: it must be the CLI's own (stderr),
   // or the topology's warnings and every later log line of the command are lost.
@@ -46,7 +46,7 @@ export async function withTopology<T>(
   try {
     const topology = context.get(DatabaseTopology);
     await topology.ready();
-    return await work(topology, context.get(TopologyFile));
+    return await work(topology, context.get(TopologyFile), context);
   } finally {
     await context.close();
   }

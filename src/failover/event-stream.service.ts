@@ -6,7 +6,12 @@ import { DatabaseTopology } from '../database/topology/database-topology';
 
 type StreamedEvent = keyof Pick<
   AppEventMap,
-  'db.primary-suspect' | 'db.failover-started' | 'db.primary-changed' | 'db.failover-failed' | 'db.old-primary-fenced'
+  | 'db.primary-suspect'
+  | 'db.failover-started'
+  | 'db.primary-changed'
+  | 'db.failover-failed'
+  | 'db.old-primary-fenced'
+  | 'cluster.leader-changed'
 >;
 
 /** Proxies drop idle streams; a comment-only line every 15 s keeps them open. */
@@ -60,6 +65,11 @@ export class EventStreamService implements BeforeApplicationShutdown {
   @OnAppEvent('db.old-primary-fenced')
   onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
     this.publish('db.old-primary-fenced', payload);
+  }
+
+  @OnAppEvent('cluster.leader-changed')
+  onLeaderChanged(payload: AppEventMap['cluster.leader-changed']): void {
+    this.publish('cluster.leader-changed', payload);
   }
 
   private publish<K extends StreamedEvent>(name: K, payload: AppEventMap[K]): void {

@@ -1,3 +1,4 @@
+import { LeaderOnly } from '../cluster';
 import { Body, Controller, Get, HttpCode, MessageEvent, Post, Put, Query, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
@@ -29,6 +30,7 @@ export class FailoverController {
   }
 
   @Post('failover/ack')
+  @LeaderOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Acknowledge the last failover: ends the cooldown, re-enables automatic failover after a failure',
@@ -38,12 +40,14 @@ export class FailoverController {
   }
 
   @Put('failover/maintenance')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Suspend (enabled: true) or resume automatic failover' })
   maintenance(@Body() body: MaintenanceDto) {
     return this.control.setMaintenance(body.enabled, body.reason);
   }
 
   @Post('failover/switchover')
+  @LeaderOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Planned switchover to a standby (default: the most advanced); answers with the record, steps and outcome',

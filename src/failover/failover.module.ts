@@ -17,6 +17,7 @@ import { FailoverIndicator } from './failover.indicator';
 import { Fencer } from './fencer';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
+import { TopologyFollower } from './topology-follower';
 import { MysqlServerProbe } from './probes/mysql-server-probe';
 import { ServerProbe } from './probes/server-probe';
 import { Promoter } from './promotion/promoter';
@@ -44,6 +45,7 @@ export class FailoverModule {
         FailoverRunner,
         Fencer,
         FailoverMonitor,
+        TopologyFollower,
         FailoverControlService,
         AppAccountCheck,
         FailoverStatusService,

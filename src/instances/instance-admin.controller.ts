@@ -1,3 +1,4 @@
+import { LeaderOnly } from '../cluster';
 import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Access, AccessScope } from '../common/auth/access-scope';
@@ -75,6 +76,7 @@ export class InstanceAdminController {
   }
 
   @Post('jobs/:job/run')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Run a recovery job once now and report what it did' })
   @ApiParam({ name: 'job', enum: INSTANCE_JOB_NAMES })
   runJob(@Param() params: JobParams) {
