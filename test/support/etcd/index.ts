@@ -1,0 +1,3 @@
+export * from './etcd-member';
+export * from './etcd-cluster';
+export * from './etcd-proxies';
