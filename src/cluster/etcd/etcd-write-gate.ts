@@ -25,11 +25,13 @@ export class EtcdWriteGate extends WriteGate {
     super();
   }
 
+  /** The lease was first renewed before this runs (at start): read the topology now if etcd answered. */
   start(): void {
     this.keeper.onRenewed(({ gapMs }) => {
       if (gapMs > this.keeper.ttlMs) this.stale = true;
       if (this.stale) void this.reread();
     });
+    if (this.keeper.msSinceContact() <= this.keeper.ttlMs) void this.reread();
   }
 
   verdict(): WriteVerdict {

@@ -22,8 +22,10 @@ export class NodeRegistry {
     private readonly self: Pick<ClusterNode, 'nodeId' | 'address' | 'version'>,
   ) {}
 
+  /** Publishes this node now (its lease was granted at start) and again at every renewal. */
   start(): void {
     this.keeper.onRenewed(() => void this.publish());
+    void this.publish();
   }
 
   /** The nodes as last read from etcd (this one included). */

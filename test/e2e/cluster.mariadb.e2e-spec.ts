@@ -1,0 +1,295 @@
+import { ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
+import { serverKey } from '../support/failover-app';
+
+jest.setTimeout(240_000);
+
+const TTL_MS = 3000;
+
+/** Every live node serves a write (an instance start) with 200. */
+async function writesThroughEveryNode(world: ClusterWorld, tag: string): Promise<void> {
+  for (const node of world.live) {
+    const answer = await eventually(
+      async () => {
+        const written = await node.write('cluster', `${tag}-${node.id}`);
+        return written.status === 200 ? written : undefined;
+      },
+      20_000,
+      `a write through ${node.id}`,
+    );
+    expect(answer.status).toBe(200);
+  }
+}
+
+/** Waits until every live node reports `epoch` with `primary` and its pool open. */
+async function everyNodeOn(world: ClusterWorld, epoch: number, primary: string, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      const views = await Promise.all(world.live.map((node) => node.failoverStatus().then((a) => a.body)));
+      return views.every((v) => v?.epoch === epoch && v?.primary === primary && v?.switching === false)
+        ? views
+        : undefined;
+    },
+    timeoutMs,
+    `every node at epoch ${epoch} on ${primary}`,
+  );
+}
+
+describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standby', () => {
+  let world: ClusterWorld;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let c: ClusterNode;
+  /** Undoes a partition even when the test that made it fails, so the next tests start whole. */
+  let afterHeal: (() => void) | null = null;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 400, leaseTtlMs: TTL_MS, proxied: [2] });
+    [a, b, c] = world.nodes;
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+  afterEach(() => {
+    afterHeal?.();
+    afterHeal = null;
+  });
+
+  it('has exactly one leader, and every node lists the three nodes, the leader and its lease', async () => {
+    const leader = await world.agreedLeader();
+    expect(leader.id).toBe(a.id);
+    const view = (await b.cluster()).body;
+    expect(view).toMatchObject({
+      mode: 'etcd',
+      node: { nodeId: b.id, leading: false, writes: { allowed: true } },
+      leader: { nodeId: a.id, address: a.url },
+      leaseTtlMs: TTL_MS,
+      epoch: 0,
+    });
+    expect(view.nodes.map((n: { nodeId: string }) => n.nodeId)).toEqual([a.id, b.id, c.id]);
+    expect(view.nodes[0]).toMatchObject({ leader: true, version: expect.any(String), lastSeenAt: expect.any(String) });
+    expect(view.leaderLeaseRemainingMs).toBeGreaterThan(0);
+    expect(view.leaderLeaseRemainingMs).toBeLessThanOrEqual(TTL_MS);
+    await writesThroughEveryNode(world, 'start');
+  });
+
+  it('forwards a leader action asked of a follower to the leader', async () => {
+    const answer = await c.api('PUT', '/api/v1/failover/maintenance', { enabled: true, reason: 'cluster test' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ maintenance: true, maintenanceReason: 'cluster test' });
+    await eventually(
+      async () => ((await a.failoverStatus()).body?.maintenance?.enabled === true ? true : undefined),
+      5000,
+      'the leader in maintenance',
+    );
+    expect((await b.api('PUT', '/api/v1/failover/maintenance', { enabled: false })).status).toBe(200);
+    await eventually(
+      async () => ((await c.failoverStatus()).body?.maintenance?.enabled === false ? true : undefined),
+      5000,
+      'maintenance off seen by every node',
+    );
+  });
+
+  it('carries on unchanged when one etcd member is killed', async () => {
+    await world.etcd.member(1).kill();
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 500));
+    expect((await world.agreedLeader()).id).toBe(a.id);
+    await writesThroughEveryNode(world, 'one-etcd-member-down');
+    await world.etcd.member(1).start();
+  });
+
+  it('stops writing on a node cut off from etcd while the others carry on, and resumes when it is back', async () => {
+    c.proxies!.cut();
+    afterHeal = () => c.proxies!.heal();
+    const suspended = await eventually(
+      async () => {
+        const answer = await c.write('cluster', 'partitioned');
+        return answer.status === 503 ? answer : undefined;
+      },
+      TTL_MS * 3,
+      'node-c refusing writes',
+    );
+    expect(suspended.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
+    expect(suspended.headers.get('retry-after')).toBe('2');
+    expect((await c.api('GET', `/api/v1/instances/cluster/start-${c.id}`)).status).toBe(200);
+    await writesThroughEveryNode({ live: [a, b] } as ClusterWorld, 'others-carry-on');
+    c.proxies!.heal();
+    await writesThroughEveryNode(world, 'healed');
+  });
+
+  it('kill -9 of the primary: one promotion, all three nodes re-pointed, writes through each', async () => {
+    const newPrimary = serverKey(world.db.replicas[0].port);
+    await world.db.primary.kill();
+    const views = await everyNodeOn(world, 1, newPrimary);
+    for (const view of views)
+      expect(view.lastChange).toMatchObject({ kind: 'failover', outcome: 'succeeded', epoch: 1 });
+    await writesThroughEveryNode(world, 'after-failover');
+    const history = (await b.api('GET', '/api/v1/failover/history')).body.items;
+    expect(
+      history.filter((r: { kind: string; outcome: string }) => r.kind === 'failover' && r.outcome === 'succeeded'),
+    ).toHaveLength(1);
+  });
+
+  it('kill -9 of the leader node: another node leads within the lease, and a restarted node follows etcd', async () => {
+    const killedAt = Date.now();
+    await a.kill();
+    const next = await world.agreedLeader(TTL_MS * 2 + 2000);
+    const tookMs = Date.now() - killedAt;
+    console.log(JSON.stringify({ leaderTakeoverMs: tookMs, ttlMs: TTL_MS }));
+    expect([b.id, c.id]).toContain(next.id);
+    await a.start();
+    const status = await eventually(
+      async () => {
+        const body = (await a.failoverStatus()).body;
+        return body?.switching === false ? body : undefined;
+      },
+      20_000,
+      'node-a back',
+    );
+    expect(status).toMatchObject({ epoch: 1, primary: serverKey(world.db.replicas[0].port) });
+    const written = await a.write('cluster', 'restarted-node');
+    expect([written.status, written.body?.code]).toEqual([200, undefined]);
+  });
+});
+
+describe('cluster mode: the host of the leader and the primary dies', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 410, leaseTtlMs: TTL_MS });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('kill -9 of the leader node and the primary together: a surviving node promotes the standby', async () => {
+    const [a, b, c] = world.nodes;
+    expect((await world.agreedLeader()).id).toBe(a.id);
+    const newPrimary = serverKey(world.db.replicas[0].port);
+    await Promise.all([a.kill(), world.db.primary.kill()]);
+    await everyNodeOn(world, 1, newPrimary, TTL_MS * 2 + 30_000);
+    await writesThroughEveryNode(world, 'after-host-loss');
+    const leader = await world.agreedLeader();
+    expect([b.id, c.id]).toContain(leader.id);
+    expect((await leader.failoverStatus()).body.lastChange).toMatchObject({ kind: 'failover', outcome: 'succeeded' });
+  });
+});
+
+describe('cluster mode: a deposed leader (SIGSTOP past its lease)', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 420, leaseTtlMs: TTL_MS, nodes: 2 });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('writes nothing to etcd or the databases when it wakes up, and answers 503 until it re-read the topology', async () => {
+    const [a, b] = world.nodes;
+    expect((await world.agreedLeader()).id).toBe(a.id);
+    a.pause();
+    expect((await world.agreedLeader(TTL_MS * 2 + 2000, [b])).id).toBe(b.id);
+    const newPrimary = serverKey(world.db.replicas[0].port);
+    await world.db.primary.kill();
+    await everyNodeOn({ live: [b] } as ClusterWorld, 1, newPrimary);
+    const etcd = world.etcd.client();
+    const before = (await etcd.get('/logic-ha/topology').exec()).kvs[0].mod_revision;
+
+    a.resume();
+    const firstWrite = await a.write('cluster', 'deposed-first');
+    expect(firstWrite.status).toBe(503);
+    await eventually(
+      async () => ((await a.write('cluster', 'deposed-later')).status === 200 ? true : undefined),
+      20_000,
+      'node-a writing again once it re-read the topology',
+    );
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    expect((await etcd.get('/logic-ha/topology').exec()).kvs[0].mod_revision).toBe(before);
+    expect(a.process.stdout()).not.toMatch(/"msg":"failover started"/);
+    const statusOfA = (await a.failoverStatus()).body;
+    expect(statusOfA).toMatchObject({ epoch: 1, primary: newPrimary });
+    // node-a changed nothing on the new primary: still writable, and not made to replicate from anything.
+    const [{ ro }] = await world.db.replicas[0].query<{ ro: number }[]>('SELECT @@read_only AS ro');
+    expect(ro).toBe(0);
+    expect(await world.db.replicas[0].query('SHOW ALL SLAVES STATUS')).toEqual([]);
+  });
+});
+
+describe('cluster mode: etcd down', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 430, leaseTtlMs: TTL_MS, nodes: 2 });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('keeps reads, stops writes after the lease, promotes nothing; carries on once etcd is back', async () => {
+    const [a, b] = world.nodes;
+    await world.agreedLeader();
+    await writesThroughEveryNode(world, 'before');
+    await world.etcd.stopAll();
+    for (const node of [a, b]) {
+      const refused = await eventually(
+        async () => {
+          const answer = await node.write('cluster', `etcd-down-${node.id}`);
+          return answer.status === 503 ? answer : undefined;
+        },
+        TTL_MS * 3,
+        `${node.id} refusing writes`,
+      );
+      expect(refused.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
+      expect(refused.body.message).toMatch(/has not reached etcd/);
+      expect((await node.api('GET', `/api/v1/instances/cluster/before-${node.id}`)).status).toBe(200);
+    }
+    await world.db.primary.kill();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    for (const node of [a, b]) expect((await node.failoverStatus()).body.epoch).toBe(0);
+    const [{ ro }] = await world.db.replicas[0].query<{ ro: number }[]>('SELECT @@read_only AS ro');
+    expect(ro).toBe(1);
+
+    await world.etcd.startAll();
+    await everyNodeOn(world, 1, serverKey(world.db.replicas[0].port), 60_000);
+    await writesThroughEveryNode(world, 'etcd-back');
+  });
+});
+
+describe('cluster mode: the failsafe (CLUSTER_FAILSAFE=true)', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({
+      serverIdBase: 440,
+      leaseTtlMs: TTL_MS,
+      nodes: 2,
+      env: { CLUSTER_FAILSAFE: 'true' },
+    });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('goes on writing without etcd while every node answers, and stops when one does not', async () => {
+    const [a, b] = world.nodes;
+    await world.agreedLeader();
+    await world.etcd.stopAll();
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 1000));
+    await eventually(
+      async () => ((await a.write('cluster', `failsafe-${Date.now()}`)).status === 200 ? true : undefined),
+      TTL_MS * 2,
+      'writes under the failsafe',
+    );
+    expect((await a.cluster()).body.node.writes).toMatchObject({ allowed: true, via: 'failsafe' });
+    await b.kill();
+    const refused = await eventually(
+      async () => {
+        const answer = await a.write('cluster', `failsafe-lost-${Date.now()}`);
+        return answer.status === 503 ? answer : undefined;
+      },
+      TTL_MS * 3,
+      'node-a refusing writes once node-b is silent',
+    );
+    expect(refused.body.message).toMatch(new RegExp(`failsafe not confirmed: ${b.id} did not answer`));
+  });
+});
