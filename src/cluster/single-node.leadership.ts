@@ -1,4 +1,4 @@
-import { Leadership, LeaderView } from './leadership';
+import { Leadership, type LeaderView } from './leadership';
 
 /** Single-node mode: the only node leads, from start to stop. */
 export class SingleNodeLeadership extends Leadership {

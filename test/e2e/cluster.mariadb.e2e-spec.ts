@@ -1,4 +1,4 @@
-import { ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
+import { type ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
 import { serverKey } from '../support/failover-app';
 
 jest.setTimeout(240_000);

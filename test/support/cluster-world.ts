@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AppProcess, spawnApp } from './app-process';
-import { EtcdCluster, EtcdProxies, etcdBehindProxies } from './etcd';
+import { EtcdCluster, type EtcdProxies, etcdBehindProxies } from './etcd';
 import { type FailoverCluster, startFailoverCluster } from './mariadb/failover-cluster';
 import { freeLoopbackPort } from './mariadb/free-port';
 
@@ -202,6 +202,6 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`,
   );
 }

@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
-import { EventBus } from '../../common/events/event-bus';
+import { type EventBus } from '../../common/events/event-bus';
 import { ClusterErrorCode } from '../cluster.errors';
-import { Leadership, LeaderView } from '../leadership';
+import { Leadership, type LeaderView } from '../leadership';
 import type { EtcdKeys } from './etcd-keys';
 import type { LeaseKeeper } from './lease-keeper';
 

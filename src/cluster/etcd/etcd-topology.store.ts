@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { messageOf } from '../../common/errors/error-message';
 import type { TopologyFile } from '../../database/topology/topology-file';
-import { TopologyState, parseTopologyState } from '../../database/topology/topology-state';
+import { type TopologyState, parseTopologyState } from '../../database/topology/topology-state';
 import { TopologyStore } from '../../database/topology/topology-store';
 import type { EtcdKeys } from './etcd-keys';
 import { type EtcdLeadership, topologyConflict } from './etcd-leadership';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { messageOf } from '../../common/errors/error-message';
 import type { DatabaseTopology } from '../../database/topology/database-topology';
-import { WriteGate, WriteVerdict } from '../write-gate';
+import { WriteGate, type WriteVerdict } from '../write-gate';
 import type { FailsafeProbe } from './failsafe-probe';
 import type { LeaseKeeper } from './lease-keeper';
 

@@ -5,12 +5,15 @@ import { SetMetadata } from '@nestjs/common';
  * action asked of a follower). Raised, not returned, so that the one exception filter sends
  * it verbatim (status, body, Retry-After) instead of the route's own status code.
  */
-export class ForwardedAnswer {
+export class ForwardedAnswer extends Error {
   constructor(
     readonly status: number,
     readonly headers: Record<string, string>,
     readonly body: unknown,
-  ) {}
+  ) {
+    super(`answered ${status} by the node the request was forwarded to`);
+    this.name = 'ForwardedAnswer';
+  }
 }
 
 /** Header set on a forwarded request: the receiving node never forwards it again. */

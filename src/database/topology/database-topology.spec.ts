@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { InMemoryTopologyFile, replicatedConfig } from '../../../test/support/failover-fakes';
 import { DatabaseTopology } from './database-topology';
-import { TopologyState, initialTopologyState, parseTopologyState } from './topology-state';
+import { type TopologyState, initialTopologyState, parseTopologyState } from './topology-state';
 import { TopologyStore } from './topology-store';
 
 const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
