@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
 import { serverKey } from '../support/failover-app';
 
@@ -291,5 +294,48 @@ describe('cluster mode: the failsafe (CLUSTER_FAILSAFE=true)', () => {
       'node-a refusing writes once node-b is silent',
     );
     expect(refused.body.message).toMatch(new RegExp(`failsafe not confirmed: ${b.id} did not answer`));
+  });
+});
+
+describe('cluster mode: cluster-wide effects', () => {
+  let world: ClusterWorld;
+  let backupDir: string;
+
+  beforeAll(async () => {
+    backupDir = mkdtempSync(join(tmpdir(), 'logic-ha-cluster-backups-'));
+    world = await ClusterWorld.start({
+      serverIdBase: 450,
+      leaseTtlMs: TTL_MS,
+      // Every node keeps the same schedule on the same (shared) storage: only the leader may act on it.
+      env: { BACKUP_DIR: backupDir, BACKUP_FULL_CRON: '*/3 * * * * *', BACKUP_INCREMENTAL_CRON: 'off' },
+    });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+    rmSync(backupDir, { recursive: true, force: true });
+  });
+
+  it('takes each scheduled backup on exactly one node: the leader', async () => {
+    const [a, b, c] = world.nodes;
+    expect((await world.agreedLeader()).id).toBe(a.id);
+    const backups = await eventually(
+      async () => {
+        const items = (await c.api('GET', '/api/v1/backups?state=succeeded')).body?.items ?? [];
+        return items.length >= 3 ? items : undefined;
+      },
+      30_000,
+      'three scheduled backups',
+    );
+    const startedBy = (node: ClusterNode) =>
+      node.process
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"backup started"')).length;
+    expect(startedBy(b)).toBe(0);
+    expect(startedBy(c)).toBe(0);
+    expect(startedBy(a)).toBeGreaterThanOrEqual(backups.length);
+    const all = (await b.api('GET', '/api/v1/backups')).body.items as { triggeredBy: string; state: string }[];
+    expect(all.every((backup) => backup.triggeredBy === 'schedule')).toBe(true);
+    expect(all.filter((backup) => backup.state === 'failed')).toEqual([]);
   });
 });
