@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config';
+import type { DataSourceSwitch } from '../database/data-source-switch';
 import { BackupScheduler } from './backup.scheduler';
 import type { BackupService, StartRequest } from './backup.service';
 import type { InterruptedBackups } from './interrupted-backups';
@@ -12,6 +13,7 @@ describe('BackupScheduler', () => {
   let registry: SchedulerRegistry;
   let scheduler: BackupScheduler;
   let settled: number;
+  let database: { isOpen: boolean; whenOpen(): Promise<void>; open(): void };
 
   const config = (full: string, incremental: string) =>
     ({
@@ -31,7 +33,14 @@ describe('BackupScheduler', () => {
       settle: async () => void (settled += 1),
       stop: () => undefined,
     } as unknown as InterruptedBackups;
-    return new BackupScheduler(appConfig, registry, backups, interrupted, runSchedules);
+    return new BackupScheduler(
+      appConfig,
+      registry,
+      backups,
+      interrupted,
+      runSchedules,
+      database as unknown as DataSourceSwitch,
+    );
   };
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -40,6 +49,7 @@ describe('BackupScheduler', () => {
     runningId = null;
     needsFull = false;
     settled = 0;
+    database = openDatabase();
     registry = new SchedulerRegistry();
     scheduler = build(config('0 2 * * *', '0 * * * *'));
   });
@@ -48,6 +58,17 @@ describe('BackupScheduler', () => {
   it('registers both schedules in their time zone and settles interrupted backups at start', async () => {
     await scheduler.onApplicationBootstrap();
     expect([...registry.getCronJobs().keys()].sort()).toEqual(['backup.full', 'backup.incremental']);
+    expect(settled).toBe(1);
+  });
+
+  it('settles interrupted backups only once the database is connected when the service started without it', async () => {
+    database = closedDatabase();
+    scheduler = build(config('0 2 * * *', '0 * * * *'));
+    await scheduler.onApplicationBootstrap();
+    expect(registry.getCronJobs().size).toBe(2);
+    expect(settled).toBe(0);
+    database.open();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(1);
   });
 
@@ -76,3 +97,21 @@ describe('BackupScheduler', () => {
     expect(started).toEqual([{ type: 'incremental', triggeredBy: 'schedule' }]);
   });
 });
+
+function openDatabase() {
+  return { isOpen: true, whenOpen: async () => undefined, open: () => undefined };
+}
+
+function closedDatabase() {
+  let opened: () => void = () => undefined;
+  const whenOpen = new Promise<void>((resolve) => (opened = resolve));
+  const database = {
+    isOpen: false,
+    whenOpen: () => whenOpen,
+    open: () => {
+      database.isOpen = true;
+      opened();
+    },
+  };
+  return database;
+}
