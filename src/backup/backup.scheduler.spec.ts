@@ -2,6 +2,7 @@ import { SwitchableLeadership } from '../../test/support/failover-fakes';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config';
+import type { DataSourceSwitch } from '../database/data-source-switch';
 import { BackupScheduler } from './backup.scheduler';
 import type { BackupService, StartRequest } from './backup.service';
 import type { InterruptedBackups } from './interrupted-backups';
@@ -14,6 +15,7 @@ describe('BackupScheduler', () => {
   let scheduler: BackupScheduler;
   let settled: number;
   const leadership = new SwitchableLeadership();
+  let database: { isOpen: boolean; whenOpen(): Promise<void>; open(): void };
 
   const config = (full: string, incremental: string) =>
     ({
@@ -33,7 +35,15 @@ describe('BackupScheduler', () => {
       settle: async () => void (settled += 1),
       stop: () => undefined,
     } as unknown as InterruptedBackups;
-    return new BackupScheduler(appConfig, registry, backups, interrupted, runSchedules, leadership);
+    return new BackupScheduler(
+      appConfig,
+      registry,
+      backups,
+      interrupted,
+      runSchedules,
+      leadership,
+      database as unknown as DataSourceSwitch,
+    );
   };
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -43,6 +53,7 @@ describe('BackupScheduler', () => {
     needsFull = false;
     settled = 0;
     leadership.leading = true;
+    database = openDatabase();
     registry = new SchedulerRegistry();
     scheduler = build(config('0 2 * * *', '0 * * * *'));
   });
@@ -51,6 +62,17 @@ describe('BackupScheduler', () => {
   it('registers both schedules in their time zone and settles interrupted backups at start', async () => {
     await scheduler.onApplicationBootstrap();
     expect([...registry.getCronJobs().keys()].sort()).toEqual(['backup.full', 'backup.incremental']);
+    expect(settled).toBe(1);
+  });
+
+  it('settles interrupted backups only once the database is connected when the service started without it', async () => {
+    database = closedDatabase();
+    scheduler = build(config('0 2 * * *', '0 * * * *'));
+    await scheduler.onApplicationBootstrap();
+    expect(registry.getCronJobs().size).toBe(2);
+    expect(settled).toBe(0);
+    database.open();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(1);
   });
 
@@ -87,3 +109,21 @@ describe('BackupScheduler', () => {
     expect(started).toEqual([{ type: 'incremental', triggeredBy: 'schedule' }]);
   });
 });
+
+function openDatabase() {
+  return { isOpen: true, whenOpen: async () => undefined, open: () => undefined };
+}
+
+function closedDatabase() {
+  let opened: () => void = () => undefined;
+  const whenOpen = new Promise<void>((resolve) => (opened = resolve));
+  const database = {
+    isOpen: false,
+    whenOpen: () => whenOpen,
+    open: () => {
+      database.isOpen = true;
+      opened();
+    },
+  };
+  return database;
+}

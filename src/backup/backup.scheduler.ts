@@ -4,6 +4,7 @@ import { CronJob } from 'cron';
 import { Leadership } from '../cluster';
 import { AppConfig } from '../config/app-config';
 import { CRON_OFF } from '../config/cron.validator';
+import { DataSourceSwitch } from '../database/data-source-switch';
 import type { BackupType } from './backup.types';
 import { BackupService } from './backup.service';
 import { InterruptedBackups } from './interrupted-backups';
@@ -15,6 +16,8 @@ export const RUN_BACKUP_SCHEDULES = Symbol('RUN_BACKUP_SCHEDULES');
  * Cron schedules from configuration (full daily, incremental hourly by default), built at
  * start. A tick that finds a backup running is skipped and logged, so runs never pile up;
  * an incremental tick with no usable chain (or after a refused incremental) takes a full.
+ * Interrupted backups are settled at start, or, when the service started without its
+ * database, once the database is connected.
  */
 @Injectable()
 export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,13 +31,16 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
     private readonly interrupted: InterruptedBackups,
     @Inject(RUN_BACKUP_SCHEDULES) private readonly runSchedules: boolean,
     private readonly leadership: Leadership,
+    private readonly database: DataSourceSwitch,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runSchedules) return;
-    await this.interrupted
-      .settle(this.bootedAt, (id) => id === this.backups.runningId)
-      .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
+    if (this.database.isOpen) await this.settleInterrupted();
+    else {
+      this.logger.log({ msg: 'interrupted backups are settled once the database is connected' });
+      void this.database.whenOpen().then(() => this.settleInterrupted());
+    }
     const { fullSchedule, incrementalSchedule, timeZone } = this.config.backup;
     for (const [type, schedule] of [
       ['full', fullSchedule],
@@ -53,6 +59,12 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
       this.registry.addCronJob(`backup.${type}`, cron);
       this.logger.log({ msg: 'backup scheduled', type, schedule, timeZone });
     }
+  }
+
+  private async settleInterrupted(): Promise<void> {
+    await this.interrupted
+      .settle(this.bootedAt, (id) => id === this.backups.runningId)
+      .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
   }
 
   async onApplicationShutdown(): Promise<void> {

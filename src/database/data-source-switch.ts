@@ -1,7 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
+import { messageOf } from '../common/errors/error-message';
 import type { MysqlEndpoint } from '../config/mysql-url';
+import { owedStartupMigration, startupMigrationDone } from './deferred-start';
+import { openAndMigrate } from './migrator/startup-migration';
 
 /** A pool that does not close in this time belongs to a dead server: leave it behind. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -40,18 +44,55 @@ function destroySockets(pool: PoolInternals | undefined): void {
  * replaced and the pool is opened again. Repositories keep working because they hold the
  * same DataSource object. While closed, queries fail with "not connected", which the
  * error filter answers with 503 + Retry-After.
+ *
+ * A service that started without its database (deferred-start.ts) begins closed, and its
+ * first open runs the start-up migration (lock, checks, pending migrations) on the server
+ * it opens; a refusal there is kept, and every later open fails with it at once.
  */
 @Injectable()
 export class DataSourceSwitch {
   private readonly logger = new Logger('DataSourceSwitch');
-  private switching = false;
+  private switching: boolean;
   /** close() and open() run one after the other, in call order: a late reopen never undoes a close. */
   private queue: Promise<unknown> = Promise.resolve();
+  private waiters: (() => void)[] = [];
+  private refusal: Error | null = null;
+  private reopener: string | null = null;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.switching = !dataSource.isInitialized;
+  }
 
+  /** Closed, or being moved: the app answers 503 meanwhile. */
   get inProgress(): boolean {
     return this.switching;
+  }
+
+  get isOpen(): boolean {
+    return this.dataSource.isInitialized;
+  }
+
+  /** Why the deferred start-up migration refused this database; no open is tried again. */
+  get schemaRefusal(): Error | null {
+    return this.refusal;
+  }
+
+  /** Resolves once the pool is open: at once, or when an open() succeeds. */
+  whenOpen(): Promise<void> {
+    if (this.dataSource.isInitialized) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Who reopens a closed pool (the failover monitor, which knows when a failover runs);
+   * null: StartupReconnection retries it. Must be said before that one's first round.
+   */
+  get reopenedBy(): string | null {
+    return this.reopener;
+  }
+
+  handReopeningTo(owner: string): void {
+    this.reopener = owner;
   }
 
   /**
@@ -65,9 +106,12 @@ export class DataSourceSwitch {
     return this.serialised(() => (options.abandon ? this.abandonNow() : this.closeNow()));
   }
 
-  /** Opens the pool against `endpoint`; retried briefly, since a just-promoted server is up. */
-  open(endpoint: MysqlEndpoint): Promise<void> {
-    return this.serialised(() => this.openNow(endpoint));
+  /**
+   * Opens the pool against `endpoint`; tried `attempts` times (default 5) a moment apart,
+   * since a just-promoted server is up.
+   */
+  open(endpoint: MysqlEndpoint, options: { attempts?: number } = {}): Promise<void> {
+    return this.serialised(() => this.openNow(endpoint, options.attempts ?? REOPEN_ATTEMPTS));
   }
 
   private serialised(work: () => Promise<void>): Promise<void> {
@@ -118,20 +162,31 @@ export class DataSourceSwitch {
     Object.assign(this.dataSource, { isInitialized: false });
   }
 
-  private async openNow(endpoint: MysqlEndpoint): Promise<void> {
+  private async openNow(endpoint: MysqlEndpoint, attempts: number): Promise<void> {
+    if (this.refusal) throw this.refusal;
     if (this.dataSource.isInitialized) await this.closeNow();
     const target = { host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password };
     // The MySQL driver copies the options when it is created; both copies must point at the new server.
     Object.assign(this.dataSource.options, target);
     Object.assign((this.dataSource.driver as unknown as { options: object }).options, target);
     let lastError: unknown;
-    for (let attempt = 1; attempt <= REOPEN_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        await this.dataSource.initialize();
+        await this.initialize();
         this.switching = false;
+        for (const resolve of this.waiters.splice(0)) resolve();
         return;
       } catch (error) {
         lastError = error;
+        if (isRefusal(error)) {
+          this.refusal = error;
+          this.logger.error({
+            msg: 'the database was refused at its first connection: the pool stays closed; fix the schema (see the error), then restart',
+            target: `${endpoint.host}:${endpoint.port}`,
+            err: messageOf(error),
+          });
+          throw error;
+        }
         this.logger.warn({
           msg: 'opening the pool failed',
           attempt,
@@ -141,9 +196,30 @@ export class DataSourceSwitch {
         // TypeORM marks itself initialised before it runs migrations: a failure there leaves
         // an open pool that the next initialize() would refuse ("already connected").
         if (this.dataSource.isInitialized) await this.closeNow();
-        await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
+        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
       }
     }
     throw lastError;
   }
+
+  /**
+   * A plain initialize, after the start-up migration when the service still owes it. That
+   * one runs on a data source of its own: the app's pool opens only on a migrated schema
+   * (opened first, requests would meet missing tables: 500s, not 503s).
+   */
+  private async initialize(): Promise<void> {
+    const migrations = owedStartupMigration(this.dataSource);
+    if (migrations) {
+      const migrating = await openAndMigrate(new DataSource({ ...this.dataSource.options }), migrations);
+      await migrating.destroy().catch(() => undefined);
+      startupMigrationDone(this.dataSource);
+      this.logger.log({ msg: 'connected and migrated: the start-up migration owed since the start is done' });
+    }
+    await this.dataSource.initialize();
+  }
+}
+
+/** What would have stopped the start: anything the migrator decided, except waiting for its lock. */
+function isRefusal(error: unknown): error is DomainError {
+  return error instanceof DomainError && error.kind !== ErrorKind.Unavailable;
 }

@@ -5,7 +5,9 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig, MigrationsConfig } from '../config/app-config';
 import { buildDataSourceOptions, ensureDatabaseDirectory } from './data-source-options.factory';
 import { DataSourceSwitch } from './data-source-switch';
-import { openAndMigrate, openRequiringCurrent } from './migrator/startup-migration';
+import { StartupReconnection } from './startup-reconnection';
+import { openAndMigrateOrDefer } from './deferred-start';
+import { openRequiringCurrent } from './migrator/startup-migration';
 import { SchemaStatusService } from './schema-status.service';
 import { DatabaseTopology } from './topology/database-topology';
 import { DatabaseTopologyModule } from './topology/database-topology.module';
@@ -28,7 +30,9 @@ export interface DatabaseModuleOptions {
 /**
  * The app's data source, on the current primary of the topology. At start the schema is
  * brought up to date by SchemaMigrator (lock, checksums, baseline), never `synchronize`;
- * a refusal (history does not match, unknown schema) is final, not retried.
+ * a refusal (history does not match, unknown schema) is final, not retried. The service
+ * on MySQL starts even when the primary cannot be reached (see deferred-start.ts); the
+ * CLI commands fail fast.
  */
 @Global()
 @Module({})
@@ -56,6 +60,8 @@ export class DatabaseModule {
               }),
               retryAttempts: 3,
               retryDelay: 1000,
+              // The factory below opens the data source itself, or leaves it closed on purpose.
+              manualInitialization: true,
               // Connection problems are worth a retry; a schema refusal or a failed migration is not.
               toRetry: (error: unknown) => !(error instanceof DomainError),
               // Carried to dataSourceFactory below, which Nest gives the options only.
@@ -69,13 +75,13 @@ export class DatabaseModule {
               migrationsConfig: MigrationsConfig;
             };
             const dataSource = new DataSource(dataSourceOptions);
-            if (schemaOnStart === 'migrate') return openAndMigrate(dataSource, migrationsConfig);
+            if (schemaOnStart === 'migrate') return openAndMigrateOrDefer(dataSource, migrationsConfig);
             if (schemaOnStart === 'require-current') return openRequiringCurrent(dataSource, migrationsConfig);
             return dataSource.initialize();
           },
         }),
       ],
-      providers: [SchemaStatusService, TransactionRunner, DataSourceSwitch],
+      providers: [SchemaStatusService, TransactionRunner, DataSourceSwitch, StartupReconnection],
       exports: [SchemaStatusService, TransactionRunner, DataSourceSwitch, DatabaseTopologyModule],
     };
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { messageOf } from '../common/errors/error-message';
 import { DatabaseTopology } from '../database/topology/database-topology';
+import { AppPool } from './app-pool';
 import { ServerProbe } from './probes/server-probe';
 import { addressOf } from './server-address';
 
@@ -18,7 +19,8 @@ export interface AppAccountResult {
 /**
  * At start, asks the primary what the app's own account may do globally. An account with
  * SUPER or READ ONLY ADMIN writes through read_only: a fenced old primary or a standby
- * would accept its writes. That is logged as an error on every start until fixed.
+ * would accept its writes. That is logged as an error on every start until fixed. A service
+ * that started without its database checks once its pool opens (on the primary of that moment).
  */
 @Injectable()
 export class AppAccountCheck implements OnApplicationBootstrap {
@@ -28,10 +30,20 @@ export class AppAccountCheck implements OnApplicationBootstrap {
   constructor(
     private readonly topology: DatabaseTopology,
     private readonly probe: ServerProbe,
+    private readonly pool: AppPool,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.topology.replicated) return;
+    if (this.pool.switching) {
+      this.result = { ...this.result, error: 'not checked yet: the database primary was not reachable at start' };
+      void this.pool.whenOpen().then(() => this.check());
+      return;
+    }
+    await this.check();
+  }
+
+  private async check(): Promise<void> {
     const endpoint = this.topology.primaryEndpoint();
     try {
       const grants = await this.probe.globalPrivilegesOf(addressOf(this.topology, this.topology.primaryKey), endpoint);

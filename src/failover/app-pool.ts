@@ -19,6 +19,21 @@ export class AppPool {
     return this.dataSource.inProgress;
   }
 
+  /** Resolves once the pool is open (a service that started without its database waits here). */
+  whenOpen(): Promise<void> {
+    return this.dataSource.whenOpen();
+  }
+
+  /** A schema refusal at the deferred start-up migration: reopening cannot help. */
+  get schemaRefusal(): Error | null {
+    return this.dataSource.schemaRefusal;
+  }
+
+  /** The monitor reopens a closed pool from now on (see StartupReconnection). */
+  reopenedByMonitor(): void {
+    this.dataSource.handReopeningTo('failover monitor');
+  }
+
   close(options: { abandon?: boolean } = {}): Promise<void> {
     return this.dataSource.close(options);
   }

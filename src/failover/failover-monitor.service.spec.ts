@@ -218,4 +218,20 @@ describe('FailoverMonitor', () => {
     await ticks(1, () => true);
     expect(dataSource.opened).toEqual([1]);
   });
+
+  it('leaves a pool refused by the deferred start-up migration closed: no reopen every tick', async () => {
+    const { ticks, dataSource } = await world();
+    dataSource.inProgress = true;
+    dataSource.schemaRefusal = new Error('the history does not match this build');
+    await ticks(2, () => true);
+    expect(dataSource.opened).toEqual([]);
+  });
+
+  it('takes over reopening the pool from the database layer when it starts', async () => {
+    const { monitor, dataSource } = await world();
+    (monitor as unknown as { runLoop: boolean }).runLoop = true;
+    await monitor.onApplicationBootstrap();
+    await monitor.onApplicationShutdown();
+    expect(dataSource.reopenedBy).toBe('failover monitor');
+  });
 });

@@ -92,6 +92,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.disabledReason) return;
+    // Before anything is awaited: a service that started without its database is reconnected
+    // by the monitor (which keeps the pool closed while a failover runs), not by the database layer.
+    // In cluster mode every node runs this loop, so followers reopen their own pools too.
+    this.pool.reopenedByMonitor();
     // A follower finds the topology already in etcd; a failed first write is retried by the next change.
     await this.topology
       .ensurePersisted()
@@ -286,9 +290,13 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  /** A pool closed by a failed failover (or never reopened) comes back once the primary answers. */
+  /**
+   * A pool closed by a failed failover, never reopened, or never opened (the service started
+   * while the primary was down) comes back once the primary answers; its first open runs the
+   * start-up migration. A schema refusal there is final: no retry every tick.
+   */
   private async reopenPoolIfClosed(): Promise<void> {
-    if (!this.pool.switching || this.runner.inProgress) return;
+    if (!this.pool.switching || this.runner.inProgress || this.pool.schemaRefusal) return;
     await this.pool.reopenOnPrimary().then(
       () => this.logger.log({ msg: 'app pool reopened on the primary', primary: this.topology.primaryKey }),
       (error: unknown) => this.logger.warn({ msg: 'app pool still closed', err: messageOf(error) }),

@@ -105,6 +105,14 @@ export class FakeDataSourceSwitch {
   inProgress = false;
   readonly opened: number[] = [];
   failOpen = false;
+  schemaRefusal: Error | null = null;
+  reopenedBy: string | null = null;
+
+  handReopeningTo(owner: string): void {
+    this.reopenedBy = owner;
+  }
+
+  async whenOpen(): Promise<void> {}
 
   async close(_options?: { abandon?: boolean }): Promise<void> {
     this.inProgress = true;

@@ -24,8 +24,12 @@ export interface MigrationLock {
 /** How often a waiting node says whom it waits for. */
 const WAIT_REPORT_MS = 10_000;
 
-/** The lock of the database a data source is connected to. */
-export function migrationLockFor(dataSource: DataSource): MigrationLock {
+/**
+ * The lock of the database a data source is connected to. `connectTimeoutMs` overrides the
+ * data source's own connect timeout for the lock's connection (the start's first attempt
+ * gives up early on a hung server).
+ */
+export function migrationLockFor(dataSource: DataSource, override: { connectTimeoutMs?: number } = {}): MigrationLock {
   const options = dataSource.options as {
     type: string;
     database?: string;
@@ -44,7 +48,7 @@ export function migrationLockFor(dataSource: DataSource): MigrationLock {
       password: options.password ?? '',
       database: String(options.database),
     },
-    options.connectTimeout,
+    override.connectTimeoutMs ?? options.connectTimeout,
   );
 }
 

@@ -14,10 +14,15 @@ import { SchemaMigrator } from './schema-migrator';
  * when configured, and apply what is pending. On SQLite the lock is taken before the file
  * is opened: `rollback --restore` renames a new file over the path while holding it, and a
  * connection opened earlier would go on reading the old one. The data source is closed
- * when this throws.
+ * when this throws. `connectTimeoutMs` bounds the lock's connection, the first to reach
+ * the server (see deferred-start.ts).
  */
-export async function openAndMigrate(dataSource: DataSource, config: MigrationsConfig): Promise<DataSource> {
-  const lock = await migrationLockFor(dataSource).acquire(config.lockTimeoutMs);
+export async function openAndMigrate(
+  dataSource: DataSource,
+  config: MigrationsConfig,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<DataSource> {
+  const lock = await migrationLockFor(dataSource, options).acquire(config.lockTimeoutMs);
   try {
     await dataSource.initialize();
     const migrator = new SchemaMigrator(dataSource, alreadyHeld(lock), config.lockTimeoutMs);
