@@ -2,10 +2,8 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EtcdCluster } from '../cluster';
 import { AppConfig } from '../config/app-config';
-import { CacheEvictionBus } from './cache/cache-eviction-bus';
-import { createCacheEvictionBus } from './cache/cache-eviction-bus.factory';
+import { cacheEvictionBusProvider } from './cache/cache-eviction-bus.factory';
 import { ConfigCache } from './cache/config-cache';
 import { createConfigCacheStore } from './cache/config-cache-store.factory';
 import { CachedReadFastPath } from './cached-read.fast-path';
@@ -39,13 +37,7 @@ import { IdeHostController } from './ide-host.controller';
   controllers: [ConfigsController, IdeHostController],
   providers: [
     ConfigCache,
-    {
-      // Cluster mode (EtcdCluster provided) with a per-node cache: evictions travel through etcd.
-      provide: CacheEvictionBus,
-      inject: [AppConfig, { token: EtcdCluster, optional: true }],
-      useFactory: (config: AppConfig, etcd: EtcdCluster | undefined) =>
-        createCacheEvictionBus(config.configStore, etcd),
-    },
+    cacheEvictionBusProvider,
     ConfigFileStore,
     AtomicFileWriter,
     DatabaseConfigHost,

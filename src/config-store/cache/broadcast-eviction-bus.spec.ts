@@ -1,13 +1,14 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createCache } from 'cache-manager';
 import type { Etcd3 } from 'etcd3';
 import { EventBus } from '../../common/events/event-bus';
-import type { AppConfig, ConfigStoreConfig } from '../../config/app-config';
-import type { EtcdCluster } from '../../cluster';
+import { EtcdCluster } from '../../cluster';
+import { AppConfig, type ConfigStoreConfig } from '../../config/app-config';
 import { BroadcastEvictionBus, type EvictionTransport } from './broadcast-eviction-bus';
-import { type CacheEviction, LocalEvictionBus } from './cache-eviction-bus';
-import { createCacheEvictionBus } from './cache-eviction-bus.factory';
+import { type CacheEviction, CacheEvictionBus, LocalEvictionBus } from './cache-eviction-bus';
+import { cacheEvictionBusProvider, createCacheEvictionBus } from './cache-eviction-bus.factory';
 import { type CachedConfig, ConfigCache } from './config-cache';
 import { createConfigCacheStore } from './config-cache-store.factory';
 
@@ -234,6 +235,23 @@ describe('ConfigCache over the bus', () => {
     hub.down = false;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await b.cache.get('flow-@latest')).toBeUndefined();
+  });
+});
+
+describe('the eviction bus provider (Nest DI)', () => {
+  const fakeEtcd = { client: {}, keys: { cacheEvictions: '/x/cache-evictions' }, config: { nodeId: 'n1' } };
+  const bus = async (extra: Provider[]) => {
+    const moduleRef = await Test.createTestingModule({
+      providers: [cacheEvictionBusProvider, { provide: AppConfig, useValue: { configStore: STORE } }, ...extra],
+    }).compile();
+    const found = moduleRef.get(CacheEvictionBus);
+    await moduleRef.close();
+    return found;
+  };
+
+  it('takes the etcd bus when ClusterModule provides EtcdCluster, and the local one when it does not', async () => {
+    expect(await bus([{ provide: EtcdCluster, useValue: fakeEtcd }])).toBeInstanceOf(BroadcastEvictionBus);
+    expect(await bus([])).toBeInstanceOf(LocalEvictionBus);
   });
 });
 

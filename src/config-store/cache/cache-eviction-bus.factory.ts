@@ -1,7 +1,8 @@
-import type { EtcdCluster } from '../../cluster';
-import type { ConfigStoreConfig } from '../../config/app-config';
+import type { FactoryProvider } from '@nestjs/common';
+import { EtcdCluster } from '../../cluster';
+import { AppConfig, type ConfigStoreConfig } from '../../config/app-config';
 import { BroadcastEvictionBus } from './broadcast-eviction-bus';
-import { type CacheEvictionBus, LocalEvictionBus } from './cache-eviction-bus';
+import { CacheEvictionBus, LocalEvictionBus } from './cache-eviction-bus';
 import { EtcdEvictionTransport } from './etcd-eviction.transport';
 
 /**
@@ -17,3 +18,10 @@ export function createCacheEvictionBus(config: ConfigStoreConfig, etcd: EtcdClus
   if (!etcd) return new LocalEvictionBus();
   return new BroadcastEvictionBus(new EtcdEvictionTransport(etcd.client, etcd.keys.cacheEvictions), etcd.config.nodeId);
 }
+
+/** The module's provider: EtcdCluster is there in cluster mode only (ClusterModule is global). */
+export const cacheEvictionBusProvider: FactoryProvider<CacheEvictionBus> = {
+  provide: CacheEvictionBus,
+  inject: [AppConfig, { token: EtcdCluster, optional: true }],
+  useFactory: (config: AppConfig, etcd: EtcdCluster | undefined) => createCacheEvictionBus(config.configStore, etcd),
+};
