@@ -4,3 +4,4 @@ export type { ClusterNode, LeaderView } from './leadership';
 export { LeaderOnly, LeaderForwarding } from './leader-only';
 export { WriteGate } from './write-gate';
 export { ClusterErrorCode } from './cluster.errors';
+export { EtcdCluster } from './etcd/etcd-cluster';

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { cacheEvictionBusProvider } from './cache/cache-eviction-bus.factory';
 import { ConfigCache } from './cache/config-cache';
 import { createConfigCacheStore } from './cache/config-cache-store.factory';
 import { CachedReadFastPath } from './cached-read.fast-path';
@@ -36,6 +37,7 @@ import { IdeHostController } from './ide-host.controller';
   controllers: [ConfigsController, IdeHostController],
   providers: [
     ConfigCache,
+    cacheEvictionBusProvider,
     ConfigFileStore,
     AtomicFileWriter,
     DatabaseConfigHost,

@@ -30,6 +30,33 @@ describe('config cache on a shared Redis store', () => {
     }
   });
 
+  it("needs no eviction bus: a publish's eviction on one node is a miss on the other's fast path at once", async () => {
+    // The fast path (CachedReadFastPath) answers from ConfigStoreService.readCachedAnswer, which
+    // reads the shared store on every request: no node keeps a copy of its own to evict.
+    const nodeA = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
+    const nodeB = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url });
+    try {
+      const entry = (logicId: string) => ({
+        logicId,
+        version: '3',
+        origin: 'host' as const,
+        fetchedAt: '2026-01-01T00:00:00.000Z',
+        config: { id: logicId },
+      });
+      await nodeA.cache.set('pub-@latest', entry('pub'));
+      await nodeA.cache.set('kept-@latest', entry('kept'));
+      expect(await nodeB.service.readCachedAnswer('pub')).toMatchObject({ source: 'cache', version: '3' });
+      await nodeA.cache.evictLogic('pub', ['3']); // what a publish on node A does
+      expect(await nodeB.service.readCachedAnswer('pub')).toBeUndefined();
+      expect(await nodeB.service.readCachedAnswer('kept')).toBeDefined();
+      await nodeA.cache.clear(); // DELETE /api/v1/configs/cache on node A
+      expect(await nodeB.service.readCachedAnswer('kept')).toBeUndefined();
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+    }
+  });
+
   it('lets an entry expire after its TTL without access', async () => {
     const node = openConfigStoreWorld({ cacheStore: 'redis', cacheRedisUrl: redis.url, cacheTtlMs: 1000 });
     try {

@@ -5,6 +5,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createCache } from 'cache-manager';
 import { EventBus } from '../../src/common/events/event-bus';
 import type { AppConfig, ConfigStoreConfig } from '../../src/config/app-config';
+import { type CacheEvictionBus, LocalEvictionBus } from '../../src/config-store/cache/cache-eviction-bus';
 import { ConfigCache } from '../../src/config-store/cache/config-cache';
 import { createConfigCacheStore } from '../../src/config-store/cache/config-cache-store.factory';
 import { ConfigStoreService } from '../../src/config-store/config-store.service';
@@ -37,7 +38,10 @@ export interface ConfigStoreWorld {
 }
 
 /** The config store's real tiers, built by hand: memory cache, HTTP host, file store in a temp DATA_DIR. */
-export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): ConfigStoreWorld {
+export function openConfigStoreWorld(
+  overrides: Partial<ConfigStoreConfig>,
+  evictions: CacheEvictionBus = new LocalEvictionBus(),
+): ConfigStoreWorld {
   const dataDir = mkdtempSync(join(tmpdir(), 'logic-ha-configs-'));
   const configStore = { ...CONFIG_STORE_DEFAULTS, ...overrides };
   const appConfig = { dataDir, configStore } as unknown as AppConfig;
@@ -47,7 +51,7 @@ export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): Con
   emitter.on('config.host-unreachable', (payload) => events.push({ name: 'config.host-unreachable', payload }));
   const bus = new EventBus(emitter);
   const cacheManager = createCache({ stores: [createConfigCacheStore(configStore)] });
-  const cache = new ConfigCache(cacheManager, appConfig, bus);
+  const cache = new ConfigCache(cacheManager, appConfig, bus, evictions);
   const host = new HttpConfigHost(configStore);
   const files = new ConfigFileStore(appConfig, new AtomicFileWriter(), clock);
   const service = new ConfigStoreService(appConfig, cache, host, files, new HostReachability(bus, clock), clock);
@@ -60,6 +64,7 @@ export function openConfigStoreWorld(overrides: Partial<ConfigStoreConfig>): Con
     events,
     close: async () => {
       await host.onModuleDestroy();
+      await evictions.close();
       await cacheManager.disconnect();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -44,6 +44,8 @@ export interface ConfigEvictedEvent {
   /** null when the whole cache was cleared. */
   logicId: string | null;
   keys: string[];
+  /** Set when another node evicted (cluster mode): that node's id; absent for this node's own evictions. */
+  origin?: string;
 }
 
 export interface ConfigHostUnreachableEvent {
