@@ -338,4 +338,30 @@ describe('cluster mode: cluster-wide effects', () => {
     expect(all.every((backup) => backup.triggeredBy === 'schedule')).toBe(true);
     expect(all.filter((backup) => backup.state === 'failed')).toEqual([]);
   });
+
+  it('a publish on one node evicts the cached config on every node', async () => {
+    const [a, b, c] = world.nodes;
+    const publish = (version: string) =>
+      a.api('POST', '/api/v1/configs/cluster-flow/publish', { version, config: { nodes: [{ id: version }] } });
+    expect((await publish('1')).status).toBe(201);
+    for (const node of [b, c]) {
+      expect((await node.api('GET', '/api/v1/configs/cluster-flow')).body).toMatchObject({ version: '1' });
+      expect((await node.api('GET', '/api/v1/configs/cluster-flow')).body).toMatchObject({
+        version: '1',
+        source: 'cache',
+      });
+    }
+    expect((await publish('2')).status).toBe(201);
+    for (const node of [b, c]) {
+      const read = await eventually(
+        async () => {
+          const body = (await node.api('GET', '/api/v1/configs/cluster-flow')).body;
+          return body?.version === '2' ? body : undefined;
+        },
+        5000,
+        `${node.id} reading version 2`,
+      );
+      expect(read.config).toMatchObject({ nodes: [{ id: '2' }] });
+    }
+  });
 });

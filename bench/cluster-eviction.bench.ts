@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
-import { createEtcdClient } from '../../src/cluster/etcd/etcd-client.factory';
-import { EtcdKeys } from '../../src/cluster/etcd/etcd-keys';
-import { BroadcastEvictionBus } from '../../src/config-store/cache/broadcast-eviction-bus';
-import { EtcdEvictionTransport } from '../../src/config-store/cache/etcd-eviction.transport';
-import { type ConfigStoreWorld, openConfigStoreWorld } from '../../test/support/config-store-world';
-import { SingleEtcd } from '../../test/support/single-etcd';
-import { percentiles } from '../stats';
+import { createEtcdClient } from '../src/cluster/etcd/etcd-client.factory';
+import { EtcdKeys } from '../src/cluster/etcd/etcd-keys';
+import { BroadcastEvictionBus } from '../src/config-store/cache/broadcast-eviction-bus';
+import { EtcdEvictionTransport } from '../src/config-store/cache/etcd-eviction.transport';
+import { type ConfigStoreWorld, openConfigStoreWorld } from '../test/support/config-store-world';
+import { EtcdCluster } from '../test/support/etcd';
+import { percentiles } from './stats';
 
 /**
  * Cross-node config cache eviction delay: `ConfigCache.evictLogic` on node A until the
@@ -17,7 +17,7 @@ import { percentiles } from '../stats';
  * one etcd client until watchers on the two others see it. Both on the same private
  * single-member etcd, interleaved, in one run; one sample per receiving node.
  *
- * `npx ts-node --transpile-only bench/cluster/eviction-delay.ts`
+ * `npm run bench -- cluster-eviction`
  */
 const EVICTIONS = Number(process.env.BENCH_EVICTIONS ?? 500);
 const WARM_UP = 50;
@@ -69,12 +69,12 @@ async function bareWatchers(clients: Etcd3[], key: string) {
 
 async function main(): Promise<void> {
   Logger.overrideLogger(false);
-  const etcd = await SingleEtcd.start();
+  const etcd = await EtcdCluster.start({ members: 3 });
   const nodes: Node[] = [];
   try {
     const prefix = `/bench-${randomUUID()}`;
     const key = new EtcdKeys(prefix).cacheEvictions;
-    for (const id of ['node-a', 'node-b', 'node-c']) nodes.push(await openNode(id, etcd.endpoint, key));
+    for (const id of ['node-a', 'node-b', 'node-c']) nodes.push(await openNode(id, etcd.endpoints[0], key));
     const [a, b, c] = nodes;
     const bareKey = `${prefix}/bare`;
     const bareArrivals = await bareWatchers([b.client, c.client], bareKey);
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         bench: 'cluster-eviction-delay',
         evictions: EVICTIONS,
         receivers: 2,
-        etcd: 'single member, loopback',
+        etcd: '3 members, loopback',
         evictionDelay: bus,
         bareEtcdPutToWatch: baseline,
         p50Ratio: Math.round((bus.p50Ms / baseline.p50Ms) * 100) / 100,
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       await node.world.close();
       node.client.close();
     }
-    await etcd.stop();
+    await etcd.destroy();
   }
 }
 
