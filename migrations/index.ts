@@ -6,6 +6,7 @@ import { AddedInstanceQueryIndexes1764201600000 } from './1764201600000-AddedIns
 import { AddedBackupCatalog1764288000000 } from './1764288000000-AddedBackupCatalog';
 import { AddedFailoverHistory1764374400000 } from './1764374400000-AddedFailoverHistory';
 import { AlignedLogicSolutionDefaults1764460800000 } from './1764460800000-AlignedLogicSolutionDefaults';
+import { AddedEpochMarker1764547200000 } from './1764547200000-AddedEpochMarker';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddedBackupCatalog1764288000000,
   AddedFailoverHistory1764374400000,
   AlignedLogicSolutionDefaults1764460800000,
+  AddedEpochMarker1764547200000,
 ];

@@ -22,3 +22,9 @@ CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY 'monitor-password-change-m
 GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN, SLAVE MONITOR,
       READ_ONLY ADMIN, BINLOG ADMIN, CONNECTION ADMIN, SELECT, SHOW VIEW, EVENT, TRIGGER, LOCK TABLES
   ON *.* TO 'monitor'@'%';
+
+-- The epoch marker: after each failover or switchover the monitor records the new epoch in
+-- logic_ha_epoch (created by logic-ha's migration ha-5) on the new primary; replication carries
+-- it to the standbys. Only INSERT on that one table: CREATE is what lets MariaDB accept a grant
+-- on a table that does not exist yet (the migrations create it); the monitor creates nothing.
+GRANT CREATE, INSERT ON logic_ha.logic_ha_epoch TO 'monitor'@'%';

@@ -56,7 +56,9 @@ describe('loadAppConfig', () => {
       failureThreshold: 3,
       cooldownMs: 600_000,
       applyTimeoutMs: 30_000,
+      forceSingleNode: false,
     });
+    expect(loadAppConfig({ FAILOVER_FORCE_SINGLE_NODE: 'true' }, CWD).failover.forceSingleNode).toBe(true);
     const tuned = loadAppConfig(
       { HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' },
       CWD,
@@ -114,6 +116,10 @@ describe('loadAppConfig', () => {
         /ETCD_ENDPOINTS: needs DB_TYPE=mysql/,
       ],
       [{ ETCD_ENDPOINTS: '', CLUSTER_FAILSAFE: 'true' }, /CLUSTER_FAILSAFE: needs ETCD_ENDPOINTS/],
+      [
+        { ETCD_ENDPOINTS: 'http://e:2379', FAILOVER_FORCE_SINGLE_NODE: 'true' },
+        /FAILOVER_FORCE_SINGLE_NODE: applies only in single-node mode/,
+      ],
       [
         { ETCD_ENDPOINTS: 'http://e:2379', CLUSTER_LEASE_TTL_MS: '500' },
         /CLUSTER_LEASE_TTL_MS: must not be less than 2000/,

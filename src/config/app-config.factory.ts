@@ -154,6 +154,11 @@ function clusterProblems(schema: EnvironmentSchema): ConfigProblem[] {
     }));
   }
   const problems: ConfigProblem[] = [];
+  if (schema.FAILOVER_FORCE_SINGLE_NODE === 'true')
+    problems.push({
+      variable: 'FAILOVER_FORCE_SINGLE_NODE',
+      reason: 'applies only in single-node mode (without ETCD_ENDPOINTS); a cluster node follows its leader',
+    });
   const bad = etcdEndpoints(schema.ETCD_ENDPOINTS).filter((url) => !/^https?:\/\/[^/:\s]+:\d{1,5}$/.test(url));
   if (bad.length > 0)
     problems.push({
@@ -276,6 +281,7 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     failureThreshold: schema.FAILURE_THRESHOLD ?? DEFAULTS.FAILURE_THRESHOLD,
     cooldownMs: schema.FAILOVER_COOLDOWN_MS ?? DEFAULTS.FAILOVER_COOLDOWN_MS,
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
+    forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
   };
 }
 

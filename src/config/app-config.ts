@@ -85,6 +85,11 @@ export interface FailoverConfig {
   cooldownMs: number;
   /** How long promotion waits for the standby to apply its relay log. */
   applyTimeoutMs: number;
+  /**
+   * Single-node mode only: run the monitor's actions even on a database whose epoch marker
+   * (logic_ha_epoch) says a cluster manages it. Off: such a monitor watches but does not act.
+   */
+  forceSingleNode: boolean;
 }
 
 /** How schema migrations run; see UPGRADING.md. */

@@ -352,6 +352,10 @@ export class EnvironmentSchema {
   FAILOVER_APPLY_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  FAILOVER_FORCE_SINGLE_NODE?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)

@@ -7,7 +7,8 @@ import {
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
-import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
+import type { AppConfig } from '../config/app-config';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
@@ -19,9 +20,8 @@ import { Fencer } from './fencer';
 const P = '127.0.0.1:1';
 const S = '127.0.0.1:2';
 
-async function world() {
+async function world(config: AppConfig = replicatedConfig(1)) {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
-  const config = replicatedConfig(1);
   const file = new InMemoryTopologyFile();
   const topology = new DatabaseTopology(config, file.asStore(), clock);
   const leadership = new SwitchableLeadership();
@@ -47,7 +47,8 @@ async function world() {
     automatic,
     events.asBus(),
     clock,
-    false,
+    // The loop would start in onApplicationBootstrap, which tests never call: they drive tick() themselves.
+    true,
     leadership,
   );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
@@ -233,5 +234,100 @@ describe('FailoverMonitor', () => {
     await monitor.onApplicationBootstrap();
     await monitor.onApplicationShutdown();
     expect(dataSource.reopenedBy).toBe('failover monitor');
+  });
+
+  describe('single-node mode on a database a cluster manages (epoch marker)', () => {
+    const F = '127.0.0.1:3';
+    const CLUSTER_MARKER = recordedEpoch({ epoch: 3, primary: P, managedBy: 'cluster', writer: 'node-b' });
+
+    /** A primary P, a standby S, a fenced old primary F that is writable again, and P's marker. */
+    async function clusterWorld(options: { forced?: boolean; marker?: typeof CLUSTER_MARKER | null } = {}) {
+      const w = await world(replicatedConfig(2, { forceSingleNode: options.forced ?? false }));
+      await w.topology.update((s) => ({ ...s, fenced: [F] }));
+      w.probe.add(F, { readOnly: false });
+      w.probe.server(P).epochs = options.marker === null ? [] : [options.marker ?? CLUSTER_MARKER];
+      return w;
+    }
+
+    it('watches but neither fences nor fails over, says why in status and in the log, naming FAILOVER_FORCE_SINGLE_NODE', async () => {
+      const error = jest.spyOn(Logger.prototype, 'error');
+      try {
+        const { probe, failovers, ticks, monitor } = await clusterWorld();
+        await ticks(1, () => true);
+        expect(monitor.disabledReason).toMatch(
+          /^the database is managed by a logic-ha cluster: 127\.0\.0\.1:1 records epoch 3 \(managedBy cluster, written by node-b, .*single-node mode.*FAILOVER_FORCE_SINGLE_NODE=true/,
+        );
+        const logged = error.mock.calls.map(([entry]) => (entry as { msg?: string }).msg ?? '');
+        expect(logged).toEqual([
+          expect.stringMatching(/^failover monitor refuses to act: .*FAILOVER_FORCE_SINGLE_NODE/),
+        ]);
+        expect(probe.server(F).readOnly).toBe(false);
+
+        probe.server(P).up = false;
+        probe.server(S).replica!.ioRunning = 'Connecting';
+        await ticks(4, () => false);
+        expect(failovers).toEqual([]);
+        expect(monitor.snapshot()).toMatchObject({
+          verdict: { kind: 'dead' },
+          blockedReason: expect.stringMatching(/managed by a logic-ha cluster/),
+        });
+        // Still watching: status keeps its view of the servers.
+        expect(monitor.snapshot().primary).toMatchObject({ key: P, reachable: false });
+        expect(probe.calls.filter((call) => !call.includes('replicaStatus'))).toEqual([]);
+      } finally {
+        error.mockRestore();
+      }
+    });
+
+    it('acts when forced with FAILOVER_FORCE_SINGLE_NODE=true, and keeps a warning in status', async () => {
+      const { probe, failovers, ticks, monitor } = await clusterWorld({ forced: true });
+      await ticks(1, () => true);
+      expect(monitor.disabledReason).toBeNull();
+      expect(probe.server(F).readOnly).toBe(true);
+      expect(monitor.snapshot().warnings).toEqual([
+        expect.stringMatching(/^FAILOVER_FORCE_SINGLE_NODE=true: this single node fails over and fences .*epoch 3/),
+      ]);
+      probe.server(P).up = false;
+      probe.server(S).replica!.ioRunning = 'Connecting';
+      await ticks(3, () => false);
+      expect(failovers).toHaveLength(1);
+    });
+
+    it('acts on a marker written by a single node, on no marker, and in cluster mode (where a leader decides)', async () => {
+      const single = await clusterWorld({ marker: recordedEpoch({ epoch: 2, managedBy: 'single-node' }) });
+      await single.ticks(1, () => true);
+      expect(single.monitor.disabledReason).toBeNull();
+      expect(single.probe.server(F).readOnly).toBe(true);
+
+      const none = await clusterWorld({ marker: null });
+      await none.ticks(1, () => true);
+      expect(none.monitor.disabledReason).toBeNull();
+
+      const clusterConfig = { ...replicatedConfig(1), cluster: { nodeId: 'node-a' } } as unknown as AppConfig;
+      const cluster = await world(clusterConfig);
+      cluster.probe.server(P).epochs = [CLUSTER_MARKER];
+      await cluster.ticks(1, () => true);
+      expect(cluster.monitor.disabledReason).toBeNull();
+    });
+
+    it('a primary down at start blocks nothing: it fails over, the marker never read', async () => {
+      const { probe, failovers, ticks, monitor } = await clusterWorld();
+      probe.server(P).up = false;
+      probe.server(S).replica!.ioRunning = 'Connecting';
+      await ticks(3, () => false);
+      expect(failovers).toHaveLength(1);
+      expect(monitor.disabledReason).toBeNull();
+      expect(probe.server(F).readOnly).toBe(true);
+    });
+
+    it('reads the marker again at the next heartbeat when it could not be read, then refuses', async () => {
+      const { probe, ticks, monitor } = await clusterWorld();
+      probe.failing.add('recordedEpoch');
+      await ticks(1, () => true);
+      expect(monitor.disabledReason).toBeNull();
+      probe.failing.delete('recordedEpoch');
+      await ticks(1, () => true);
+      expect(monitor.disabledReason).toMatch(/managed by a logic-ha cluster/);
+    });
   });
 });

@@ -12,7 +12,7 @@ import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
-import { PrimaryHeartbeat, ServerProbe } from './probes/server-probe';
+import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
 import { addressOf } from './server-address';
 
@@ -44,6 +44,12 @@ export interface StandbyObservation {
  *
  * In cluster mode every node runs the loop, so a node that becomes leader already knows
  * the primary is dead; only the leader fences and fails over.
+ *
+ * In single-node mode the first heartbeat the primary answers also reads its epoch marker
+ * (logic_ha_epoch). When it says a cluster manages the database, this node is a leftover
+ * (or a mistake) beside that cluster: it keeps watching and reporting but neither fails
+ * over nor fences, unless FAILOVER_FORCE_SINGLE_NODE=true. A primary that is down at start
+ * blocks nothing: until the marker is read, the monitor acts as before.
  */
 @Injectable()
 export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -64,6 +70,11 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private lastTickAt: string | null = null;
   /** Setup problems that weaken the guarantees, logged once each, shown in status. */
   private readonly warnings = new Map<string, string>();
+  /** The primary's epoch marker, read once (single-node mode); undefined until a heartbeat answered and it was read. */
+  private marker: RecordedEpoch | null | undefined = undefined;
+  private markerReadFailed = false;
+  /** Why this single node does not act on the database (a cluster manages it); null: it acts. */
+  private refusal: string | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -87,7 +98,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     if (!this.topology.replicated) return 'DB_TYPE is not mysql: nothing to fail over';
     if (!this.config.monitorAccount) return 'DB_ADMIN_USER is not set: the monitor has no admin account';
     if (!this.runLoop) return 'not started in this process (one-off command)';
-    return null;
+    return this.refusal;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -135,11 +146,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   async tick(): Promise<void> {
     const now = this.clock.now();
     this.lastTickAt = now.toISOString();
-    const [primary, standbys] = await Promise.all([
-      this.observePrimary(now),
-      this.observeStandbys(now),
-      this.leadership.isLeader() ? this.fencer.enforceAll() : undefined,
-    ]);
+    const observed = this.observePrimary(now);
+    const [primary, standbys] = await Promise.all([observed, this.observeStandbys(now), this.enforceFencing(observed)]);
     this.primary = primary;
     this.standbys = standbys;
     this.misses = primary.reachable ? 0 : this.misses + 1;
@@ -181,7 +189,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     const control = { ...this.topology.state.control, disabledReason: this.automatic.disabledReason };
-    const blocked = automaticFailoverBlocked(control, this.clock.now(), this.config.failover.cooldownMs);
+    const blocked =
+      this.refusal ?? automaticFailoverBlocked(control, this.clock.now(), this.config.failover.cooldownMs);
     this.blockedReason = blocked;
     if (blocked) {
       this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
@@ -218,6 +227,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
         );
       }
     }
+    if (this.marker?.managedBy === 'cluster' && !this.refusal && !this.config.cluster) {
+      warn(
+        'forced-single-node',
+        `FAILOVER_FORCE_SINGLE_NODE=true: this single node fails over and fences a database a logic-ha cluster manages (it records epoch ${describeMarker(this.marker)}); make sure no cluster node still runs`,
+      );
+    }
     // A probe that failed this tick says nothing new: keep what was known about that server.
     if (!primary.reachable && this.warnings.has('semi-sync')) seen.set('semi-sync', this.warnings.get('semi-sync')!);
     for (const [key, message] of seen) if (!this.warnings.has(key)) this.logger.warn({ msg: message });
@@ -244,7 +259,9 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     const key = this.topology.primaryKey;
     const previous = this.primary?.key === key ? this.primary : null;
     try {
-      const heartbeat = await this.probe.heartbeat(addressOf(this.topology, key));
+      const address = addressOf(this.topology, key);
+      const heartbeat = await this.probe.heartbeat(address);
+      if (this.readsMarker && this.marker === undefined) await this.readMarker(address);
       return { key, reachable: true, lastHeartbeatAt: now.toISOString(), lastError: null, heartbeat };
     } catch (error) {
       return {
@@ -255,6 +272,52 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
         heartbeat: previous?.heartbeat ?? null,
       };
     }
+  }
+
+  /** Only a single node asks whether a cluster manages the database; a cluster node follows its leader. */
+  private get readsMarker(): boolean {
+    return this.config.cluster === undefined;
+  }
+
+  /** A failure (no grant, say) is logged once and read again at the next heartbeat; a missing table is no marker. */
+  private async readMarker(address: ServerAddress): Promise<void> {
+    let marker: RecordedEpoch | null;
+    try {
+      marker = await this.probe.recordedEpoch(address);
+    } catch (error) {
+      if (!this.markerReadFailed)
+        this.logger.warn({
+          msg: 'could not read the epoch marker; trying again at each heartbeat',
+          err: messageOf(error),
+        });
+      this.markerReadFailed = true;
+      return;
+    }
+    this.marker = marker;
+    if (marker?.managedBy !== 'cluster') return;
+    if (this.config.failover.forceSingleNode) {
+      this.logger.warn({
+        msg: 'the database is managed by a logic-ha cluster; FAILOVER_FORCE_SINGLE_NODE=true: acting anyway',
+        marker,
+      });
+      return;
+    }
+    this.refusal =
+      `the database is managed by a logic-ha cluster: ${address.key} records epoch ${describeMarker(marker)}, and this node runs ` +
+      `in single-node mode (no ETCD_ENDPOINTS). It watches but does not fail over or fence. Join the cluster (ETCD_ENDPOINTS), ` +
+      `or, if that cluster is gone for good, set FAILOVER_FORCE_SINGLE_NODE=true`;
+    this.logger.error({ msg: `failover monitor refuses to act: ${this.refusal}`, marker });
+  }
+
+  /**
+   * Fencing is an action: a single node on a cluster's database leaves it to the cluster.
+   * Until the marker has been read, fencing waits for this tick's heartbeat, which reads it.
+   */
+  private async enforceFencing(observed: Promise<PrimaryObservation>): Promise<void> {
+    if (this.readsMarker && this.marker === undefined) await observed;
+    // Fencing is an action: only the leader takes it (always this node in single-node mode).
+    if (this.refusal || !this.leadership.isLeader()) return;
+    await this.fencer.enforceAll();
   }
 
   private observeStandbys(now: Date): Promise<StandbyObservation[]> {
@@ -332,4 +395,8 @@ function toStandbyView(observation: StandbyObservation): StandbyView {
     ioState: observation.status?.ioRunning,
     lastIoError: observation.status?.lastIoError,
   };
+}
+
+function describeMarker(marker: RecordedEpoch): string {
+  return `${marker.epoch} (managedBy ${marker.managedBy}${marker.writer ? `, written by ${marker.writer}` : ''}, at ${marker.recordedAt})`;
 }

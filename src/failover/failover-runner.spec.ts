@@ -7,7 +7,7 @@ import {
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
-import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
@@ -85,12 +85,14 @@ describe('FailoverRunner', () => {
       `${S2} detachReplica`,
       `${S2} setReadOnly:false`,
       `${S1} replicateFrom:${S2}`,
+      `${S2} recordEpoch:1`,
     ]);
     expect(record.steps.map((s) => s.name)).toEqual([
       'close-app-pool',
       'fence-old-primary',
       'find-promoted-standby',
       'choose-candidate',
+      'check-epoch',
       'stop-io-thread',
       'read-received-position',
       'apply-relay-log',
@@ -99,10 +101,81 @@ describe('FailoverRunner', () => {
       'enable-writes',
       'repoint-app',
       'repoint-standbys',
+      'record-epoch',
     ]);
     expect(record.steps.find((s) => s.name === 'fence-old-primary')).toMatchObject({ ok: false });
     expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed']);
     expect(events.emitted[1].payload).toMatchObject({ epoch: 1, oldPrimary: P, newPrimary: S2 });
+  });
+
+  it('records the new epoch on the new primary once it accepts writes: single-node, no writer id', async () => {
+    const { probe, runner } = await world();
+    const record = await runner.failover('primary confirmed down');
+    expect(probe.server(S2).epochs).toEqual([
+      expect.objectContaining({ epoch: 1, primary: S2, managedBy: 'single-node', writer: null }),
+    ]);
+    expect(record.steps.find((s) => s.name === 'check-epoch')).toMatchObject({
+      ok: true,
+      detail: 'no epoch recorded (ours 0)',
+    });
+    expect(record.steps.find((s) => s.name === 'record-epoch')).toMatchObject({
+      ok: true,
+      detail: `epoch 1 recorded on ${S2} (single-node)`,
+    });
+  });
+
+  it('in cluster mode the record says cluster and names the node that wrote it', async () => {
+    const { probe, runner } = await world();
+    const change = (runner as unknown as { change: { config: unknown } }).change;
+    change.config = { ...replicatedConfig(2), cluster: { nodeId: 'node-a' } };
+    await runner.failover('primary confirmed down');
+    expect(probe.server(S2).epochs).toEqual([
+      expect.objectContaining({ epoch: 1, managedBy: 'cluster', writer: 'node-a' }),
+    ]);
+  });
+
+  it('a failed record-epoch is logged in the steps, not fatal: the failover succeeds', async () => {
+    const { probe, runner, automatic } = await world();
+    probe.failing.add('recordEpoch');
+    const record = await runner.failover('primary confirmed down');
+    expect(record).toMatchObject({ outcome: 'succeeded', newPrimary: S2, epoch: 1, error: null });
+    expect(record.steps.find((s) => s.name === 'record-epoch')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/recordEpoch failed/),
+    });
+    expect(automatic.disabledReason).toBeNull();
+  });
+
+  it('stops before touching a candidate that records a higher epoch than ours (a deposed node): nothing promoted', async () => {
+    const { probe, runner, topology, automatic, events } = await world();
+    probe.server(S2).epochs = [recordedEpoch({ epoch: 4, primary: S1, managedBy: 'cluster', writer: 'node-b' })];
+    const record = await runner.failover('primary confirmed down');
+    expect(record).toMatchObject({ outcome: 'failed', newPrimary: null, epoch: 0 });
+    expect(record.error).toMatch(
+      /^check-epoch: server 127\.0\.0\.1:3 records epoch 4 > ours 0: another logic-ha changed the topology; re-read it/,
+    );
+    expect(record.error).toContain('node-b');
+    expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([]);
+    expect(probe.server(S2).replica?.ioRunning).toBe('Yes');
+    expect(topology.primaryKey).toBe(P);
+    expect(topology.epoch).toBe(0);
+    expect(automatic.disabledReason).toMatch(/failed at check-epoch/);
+    expect(events.emitted.at(-1)).toMatchObject({ name: 'db.failover-failed', payload: { step: 'check-epoch' } });
+  });
+
+  it('goes on when the candidate records an epoch no higher than ours, or its record cannot be read', async () => {
+    const same = await world();
+    same.probe.server(S2).epochs = [recordedEpoch({ epoch: 0 })];
+    const record = await same.runner.failover('down');
+    expect(record).toMatchObject({ outcome: 'succeeded', epoch: 1 });
+    expect(record.steps.find((s) => s.name === 'check-epoch')?.detail).toBe('records epoch 0 (ours 0)');
+    expect(same.probe.server(S2).epochs.map((e) => e.epoch)).toEqual([0, 1]);
+
+    const unreadable = await world();
+    unreadable.probe.failing.add('recordedEpoch');
+    const going = await unreadable.runner.failover('down');
+    expect(going).toMatchObject({ outcome: 'succeeded', epoch: 1 });
+    expect(going.steps.find((s) => s.name === 'check-epoch')?.detail).toMatch(/not readable.*going on at epoch 0/);
   });
 
   it('logs the failed fence of a primary that is down as a warning, not an error: that is a normal failover', async () => {
@@ -230,6 +303,10 @@ describe('FailoverRunner', () => {
     expect(record.steps.find((s) => s.name === 'find-promoted-standby')?.detail).toBe(S1);
     expect(probe.calls.filter((call) => call.startsWith(S2))).toEqual([`${S2} replicateFrom:${S1}`]);
     expect(topology.primaryKey).toBe(S1);
+    // Nothing changes on an adopted primary: no epoch check, no record (the node that promoted it wrote one).
+    expect(record.steps.map((s) => s.name)).not.toContain('check-epoch');
+    expect(record.steps.map((s) => s.name)).not.toContain('record-epoch');
+    expect(probe.calls.filter((call) => call.startsWith(S1))).toEqual([]);
   });
 
   it('keeps automatic failover disabled in memory when the state file cannot be written', async () => {

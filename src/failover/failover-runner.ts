@@ -34,10 +34,12 @@ interface Progress {
  *
  * A failover: the app's pool is closed first (nothing more reaches the old primary from
  * here); a standby somebody already promoted (another node, or this one before a crash)
- * is adopted, otherwise the most advanced one is prepared (relay log applied, detached,
- * still read-only); the new topology (epoch + 1, old primary fenced) is persisted; only
- * then does the new primary accept writes; the pool reopens there, the other standbys
- * follow, and clients hear `db.primary-changed`. A failure undoes what was done so far,
+ * is adopted, otherwise the most advanced one is checked (it must not record a higher
+ * epoch than this node's: another logic-ha changed the topology) and prepared (relay log
+ * applied, detached, still read-only); the new topology (epoch + 1, old primary fenced) is
+ * persisted; only then does the new primary accept writes; the pool reopens there, the
+ * other standbys follow, clients hear `db.primary-changed`, and the new epoch is recorded
+ * on the new primary (logic_ha_epoch), from where it replicates to every standby. A failure undoes what was done so far,
  * emits `db.failover-failed` and disables automatic failover until acknowledged.
  */
 @Injectable()
@@ -128,7 +130,11 @@ export class FailoverRunner {
       const newPrimary =
         adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
       progress.candidate = newPrimary;
-      if (!adopted) await this.prepare(newPrimary, steps, progress);
+      if (!adopted) {
+        // A standby promoted already is adopted as it is (nothing changes on it); one to promote is checked first.
+        await steps.run('check-epoch', () => this.change.checkEpoch(newPrimary), { detail: (d) => d });
+        await this.prepare(newPrimary, steps, progress);
+      }
       const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), {
         detail: (s) => `epoch ${s.epoch}`,
       });
@@ -152,6 +158,9 @@ export class FailoverRunner {
         newPrimary,
         at: this.clock.now(),
       });
+      // Last, once the app and the standbys are on the new primary: with semi-sync this commit
+      // may wait for a standby's acknowledgement, and nothing else should wait for it.
+      if (writable === true && !adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
       if (writable !== true) throw writable;
       const done = record(newPrimary, state.epoch, null);
       await this.history.record(done);
@@ -205,6 +214,14 @@ export class FailoverRunner {
       err: messageOf(error),
     });
     return record(null, this.topology.epoch, `abandoned: ${messageOf(error)}`);
+  }
+
+  /** Optional: a server without the table or the grant is still the primary; the step says why not. */
+  private async recordEpoch(newPrimary: string, epoch: number, steps: StepRecorder): Promise<void> {
+    await steps.run('record-epoch', () => this.change.recordEpoch(newPrimary, epoch), {
+      optional: true,
+      detail: (d) => d,
+    });
   }
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {

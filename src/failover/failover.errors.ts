@@ -6,4 +6,5 @@ export enum FailoverErrorCode {
   InProgress = 'FAILOVER_IN_PROGRESS',
   UnknownServer = 'FAILOVER_UNKNOWN_SERVER',
   SwitchoverRefused = 'SWITCHOVER_REFUSED',
+  StaleEpoch = 'FAILOVER_STALE_EPOCH',
 }

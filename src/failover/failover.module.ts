@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppAccountCheck } from './app-account.check';
 import { AppPool } from './app-pool';
+import { ClusterMarker } from './cluster-marker';
 import { AutomaticFailover } from './automatic-failover';
 import { EventStreamService } from './event-stream.service';
 import { FailoverControlService } from './failover-control.service';
@@ -46,6 +47,7 @@ export class FailoverModule {
         Fencer,
         FailoverMonitor,
         TopologyFollower,
+        ClusterMarker,
         FailoverControlService,
         AppAccountCheck,
         FailoverStatusService,

@@ -3,5 +3,5 @@ import type { ServerAddress } from './probes/server-probe';
 
 export function addressOf(topology: DatabaseTopology, key: string): ServerAddress {
   const endpoint = topology.endpointOf(key);
-  return { key, host: endpoint.host, port: endpoint.port };
+  return { key, host: endpoint.host, port: endpoint.port, database: endpoint.database };
 }

@@ -7,7 +7,7 @@ import {
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
-import { FakeServerProbe, replicaStatus } from '../../test/support/fake-server-probe';
+import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
@@ -81,7 +81,12 @@ describe('SwitchoverProcedure', () => {
       `${S2} setReadOnly:false`,
       `${P} replicateFrom:${S2}`,
       `${S1} replicateFrom:${S2}`,
+      `${S2} recordEpoch:1`,
     ]);
+    expect(probe.server(S2).epochs).toEqual([
+      expect.objectContaining({ epoch: 1, primary: S2, managedBy: 'single-node', writer: null }),
+    ]);
+    expect(record.steps.find((s) => s.name === 'record-epoch')).toMatchObject({ ok: true });
     expect(topology.primaryKey).toBe(S2);
     // Deliberate: the old primary is a standby, not fenced, and no cooldown blocks automatic failover.
     expect(file.saved).toMatchObject({ epoch: 1, primary: S2, fenced: [], control: { acknowledged: true } });
@@ -130,6 +135,25 @@ describe('SwitchoverProcedure', () => {
     const { procedure, probe } = await world({ ...replicatedConfig(2), replicationAccount: undefined });
     await expect(procedure.run()).rejects.toThrow(/DB_REPLICATION_USER is not set/);
     expect(probe.calls).toEqual([]);
+  });
+
+  it('refuses a target recording a higher epoch than ours, before touching anything: another logic-ha changed the topology', async () => {
+    const w = await world();
+    w.probe.server(S1).epochs = [recordedEpoch({ epoch: 2, primary: P, managedBy: 'cluster', writer: 'node-b' })];
+    await expect(w.procedure.run(S1)).rejects.toThrow(
+      /switchover refused: server 127\.0\.0\.1:2 records epoch 2 > ours 0: another logic-ha changed the topology; re-read it \(.*by node-b/,
+    );
+    expect(w.probe.calls).toEqual([]);
+    expect(w.file.saved).toBeNull();
+  });
+
+  it('goes on when the target records our epoch, and when its record cannot be read', async () => {
+    const same = await world();
+    same.probe.server(S1).epochs = [recordedEpoch({ epoch: 0 })];
+    expect(await same.procedure.run(S1)).toMatchObject({ outcome: 'succeeded', epoch: 1 });
+    const unreadable = await world();
+    unreadable.probe.failing.add('recordedEpoch');
+    expect(await unreadable.procedure.run(S1)).toMatchObject({ outcome: 'succeeded', epoch: 1 });
   });
 
   it('refuses a target lagging more than a few seconds, before touching anything', async () => {

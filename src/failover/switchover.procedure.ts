@@ -120,6 +120,13 @@ export class SwitchoverProcedure {
       newPrimary: target,
       at: this.clock.now(),
     });
+    if (writable === true) {
+      // After the old primary and the standbys follow: with semi-sync, this commit waits for one of them.
+      await steps.run('record-epoch', () => this.change.recordEpoch(target, state.epoch), {
+        optional: true,
+        detail: (d) => d,
+      });
+    }
     const error = writable === true ? null : messageOf(writable);
     const record = this.change.record({
       id,
@@ -194,6 +201,10 @@ export class SwitchoverProcedure {
         `${choice.key} is ${lag === null ? 'at an unknown distance' : `${lag} s`} behind the primary (at most ${SWITCHOVER_MAX_LAG_SECONDS} s)`,
       );
     }
+    // The fencing token on the database side: a target recording a higher epoch than ours means our view is stale.
+    await this.change.checkEpoch(choice.key).catch((error: unknown) => {
+      throw refused(messageOf(error));
+    });
     return { target: choice.key, account };
   }
 

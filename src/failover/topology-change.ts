@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { messageOf } from '../common/errors/error-message';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverKind, FailoverRecord, TopologyState } from '../database/topology/topology-state';
-import { ServerProbe } from './probes/server-probe';
+import { FailoverErrorCode } from './failover.errors';
+import { EpochRecord, RecordedEpoch, ServerProbe } from './probes/server-probe';
 import type { StepRecorder } from './promotion/step-recorder';
 import { addressOf } from './server-address';
 
@@ -23,6 +25,8 @@ export interface RecordInput {
 /** The parts every primary change shares: persisting it, moving the standbys, its record. */
 @Injectable()
 export class TopologyChange {
+  private readonly logger = new Logger('Failover');
+
   constructor(
     private readonly config: AppConfig,
     private readonly topology: DatabaseTopology,
@@ -65,6 +69,56 @@ export class TopologyChange {
         ),
       ),
     );
+  }
+
+  /**
+   * The fencing token on the database side: before a change touches `candidate`, the epoch
+   * it records (written by whichever logic-ha promoted the current primary, and replicated)
+   * must not be higher than this node's. A higher one means another logic-ha changed the
+   * topology since this node read it (a deposed leader, a second single node): the change
+   * stops with StaleEpoch. A record that cannot be read (no grant, no table yet) does not
+   * stop a failover: it is logged, and the change goes on. Returns what the step records.
+   */
+  async checkEpoch(candidate: string): Promise<string> {
+    const ours = this.topology.epoch;
+    let recorded: RecordedEpoch | null;
+    try {
+      recorded = await this.probe.recordedEpoch(addressOf(this.topology, candidate));
+    } catch (error) {
+      this.logger.warn({
+        msg: 'could not read the recorded epoch; going on',
+        server: candidate,
+        err: messageOf(error),
+      });
+      return `recorded epoch not readable (${messageOf(error)}); going on at epoch ${ours}`;
+    }
+    if (!recorded) return `no epoch recorded (ours ${ours})`;
+    if (recorded.epoch > ours) {
+      throw new DomainError(
+        FailoverErrorCode.StaleEpoch,
+        ErrorKind.Conflict,
+        `server ${candidate} records epoch ${recorded.epoch} > ours ${ours}: another logic-ha changed the topology; re-read it ` +
+          `(recorded ${recorded.recordedAt} by ${recorded.writer ?? `a ${recorded.managedBy} logic-ha`}, primary ${recorded.primary})`,
+      );
+    }
+    return `records epoch ${recorded.epoch} (ours ${ours})`;
+  }
+
+  /**
+   * Writes the new epoch on the new primary (logic_ha_epoch), through the monitor's admin
+   * connection; replication carries it to every standby. A cluster node signs it with its
+   * node id; a single node writes managedBy 'single-node', which is how a single node later
+   * tells a database it may manage from one a cluster manages.
+   */
+  async recordEpoch(newPrimary: string, epoch: number): Promise<string> {
+    const record: EpochRecord = {
+      epoch,
+      primary: newPrimary,
+      managedBy: this.config.cluster ? 'cluster' : 'single-node',
+      writer: this.config.cluster?.nodeId ?? null,
+    };
+    await this.probe.recordEpoch(addressOf(this.topology, newPrimary), record);
+    return `epoch ${epoch} recorded on ${newPrimary} (${record.managedBy}${record.writer ? `, ${record.writer}` : ''})`;
   }
 
   record(input: RecordInput): FailoverRecord {

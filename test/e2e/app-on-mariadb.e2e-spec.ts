@@ -43,6 +43,7 @@ describe('logic-ha on a private MariaDB', () => {
       'logic',
       'logic_bak',
       'logic_ha_backup',
+      'logic_ha_epoch',
       'logic_ha_failover',
       'logic_ha_migrations',
       'logic_ha_schema_history',

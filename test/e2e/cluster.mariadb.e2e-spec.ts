@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
 import { serverKey } from '../support/failover-app';
+import type { MariaDbServer } from '../support/mariadb';
 
 jest.setTimeout(240_000);
 
@@ -21,6 +22,21 @@ async function writesThroughEveryNode(world: ClusterWorld, tag: string): Promise
     );
     expect(answer.status).toBe(200);
   }
+}
+
+/** The newest row of logic_ha_epoch on a server, as root reads it. */
+async function newestEpochRecord(server: MariaDbServer) {
+  const rows = await eventually(
+    async () => {
+      const found = await server.query<{ epoch: number; managedBy: string; writer: string }[]>(
+        'SELECT epoch, managedBy, writer FROM logic_ha.logic_ha_epoch ORDER BY epoch DESC LIMIT 1',
+      );
+      return found.length > 0 ? found : undefined;
+    },
+    10_000,
+    'an epoch record',
+  );
+  return rows[0];
 }
 
 /** Waits until every live node reports `epoch` with `primary` and its pool open. */
@@ -73,6 +89,8 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
     expect(view.leaderLeaseRemainingMs).toBeGreaterThan(0);
     expect(view.leaderLeaseRemainingMs).toBeLessThanOrEqual(TTL_MS);
     await writesThroughEveryNode(world, 'start');
+    // The leader marked the primary as managed by the cluster: a single node started beside it would refuse.
+    expect(await newestEpochRecord(world.db.primary)).toMatchObject({ epoch: 0, managedBy: 'cluster', writer: a.id });
   });
 
   it('forwards a leader action asked of a follower to the leader', async () => {
@@ -126,6 +144,11 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
     for (const view of views)
       expect(view.lastChange).toMatchObject({ kind: 'failover', outcome: 'succeeded', epoch: 1 });
     await writesThroughEveryNode(world, 'after-failover');
+    expect(await newestEpochRecord(world.db.replicas[0])).toMatchObject({
+      epoch: 1,
+      managedBy: 'cluster',
+      writer: a.id,
+    });
     const history = (await b.api('GET', '/api/v1/failover/history')).body.items;
     expect(
       history.filter((r: { kind: string; outcome: string }) => r.kind === 'failover' && r.outcome === 'succeeded'),

@@ -50,6 +50,12 @@ describe('docker/mariadb init files', () => {
     expect(grants).toMatch(/REPLICATION SLAVE ADMIN/);
   });
 
+  it('users.sql lets the monitor record the epoch marker, and write nothing else in the app database', async () => {
+    const grants = await grantsOf(primary, "'monitor'@'%'");
+    expect(grants).toMatch(/GRANT INSERT, CREATE ON `logic_ha`\.`logic_ha_epoch` TO `monitor`@`%`/);
+    expect(grants).not.toMatch(/ON `logic_ha`\.\*/);
+  });
+
   it('replica-init.sh makes the second server replicate the first', async () => {
     await run('bash', [join(DOCKER_MARIADB, 'replica-init.sh')], {
       env: {

@@ -1,6 +1,12 @@
 import type { Credentials } from '../../src/config/app-config';
 import type { ReplicaStatus } from '../../src/failover/probes/replica-status';
-import { type PrimaryHeartbeat, type ServerAddress, ServerProbe } from '../../src/failover/probes/server-probe';
+import {
+  type EpochRecord,
+  type PrimaryHeartbeat,
+  type RecordedEpoch,
+  type ServerAddress,
+  ServerProbe,
+} from '../../src/failover/probes/server-probe';
 
 export function replicaStatus(overrides: Partial<ReplicaStatus> = {}): ReplicaStatus {
   return {
@@ -27,6 +33,20 @@ interface FakeServer {
   replica: ReplicaStatus | null;
   gtidBinlogPosition: string;
   appliesWithinTimeout: boolean;
+  /** Its logic_ha_epoch rows, oldest first (replication is not simulated: set a standby's by hand). */
+  epochs: RecordedEpoch[];
+}
+
+/** A logic_ha_epoch row as a test sets it up on a server. */
+export function recordedEpoch(overrides: Partial<RecordedEpoch> = {}): RecordedEpoch {
+  return {
+    epoch: 1,
+    primary: '127.0.0.1:1',
+    managedBy: 'single-node',
+    writer: null,
+    recordedAt: '2026-11-27T11:00:00.000Z',
+    ...overrides,
+  };
 }
 
 /**
@@ -46,6 +66,7 @@ export class FakeServerProbe extends ServerProbe {
       replica: null,
       gtidBinlogPosition: '0-1-10',
       appliesWithinTimeout: true,
+      epochs: [],
       ...server,
     });
     return this;
@@ -101,6 +122,19 @@ export class FakeServerProbe extends ServerProbe {
   async replicateFrom(address: ServerAddress, source: ServerAddress, _account: Credentials): Promise<void> {
     const server = this.act(address, `replicateFrom:${source.key}`);
     server.replica = replicaStatus({ masterPort: source.port });
+  }
+
+  async recordEpoch(address: ServerAddress, record: EpochRecord): Promise<void> {
+    const server = this.act(address, `recordEpoch:${record.epoch}`);
+    const newest = server.epochs.at(-1);
+    if (newest && newest.epoch >= record.epoch)
+      throw new Error(`${address.key} already records epoch ${newest.epoch}: epoch ${record.epoch} not recorded`);
+    server.epochs.push({ ...record, recordedAt: new Date().toISOString() });
+  }
+
+  async recordedEpoch(address: ServerAddress): Promise<RecordedEpoch | null> {
+    const newest = this.reach(address, 'recordedEpoch').epochs.at(-1);
+    return newest ? { ...newest } : null;
   }
 
   async globalPrivilegesOf(): Promise<string[]> {

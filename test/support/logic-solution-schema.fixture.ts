@@ -1,5 +1,6 @@
 import type { TableShape } from '../../src/database/schema-inspector';
 import {
+  SCHEMA_VERSIONS,
   type SchemaEngine,
   type SchemaVersion,
   expectedSchema,
@@ -12,5 +13,7 @@ export type { SchemaEngine, SchemaVersion } from '../../src/database/schema/know
 
 /** What logic-ha's own migrations leave at `version`, walking up from an empty database: ha-4 aligns the rest. */
 export function schemaOfMigrationsAt(version: SchemaVersion, engine: SchemaEngine): TableShape[] {
-  return version === 'ha-4' ? expectedSchema(version, engine) : schemaOfEarlierMigrations(version, engine);
+  return SCHEMA_VERSIONS.indexOf(version) >= SCHEMA_VERSIONS.indexOf('ha-4')
+    ? expectedSchema(version, engine)
+    : schemaOfEarlierMigrations(version, engine);
 }

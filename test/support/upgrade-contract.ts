@@ -583,7 +583,11 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
       expect(validate.json).toMatchObject({
         ok: true,
         failed: [],
-        pending: ['AddedFailoverHistory1764374400000', 'AlignedLogicSolutionDefaults1764460800000'],
+        pending: [
+          'AddedFailoverHistory1764374400000',
+          'AlignedLogicSolutionDefaults1764460800000',
+          'AddedEpochMarker1764547200000',
+        ],
       });
     else
       expect(validate.json).toMatchObject({
@@ -625,10 +629,11 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     const repaired = await runCli(db, ['db', 'repair', '--mark-applied', 'AddedFailoverHistory1764374400000']);
     expect(repaired.json).toMatchObject({
       markedApplied: ['AddedFailoverHistory1764374400000'],
-      remaining: { ok: true, pending: ['AlignedLogicSolutionDefaults1764460800000'] },
+      remaining: { ok: true, pending: ['AlignedLogicSolutionDefaults1764460800000', 'AddedEpochMarker1764547200000'] },
     });
+    // ha-3's schema: ha-4 (nothing to align on logic-solution's tables) and ha-5 are still pending.
     await withDatabase(db.config, async (ds) =>
-      expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]),
+      expect(diffSchemas(expectedSchema('ha-3', engineName), await inspectSchema(ds))).toEqual([]),
     );
 
     // And the other way: a down() done by hand is recorded with --mark-reverted, and the next upgrade applies it again.
@@ -638,12 +643,16 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
       markedReverted: ['AddedFailoverHistory1764374400000'],
       remaining: {
         ok: true,
-        pending: ['AddedFailoverHistory1764374400000', 'AlignedLogicSolutionDefaults1764460800000'],
+        pending: [
+          'AddedFailoverHistory1764374400000',
+          'AlignedLogicSolutionDefaults1764460800000',
+          'AddedEpochMarker1764547200000',
+        ],
       },
     });
     expect((await runCli(db, ['upgrade'])).json).toMatchObject({
       ok: true,
-      applied: [{ schemaVersion: 'ha-3' }, { schemaVersion: 'ha-4' }],
+      applied: [{ schemaVersion: 'ha-3' }, { schemaVersion: 'ha-4' }, { schemaVersion: 'ha-5' }],
     });
     await withDatabase(db.config, async (ds) =>
       expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]),
@@ -665,6 +674,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     const rolledBack = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'yes\n' });
     expect(rolledBack.code).toBe(0);
     expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual([
+      'ha-5',
       'ha-4',
       'ha-3',
       'ha-2',

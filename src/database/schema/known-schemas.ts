@@ -9,9 +9,19 @@ import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
  * whichever way it got here. Where the scripts give no column order, the order is the
  * migrations'; where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4';
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
-export const SCHEMA_VERSIONS: SchemaVersion[] = ['0.6.2', '0.7.4', '0.7.7', '0.8', 'ha-1', 'ha-2', 'ha-3', 'ha-4'];
+export const SCHEMA_VERSIONS: SchemaVersion[] = [
+  '0.6.2',
+  '0.7.4',
+  '0.7.7',
+  '0.8',
+  'ha-1',
+  'ha-2',
+  'ha-3',
+  'ha-4',
+  'ha-5',
+];
 
 /**
  * The engines differ in one name only: SQLite index names are global to the database, so
@@ -202,6 +212,22 @@ function failoverHistory(): TableShape {
   };
 }
 
+/** logic-ha's epoch marker (ha-5): one row per primary change, written on the new primary. */
+function epochMarker(): TableShape {
+  return {
+    name: 'logic_ha_epoch',
+    primaryKey: ['epoch'],
+    indexes: [],
+    columns: [
+      column('epoch', 'int', { notNull: true }),
+      column('primaryServer', 'varchar(255)', { notNull: true }),
+      column('managedBy', 'varchar(16)', { notNull: true }),
+      column('writer', 'varchar(128)'),
+      column('recordedAt', 'datetime(3)', { notNull: true }),
+    ],
+  };
+}
+
 /**
  * The whole schema as logic-solution `version` (or logic-ha's revision) leaves it on
  * `engine` (tables sorted by name, indexes by name). ha-4 changes no shape: it brings
@@ -232,6 +258,8 @@ export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): Ta
   }
   if (rank >= 5) tables.push(backupCatalog());
   if (rank >= 6) tables.push(failoverHistory());
+  // rank 7 (ha-4) changes no shape.
+  if (rank >= 8) tables.push(epochMarker());
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,14 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { Connection, createConnection } from 'mysql2/promise';
+import { Connection, ResultSetHeader, createConnection } from 'mysql2/promise';
 import { AppConfig, Credentials } from '../../config/app-config';
 import { ReplicaStatus, replicaStatusFromRow } from './replica-status';
-import { GtidStart, PrimaryHeartbeat, ServerAddress, ServerProbe } from './server-probe';
+import {
+  EpochManager,
+  EpochRecord,
+  GtidStart,
+  PrimaryHeartbeat,
+  RecordedEpoch,
+  ServerAddress,
+  ServerProbe,
+} from './server-probe';
 
 /** Control statements (STOP SLAVE, RESET SLAVE ALL, read_only) are quick on a healthy server. */
 const CONTROL_TIMEOUT_MS = 10_000;
 /** What a re-pointed replica gets: see docs/concepts.md, "Topology: one primary, its standbys". */
 const REPLICA_HEARTBEAT_PERIOD_S = 1;
 const REPLICA_CONNECT_RETRY_S = 1;
+/**
+ * The epoch row is written on a new primary that may have no standby connected yet: with
+ * semi-sync on, its commit waits for an acknowledgement until rpl_semi_sync_master_timeout
+ * (10 s by default) before it goes on asynchronously.
+ */
+const EPOCH_WRITE_TIMEOUT_MS = 30_000;
+const ER_DUP_ENTRY = 1062;
+const ER_NO_SUCH_TABLE = 1146;
 
 type Row = Record<string, unknown>;
 
@@ -123,6 +139,49 @@ export class MysqlServerProbe extends ServerProbe {
     });
   }
 
+  async recordEpoch(server: ServerAddress, record: EpochRecord): Promise<void> {
+    const table = epochTable(server);
+    const inserted = await this.withControlConnection(server, EPOCH_WRITE_TIMEOUT_MS, async (connection) => {
+      // Never below what the server holds: a late writer's lower (or equal) epoch is refused, not added.
+      const [result] = await connection.query(
+        `INSERT INTO ${table} (epoch, primaryServer, managedBy, writer, recordedAt) ` +
+          `SELECT ?, ?, ?, ?, UTC_TIMESTAMP(3) FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE epoch >= ?)`,
+        [record.epoch, record.primary, record.managedBy, record.writer, record.epoch],
+      );
+      return (result as ResultSetHeader).affectedRows;
+    }).catch((error: unknown) => {
+      if (errnoOf(error) === ER_DUP_ENTRY) return 0; // another writer of the same epoch got there first
+      throw error;
+    });
+    if (inserted > 0) return;
+    const newest = await this.recordedEpoch(server).catch(() => null);
+    throw new Error(
+      `${server.key} already records epoch ${newest ? describeRecorded(newest) : `${record.epoch} or higher`}: epoch ${record.epoch} not recorded`,
+    );
+  }
+
+  async recordedEpoch(server: ServerAddress): Promise<RecordedEpoch | null> {
+    try {
+      const [row] = await this.probeQuery(
+        server,
+        `SELECT epoch, primaryServer, managedBy, writer, CAST(recordedAt AS CHAR) AS recordedAt ` +
+          `FROM ${epochTable(server)} ORDER BY epoch DESC LIMIT 1`,
+      );
+      if (!row) return null;
+      return {
+        epoch: Number(row.epoch),
+        primary: String(row.primaryServer),
+        managedBy: String(row.managedBy) as EpochManager,
+        writer: typeof row.writer === 'string' ? row.writer : null,
+        recordedAt: `${String(row.recordedAt).replace(' ', 'T')}Z`,
+      };
+    } catch (error) {
+      // A database before ha-5 (or not migrated yet) records nothing.
+      if (errnoOf(error) === ER_NO_SUCH_TABLE) return null;
+      throw error;
+    }
+  }
+
   async globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]> {
     const connection = await createConnection({
       host: server.host,
@@ -223,4 +282,18 @@ export class MysqlServerProbe extends ServerProbe {
       );
     }
   }
+}
+
+/** logic_ha_epoch in the app's database, qualified: admin connections select no database. */
+function epochTable(server: ServerAddress): string {
+  if (!server.database) throw new Error(`${server.key}: no database given for logic_ha_epoch`);
+  return `\`${server.database.replace(/`/g, '``')}\`.\`logic_ha_epoch\``;
+}
+
+function errnoOf(error: unknown): number | undefined {
+  return (error as { errno?: number } | null)?.errno;
+}
+
+function describeRecorded(recorded: RecordedEpoch): string {
+  return `${recorded.epoch} (primary ${recorded.primary}, ${recorded.managedBy}${recorded.writer ? `, written by ${recorded.writer}` : ''}, at ${recorded.recordedAt})`;
 }

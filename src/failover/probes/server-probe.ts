@@ -6,6 +6,8 @@ export interface ServerAddress {
   key: string;
   host: string;
   port: number;
+  /** The app's database on it (where logic-ha's tables are); needed by the epoch marker only. */
+  database?: string;
 }
 
 export type GtidStart = 'slave_pos' | 'current_pos';
@@ -15,6 +17,28 @@ export interface PrimaryHeartbeat {
   readOnly: boolean;
   /** rpl_semi_sync_master_status: commits wait for a standby's acknowledgement. */
   semiSyncActive: boolean;
+}
+
+/** Who manages the database: one logic-ha node on its own, or a cluster of them with a leader on etcd. */
+export type EpochManager = 'single-node' | 'cluster';
+
+/**
+ * What a primary change records on the new primary (table logic_ha_epoch, one row per
+ * change), so that every server carries it through replication: a node about to promote
+ * a server that records a higher epoch than its own knows its view is stale.
+ */
+export interface EpochRecord {
+  epoch: number;
+  /** The new primary, `host:port`. */
+  primary: string;
+  managedBy: EpochManager;
+  /** The cluster node that wrote it (CLUSTER_NODE_ID); null in single-node mode. */
+  writer: string | null;
+}
+
+/** The newest epoch record a server holds, with when it was written (UTC, ISO 8601). */
+export interface RecordedEpoch extends EpochRecord {
+  recordedAt: string;
 }
 
 /**
@@ -48,6 +72,13 @@ export abstract class ServerProbe {
     account: Credentials,
     from?: GtidStart,
   ): Promise<void>;
+  /**
+   * Inserts `record` into logic_ha_epoch on `server`, unless it already records that epoch
+   * or a higher one: then it throws, naming what it holds (a late or duplicate writer).
+   */
+  abstract recordEpoch(server: ServerAddress, record: EpochRecord): Promise<void>;
+  /** The newest row of logic_ha_epoch; null when there is none, or no such table yet (before ha-5). */
+  abstract recordedEpoch(server: ServerAddress): Promise<RecordedEpoch | null>;
   /** The global privileges the given account holds (SHOW GRANTS as that account). */
   abstract globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]>;
   /** Closes every cached connection. */
