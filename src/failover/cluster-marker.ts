@@ -27,6 +27,8 @@ export class ClusterMarker implements OnApplicationBootstrap {
     this.leadership.onLeadingChange((leading) => {
       if (leading) void this.mark();
     });
+    // The election may have been won before this hook ran.
+    if (this.leadership.isLeader()) void this.mark();
   }
 
   /** Public so tests can drive it. */
