@@ -59,6 +59,7 @@ export class EtcdCluster {
   /** Gives the lease back (another node takes over at once) and closes the client. */
   async stop(): Promise<void> {
     await this.leadership.stop();
+    await this.store.stop();
     await this.keeper.stop();
     this.client.close();
   }

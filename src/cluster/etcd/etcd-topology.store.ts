@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { Etcd3, IKeyValue } from 'etcd3';
+import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { messageOf } from '../../common/errors/error-message';
 import type { TopologyFile } from '../../database/topology/topology-file';
 import { type TopologyState, parseTopologyState } from '../../database/topology/topology-state';
 import { TopologyStore } from '../../database/topology/topology-store';
+import { ClusterErrorCode } from '../cluster.errors';
 import type { EtcdKeys } from './etcd-keys';
 import { type EtcdLeadership, topologyConflict } from './etcd-leadership';
 
@@ -22,6 +24,11 @@ export class EtcdTopologyStore extends TopologyStore {
   private readonly logger = new Logger('Cluster');
   /** The topology key's mod revision this node last saw; '0': the key does not exist. */
   private modRevision = '0';
+  /** The etcd revision of the last read: the watch starts right after it. */
+  private readRevision: bigint | null = null;
+  /** Only the first load (at start) may fall back to the file. */
+  private loaded = false;
+  private watcher?: Watcher;
 
   constructor(
     private readonly client: Etcd3,
@@ -37,10 +44,23 @@ export class EtcdTopologyStore extends TopologyStore {
   }
 
   async load(): Promise<TopologyState | null> {
+    const first = !this.loaded;
+    this.loaded = true;
     let kv: IKeyValue | undefined;
     try {
-      kv = (await this.client.get(this.keys.topology).exec()).kvs[0];
+      const answer = await this.client.get(this.keys.topology).exec();
+      kv = answer.kvs[0];
+      this.readRevision = BigInt(answer.header.revision);
     } catch (error) {
+      // A later load is a re-read (the write gate after a gap, a node about to lead): it must
+      // learn what changed in etcd meanwhile, and the file only holds what this node saw last.
+      if (!first)
+        throw new DomainError(
+          ClusterErrorCode.EtcdUnavailable,
+          ErrorKind.Unavailable,
+          `could not read the topology from etcd: ${messageOf(error)}`,
+          { cause: error },
+        );
       const mirrored = this.mirror.read();
       this.logger.warn({
         msg: 'etcd is out of reach: using the last topology this node saw until it answers',
@@ -73,19 +93,34 @@ export class EtcdTopologyStore extends TopologyStore {
   }
 
   watch(listener: (state: TopologyState) => void): void {
-    void this.client
-      .watch()
-      .key(this.keys.topology)
-      .create()
-      .then((watcher) =>
-        watcher.on('put', (kv) => {
-          try {
-            listener(this.accept(kv));
-          } catch (error) {
-            this.logger.error({ msg: 'ignored an unreadable topology in etcd', err: messageOf(error) });
-          }
-        }),
+    // From right after the last read, not from whenever the watch is established: a change
+    // made between load() and now is delivered instead of lost. Should that revision be
+    // compacted already (etcd refuses the watch), it starts from now, as it did before.
+    const after = this.readRevision === null ? undefined : String(this.readRevision + 1n);
+    void this.follow(listener, after)
+      .catch(() => this.follow(listener, undefined))
+      .catch((error: unknown) =>
+        this.logger.error({ msg: 'could not watch the topology in etcd', err: messageOf(error) }),
       );
+  }
+
+  /** Cancels the watch (shutdown). */
+  async stop(): Promise<void> {
+    await this.watcher?.cancel().catch(() => undefined);
+  }
+
+  private async follow(listener: (state: TopologyState) => void, startRevision: string | undefined): Promise<void> {
+    const builder = this.client.watch().key(this.keys.topology);
+    if (startRevision !== undefined) builder.startRevision(startRevision);
+    const watcher = await builder.create();
+    this.watcher = watcher;
+    watcher.on('put', (kv) => {
+      try {
+        listener(this.accept(kv));
+      } catch (error) {
+        this.logger.error({ msg: 'ignored an unreadable topology in etcd', err: messageOf(error) });
+      }
+    });
   }
 
   private fencedPut(value: string) {

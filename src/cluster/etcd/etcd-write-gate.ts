@@ -40,11 +40,11 @@ export class EtcdWriteGate extends WriteGate {
       this.stale = true;
       const failsafe = this.failsafe?.confirmed();
       if (failsafe?.confirmed) return { allowed: true, via: 'failsafe' };
-      const seconds = Number.isFinite(silentMs) ? `${Math.round(silentMs / 1000)} s` : 'since start';
+      const since = Number.isFinite(silentMs) ? `for ${Math.round(silentMs / 1000)} s` : 'since start';
       return {
         allowed: false,
         reason:
-          `this node has not reached etcd for ${seconds} (more than CLUSTER_LEASE_TTL_MS): a failover may have happened without it` +
+          `this node has not reached etcd ${since} (more than CLUSTER_LEASE_TTL_MS): a failover may have happened without it` +
           (failsafe ? `; failsafe not confirmed: ${failsafe.reason}` : ''),
       };
     }

@@ -53,9 +53,13 @@ export class FailsafeProbe {
     if (this.checking) return this.last;
     this.checking = true;
     try {
-      const others = this.registry.lastKnown.filter((node) => node.nodeId !== this.selfId);
+      const known = this.registry.lastKnown;
+      const others = known.filter((node) => node.nodeId !== this.selfId);
       const problems = await Promise.all(others.map((node) => this.problemWith(node.nodeId, node.address)));
       const found = problems.filter((problem): problem is string => problem !== null);
+      // A node that never read the list (started while etcd was down) knows no peers: an empty
+      // "every known node answers" would confirm without asking anyone.
+      if (known.length === 0) found.push('this node never read the list of nodes from etcd');
       const confirmed = found.length === 0;
       if (confirmed !== this.last.confirmed)
         this.logger.warn({

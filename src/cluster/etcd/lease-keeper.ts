@@ -105,8 +105,13 @@ export class LeaseKeeper {
       } else {
         await this.lease.keepaliveOnce({ deadline: Date.now() + this.callTimeoutMs });
       }
-      const gapMs = sentAt - this.lastContact;
-      this.lastContact = this.now();
+      // stop() ran while this renewal was on its way: the lease is revoked, nothing may rely on it.
+      if (this.stopped) return;
+      // Counted up to the answer, not the send: etcd was silent all that time (a renewal sent
+      // just before the TTL but answered after it ends a gap longer than the TTL).
+      const receivedAt = this.now();
+      const gapMs = receivedAt - this.lastContact;
+      this.lastContact = receivedAt;
       this.lastContactWall = new Date();
       this.validUntil = sentAt + this.ttlMs - this.marginMs;
       if (this.failing) this.logger.log({ msg: 'etcd reached again', newLease });
