@@ -1,6 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { APP_VERSION } from '../common/app-version';
-import { messageOf } from '../common/errors/error-message';
 import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import type { ClusterStatus } from './cluster-status';
@@ -58,10 +57,8 @@ export class ClusterStatusService {
       mode: 'etcd',
       node,
       leader,
-      leaderLeaseRemainingMs: await this.etcd.leaderLeaseRemainingMs().catch((error: unknown) => {
-        void messageOf(error);
-        return null;
-      }),
+      // etcd out of reach: the lease is unknown, the rest is what this node last saw.
+      leaderLeaseRemainingMs: await this.etcd.leaderLeaseRemainingMs().catch(() => null),
       leaseTtlMs: this.etcd.keeper.ttlMs,
       nodes: nodes.map((entry) => ({ ...entry, leader: entry.nodeId === leader?.nodeId })),
       epoch,

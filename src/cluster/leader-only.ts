@@ -20,8 +20,9 @@ import { PeerClient } from './peer-client';
 const FORWARD_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * Runs the route on the leader: on a follower, the request is forwarded to the leader with
- * the same token and body, and its answer is returned as it came. Every node serves the
+ * Runs the route on the leader: on a follower, the request (already authorised here) is
+ * forwarded to the leader with the cluster's admin token and the same body, and its answer
+ * is returned as it came. Every node serves the
  * whole API; only the leader acts.
  */
 @Injectable()
