@@ -388,3 +388,25 @@ describe('cluster mode: cluster-wide effects', () => {
     }
   });
 });
+
+describe('cluster mode: restart during an outage', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 460, leaseTtlMs: TTL_MS, nodes: 1 });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('kill -9 of the primary, then of the only node a second later: restarted, it leads, promotes and takes writes', async () => {
+    const [a] = world.nodes;
+    await world.agreedLeader();
+    await world.db.primary.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await a.kill();
+    await a.start();
+    await everyNodeOn(world, 1, serverKey(world.db.replicas[0].port), TTL_MS * 2 + 30_000);
+    await writesThroughEveryNode(world, 'after-restart');
+  });
+});
