@@ -42,7 +42,7 @@ describe('CLI failover status', () => {
     writeFileSync(join(dataDir, 'topology.json'), JSON.stringify(state));
     const { stdout, stderr } = await cli(['failover', 'status']);
     // The topology's own warning reaches the operator (stderr), as every log line of a command does.
-    expect(stderr).toContain('the topology file overrides DB_PRIMARY_URL: a failover happened');
+    expect(stderr).toContain('the stored topology overrides DB_PRIMARY_URL: a failover happened');
     expect(JSON.parse(stdout)).toMatchObject({
       epoch: 3,
       primary: '127.0.0.1:2',

@@ -165,7 +165,7 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
     expect(await bizIdsOn(world.cluster.primary, LOGIC_ID)).toEqual(before);
     const status = (await world.app.admin.api('GET', '/api/v1/failover/status')).body;
     expect(status).toMatchObject({ epoch: 1, primary: serverKey(world.cluster.replicas[0].port) });
-    expect(world.app.test.logs.join('\n')).toMatch(/the topology file overrides DB_PRIMARY_URL/);
+    expect(world.app.test.logs.join('\n')).toMatch(/the stored topology overrides DB_PRIMARY_URL/);
   });
 });
 
