@@ -94,7 +94,8 @@ describe('private etcd cluster (test harness)', () => {
     const follower = etcd.member((leader + 1) % 3);
     follower.pause();
     try {
-      await putWithin(direct, '/t/paused', 5000);
+      // Retried: the client's channel to a member restarted by the previous test may still be re-resolving.
+      await writesAgainWithin(direct, '/t/paused', 10_000);
     } finally {
       follower.resume();
     }
