@@ -10,6 +10,7 @@ import {
 import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
 import type { AppConfig } from '../config/app-config';
 import type { DataSourceSwitch } from '../database/data-source-switch';
+import type { PendingFailover } from '../database/topology/topology-state';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
 import { AutomaticFailover } from './automatic-failover';
@@ -29,9 +30,12 @@ async function world(config: AppConfig = replicatedConfig(1)) {
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
   const events = new RecordingEventBus();
   const failovers: string[] = [];
+  const settled: string[] = [];
   const runner = {
     inProgress: false,
     failover: async (reason: string) => void failovers.push(reason),
+    finishPersisted: async (pending: PendingFailover) => void settled.push(`finish ${pending.id}`),
+    abandonPending: async (pending: PendingFailover) => void settled.push(`abandon ${pending.id}`),
   } as unknown as FailoverRunner;
   const dataSource = new FakeDataSourceSwitch();
   const fencer = new Fencer(topology, probe, events.asBus());
@@ -59,7 +63,20 @@ async function world(config: AppConfig = replicatedConfig(1)) {
       await monitor.tick();
     }
   };
-  return { clock, topology, probe, events, failovers, monitor, ticks, file, dataSource, automatic, leadership };
+  return {
+    clock,
+    topology,
+    probe,
+    events,
+    failovers,
+    settled,
+    monitor,
+    ticks,
+    file,
+    dataSource,
+    automatic,
+    leadership,
+  };
 }
 
 describe('FailoverMonitor', () => {
@@ -101,6 +118,51 @@ describe('FailoverMonitor', () => {
     leadership.leading = true;
     await ticks(1, () => false);
     expect(failovers).toHaveLength(1);
+  });
+
+  describe('a failover another leader left part-way (the intent in the topology)', () => {
+    const intent = (candidate: string): PendingFailover => ({
+      id: 'fo-left',
+      candidate,
+      oldPrimary: P,
+      startedAt: '2026-11-27T11:59:00.000Z',
+      by: 'node-a',
+    });
+
+    it('resumes it once the primary misses its heartbeats, though the candidate no longer replicates to confirm', async () => {
+      const { probe, failovers, ticks, topology, leadership } = await world();
+      await topology.update((state) => ({ ...state, pending: intent(S) }));
+      probe.server(P).up = false;
+      probe.server(S).replica!.ioRunning = 'No'; // stopped by the failover that was interrupted
+      leadership.leading = false;
+      await ticks(4, () => false);
+      expect(failovers).toEqual([]); // a follower leaves it to the leader
+      leadership.leading = true;
+      await ticks(1, () => false);
+      expect(failovers).toEqual([expect.stringMatching(/^resuming failover fo-left \(started by node-a\)/)]);
+    });
+
+    it('does not resume it before the primary missed enough heartbeats', async () => {
+      const { probe, failovers, ticks, topology } = await world();
+      await topology.update((state) => ({ ...state, pending: intent(S) }));
+      probe.server(P).up = false;
+      probe.server(S).replica!.ioRunning = 'No';
+      await ticks(2, () => false);
+      expect(failovers).toEqual([]);
+    });
+
+    it('finishes one already persisted (the topology names the candidate), and gives the candidate back when the primary answers', async () => {
+      const persisted = await world();
+      await persisted.topology.update((state) => ({ ...state, primary: S, epoch: 1, pending: intent(S) }));
+      await persisted.ticks(1, () => true);
+      expect(persisted.settled).toEqual(['finish fo-left']);
+
+      const back = await world();
+      await back.topology.update((state) => ({ ...state, pending: intent(S) }));
+      await back.ticks(1, () => true);
+      expect(back.settled).toEqual(['abandon fo-left']);
+      expect(back.failovers).toEqual([]);
+    });
   });
 
   it('fences only as the leader', async () => {

@@ -165,7 +165,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       standbys.map(toStandbyView),
       this.windowMs,
     );
-    await this.act(this.verdict);
+    if (await this.settlePending(primary)) return;
+    await this.act(this.resumingVerdict(this.verdict));
   }
 
   private async act(verdict: PrimaryVerdict): Promise<void> {
@@ -198,6 +199,47 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     }
     await this.runner.failover(verdict.reason);
     this.forgetPrimary();
+  }
+
+  /**
+   * A failover another leader left part-way (see PendingFailover), as the leader: once the
+   * topology names its candidate, finish it (writes enabled); while the candidate is still
+   * a standby and the primary answers again, give it back to the primary. True when it acted.
+   */
+  private async settlePending(primary: PrimaryObservation): Promise<boolean> {
+    const pending = this.topology.state.pending;
+    if (!pending || !this.leadership.isLeader() || this.runner.inProgress) return false;
+    const settle =
+      pending.candidate === this.topology.primaryKey
+        ? this.runner.finishPersisted(pending)
+        : primary.reachable
+          ? this.runner.abandonPending(pending)
+          : null;
+    if (!settle) return false;
+    await settle.catch((error: unknown) =>
+      this.logger.error({
+        msg: 'could not settle an interrupted failover',
+        failoverId: pending.id,
+        err: messageOf(error),
+      }),
+    );
+    return true;
+  }
+
+  /**
+   * The candidate of an interrupted failover no longer replicates, so it cannot confirm the
+   * primary's death; the failover that stopped had confirmed it. Missed heartbeats are
+   * enough to finish it.
+   */
+  private resumingVerdict(verdict: PrimaryVerdict): PrimaryVerdict {
+    const pending = this.topology.state.pending;
+    if (!pending || verdict.kind === 'dead' || verdict.kind === 'healthy') return verdict;
+    if (this.misses < this.config.failover.failureThreshold) return verdict;
+    return {
+      kind: 'dead',
+      misses: this.misses,
+      reason: `resuming failover ${pending.id} (started by ${pending.by ?? 'this node'}): the primary still does not answer`,
+    };
   }
 
   /** The primary changed (here, or on another node): what was counted about the old one no longer applies. */

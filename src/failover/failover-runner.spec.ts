@@ -93,6 +93,7 @@ describe('FailoverRunner', () => {
       'find-promoted-standby',
       'choose-candidate',
       'check-epoch',
+      'record-intent',
       'stop-io-thread',
       'read-received-position',
       'apply-relay-log',
@@ -102,6 +103,7 @@ describe('FailoverRunner', () => {
       'repoint-app',
       'repoint-standbys',
       'record-epoch',
+      'clear-intent',
     ]);
     expect(record.steps.find((s) => s.name === 'fence-old-primary')).toMatchObject({ ok: false });
     expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed']);
@@ -235,9 +237,40 @@ describe('FailoverRunner', () => {
     expect(record.error).toMatch(/abandoned: .*does not lead the cluster/);
     expect(probe.calls.at(-1)).toBe(`${S2} stopReplicaIo`);
     expect(topology.epoch).toBe(0);
-    expect(file.saved).toBeNull();
+    // Only the intent was stored, before the candidate was touched: the next leader finishes on that candidate.
+    expect(file.saved).toMatchObject({ epoch: 0, primary: P, pending: { candidate: S2, oldPrimary: P } });
+    expect(file.saved?.history).toEqual([]);
     expect(automatic.disabledReason).toBeNull();
     expect(events.names()).toEqual(['db.failover-started']);
+  });
+
+  it('a next leader finishes an interrupted failover on its candidate: detached already, it is made writable, not re-chosen', async () => {
+    const { probe, runner, topology, file } = await world();
+    await probe.detachReplica({ key: S1, host: '127.0.0.1', port: 2 });
+    probe.calls.length = 0;
+    await topology.update((state) => ({
+      ...state,
+      pending: { id: 'fo-left', candidate: S1, oldPrimary: P, startedAt: '2026-11-27T11:59:00.000Z', by: 'node-a' },
+    }));
+    const record = await runner.failover('resuming failover fo-left');
+    expect(record).toMatchObject({ outcome: 'succeeded', newPrimary: S1, epoch: 1 });
+    const names = record.steps.map((s) => s.name);
+    expect(names).not.toContain('choose-candidate');
+    expect(names).not.toContain('stop-io-thread');
+    expect(probe.server(S1).readOnly).toBe(false);
+    expect(file.saved).toMatchObject({ primary: S1, pending: null });
+  });
+
+  it("a next leader prepares an interrupted failover's candidate whose IO thread was only stopped", async () => {
+    const { probe, runner, topology } = await world();
+    probe.server(S1).replica!.ioRunning = 'No';
+    await topology.update((state) => ({
+      ...state,
+      pending: { id: 'fo-left', candidate: S1, oldPrimary: P, startedAt: '2026-11-27T11:59:00.000Z', by: 'node-a' },
+    }));
+    const record = await runner.failover('resuming failover fo-left');
+    expect(record).toMatchObject({ outcome: 'succeeded', newPrimary: S1 });
+    expect(record.steps.map((s) => s.name)).toContain('detach-from-old-primary');
   });
 
   it('refuses to start a failover on a node that does not lead', async () => {
@@ -312,7 +345,11 @@ describe('FailoverRunner', () => {
   it('keeps automatic failover disabled in memory when the state file cannot be written', async () => {
     const { probe, runner, file, automatic } = await world();
     probe.failing.add('detachReplica');
-    file.failWrites = true;
+    const detach = probe.detachReplica.bind(probe);
+    probe.detachReplica = async (address) => {
+      file.failWrites = true; // the disk fills up after the intent was stored
+      return detach(address);
+    };
     await runner.failover('down');
     expect(automatic.disabledReason).toMatch(/failed at detach-from-old-primary/);
   });

@@ -5,7 +5,7 @@ import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { Clock } from '../common/time/clock';
 import { DatabaseTopology } from '../database/topology/database-topology';
-import { FailoverRecord } from '../database/topology/topology-state';
+import { FailoverRecord, PendingFailover } from '../database/topology/topology-state';
 import { AppPool } from './app-pool';
 import { AutomaticFailover } from './automatic-failover';
 import { FailoverHistoryService } from './failover-history.service';
@@ -69,6 +69,61 @@ export class FailoverRunner {
     return this.exclusive(() => this.runFailover(reason));
   }
 
+  /**
+   * Finishes a failover another leader left after persisting it: the topology names the
+   * candidate as primary but it may still be read-only. Writes enabled, the pool and the
+   * standbys re-pointed, the intent cleared.
+   */
+  finishPersisted(pending: PendingFailover): Promise<void> {
+    return this.exclusive(async () => {
+      const steps = new StepRecorder(
+        this.logger,
+        pending.id,
+        () => this.clock.now(),
+        () => this.leadership.assertLeader(`finishing failover ${pending.id}`),
+      );
+      this.logger.warn({
+        msg: 'finishing a failover another leader left part-way',
+        failoverId: pending.id,
+        by: pending.by,
+      });
+      await this.promoter.enableWrites(this.address(pending.candidate), steps);
+      await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
+      await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate), { optional: true });
+      await steps.run('clear-intent', () => this.change.clearPending(pending.id), { optional: true });
+    });
+  }
+
+  /**
+   * The primary answers again while an interrupted failover's candidate is still a
+   * standby: the candidate goes back to replicating from it (detached: re-pointed; only its
+   * IO thread stopped: restarted) and the intent is cleared.
+   */
+  abandonPending(pending: PendingFailover): Promise<void> {
+    return this.exclusive(async () => {
+      const candidate = this.address(pending.candidate);
+      const others = this.topology
+        .standbys()
+        .filter((s) => s.key !== pending.candidate)
+        .map((s) => s.key);
+      if (await this.detached(pending.candidate)) {
+        const [line] = await this.change.repointStandbys(this.topology.primaryKey, others);
+        this.logger.warn({
+          msg: 'an interrupted failover was abandoned: the primary is back',
+          failoverId: pending.id,
+          candidate: line,
+        });
+      } else {
+        await this.probe.startReplicaIo(candidate);
+        this.logger.warn({
+          msg: 'an interrupted failover was abandoned: the primary is back; its candidate replicates again',
+          failoverId: pending.id,
+        });
+      }
+      await this.change.clearPending(pending.id);
+    });
+  }
+
   /** A planned change to `target` (default: the most advanced standby); see SwitchoverProcedure. */
   switchover(target?: string): Promise<FailoverRecord> {
     return this.exclusive(() => this.switchoverProcedure.run(target));
@@ -124,16 +179,23 @@ export class FailoverRunner {
           () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true),
           { optional: true, expectedToFail: true },
         )) ?? false;
-      const adopted = await steps.run('find-promoted-standby', () => this.alreadyPromoted(), {
-        detail: (key) => key ?? 'none',
-      });
+      // Another leader's unfinished failover names its candidate: finish on that one.
+      const resumed = this.resumableCandidate();
+      const adopted = resumed
+        ? null
+        : await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
       const newPrimary =
-        adopted ?? (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
+        resumed ??
+        adopted ??
+        (await steps.run('choose-candidate', () => this.chooseCandidate(), { detail: (key) => key }));
       progress.candidate = newPrimary;
       if (!adopted) {
         // A standby promoted already is adopted as it is (nothing changes on it); one to promote is checked first.
         await steps.run('check-epoch', () => this.change.checkEpoch(newPrimary), { detail: (d) => d });
-        await this.prepare(newPrimary, steps, progress);
+        if (!resumed)
+          await steps.run('record-intent', () => this.change.recordPending({ id, candidate: newPrimary, oldPrimary }));
+        if (resumed && (await this.detached(newPrimary))) progress.detached = true;
+        else await this.prepare(newPrimary, steps, progress);
       }
       const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), {
         detail: (s) => `epoch ${s.epoch}`,
@@ -162,6 +224,7 @@ export class FailoverRunner {
       // may wait for a standby's acknowledgement, and nothing else should wait for it.
       if (writable === true && !adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
       if (writable !== true) throw writable;
+      await steps.run('clear-intent', () => this.change.clearPending(null), { optional: true });
       const done = record(newPrimary, state.epoch, null);
       await this.history.record(done);
       this.logger.warn({
@@ -176,6 +239,8 @@ export class FailoverRunner {
     } catch (error) {
       if (!this.leadership.isLeader()) return this.deposed(id, record, error);
       await this.undo(progress, oldPrimary, steps);
+      // Undone (or left for an operator, with automatic failover disabled): nothing for a next leader to finish.
+      await this.change.clearPending(null).catch(() => undefined);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
       await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
       await this.history.record(failed);
@@ -222,6 +287,18 @@ export class FailoverRunner {
       optional: true,
       detail: (d) => d,
     });
+  }
+
+  /** The candidate of an unfinished failover, when it is still a standby here; null otherwise. */
+  private resumableCandidate(): string | null {
+    const pending = this.topology.state.pending;
+    if (!pending) return null;
+    return this.topology.standbys().some((s) => s.key === pending.candidate) ? pending.candidate : null;
+  }
+
+  /** Detached by the failover that was interrupted: its relay log was applied before it let go of the old primary. */
+  private async detached(candidate: string): Promise<boolean> {
+    return (await this.probe.replicaStatus(this.address(candidate))) === null;
   }
 
   private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {

@@ -53,6 +53,22 @@ export class TopologyChange {
     }));
   }
 
+  /** Stores the intent of a failover before its candidate is touched (see PendingFailover). */
+  recordPending(intent: { id: string; candidate: string; oldPrimary: string }): Promise<TopologyState> {
+    const by = this.config.cluster?.nodeId ?? null;
+    return this.topology.update((state) => ({
+      ...state,
+      pending: { ...intent, startedAt: this.clock.now().toISOString(), by },
+    }));
+  }
+
+  /** Clears the intent (`id`: only that one; null: whichever); a no-op when there is none. */
+  async clearPending(id: string | null): Promise<void> {
+    const pending = this.topology.state.pending;
+    if (!pending || (id !== null && pending.id !== id)) return;
+    await this.topology.update((state) => ({ ...state, pending: null }));
+  }
+
   /** Every standby (but `except`) replicates from the new primary; one line per standby. */
   async repointStandbys(newPrimary: string, except: string[] = []): Promise<string[]> {
     const others = this.topology.standbys().filter((s) => !except.includes(s.key));

@@ -51,6 +51,22 @@ export interface FailoverControl {
   disabledReason: string | null;
 }
 
+/**
+ * A failover that began changing a standby and has not finished: stored before the
+ * candidate is touched, cleared once it accepts writes (or the failover was undone). A
+ * leader that stops part-way (paused, killed, deposed) leaves it, and the next leader
+ * finishes the job on that candidate instead of waiting for a standby that no longer
+ * replicates to confirm anything.
+ */
+export interface PendingFailover {
+  id: string;
+  candidate: ServerKey;
+  oldPrimary: ServerKey;
+  startedAt: string;
+  /** The node that started it (cluster mode), for the log. */
+  by: string | null;
+}
+
 export interface TopologyState {
   format: typeof TOPOLOGY_FORMAT;
   epoch: number;
@@ -59,6 +75,8 @@ export interface TopologyState {
   updatedAt: string;
   control: FailoverControl;
   history: FailoverRecord[];
+  /** Absent in files written before it existed. */
+  pending?: PendingFailover | null;
 }
 
 export function initialTopologyState(primary: ServerKey, now: Date): TopologyState {
