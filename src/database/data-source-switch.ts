@@ -53,6 +53,8 @@ function destroySockets(pool: PoolInternals | undefined): void {
 export class DataSourceSwitch {
   private readonly logger = new Logger('DataSourceSwitch');
   private switching: boolean;
+  /** close() calls queued and not done yet. */
+  private closesQueued = 0;
   /** close() and open() run one after the other, in call order: a late reopen never undoes a close. */
   private queue: Promise<unknown> = Promise.resolve();
   private waiters: (() => void)[] = [];
@@ -103,15 +105,21 @@ export class DataSourceSwitch {
   close(options: { abandon?: boolean } = {}): Promise<void> {
     // Flagged at once, not when its turn comes: readiness and the monitor see the switch start.
     this.switching = true;
-    return this.serialised(() => (options.abandon ? this.abandonNow() : this.closeNow()));
+    this.closesQueued++;
+    return this.serialised(() => (options.abandon ? this.abandonNow() : this.closeNow())).finally(
+      () => void this.closesQueued--,
+    );
   }
 
   /**
    * Opens the pool against `endpoint`; tried `attempts` times (default 5) a moment apart,
    * since a just-promoted server is up.
    */
-  open(endpoint: MysqlEndpoint, options: { attempts?: number } = {}): Promise<void> {
-    return this.serialised(() => this.openNow(endpoint, options.attempts ?? REOPEN_ATTEMPTS));
+  open(endpoint: MysqlEndpoint | (() => MysqlEndpoint), options: { attempts?: number } = {}): Promise<void> {
+    // A function is resolved when the open's turn comes: a failover queued before it may have moved the primary.
+    return this.serialised(() =>
+      this.openNow(typeof endpoint === 'function' ? endpoint() : endpoint, options.attempts ?? REOPEN_ATTEMPTS),
+    );
   }
 
   private serialised(work: () => Promise<void>): Promise<void> {
@@ -173,7 +181,8 @@ export class DataSourceSwitch {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await this.initialize();
-        this.switching = false;
+        // A close() queued behind this open keeps the pool flagged as switching until it runs.
+        this.switching = this.closesQueued > 0;
         for (const resolve of this.waiters.splice(0)) resolve();
         return;
       } catch (error) {

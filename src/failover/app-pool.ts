@@ -39,6 +39,6 @@ export class AppPool {
   }
 
   reopenOnPrimary(): Promise<void> {
-    return this.dataSource.open(this.topology.primaryEndpoint());
+    return this.dataSource.open(() => this.topology.primaryEndpoint());
   }
 }

@@ -119,7 +119,8 @@ export class FakeDataSourceSwitch {
     this.inProgress = true;
   }
 
-  async open(endpoint: MysqlEndpoint): Promise<void> {
+  async open(target: MysqlEndpoint | (() => MysqlEndpoint)): Promise<void> {
+    const endpoint = typeof target === 'function' ? target() : target;
     if (this.failOpen) throw new Error('connect ECONNREFUSED');
     this.opened.push(endpoint.port);
     this.inProgress = false;
