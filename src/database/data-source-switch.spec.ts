@@ -22,7 +22,7 @@ function fakeDataSource() {
 }
 
 const endpoint = (port: number): MysqlEndpoint =>
-  ({ host: '127.0.0.1', port, user: 'app', password: 'pw', database: 'db' }) as MysqlEndpoint;
+  ({ host: '127.0.0.1', port, user: 'app', password: 'pw', database: 'db' });
 
 describe('DataSourceSwitch ordering', () => {
   beforeAll(() => Logger.overrideLogger(false));
