@@ -21,8 +21,13 @@ function fakeDataSource() {
   return { source: source as unknown as DataSource, opened };
 }
 
-const endpoint = (port: number): MysqlEndpoint =>
-  ({ host: '127.0.0.1', port, user: 'app', password: 'pw', database: 'db' });
+const endpoint = (port: number): MysqlEndpoint => ({
+  host: '127.0.0.1',
+  port,
+  user: 'app',
+  password: 'pw',
+  database: 'db',
+});
 
 describe('DataSourceSwitch ordering', () => {
   beforeAll(() => Logger.overrideLogger(false));

@@ -410,3 +410,60 @@ describe('cluster mode: restart during an outage', () => {
     await writesThroughEveryNode(world, 'after-restart');
   });
 });
+
+describe('cluster mode: the leader dies in the middle of a failover', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({
+      serverIdBase: 470,
+      leaseTtlMs: TTL_MS,
+      nodes: 2,
+      env: { FAILOVER_APPLY_TIMEOUT_MS: '30000' },
+    });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('the next leader finishes it on the same candidate, whose replication the first one had stopped', async () => {
+    const [a, b] = world.nodes;
+    expect((await world.agreedLeader()).id).toBe(a.id);
+    const standby = world.db.replicas[0];
+    // The standby receives but cannot apply (its SQL thread waits for a table lock held here):
+    // the failover will wait in apply-relay-log.
+    const blocker = await standby.connectAsRoot();
+    await blocker.query('LOCK TABLES logic_ha.logic_instance WRITE');
+    await writesThroughEveryNode(world, 'unapplied');
+    await world.db.primary.kill();
+    const etcd = world.etcd.client();
+    await eventually(
+      async () => {
+        const text = await etcd.get('/logic-ha/topology').string();
+        return text && (JSON.parse(text) as { pending?: unknown }).pending ? true : undefined;
+      },
+      20_000,
+      'the failover intent in etcd',
+    ).catch((error: unknown) => {
+      console.log(world.logs(/Failover|failover|step|Cluster/));
+      throw error;
+    });
+    await eventually(
+      async () => (a.process.stdout().includes('"step":"stop-io-thread"') ? true : undefined),
+      10_000,
+      'the first leader stopping the candidate',
+    );
+    await a.kill();
+    await blocker.end();
+
+    await everyNodeOn({ live: [b] } as ClusterWorld, 1, serverKey(standby.port), TTL_MS * 2 + 30_000);
+    expect(b.process.stdout()).toMatch(/resuming failover fo-/);
+    const [{ n }] = await standby.query<{ n: number }[]>(
+      "SELECT COUNT(*) AS n FROM logic_ha.logic_instance WHERE bizId LIKE 'unapplied-%'",
+    );
+    expect(Number(n)).toBe(2);
+    expect((await b.write('cluster', 'after-resumed-failover')).status).toBe(200);
+    const text = await etcd.get('/logic-ha/topology').string();
+    expect(JSON.parse(text!)).toMatchObject({ epoch: 1, pending: null });
+  });
+});
