@@ -235,9 +235,13 @@ describe('cluster mode: a deposed leader (SIGSTOP past its lease)', () => {
     const etcd = world.etcd.client();
     const before = (await etcd.get('/logic-ha/topology').exec()).kvs[0].mod_revision;
 
+    // Sent while node-a is still stopped, so it is the first thing it serves when it wakes.
+    const first = a.write('cluster', 'deposed-first');
+    await new Promise((resolve) => setTimeout(resolve, 200));
     a.resume();
-    const firstWrite = await a.write('cluster', 'deposed-first');
+    const firstWrite = await first;
     expect(firstWrite.status).toBe(503);
+    expect(firstWrite.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
     await eventually(
       async () => ((await a.write('cluster', 'deposed-later')).status === 200 ? true : undefined),
       20_000,
