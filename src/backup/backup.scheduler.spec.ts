@@ -1,11 +1,36 @@
-import { SwitchableLeadership } from '../../test/support/failover-fakes';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { Leadership, type LeaderView } from '../cluster';
 import type { AppConfig } from '../config/app-config';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { BackupScheduler } from './backup.scheduler';
 import type { BackupService, StartRequest } from './backup.service';
 import type { InterruptedBackups } from './interrupted-backups';
+
+/** A leadership the test hands over and takes back, telling listeners as EtcdLeadership does. */
+class ChangingLeadership extends Leadership {
+  readonly mode = 'etcd' as const;
+  readonly nodeId = 'node-a';
+  leading = true;
+  private readonly listeners: ((leading: boolean) => void)[] = [];
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  leader(): LeaderView | null {
+    return this.leading ? { nodeId: this.nodeId, address: 'http://127.0.0.1:1', since: '' } : null;
+  }
+
+  onLeadingChange(listener: (leading: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  change(leading: boolean): void {
+    this.leading = leading;
+    for (const listener of this.listeners) listener(leading);
+  }
+}
 
 describe('BackupScheduler', () => {
   let started: StartRequest[];
@@ -14,7 +39,9 @@ describe('BackupScheduler', () => {
   let registry: SchedulerRegistry;
   let scheduler: BackupScheduler;
   let settled: number;
-  const leadership = new SwitchableLeadership();
+  /** The `before` of each settle: rows started from then on are left alone. */
+  let settledBefore: Date[];
+  let leadership: ChangingLeadership;
   let database: { isOpen: boolean; whenOpen(): Promise<void>; open(): void };
 
   const config = (full: string, incremental: string) =>
@@ -32,7 +59,7 @@ describe('BackupScheduler', () => {
       abortRunning: async () => undefined,
     } as unknown as BackupService;
     const interrupted = {
-      settle: async () => void (settled += 1),
+      settle: async (before: Date) => void ((settled += 1), settledBefore.push(before)),
       stop: () => undefined,
     } as unknown as InterruptedBackups;
     return new BackupScheduler(
@@ -52,7 +79,8 @@ describe('BackupScheduler', () => {
     runningId = null;
     needsFull = false;
     settled = 0;
-    leadership.leading = true;
+    settledBefore = [];
+    leadership = new ChangingLeadership();
     database = openDatabase();
     registry = new SchedulerRegistry();
     scheduler = build(config('0 2 * * *', '0 * * * *'));
@@ -74,6 +102,40 @@ describe('BackupScheduler', () => {
     database.open();
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(1);
+  });
+
+  it('settles nothing at start on a follower (cluster mode): the running backup may be the leader’s', async () => {
+    leadership.leading = false;
+    await scheduler.onApplicationBootstrap();
+    expect(registry.getCronJobs().size).toBe(2);
+    expect(settled).toBe(0);
+  });
+
+  it('settles when this node starts leading, leaving rows started from then on alone', async () => {
+    leadership.leading = false;
+    await scheduler.onApplicationBootstrap();
+    const before = new Date();
+    leadership.change(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(1);
+    expect(settledBefore[0].getTime()).toBeGreaterThanOrEqual(before.getTime());
+    // Stepping down settles nothing; leading again settles again.
+    leadership.change(false);
+    leadership.change(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(2);
+  });
+
+  it('a node that starts leading without its database settles once it is connected, if it still leads', async () => {
+    database = closedDatabase();
+    leadership.leading = false;
+    scheduler = build(config('0 2 * * *', '0 * * * *'));
+    await scheduler.onApplicationBootstrap();
+    leadership.change(true);
+    leadership.change(false);
+    database.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(0);
   });
 
   it('registers nothing switched off, and nothing at all in the CLI', async () => {

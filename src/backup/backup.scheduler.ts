@@ -16,8 +16,11 @@ export const RUN_BACKUP_SCHEDULES = Symbol('RUN_BACKUP_SCHEDULES');
  * Cron schedules from configuration (full daily, incremental hourly by default), built at
  * start. A tick that finds a backup running is skipped and logged, so runs never pile up;
  * an incremental tick with no usable chain (or after a refused incremental) takes a full.
- * Interrupted backups are settled at start, or, when the service started without its
- * database, once the database is connected.
+ * Interrupted backups are settled by the leader only (always this node in single-node
+ * mode): at start when it leads, and whenever it starts leading; in either case once the
+ * database is connected. A follower must not: in cluster mode the leader's backup in
+ * progress is `running` in the shared catalog, and only its lock (in BACKUP_DIR, which
+ * cluster mode requires every node to share) says it is alive.
  */
 @Injectable()
 export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,11 +39,12 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runSchedules) return;
-    if (this.database.isOpen) await this.settleInterrupted();
-    else {
-      this.logger.log({ msg: 'interrupted backups are settled once the database is connected' });
-      void this.database.whenOpen().then(() => this.settleInterrupted());
-    }
+    // Rows started before this node led are not its own: a previous leader's, settled once its lock is free.
+    this.leadership.onLeadingChange((leading) => {
+      if (leading) void this.settleWhenConnected(new Date());
+    });
+    if (this.leadership.isLeader()) await this.settleWhenConnected(this.bootedAt);
+    else this.logger.log({ msg: 'interrupted backups are settled by the leader' });
     const { fullSchedule, incrementalSchedule, timeZone } = this.config.backup;
     for (const [type, schedule] of [
       ['full', fullSchedule],
@@ -61,9 +65,17 @@ export class BackupScheduler implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async settleInterrupted(): Promise<void> {
+  private async settleWhenConnected(before: Date): Promise<void> {
+    if (this.database.isOpen) return this.settleInterrupted(before);
+    this.logger.log({ msg: 'interrupted backups are settled once the database is connected' });
+    void this.database.whenOpen().then(() => this.settleInterrupted(before));
+  }
+
+  private async settleInterrupted(before: Date): Promise<void> {
+    // Leadership may have moved while the database was away.
+    if (!this.leadership.isLeader()) return;
     await this.interrupted
-      .settle(this.bootedAt, (id) => id === this.backups.runningId)
+      .settle(before, (id) => id === this.backups.runningId)
       .catch((error: Error) => this.logger.error({ msg: 'could not settle interrupted backups', err: error.message }));
   }
 

@@ -70,7 +70,7 @@ export class ClusterStatusService {
     return {
       nodeId: this.leadership.nodeId,
       epoch: this.topology.replicated ? this.topology.epoch : null,
-      etcdReachable: this.etcd ? this.etcd.keeper.msSinceContact() <= this.etcd.keeper.ttlMs : false,
+      etcdReachable: this.etcd ? this.etcd.keeper.inContact() : false,
       leading: this.leadership.isLeader(),
     };
   }

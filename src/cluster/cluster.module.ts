@@ -11,6 +11,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { EventBus } from '../common/events/event-bus';
 import { AppConfig } from '../config/app-config';
+import { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { TopologyFile } from '../database/topology/topology-file';
 import { EXTERNAL_TOPOLOGY_STORE } from '../database/topology/topology-store';
@@ -48,6 +49,7 @@ class EtcdClusterLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    (this.gate as EtcdWriteGate).stop();
     await this.etcd.stop();
   }
 }
@@ -106,8 +108,15 @@ export class ClusterModule {
         { provide: Leadership, inject: [EtcdCluster], useFactory: (etcd: EtcdCluster) => etcd.leadership },
         {
           provide: WriteGate,
-          inject: [EtcdCluster, DatabaseTopology, PeerClient],
-          useFactory: (etcd: EtcdCluster, topology: DatabaseTopology, client: PeerClient) =>
+          // The CLI's topology session has no data source (and never starts the gate).
+          inject: [EtcdCluster, DatabaseTopology, PeerClient, { token: DataSourceSwitch, optional: true }, EventBus],
+          useFactory: (
+            etcd: EtcdCluster,
+            topology: DatabaseTopology,
+            client: PeerClient,
+            pool: DataSourceSwitch | undefined,
+            events: EventBus,
+          ) =>
             new EtcdWriteGate(
               etcd.keeper,
               topology,
@@ -120,6 +129,7 @@ export class ClusterModule {
                     Math.floor(cluster.leaseTtlMs / 4),
                   )
                 : null,
+              { pool: pool ?? null, events, nodeId: cluster.nodeId },
             ),
         },
         EtcdClusterLifecycle,

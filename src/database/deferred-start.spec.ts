@@ -78,15 +78,15 @@ describe('openAndMigrateOrDefer (the service start on MySQL)', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    it(`gives up after ${START_CONNECT_TIMEOUT_MS} ms, not DB_CONNECT_TIMEOUT_MS, and starts without it`, async () => {
-      const dataSource = mysqlDataSource((server.address() as AddressInfo).port, 10_000);
-      const started = Date.now();
-      await openAndMigrateOrDefer(dataSource, MIGRATIONS);
-      const took = Date.now() - started;
-      expect(took).toBeGreaterThanOrEqual(START_CONNECT_TIMEOUT_MS - 100);
-      expect(took).toBeLessThan(START_CONNECT_TIMEOUT_MS + 2000);
+    it(`gives up at its own connect timeout (${START_CONNECT_TIMEOUT_MS} ms), not DB_CONNECT_TIMEOUT_MS, and starts without it`, async () => {
+      // DB_CONNECT_TIMEOUT_MS of 10 minutes, far past the test's own timeout: only the start's
+      // shorter one lets this call come back at all.
+      const dataSource = mysqlDataSource((server.address() as AddressInfo).port, 600_000);
+      await expect(openAndMigrateOrDefer(dataSource, MIGRATIONS)).resolves.toBe(dataSource);
       expect(dataSource.isInitialized).toBe(false);
-      expect(owedStartupMigration(dataSource)).toBeDefined();
+      expect(owedStartupMigration(dataSource)).toBe(MIGRATIONS);
+      // The configured timeout is left for the later opens.
+      expect(dataSource.options).toMatchObject({ connectTimeout: 600_000 });
     });
   });
 

@@ -12,6 +12,8 @@ type StreamedEvent = keyof Pick<
   | 'db.failover-failed'
   | 'db.old-primary-fenced'
   | 'cluster.leader-changed'
+  | 'cluster.etcd-lost'
+  | 'cluster.etcd-regained'
 >;
 
 /** Proxies drop idle streams; a comment-only line every 15 s keeps them open. */
@@ -70,6 +72,16 @@ export class EventStreamService implements BeforeApplicationShutdown {
   @OnAppEvent('cluster.leader-changed')
   onLeaderChanged(payload: AppEventMap['cluster.leader-changed']): void {
     this.publish('cluster.leader-changed', payload);
+  }
+
+  @OnAppEvent('cluster.etcd-lost')
+  onEtcdLost(payload: AppEventMap['cluster.etcd-lost']): void {
+    this.publish('cluster.etcd-lost', payload);
+  }
+
+  @OnAppEvent('cluster.etcd-regained')
+  onEtcdRegained(payload: AppEventMap['cluster.etcd-regained']): void {
+    this.publish('cluster.etcd-regained', payload);
   }
 
   private publish<K extends StreamedEvent>(name: K, payload: AppEventMap[K]): void {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
+import { CLUSTER_TOKEN, type ClusterNode, ClusterWorld, eventually } from '../support/cluster-world';
 import { serverKey } from '../support/failover-app';
 import type { MariaDbServer } from '../support/mariadb';
+import { openEventStream } from '../support/sse-client';
 
 jest.setTimeout(240_000);
 
@@ -119,8 +120,12 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
   });
 
   it('stops writing on a node cut off from etcd while the others carry on, and resumes when it is back', async () => {
+    const events = await openEventStream(`${c.url}/api/v1/events`, CLUSTER_TOKEN);
     c.proxies!.cut();
-    afterHeal = () => c.proxies!.heal();
+    afterHeal = () => {
+      events.close();
+      c.proxies!.heal();
+    };
     const suspended = await eventually(
       async () => {
         const answer = await c.write('cluster', 'partitioned');
@@ -131,10 +136,19 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
     );
     expect(suspended.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
     expect(suspended.headers.get('retry-after')).toBe('2');
-    expect((await c.api('GET', `/api/v1/instances/cluster/start-${c.id}`)).status).toBe(200);
+    // The gate closed on its own and said so; it dropped the pool, which the monitor reopens for reads.
+    const lost = await events.waitFor('cluster.etcd-lost', 5000);
+    expect(lost.data).toMatchObject({ node: c.id, failsafe: false });
+    expect(c.process.stdout()).toMatch(/"msg":"writes suspended: dropping the app pool/);
+    await eventually(
+      async () => ((await c.api('GET', `/api/v1/instances/cluster/start-${c.id}`)).status === 200 ? true : undefined),
+      5000,
+      'reads through node-c',
+    );
     await writesThroughEveryNode({ live: [a, b] } as ClusterWorld, 'others-carry-on');
     c.proxies!.heal();
     await writesThroughEveryNode(world, 'healed');
+    expect((await events.waitFor('cluster.etcd-regained', 5000)).data).toMatchObject({ node: c.id });
   });
 
   it('kill -9 of the primary: one promotion, all three nodes re-pointed, writes through each', async () => {
@@ -221,9 +235,13 @@ describe('cluster mode: a deposed leader (SIGSTOP past its lease)', () => {
     const etcd = world.etcd.client();
     const before = (await etcd.get('/logic-ha/topology').exec()).kvs[0].mod_revision;
 
+    // Sent while node-a is still stopped, so it is the first thing it serves when it wakes.
+    const first = a.write('cluster', 'deposed-first');
+    await new Promise((resolve) => setTimeout(resolve, 200));
     a.resume();
-    const firstWrite = await a.write('cluster', 'deposed-first');
+    const firstWrite = await first;
     expect(firstWrite.status).toBe(503);
+    expect(firstWrite.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
     await eventually(
       async () => ((await a.write('cluster', 'deposed-later')).status === 200 ? true : undefined),
       20_000,
@@ -267,7 +285,13 @@ describe('cluster mode: etcd down', () => {
       );
       expect(refused.body.code).toBe('CLUSTER_WRITES_SUSPENDED');
       expect(refused.body.message).toMatch(/has not reached etcd/);
-      expect((await node.api('GET', `/api/v1/instances/cluster/before-${node.id}`)).status).toBe(200);
+      // The gate dropped the pool as it closed; the monitor reopens it at its next heartbeat, for reads.
+      await eventually(
+        async () =>
+          (await node.api('GET', `/api/v1/instances/cluster/before-${node.id}`)).status === 200 ? true : undefined,
+        5000,
+        `reads through ${node.id}`,
+      );
     }
     await world.db.primary.kill();
     await new Promise((resolve) => setTimeout(resolve, 6000));

@@ -161,7 +161,7 @@ describe('LeaseKeeper', () => {
   it('drops an expired lease (EtcdLeaseInvalidError) and grants a new one at the next renewal, telling listeners newLease', async () => {
     await renewal('ok');
     const first = etcd.leases[0];
-    expect(renewals).toEqual([{ gapMs: Infinity, newLease: true }]);
+    expect(renewals).toEqual([{ gapMs: Infinity, newLease: true, lapsed: true }]);
     time += 500;
     await renewal('ok');
     expect(renewals.at(-1)).toMatchObject({ newLease: false });
@@ -185,7 +185,7 @@ describe('LeaseKeeper', () => {
     expect(failures).toBe(1);
     expect(await renewal('ok')).toBe('grant');
     expect(etcd.leases).toHaveLength(2);
-    expect(renewals).toEqual([{ gapMs: Infinity, newLease: true }]);
+    expect(renewals).toEqual([{ gapMs: Infinity, newLease: true, lapsed: true }]);
   });
 
   it('reports to listeners the gap since the previous contact, counted up to the answer', async () => {
@@ -194,15 +194,58 @@ describe('LeaseKeeper', () => {
     time += 2_500;
     expect(keeper.msSinceContact()).toBe(2_500);
     await renewal('ok');
-    expect(renewals.at(-1)).toEqual({ gapMs: 2_500, newLease: false });
+    expect(renewals.at(-1)).toEqual({ gapMs: 2_500, newLease: false, lapsed: false });
     // Failed renewals are no contact: the gap runs on.
     time += 2_500;
     await renewal(new Error('UNAVAILABLE'));
     time += 8_000;
     // Sent 10.5 s after the last contact, answered 1 s later: etcd was silent for 11.5 s, more than the TTL.
     await renewal('ok', 1_000);
-    expect(renewals.at(-1)).toEqual({ gapMs: 11_500, newLease: false });
+    expect(renewals.at(-1)).toEqual({ gapMs: 11_500, newLease: false, lapsed: true });
     expect(keeper.msSinceContact()).toBe(0);
+  });
+
+  it('keeps the contact deadline (send time + TTL - margin) when a renewal fails: only time ends it', async () => {
+    expect(keeper.inContact()).toBe(false);
+    expect(keeper.contactRemainingMs()).toBe(-Infinity);
+    await renewal('ok');
+    time += 2_000;
+    const sentAt = time;
+    await renewal('ok', 3_000);
+    // The same deadline as the lease's: counted from the send, not from the answer.
+    expect(keeper.contactRemainingMs()).toBe(sentAt + TTL_MS - MARGIN_MS - time);
+    expect(keeper.contactRemainingMs()).toBe(keeper.remainingMs());
+    time += 1_000;
+    await renewal(new Error('deadline exceeded'));
+    // Leading stops at once; contact (what the write gate reads) lasts until the deadline.
+    expect(keeper.valid()).toBe(false);
+    expect(keeper.inContact()).toBe(true);
+    expect(keeper.contactRemainingMs()).toBe(5_000);
+    time += 4_999;
+    expect(keeper.inContact()).toBe(true);
+    time += 1;
+    expect(keeper.inContact()).toBe(false);
+    expect(keeper.contactRemainingMs()).toBe(0);
+  });
+
+  it('tells listeners a renewal came back after the contact deadline (lapsed), even when the gap since the last answer is shorter than the TTL', async () => {
+    await renewal('ok');
+    time += 5_000;
+    // Sent 5 s after the last send, answered 4.5 s later: the deadline (9 s after the first send) passed meanwhile.
+    await renewal('ok', 4_500);
+    expect(renewals.at(-1)).toEqual({ gapMs: 9_500, newLease: false, lapsed: true });
+    time += TTL_MS / 4;
+    await renewal('ok', 100);
+    expect(renewals.at(-1)).toMatchObject({ lapsed: false });
+  });
+
+  it('counts a new lease as lapsed: the old one expired, whatever the local deadline said', async () => {
+    await renewal('ok');
+    time += 500;
+    await renewal(new EtcdLeaseInvalidError('1'));
+    time += 500;
+    await renewal('ok');
+    expect(renewals.at(-1)).toMatchObject({ newLease: true, lapsed: true });
   });
 
   it('counts a gap that passes the TTL only while the renewal was on its way as a gap past the TTL', async () => {

@@ -7,6 +7,12 @@ export interface Renewal {
   gapMs: number;
   /** A new lease was granted: the previous one expired, keys held with it are gone. */
   newLease: boolean;
+  /**
+   * The contact deadline (see contactRemainingMs) had passed when this answer came: etcd may
+   * have expired the lease meanwhile, so a failover may have happened without this node.
+   * True for the first contact and whenever a new lease was granted.
+   */
+  lapsed: boolean;
 }
 
 /** A monotonic clock in ms: it keeps counting while the process is stopped (SIGSTOP). */
@@ -19,12 +25,16 @@ export type MonotonicNow = () => number;
  * sent here, one at a time, and the node's own deadline is the SEND time of the last
  * successful renewal + TTL − a safety margin: etcd cannot have expired the lease before
  * then. A failed renewal ends the deadline at once. Every success also counts as contact
- * with etcd, which the write gate reads.
+ * with etcd, which the write gate reads: its contact deadline is the same send time + TTL
+ * − margin, but a failed renewal does not end it (one unanswered call, an etcd member
+ * restarting, must not stop writes), only time does.
  */
 export class LeaseKeeper {
   private readonly logger = new Logger('Cluster');
   private lease?: Lease;
   private validUntil = 0;
+  /** Send time of the last successful renewal + TTL − margin; unlike validUntil, kept when a renewal fails. */
+  private contactUntil = -Infinity;
   private lastContact = -Infinity;
   private lastContactWall: Date | null = null;
   private timer?: NodeJS.Timeout;
@@ -71,6 +81,21 @@ export class LeaseKeeper {
     return this.now() - this.lastContact;
   }
 
+  /**
+   * ms until etcd may have expired this node's lease, counted from the SEND time of the last
+   * successful renewal (TTL − margin after it), whether later renewals failed or not; 0 or
+   * less once that passed, -Infinity before the first contact. The write gate closes then:
+   * no later than etcd can expire the lease, so never after another node could take over.
+   */
+  contactRemainingMs(): number {
+    return this.contactUntil - this.now();
+  }
+
+  /** Within the contact deadline: etcd cannot have expired this node's lease yet. */
+  inContact(): boolean {
+    return this.contactRemainingMs() > 0;
+  }
+
   get lastContactAt(): Date | null {
     return this.lastContactWall;
   }
@@ -111,12 +136,15 @@ export class LeaseKeeper {
       // just before the TTL but answered after it ends a gap longer than the TTL).
       const receivedAt = this.now();
       const gapMs = receivedAt - this.lastContact;
+      // A new lease means the old one expired, deadline or not.
+      const lapsed = receivedAt >= this.contactUntil || newLease;
       this.lastContact = receivedAt;
       this.lastContactWall = new Date();
       this.validUntil = sentAt + this.ttlMs - this.marginMs;
+      this.contactUntil = this.validUntil;
       if (this.failing) this.logger.log({ msg: 'etcd reached again', newLease });
       this.failing = false;
-      for (const listener of this.renewedListeners) listener({ gapMs, newLease });
+      for (const listener of this.renewedListeners) listener({ gapMs, newLease, lapsed });
     } catch (error) {
       this.validUntil = 0;
       // Expired (a long pause, a partition longer than the TTL): start over with a new lease.

@@ -134,6 +134,25 @@ export interface ClusterLeaderChangedEvent {
   node: string;
 }
 
+/**
+ * This node lost etcd (cluster mode): its lease's deadline passed without a renewal, or a
+ * renewal came back after it (the process was paused). Reported once per loss.
+ */
+export interface ClusterEtcdLostEvent {
+  node: string;
+  /** ms since etcd last answered this node. */
+  silentMs: number;
+  /** Writes go on under the failsafe (CLUSTER_FAILSAFE=true, every node answers); false: writes are suspended. */
+  failsafe: boolean;
+}
+
+/** This node reaches etcd again after a loss and has re-read the topology: writes resume. */
+export interface ClusterEtcdRegainedEvent {
+  node: string;
+  /** How long etcd was silent, as the renewal that ended the silence counted it. */
+  silentMs: number;
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
@@ -153,6 +172,8 @@ export interface AppEventMap {
   'db.failover-failed': DbFailoverFailedEvent;
   'db.old-primary-fenced': DbOldPrimaryFencedEvent;
   'cluster.leader-changed': ClusterLeaderChangedEvent;
+  'cluster.etcd-lost': ClusterEtcdLostEvent;
+  'cluster.etcd-regained': ClusterEtcdRegainedEvent;
 }
 
 export type AppEventName = keyof AppEventMap;
