@@ -94,6 +94,25 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
     expect(await newestEpochRecord(world.db.primary)).toMatchObject({ epoch: 0, managedBy: 'cluster', writer: a.id });
   });
 
+  it('cluster status and failover status (CLI) read the leader, the nodes and the topology from etcd', async () => {
+    const cluster = await b.cli(['cluster', 'status']);
+    expect(cluster.code).toBe(0);
+    expect(cluster.out).toMatchObject({
+      mode: 'etcd',
+      leader: { nodeId: a.id },
+      epoch: 0,
+      topology: 'etcd key /logic-ha/topology',
+    });
+    expect(cluster.out.nodes.map((n: { nodeId: string }) => n.nodeId)).toEqual([a.id, b.id, c.id]);
+    const failover = await c.cli(['failover', 'status']);
+    expect(failover.code).toBe(0);
+    expect(failover.out).toMatchObject({
+      epoch: 0,
+      primary: serverKey(world.db.primary.port),
+      store: 'etcd key /logic-ha/topology',
+    });
+  });
+
   it('forwards a leader action asked of a follower to the leader', async () => {
     const answer = await c.api('PUT', '/api/v1/failover/maintenance', { enabled: true, reason: 'cluster test' });
     expect(answer.status).toBe(200);
@@ -126,10 +145,11 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
       events.close();
       c.proxies!.heal();
     };
+    // A write caught in flight when the gate drops the pool fails as DATABASE_UNAVAILABLE; the next ones are refused.
     const suspended = await eventually(
       async () => {
         const answer = await c.write('cluster', 'partitioned');
-        return answer.status === 503 ? answer : undefined;
+        return answer.status === 503 && answer.body?.code === 'CLUSTER_WRITES_SUSPENDED' ? answer : undefined;
       },
       TTL_MS * 3,
       'node-c refusing writes',
@@ -278,7 +298,8 @@ describe('cluster mode: etcd down', () => {
       const refused = await eventually(
         async () => {
           const answer = await node.write('cluster', `etcd-down-${node.id}`);
-          return answer.status === 503 ? answer : undefined;
+          // A write caught in flight when the gate drops the pool fails as DATABASE_UNAVAILABLE first.
+          return answer.body?.code === 'CLUSTER_WRITES_SUSPENDED' ? answer : undefined;
         },
         TTL_MS * 3,
         `${node.id} refusing writes`,
@@ -335,7 +356,7 @@ describe('cluster mode: the failsafe (CLUSTER_FAILSAFE=true)', () => {
     const refused = await eventually(
       async () => {
         const answer = await a.write('cluster', `failsafe-lost-${Date.now()}`);
-        return answer.status === 503 ? answer : undefined;
+        return answer.body?.code === 'CLUSTER_WRITES_SUSPENDED' ? answer : undefined;
       },
       TTL_MS * 3,
       'node-a refusing writes once node-b is silent',

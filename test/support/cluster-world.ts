@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppProcess, spawnApp } from './app-process';
+import { type AppProcess, BUILT_CLI, spawnApp } from './app-process';
 import { EtcdCluster, type EtcdProxies, etcdBehindProxies } from './etcd';
 import { type FailoverCluster, startFailoverCluster } from './mariadb/failover-cluster';
 import { freeLoopbackPort } from './mariadb/free-port';
@@ -29,15 +29,27 @@ export class ClusterNode {
   ) {}
 
   async start(): Promise<void> {
-    this.process = spawnApp(this.dataDir, {
+    this.process = spawnApp(this.dataDir, this.environment());
+    this.url = await this.process.listening(60_000);
+  }
+
+  /** The CLI as an operator runs it on this node's host: same environment. Exit code and parsed stdout. */
+  async cli(args: string[]): Promise<{ code: number | null; out: any; stderr: string }> {
+    const run = spawnApp(this.dataDir, this.environment(), args, BUILT_CLI);
+    const { code } = await run.exited;
+    const text = run.stdout().trim();
+    return { code, out: text ? JSON.parse(text) : undefined, stderr: run.stderr() };
+  }
+
+  private environment(): Record<string, string> {
+    return {
       ...this.env(),
       ...(this.proxies ? { ETCD_ENDPOINTS: this.proxies.endpointsEnv } : {}),
       PORT: String(this.port),
       HOST: '127.0.0.1',
       DATA_DIR: this.dataDir,
       CLUSTER_NODE_ID: this.id,
-    });
-    this.url = await this.process.listening(60_000);
+    };
   }
 
   kill(): Promise<unknown> {
