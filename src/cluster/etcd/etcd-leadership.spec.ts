@@ -99,6 +99,23 @@ describe('EtcdLeadership', () => {
     expect(etcd.watchers).toHaveLength(1);
   });
 
+  it('names the leader it heard of, and nobody once it has had no etcd contact for longer than the lease', async () => {
+    await leadership.start();
+    etcd.watchers[0].emit('put', leaderKv('node-a'));
+    expect(leadership.leader()).toMatchObject({ nodeId: 'node-a', address: 'http://node-a:8080' });
+
+    keeper.sinceContactMs = keeper.ttlMs;
+    expect(leadership.leader()?.nodeId).toBe('node-a');
+    keeper.sinceContactMs = keeper.ttlMs + 1;
+    expect(leadership.leader()).toBeNull();
+    keeper.sinceContactMs = Infinity;
+    expect(leadership.leader()).toBeNull();
+
+    // Back in contact: what it heard is current again (the key is still node-a's).
+    keeper.sinceContactMs = 100;
+    expect(leadership.leader()?.nodeId).toBe('node-a');
+  });
+
   it('watches the leader key again when etcd cancels the watch, once', async () => {
     jest.useFakeTimers();
     await leadership.start();

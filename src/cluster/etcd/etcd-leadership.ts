@@ -60,7 +60,13 @@ export class EtcdLeadership extends Leadership {
     return this.heldRevision !== null && this.prepared && this.keeper.valid();
   }
 
+  /**
+   * Who leads as this node last heard; null once it has had no contact with etcd for longer
+   * than the lease: the key it heard of may have expired since, and a follower must not
+   * forward to a node that may have stopped leading (or be cut off itself).
+   */
   leader(): LeaderView | null {
+    if (this.keeper.msSinceContact() > this.keeper.ttlMs) return null;
     return this.known;
   }
 
