@@ -85,7 +85,8 @@ export class BackupController {
   }
 
   @Post('catalog/rebuild')
-  @LeaderOnly()
+  // Re-reads every file of every backup inside the request.
+  @LeaderOnly({ longRunning: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'Recreate the catalog from storage alone' })
   rebuild() {

@@ -1,11 +1,19 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
 import { firstValueFrom, of } from 'rxjs';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { FORWARDED_BY_HEADER, ForwardedAnswer } from '../common/http/forwarded-answer';
 import { REQUEST_ID_HEADER } from '../common/http/request-id';
+import type { AppConfig } from '../config/app-config';
 import { ClusterErrorCode } from './cluster.errors';
-import { LeaderForwarding, LeaderOnly } from './leader-only';
+import {
+  FORWARD_MARGIN_MS,
+  LEADER_CHECK_MS,
+  LONG_FORWARD_TIMEOUT_MS,
+  LeaderForwarding,
+  LeaderOnly,
+} from './leader-only';
 import { Leadership, type LeaderView } from './leadership';
 import type { PeerAnswer, PeerClient } from './peer-client';
 
@@ -34,9 +42,23 @@ interface FakeRequest {
   id: string;
 }
 
-function contextFor(request: FakeRequest): ExecutionContext {
-  return { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
+class Routes {
+  @LeaderOnly()
+  switchover(): void {}
+
+  @LeaderOnly({ longRunning: true })
+  rebuildCatalog(): void {}
 }
+
+function contextFor(request: FakeRequest, handler: () => void = Routes.prototype.switchover): ExecutionContext {
+  return {
+    switchToHttp: () => ({ getRequest: () => request }),
+    getHandler: () => handler,
+    getClass: () => Routes,
+  } as unknown as ExecutionContext;
+}
+
+const APPLY_TIMEOUT_MS = 30_000;
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
@@ -62,7 +84,12 @@ describe('LeaderForwarding (@LeaderOnly routes)', () => {
       body: { id: 'job-1' },
     }));
     next = { handle: jest.fn(() => of('ran here')) };
-    interceptor = new LeaderForwarding(leadership, { call } as unknown as PeerClient);
+    interceptor = new LeaderForwarding(
+      leadership,
+      { call } as unknown as PeerClient,
+      { failover: { applyTimeoutMs: APPLY_TIMEOUT_MS } } as AppConfig,
+      new Reflector(),
+    );
     request = {
       method: 'POST',
       url: '/api/v1/failover/switchover?dryRun=false',
@@ -73,11 +100,8 @@ describe('LeaderForwarding (@LeaderOnly routes)', () => {
   });
 
   it('is what @LeaderOnly() puts on a route', () => {
-    class Routes {
-      @LeaderOnly()
-      act(): void {}
-    }
-    expect(Reflect.getMetadata(INTERCEPTORS_METADATA, Routes.prototype.act)).toEqual([LeaderForwarding]);
+    expect(Reflect.getMetadata(INTERCEPTORS_METADATA, Routes.prototype.switchover)).toEqual([LeaderForwarding]);
+    expect(Reflect.getMetadata(INTERCEPTORS_METADATA, Routes.prototype.rebuildCatalog)).toEqual([LeaderForwarding]);
   });
 
   it('runs the route on the leader, forwarding nothing', async () => {
@@ -102,9 +126,64 @@ describe('LeaderForwarding (@LeaderOnly routes)', () => {
       body: { target: 'db2:3306' },
       headers: { [FORWARDED_BY_HEADER]: 'node-b', [REQUEST_ID_HEADER]: 'req-7' },
     });
-    expect(options.timeoutMs).toBeGreaterThanOrEqual(60_000);
     expect(thrown).toBeInstanceOf(ForwardedAnswer);
     expect(thrown).toEqual(new ForwardedAnswer(202, { 'content-type': 'application/json' }, { id: 'job-1' }));
+  });
+
+  it('waits for the leader as long as a switchover may take (FAILOVER_APPLY_TIMEOUT_MS + 30 s), not 10 minutes', async () => {
+    await interceptor.intercept(contextFor(request), next).catch(() => undefined);
+    expect(call.mock.calls[0][2].timeoutMs).toBe(APPLY_TIMEOUT_MS + FORWARD_MARGIN_MS);
+    expect(APPLY_TIMEOUT_MS + FORWARD_MARGIN_MS).toBe(60_000);
+  });
+
+  it('waits up to 10 minutes for a route marked longRunning', async () => {
+    await interceptor.intercept(contextFor(request, Routes.prototype.rebuildCatalog), next).catch(() => undefined);
+    expect(call.mock.calls[0][2].timeoutMs).toBe(LONG_FORWARD_TIMEOUT_MS);
+    expect(LONG_FORWARD_TIMEOUT_MS).toBe(10 * 60_000);
+  });
+
+  it('stops waiting as soon as this node hears of another leader (a hung leader lost its key), and says so', async () => {
+    jest.useFakeTimers();
+    try {
+      // The hung leader: it accepted the connection and never answers; the call ends only when aborted.
+      call.mockImplementation(
+        (_address, _path, options) =>
+          new Promise((_resolve, reject) =>
+            (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      const refused = refusal(interceptor.intercept(contextFor(request), next));
+      await jest.advanceTimersByTimeAsync(LEADER_CHECK_MS * 3);
+      leadership.known = { nodeId: 'node-c', address: 'http://10.0.0.3:8080', since: '2026-01-01T00:00:10Z' };
+      await jest.advanceTimersByTimeAsync(LEADER_CHECK_MS);
+      const error = await refused;
+      expect(error.code).toBe(ClusterErrorCode.NoLeader);
+      expect(error.retryAfterSeconds).toBe(2);
+      expect(error.message).toMatch(
+        /stopped waiting for the leader node-a \(http:\/\/10\.0\.0\.1:8080\): this node now hears of node-c as the leader; if it received the request it may still carry it out/,
+      );
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('stops waiting when this node no longer knows of any leader (etcd out of reach)', async () => {
+    jest.useFakeTimers();
+    try {
+      call.mockImplementation(
+        (_address, _path, options) =>
+          new Promise((_resolve, reject) =>
+            (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))),
+          ),
+      );
+      const refused = refusal(interceptor.intercept(contextFor(request), next));
+      leadership.known = null;
+      await jest.advanceTimersByTimeAsync(LEADER_CHECK_MS);
+      expect((await refused).message).toMatch(/this node no longer knows of a leader/);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('passes the leader’s refusal on as it came (status, Retry-After, body)', async () => {

@@ -8,7 +8,7 @@ export interface ClusterNode {
   address: string;
   version: string;
   startedAt: string;
-  /** The last time it wrote its entry in etcd (every lease renewal). */
+  /** The last time it wrote its entry in etcd: when its lease was granted, then about once a minute (coarse). */
   lastSeenAt: string;
 }
 

@@ -13,7 +13,14 @@ export class PeerClient {
   async call(
     address: string,
     path: string,
-    options: { method?: string; body?: unknown; timeoutMs: number; headers?: Record<string, string> },
+    options: {
+      method?: string;
+      body?: unknown;
+      timeoutMs: number;
+      headers?: Record<string, string>;
+      /** Ends the call early (with its reason), on top of the timeout. */
+      signal?: AbortSignal;
+    },
   ): Promise<PeerAnswer> {
     const response = await request(`${address}${path}`, {
       method: (options.method ?? 'GET') as 'GET',
@@ -25,7 +32,9 @@ export class PeerClient {
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: options.signal
+        ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+        : AbortSignal.timeout(options.timeoutMs),
     });
     const text = await response.body.text();
     const headers: Record<string, string> = {};

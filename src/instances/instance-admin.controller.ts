@@ -76,7 +76,8 @@ export class InstanceAdminController {
   }
 
   @Post('jobs/:job/run')
-  @LeaderOnly()
+  // A job deletes or scans in batches inside the request: it may take minutes on a large table.
+  @LeaderOnly({ longRunning: true })
   @ApiOperation({ summary: 'Run a recovery job once now and report what it did' })
   @ApiParam({ name: 'job', enum: INSTANCE_JOB_NAMES })
   runJob(@Param() params: JobParams) {

@@ -512,3 +512,51 @@ describe('cluster mode: the leader dies in the middle of a failover', () => {
     expect(JSON.parse(text!)).toMatchObject({ epoch: 1, pending: null });
   });
 });
+
+describe('cluster mode: starting while every etcd member is down', () => {
+  let world: ClusterWorld;
+
+  beforeAll(async () => {
+    world = await ClusterWorld.start({ serverIdBase: 480, leaseTtlMs: TTL_MS, nodes: 1 });
+  });
+  afterAll(async () => {
+    if (world) await world.stop();
+  });
+
+  it('a restarted node and a new one listen, serve reads, refuse writes; both write once etcd is back', async () => {
+    const [a] = world.nodes;
+    await world.agreedLeader();
+    expect((await a.write('cluster', 'before-etcd-down')).status).toBe(200);
+    const published = await a.api('POST', '/api/v1/configs/etcd-down-flow/publish', {
+      version: '1',
+      config: { nodes: [{ id: '1' }] },
+    });
+    expect(published.status).toBe(201);
+
+    await world.etcd.stopAll();
+    await a.kill();
+    // One node that ran before (its topology.json mirrors etcd), one that never saw etcd.
+    const b = await world.addNode();
+    await Promise.all([a.start(), b.start()]);
+    for (const node of [a, b]) {
+      expect((await node.api('GET', '/health/live')).status).toBe(200);
+      const instance = await eventually(
+        async () => {
+          const answer = await node.api('GET', '/api/v1/instances/cluster/before-etcd-down');
+          return answer.status === 200 ? answer : undefined;
+        },
+        20_000,
+        `an instance read through ${node.id}`,
+      );
+      expect(instance.body).toMatchObject({ bizId: 'before-etcd-down' });
+      expect((await node.api('GET', '/api/v1/configs/etcd-down-flow')).body).toMatchObject({ version: '1' });
+      const refused = await node.write('cluster', `etcd-down-${node.id}`);
+      expect([refused.status, refused.body?.code]).toEqual([503, 'CLUSTER_WRITES_SUSPENDED']);
+      expect(refused.headers.get('retry-after')).toBe('2');
+    }
+
+    await world.etcd.startAll();
+    await writesThroughEveryNode(world, 'etcd-up');
+    expect([a.id, b.id]).toContain((await world.agreedLeader(TTL_MS * 3 + 5000)).id);
+  });
+});

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { Etcd3 } from 'etcd3';
+import { EventEmitter } from 'node:events';
+import type { Etcd3, WatchBuilder } from 'etcd3';
 import { ClusterErrorCode } from '../../src/cluster/cluster.errors';
 import { EtcdCluster } from '../../src/cluster/etcd/etcd-cluster';
 import { EtcdTopologyStore } from '../../src/cluster/etcd/etcd-topology.store';
@@ -11,7 +12,7 @@ import type { DomainError } from '../../src/common/errors/domain-error';
 import type { AppConfig, ClusterConfig } from '../../src/config/app-config';
 import { TopologyFile } from '../../src/database/topology/topology-file';
 import { type TopologyState, initialTopologyState } from '../../src/database/topology/topology-state';
-import { EtcdCluster as PrivateEtcd } from '../support/etcd';
+import { EtcdCluster as PrivateEtcd, etcdBehindProxies } from '../support/etcd';
 import { RecordingEventBus } from '../support/failover-fakes';
 
 /** Short, so a lapsed lease and a takeover fit in a test; the shortest CLUSTER_LEASE_TTL_MS allows. */
@@ -56,12 +57,12 @@ describe('EtcdTopologyStore, leadership and the fence on a real etcd', () => {
   /** Each test works under its own prefix: a fresh, empty cluster on the same etcd. */
   let prefix: string;
 
-  function node(id: string): TestNode {
+  function node(id: string, endpoints = etcd.endpoints): TestNode {
     const dataDir = mkdtempSync(join(tmpdir(), `logic-ha-${id}-`));
     const mirror = new TopologyFile({ dataDir } as AppConfig);
     const events = new RecordingEventBus();
     const config: ClusterConfig = {
-      endpoints: etcd.endpoints,
+      endpoints,
       leaseTtlMs: TTL_MS,
       nodeId: id,
       nodeAddress: `http://127.0.0.1:9/${id}`,
@@ -73,16 +74,18 @@ describe('EtcdTopologyStore, leadership and the fence on a real etcd', () => {
     return created;
   }
 
-  async function started(id: string): Promise<TestNode> {
-    const created = node(id);
+  async function started(id: string, endpoints = etcd.endpoints): Promise<TestNode> {
+    const created = node(id, endpoints);
     await created.cluster.keeper.start();
     await created.cluster.leadership.start();
     return created;
   }
 
-  /** Two started nodes, once exactly one of them leads and both know which. */
-  async function pair(): Promise<{ leader: TestNode; follower: TestNode }> {
-    const [a, b] = await Promise.all([started('node-a'), started('node-b')]);
+  /** Two started nodes, once exactly one of them leads and both know which (node-a leads when `bRoad` is given). */
+  async function pair(bRoad?: string[]): Promise<{ leader: TestNode; follower: TestNode }> {
+    const a = await started('node-a');
+    if (bRoad) await until('node-a to lead', () => (a.cluster.leadership.isLeader() ? true : undefined));
+    const b = await started('node-b', bRoad);
     const leader = await until('one leader both nodes agree on', () => {
       const leading = [a, b].filter((n) => n.cluster.leadership.isLeader());
       const agreed = [a, b].every((n) => n.cluster.leadership.leader()?.nodeId === leading[0]?.id);
@@ -258,6 +261,25 @@ describe('EtcdTopologyStore, leadership and the fence on a real etcd', () => {
     expect((await stored()).version).toBe('1');
   });
 
+  it('starts from topology.json when seeding an empty etcd fails, and reports the failure on a later re-read', async () => {
+    const a = node('node-a');
+    await a.mirror.write(state(4, 'db2:3306'));
+    // The read answers, the seeding transaction does not (a lost quorum, a deadline).
+    const seed = jest.spyOn(a.cluster.client, 'if').mockImplementation(() => {
+      throw new Error('deadline exceeded');
+    });
+    expect(await a.cluster.store.load()).toMatchObject({ epoch: 4, primary: 'db2:3306' });
+    const refused = await failure(a.cluster.store.load());
+    expect(refused.code).toBe(ClusterErrorCode.EtcdUnavailable);
+    expect(refused.message).toMatch(/could not seed the topology in etcd: deadline exceeded/);
+    expect(await stored()).toEqual({ state: null, version: null });
+
+    // etcd answers again: the next re-read seeds it.
+    seed.mockRestore();
+    expect(await a.cluster.store.load()).toMatchObject({ epoch: 4 });
+    expect((await stored()).state).toMatchObject({ epoch: 4, primary: 'db2:3306' });
+  });
+
   it('loads nothing and writes nothing from an empty etcd and no topology.json', async () => {
     const a = node('node-a');
     expect(await a.cluster.store.load()).toBeNull();
@@ -279,6 +301,62 @@ describe('EtcdTopologyStore, leadership and the fence on a real etcd', () => {
     await until('the watch to deliver epoch 2', () => (heard.some((s) => s.epoch === 2) ? true : undefined));
     expect(heard.map((s) => s.epoch)).toEqual([1, 2]);
     await until('the follower’s mirror', () => (follower.mirror.read()?.epoch === 2 ? true : undefined));
+  });
+
+  it('delivers a change a silent watch missed through the catch-up that follows a lease renewal', async () => {
+    const { leader, follower } = await pair();
+    await leader.cluster.store.load();
+    await leader.cluster.store.save(state(0));
+    expect(await follower.cluster.store.load()).toMatchObject({ epoch: 0 });
+    // A watch stream on a member cut off from quorum: connected, and silent.
+    const silent = Object.assign(new EventEmitter(), { cancel: async () => undefined });
+    const builder = { key: () => builder, startRevision: () => builder, watcher: () => silent };
+    jest.spyOn(follower.cluster.client, 'watch').mockReturnValue(builder as unknown as WatchBuilder);
+    const heard: TopologyState[] = [];
+    follower.cluster.store.watch((next) => heard.push(next));
+
+    await leader.cluster.store.save(state(1, 'db2:3306'));
+    // Renewals come every TTL/4.
+    await until('the catch-up to deliver epoch 1', () => (heard.length > 0 ? true : undefined), TTL_MS * 2);
+    expect(heard.map((s) => s.epoch)).toEqual([1]);
+    await until('the follower’s mirror', () => (follower.mirror.read()?.epoch === 1 ? true : undefined));
+    // Once, not at every renewal.
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    expect(heard.map((s) => s.epoch)).toEqual([1]);
+  });
+
+  it('re-reads and watches again when etcd cancels a watch resumed at a compacted revision', async () => {
+    const road = await etcdBehindProxies(etcd);
+    try {
+      const { leader, follower } = await pair(road.endpoints);
+      expect(follower.id).toBe('node-b');
+      await leader.cluster.store.load();
+      await leader.cluster.store.save(state(0));
+      expect(await follower.cluster.store.load()).toMatchObject({ epoch: 0 });
+      // Only the watch may deliver here: the catch-up is tested above.
+      jest.spyOn(follower.cluster.store, 'catchUp').mockResolvedValue(undefined);
+      const heard: TopologyState[] = [];
+      follower.cluster.store.watch((next) => heard.push(next));
+      await leader.cluster.store.save(state(1, 'db2:3306'));
+      await until('the watch to deliver epoch 1', () => (heard.some((s) => s.epoch === 1) ? true : undefined));
+
+      // While the follower is cut off, the topology moves on and etcd compacts its history.
+      road.cut();
+      await leader.cluster.store.save(state(2, 'db1:3306'));
+      await direct.put(`${prefix}/unrelated`).value('x');
+      const revision = (await direct.get(`${prefix}/unrelated`).exec()).header.revision;
+      await direct.kv.compact({ revision, physical: true });
+      road.heal();
+
+      // The client resumes the watch after epoch 1's revision: compacted, so etcd cancels it.
+      await until('the re-read to deliver epoch 2', () => (heard.some((s) => s.epoch === 2) ? true : undefined));
+      await leader.cluster.store.save(state(3, 'db2:3306'));
+      await until('the new watch to deliver epoch 3', () => (heard.some((s) => s.epoch === 3) ? true : undefined));
+      expect(heard.map((s) => s.epoch)).toEqual([1, 2, 3]);
+    } finally {
+      await Promise.all(nodes.map((n) => n.cluster.stop().catch(() => undefined)));
+      await road.stop();
+    }
   });
 
   // Last: it stops the etcd member.

@@ -116,6 +116,7 @@ export class ClusterWorld {
     readonly db: FailoverCluster,
     readonly nodes: ClusterNode[],
     readonly leaseTtlMs: number,
+    private readonly env: () => Record<string, string>,
   ) {}
 
   static async start(options: ClusterWorldOptions): Promise<ClusterWorld> {
@@ -133,14 +134,12 @@ export class ClusterWorld {
       LOG_LEVEL: 'info',
       ...options.env,
     });
-    const nodes: ClusterNode[] = [];
+    const world = new ClusterWorld(etcd, db, [], leaseTtlMs, env);
     for (let index = 0; index < (options.nodes ?? 3); index++) {
-      const dataDir = mkdtempSync(join(tmpdir(), `logic-ha-node-${index}-`));
-      const node = new ClusterNode(`node-${String.fromCharCode(97 + index)}`, await freeLoopbackPort(), dataDir, env);
+      const node = await world.addNode();
       if (options.proxied?.includes(index)) node.proxies = await etcdBehindProxies(etcd);
-      nodes.push(node);
     }
-    const world = new ClusterWorld(etcd, db, nodes, leaseTtlMs);
+    const nodes = world.nodes;
     try {
       // One after the other: the first node takes the lead, so a test knows which node leads.
       for (const node of nodes) {
@@ -152,6 +151,20 @@ export class ClusterWorld {
       throw error;
     }
     return world;
+  }
+
+  /** A new node (the next letter, its own empty data directory), not started yet. */
+  async addNode(): Promise<ClusterNode> {
+    const index = this.nodes.length;
+    const dataDir = mkdtempSync(join(tmpdir(), `logic-ha-node-${index}-`));
+    const node = new ClusterNode(
+      `node-${String.fromCharCode(97 + index)}`,
+      await freeLoopbackPort(),
+      dataDir,
+      this.env,
+    );
+    this.nodes.push(node);
+    return node;
   }
 
   get live(): ClusterNode[] {

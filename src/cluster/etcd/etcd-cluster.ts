@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
 import { APP_VERSION } from '../../common/app-version';
+import { messageOf } from '../../common/errors/error-message';
 import type { EventBus } from '../../common/events/event-bus';
 import type { ClusterConfig } from '../../config/app-config';
 import type { TopologyFile } from '../../database/topology/topology-file';
@@ -12,10 +14,12 @@ import { NodeRegistry } from './node-registry';
 
 /**
  * This node's parts of an etcd cluster, built on one client: the lease (and its deadline),
- * the election, the node registry and the topology store. A one-off command (the CLI)
- * builds it too, to read the topology, but never starts the lease.
+ * the election, the node registry and the topology store (which catches up with etcd after
+ * every renewal). A one-off command (the CLI) builds it too, to read the topology, but
+ * never starts the lease.
  */
 export class EtcdCluster {
+  private readonly logger = new Logger('Cluster');
   readonly client: Etcd3;
   readonly keys: EtcdKeys;
   readonly keeper: LeaseKeeper;
@@ -46,6 +50,16 @@ export class EtcdCluster {
       version: APP_VERSION,
     });
     this.store = new EtcdTopologyStore(this.client, this.keys, this.leadership, mirror);
+    // A cheap read of the topology after every renewal delivers what a broken or silent
+    // watch missed; etcd out of reach again is the lease keeper's to report, not this.
+    this.keeper.onRenewed(
+      () =>
+        void this.store
+          .catchUp()
+          .catch((error: unknown) =>
+            this.logger.debug({ msg: 'could not catch up with the topology', err: messageOf(error) }),
+          ),
+    );
   }
 
   /** The leader's lease as etcd counts it (whole seconds), in ms; null when nobody leads. */

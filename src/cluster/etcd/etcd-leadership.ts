@@ -39,7 +39,9 @@ export class EtcdLeadership extends Leadership {
   private known: LeaderView | null = null;
   private leading = false;
   private campaigning = false;
+  private stopped = false;
   private watcher?: Watcher;
+  private rewatchTimer?: NodeJS.Timeout;
   private readonly leadingListeners: ((leading: boolean) => void)[] = [];
   private readonly beforeLeading: BeforeLeading[] = [];
 
@@ -58,7 +60,13 @@ export class EtcdLeadership extends Leadership {
     return this.heldRevision !== null && this.prepared && this.keeper.valid();
   }
 
+  /**
+   * Who leads as this node last heard; null once it has had no contact with etcd for longer
+   * than the lease: the key it heard of may have expired since, and a follower must not
+   * forward to a node that may have stopped leading (or be cut off itself).
+   */
   leader(): LeaderView | null {
+    if (this.keeper.msSinceContact() > this.keeper.ttlMs) return null;
     return this.known;
   }
 
@@ -77,23 +85,52 @@ export class EtcdLeadership extends Leadership {
     return { leaderKey: this.keys.leader, createRevision: this.heldRevision! };
   }
 
+  /** Never waits for etcd to answer: a node must start (and serve reads) while etcd is down. */
   async start(): Promise<void> {
     this.keeper.onRenewed(({ newLease }) => {
       if (newLease) this.heldRevision = null;
       void this.campaign();
     });
     this.keeper.onFailed(() => this.noticeChange());
-    this.watcher = await this.client.watch().key(this.keys.leader).create();
-    this.watcher.on('put', (kv) => this.heard(kv));
-    this.watcher.on('delete', () => {
-      this.heard(null);
-      void this.campaign();
-    });
+    this.watchLeaderKey();
     if (this.keeper.current) await this.campaign();
   }
 
   async stop(): Promise<void> {
-    await this.watcher?.cancel().catch(() => undefined);
+    this.stopped = true;
+    clearTimeout(this.rewatchTimer);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    if (watcher) await cancelWatcher(watcher);
+  }
+
+  /**
+   * Follows the leader key. watcher(), not create(): create() waits for etcd's first answer,
+   * which never comes while etcd is down; the client connects (and reconnects) the watcher
+   * on its own. etcd cancels a watch it cannot resume (its revision was compacted): then a
+   * campaign re-reads the key and a new watch starts. The campaign after every renewal
+   * also catches up with anything a silent watch missed.
+   */
+  private watchLeaderKey(): void {
+    if (this.stopped) return;
+    const watcher = this.client.watch().key(this.keys.leader).watcher();
+    this.watcher = watcher;
+    watcher.on('put', (kv) => this.heard(kv));
+    watcher.on('delete', () => {
+      this.heard(null);
+      void this.campaign();
+    });
+    watcher.on('error', (error: Error) => {
+      if (this.stopped || this.watcher !== watcher) return;
+      this.logger.warn({
+        msg: 'the leader key watch was cancelled; re-reading and watching again',
+        err: messageOf(error),
+      });
+      this.watcher = undefined;
+      void this.campaign();
+      // Not at once: a watch etcd keeps refusing must not become a busy loop.
+      this.rewatchTimer = setTimeout(() => this.watchLeaderKey(), REWATCH_DELAY_MS);
+    });
   }
 
   /** Takes the key if free; otherwise learns who holds it. Never throws: the next renewal tries again. */
@@ -174,6 +211,22 @@ export class EtcdLeadership extends Leadership {
     }
     this.noticeChange();
   }
+}
+
+/** The pause before watching again after etcd cancelled a watch. */
+export const REWATCH_DELAY_MS = 500;
+
+/** How long a shutdown waits for etcd to confirm a watch's cancellation (the client is closed next anyway). */
+const CANCEL_WAIT_MS = 1000;
+
+/** Cancels a watch without waiting on an etcd that does not answer. */
+export async function cancelWatcher(watcher: Watcher): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    watcher.cancel().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
 }
 
 function parseLeader(kv: IKeyValue): LeaderView | null {

@@ -7,7 +7,7 @@ import { type TopologyState, parseTopologyState } from '../../database/topology/
 import { TopologyStore } from '../../database/topology/topology-store';
 import { ClusterErrorCode } from '../cluster.errors';
 import type { EtcdKeys } from './etcd-keys';
-import { type EtcdLeadership, topologyConflict } from './etcd-leadership';
+import { type EtcdLeadership, REWATCH_DELAY_MS, cancelWatcher, topologyConflict } from './etcd-leadership';
 
 /**
  * The topology in etcd, one JSON value under `<prefix>/topology`.
@@ -29,6 +29,9 @@ export class EtcdTopologyStore extends TopologyStore {
   /** Only the first load (at start) may fall back to the file. */
   private loaded = false;
   private watcher?: Watcher;
+  private listener?: (state: TopologyState) => void;
+  private stopped = false;
+  private rewatchTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly client: Etcd3,
@@ -46,6 +49,10 @@ export class EtcdTopologyStore extends TopologyStore {
   async load(): Promise<TopologyState | null> {
     const first = !this.loaded;
     this.loaded = true;
+    return this.read(first);
+  }
+
+  private async read(first: boolean): Promise<TopologyState | null> {
     let kv: IKeyValue | undefined;
     try {
       const answer = await this.client.get(this.keys.topology).exec();
@@ -61,17 +68,22 @@ export class EtcdTopologyStore extends TopologyStore {
           `could not read the topology from etcd: ${messageOf(error)}`,
           { cause: error },
         );
-      const mirrored = this.mirror.read();
-      this.logger.warn({
-        msg: 'etcd is out of reach: using the last topology this node saw until it answers',
-        err: messageOf(error),
-        mirror: this.mirror.path,
-        epoch: mirrored?.epoch ?? null,
-      });
-      return mirrored;
+      return this.fallBackToMirror(error);
     }
-    if (!kv) return this.seedFromMirror();
+    if (!kv) return this.seedFromMirror(first);
     return this.accept(kv);
+  }
+
+  /** The first load without etcd: the node connects where the topology last was; its write gate stays closed. */
+  private fallBackToMirror(error: unknown): TopologyState | null {
+    const mirrored = this.mirror.read();
+    this.logger.warn({
+      msg: 'etcd is out of reach: using the last topology this node saw until it answers',
+      err: messageOf(error),
+      mirror: this.mirror.path,
+      epoch: mirrored?.epoch ?? null,
+    });
+    return mirrored;
   }
 
   async save(next: TopologyState): Promise<void> {
@@ -93,34 +105,88 @@ export class EtcdTopologyStore extends TopologyStore {
   }
 
   watch(listener: (state: TopologyState) => void): void {
+    this.listener = listener;
     // From right after the last read, not from whenever the watch is established: a change
     // made between load() and now is delivered instead of lost. Should that revision be
-    // compacted already (etcd refuses the watch), it starts from now, as it did before.
-    const after = this.readRevision === null ? undefined : String(this.readRevision + 1n);
-    void this.follow(listener, after)
-      .catch(() => this.follow(listener, undefined))
-      .catch((error: unknown) =>
-        this.logger.error({ msg: 'could not watch the topology in etcd', err: messageOf(error) }),
-      );
+    // compacted already (etcd cancels the watch), it re-reads and watches from there.
+    this.follow(this.readRevision === null ? undefined : String(this.readRevision + 1n));
+  }
+
+  /**
+   * Reads the key and hands the listener a state newer than the last one this node saw, the
+   * path a watch event takes. Called after every lease renewal: a cheap GET that delivers
+   * what a broken or silent watch missed (a watch stream on a member cut off from quorum
+   * stays silent, it is not closed). Throws when etcd does not answer.
+   */
+  async catchUp(): Promise<void> {
+    if (!this.listener || this.stopped) return;
+    const kv = (await this.client.get(this.keys.topology).exec()).kvs[0];
+    if (kv && this.deliver(kv))
+      this.logger.warn({
+        msg: 'the topology watch missed a change; caught up by reading it',
+        revision: kv.mod_revision,
+      });
   }
 
   /** Cancels the watch (shutdown). */
   async stop(): Promise<void> {
-    await this.watcher?.cancel().catch(() => undefined);
+    this.stopped = true;
+    clearTimeout(this.rewatchTimer);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    if (watcher) await cancelWatcher(watcher);
   }
 
-  private async follow(listener: (state: TopologyState) => void, startRevision: string | undefined): Promise<void> {
+  /**
+   * watcher(), not create(): create() waits for etcd's first answer, which never comes while
+   * etcd is down; the client connects (and reconnects, resuming after the last revision it
+   * saw) the watcher on its own. A watch etcd cancels is followed by a re-read and a new watch.
+   */
+  private follow(startRevision: string | undefined): void {
+    if (this.stopped) return;
     const builder = this.client.watch().key(this.keys.topology);
     if (startRevision !== undefined) builder.startRevision(startRevision);
-    const watcher = await builder.create();
+    const watcher = builder.watcher();
     this.watcher = watcher;
-    watcher.on('put', (kv) => {
-      try {
-        listener(this.accept(kv));
-      } catch (error) {
-        this.logger.error({ msg: 'ignored an unreadable topology in etcd', err: messageOf(error) });
-      }
+    watcher.on('put', (kv) => void this.deliver(kv));
+    // 'error' is a cancelled watch (its start revision was compacted), which the client does not resume.
+    watcher.on('error', (error: Error) => {
+      if (this.stopped || this.watcher !== watcher) return;
+      this.watcher = undefined;
+      this.logger.warn({
+        msg: 'the topology watch was cancelled; re-reading and watching again',
+        err: messageOf(error),
+      });
+      // Not at once: a watch etcd keeps refusing must not become a busy loop.
+      this.rewatchTimer = setTimeout(() => void this.rewatch(), REWATCH_DELAY_MS);
     });
+  }
+
+  /** Reads the key (the listener gets a newer state) and watches from right after that read. */
+  private async rewatch(): Promise<void> {
+    let after: string | undefined;
+    try {
+      const answer = await this.client.get(this.keys.topology).exec();
+      after = String(BigInt(answer.header.revision) + 1n);
+      const kv = answer.kvs[0];
+      if (kv) this.deliver(kv);
+    } catch (error) {
+      // Watching from now is all that is left; the catch-up after each renewal covers the gap.
+      this.logger.warn({ msg: 'could not re-read the topology after its watch was cancelled', err: messageOf(error) });
+    }
+    this.follow(after);
+  }
+
+  /** A state from etcd, to the listener unless this node has seen it (or a newer one) already. */
+  private deliver(kv: IKeyValue): boolean {
+    if (!this.listener || BigInt(kv.mod_revision) <= BigInt(this.modRevision)) return false;
+    try {
+      this.listener(this.accept(kv));
+      return true;
+    } catch (error) {
+      this.logger.error({ msg: 'ignored an unreadable topology in etcd', err: messageOf(error) });
+      return false;
+    }
   }
 
   private fencedPut(value: string) {
@@ -139,14 +205,29 @@ export class EtcdTopologyStore extends TopologyStore {
     return state;
   }
 
-  /** An empty etcd: the cluster's first node brings the topology its file recorded (single-node history). */
-  private async seedFromMirror(): Promise<TopologyState | null> {
+  /**
+   * An empty etcd: the cluster's first node brings the topology its file recorded
+   * (single-node history). At start an etcd that fails now is no reason not to start: the
+   * file is used as when etcd is out of reach, and the write gate keeps the node from writing.
+   */
+  private async seedFromMirror(first: boolean): Promise<TopologyState | null> {
     const local = this.mirror.read();
     if (!local) return null;
-    const created = await this.client
-      .if(this.keys.topology, 'Create', '==', 0)
-      .then(this.client.put(this.keys.topology).value(JSON.stringify(local)))
-      .commit();
+    let created;
+    try {
+      created = await this.client
+        .if(this.keys.topology, 'Create', '==', 0)
+        .then(this.client.put(this.keys.topology).value(JSON.stringify(local)))
+        .commit();
+    } catch (error) {
+      if (first) return this.fallBackToMirror(error);
+      throw new DomainError(
+        ClusterErrorCode.EtcdUnavailable,
+        ErrorKind.Unavailable,
+        `could not seed the topology in etcd: ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
     if (created.succeeded) {
       this.logger.warn({
         msg: 'seeded the cluster topology in etcd from this node’s topology file',
@@ -157,7 +238,8 @@ export class EtcdTopologyStore extends TopologyStore {
       this.modRevision = String(created.header.revision);
       return local;
     }
-    return this.load();
+    // Another node seeded it first: read what it stored.
+    return this.read(first);
   }
 
   private async writeMirror(state: TopologyState): Promise<void> {
