@@ -142,6 +142,46 @@ describe('FailoverMonitor', () => {
       expect(failovers).toEqual([expect.stringMatching(/^resuming failover fo-left \(started by node-a\)/)]);
     });
 
+    it('never resumes it while a standby still hears the primary (a monitor-side partition)', async () => {
+      const { probe, failovers, ticks, topology } = await world(replicatedConfig(2));
+      const S2 = '127.0.0.1:3';
+      probe.add(S2, { readOnly: true, replica: replicaStatus() });
+      await topology.update((state) => ({ ...state, pending: intent(S) }));
+      probe.server(P).up = false;
+      probe.server(S).replica!.ioRunning = 'No';
+      for (let i = 0; i < 6; i++) {
+        probe.server(S2).replica!.receivedHeartbeats++; // S2 still hears the primary
+        await ticks(1, () => false);
+      }
+      expect(failovers).toEqual([]);
+    });
+
+    it('ignores an intent about another primary (stale), and settles nothing in maintenance', async () => {
+      const stale = await world();
+      await stale.topology.update((state) => ({ ...state, pending: { ...intent(S), oldPrimary: '127.0.0.1:9' } }));
+      stale.probe.server(P).up = false;
+      stale.probe.server(S).replica!.ioRunning = 'No';
+      await stale.ticks(5, () => false);
+      expect(stale.failovers).toEqual([]);
+
+      const held = await world();
+      await held.topology.update((state) => ({
+        ...state,
+        pending: intent(S),
+        control: { ...state.control, maintenance: true },
+      }));
+      await held.ticks(2, () => true);
+      expect(held.settled).toEqual([]);
+    });
+
+    it('does not try to finish on a persisted candidate that is down: a normal failover replaces it', async () => {
+      const { probe, settled, ticks, topology } = await world();
+      await topology.update((state) => ({ ...state, primary: S, epoch: 1, pending: intent(S) }));
+      probe.server(S).up = false;
+      await ticks(2, () => false);
+      expect(settled).toEqual([]);
+    });
+
     it('does not resume it before the primary missed enough heartbeats', async () => {
       const { probe, failovers, ticks, topology } = await world();
       await topology.update((state) => ({ ...state, pending: intent(S) }));

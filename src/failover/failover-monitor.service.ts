@@ -209,12 +209,14 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private async settlePending(primary: PrimaryObservation): Promise<boolean> {
     const pending = this.topology.state.pending;
     if (!pending || !this.leadership.isLeader() || this.runner.inProgress) return false;
+    // A single node beside a cluster, and an operator's maintenance, leave the servers alone.
+    if (this.refusal || this.topology.state.control.maintenance) return false;
+    // Only while the server in question answers: a dead candidate is replaced by a normal failover (act()).
+    if (!primary.reachable) return false;
     const settle =
       pending.candidate === this.topology.primaryKey
         ? this.runner.finishPersisted(pending)
-        : primary.reachable
-          ? this.runner.abandonPending(pending)
-          : null;
+        : this.runner.abandonPending(pending);
     if (!settle) return false;
     await settle.catch((error: unknown) =>
       this.logger.error({
@@ -233,7 +235,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
    */
   private resumingVerdict(verdict: PrimaryVerdict): PrimaryVerdict {
     const pending = this.topology.state.pending;
-    if (!pending || verdict.kind === 'dead' || verdict.kind === 'healthy') return verdict;
+    // Only "unconfirmed" (nobody can confirm); "partitioned" means a standby still hears the primary: never a failover.
+    if (!pending || verdict.kind !== 'unconfirmed' || pending.oldPrimary !== this.topology.primaryKey) return verdict;
     if (this.misses < this.config.failover.failureThreshold) return verdict;
     return {
       kind: 'dead',

@@ -90,6 +90,16 @@ export class FailoverRunner {
       await this.promoter.enableWrites(this.address(pending.candidate), steps);
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
       await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate), { optional: true });
+      const epoch = this.topology.epoch;
+      this.events.emit('db.primary-changed', {
+        id: pending.id,
+        kind: 'failover',
+        epoch,
+        oldPrimary: pending.oldPrimary,
+        newPrimary: pending.candidate,
+        at: this.clock.now(),
+      });
+      await this.recordEpoch(pending.candidate, epoch, steps);
       await steps.run('clear-intent', () => this.change.clearPending(pending.id), { optional: true });
     });
   }
@@ -101,26 +111,36 @@ export class FailoverRunner {
    */
   abandonPending(pending: PendingFailover): Promise<void> {
     return this.exclusive(async () => {
-      const candidate = this.address(pending.candidate);
+      // Guarded like a failover: a leader paused here must not re-point a server the next one promoted.
+      const steps = new StepRecorder(
+        this.logger,
+        pending.id,
+        () => this.clock.now(),
+        () => this.leadership.assertLeader(`abandoning failover ${pending.id}`),
+      );
       const others = this.topology
         .standbys()
         .filter((s) => s.key !== pending.candidate)
         .map((s) => s.key);
-      if (await this.detached(pending.candidate)) {
-        const [line] = await this.change.repointStandbys(this.topology.primaryKey, others);
-        this.logger.warn({
-          msg: 'an interrupted failover was abandoned: the primary is back',
-          failoverId: pending.id,
-          candidate: line,
-        });
-      } else {
-        await this.probe.startReplicaIo(candidate);
-        this.logger.warn({
-          msg: 'an interrupted failover was abandoned: the primary is back; its candidate replicates again',
-          failoverId: pending.id,
-        });
-      }
-      await this.change.clearPending(pending.id);
+      const back = await steps.run(
+        'candidate-follows-primary',
+        async () =>
+          (await this.detached(pending.candidate))
+            ? (await this.change.repointStandbys(this.topology.primaryKey, others)).join('; ')
+            : this.probe.startReplicaIo(this.address(pending.candidate)).then(() => 'IO thread restarted'),
+        { optional: true, detail: (line) => line },
+      );
+      // The primary serves again: the intent is cleared either way; a candidate left detached is an operator's.
+      await steps.run('clear-intent', () => this.change.clearPending(pending.id));
+      if (back === undefined || back.includes('not re-pointed'))
+        await this.automatic.disable(
+          `failover ${pending.id} was interrupted and the primary came back, but ${pending.candidate} could not follow it again: re-attach it, then acknowledge`,
+        );
+      this.logger.warn({
+        msg: 'an interrupted failover was abandoned: the primary is back',
+        failoverId: pending.id,
+        candidate: back ?? 'not re-attached',
+      });
     });
   }
 
@@ -292,7 +312,8 @@ export class FailoverRunner {
   /** The candidate of an unfinished failover, when it is still a standby here; null otherwise. */
   private resumableCandidate(): string | null {
     const pending = this.topology.state.pending;
-    if (!pending) return null;
+    // Only an intent about the primary failing now: an older one names a candidate that may be far behind.
+    if (!pending || pending.oldPrimary !== this.topology.primaryKey) return null;
     return this.topology.standbys().some((s) => s.key === pending.candidate) ? pending.candidate : null;
   }
 

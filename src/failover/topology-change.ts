@@ -50,6 +50,8 @@ export class TopologyChange {
           ? [...new Set([...state.fenced.filter((key) => key !== newPrimary), oldPrimary])]
           : state.fenced.filter((key) => key !== newPrimary),
       control: { ...state.control, lastChangeAt: now, acknowledged: kind === 'switchover' },
+      // Kept only as this failover's own intent (finished once the new primary accepts writes); any other is void now.
+      pending: kind === 'failover' && state.pending?.candidate === newPrimary ? state.pending : null,
     }));
   }
 
