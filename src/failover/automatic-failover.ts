@@ -15,7 +15,12 @@ export class AutomaticFailover {
   /** The newest reason set in this process, persisted or not; the file's reason counts too. */
   private unacknowledged: string | null = null;
 
-  constructor(private readonly topology: DatabaseTopology) {}
+  constructor(private readonly topology: DatabaseTopology) {
+    // Cluster mode: an acknowledgement stored by another leader clears this node's memory too.
+    topology.onChange((next) => {
+      if (next.control.disabledReason === null) this.unacknowledged = null;
+    });
+  }
 
   /** Why automatic failover is disabled, or null when it is allowed. */
   get disabledReason(): string | null {

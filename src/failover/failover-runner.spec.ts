@@ -354,6 +354,22 @@ describe('FailoverRunner', () => {
     expect(automatic.disabledReason).toMatch(/failed at detach-from-old-primary/);
   });
 
+  it('forgets a disabled state kept in memory once another node stored an acknowledgement (cluster mode)', async () => {
+    const { probe, runner, file, automatic, topology } = await world();
+    probe.failing.add('detachReplica');
+    file.failWrites = true;
+    await runner.failover('down').catch(() => undefined);
+    expect(automatic.disabledReason).not.toBeNull();
+    file.failWrites = false;
+    // What the store's watch delivers when the leader of the moment acknowledged.
+    (topology as unknown as { applyStored(s: unknown): void }).applyStored({
+      ...topology.state,
+      updatedAt: '2026-11-27T13:00:00.000Z',
+      control: { ...topology.state.control, disabledReason: null },
+    });
+    expect(automatic.disabledReason).toBeNull();
+  });
+
   it('refuses when no standby can be promoted, naming why', async () => {
     const { probe, runner, topology } = await world();
     probe.server(S1).up = false;
