@@ -217,7 +217,6 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       pending.candidate === this.topology.primaryKey
         ? this.runner.finishPersisted(pending)
         : this.runner.abandonPending(pending);
-    if (!settle) return false;
     await settle.catch((error: unknown) =>
       this.logger.error({
         msg: 'could not settle an interrupted failover',
