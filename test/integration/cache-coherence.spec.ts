@@ -216,5 +216,5 @@ describe('config cache evictions across three nodes through a private etcd', () 
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     await within(onC, 1000, 'eviction on C after the clear');
-  }, 40_000);
+  }, 80_000);
 });
