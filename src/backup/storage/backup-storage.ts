@@ -25,6 +25,12 @@ export abstract class BackupStorage {
   /** Atomic: readers see the old manifest, or none, or the whole new one. */
   abstract writeManifest(backupId: string, text: string): Promise<void>;
 
+  /**
+   * Overwrites the manifest of a finished backup (key rotation re-wraps its data key). Atomic
+   * like writeManifest; throws when the backup has no manifest, so it never creates one.
+   */
+  abstract replaceManifest(backupId: string, text: string): Promise<void>;
+
   /** null when the backup has no manifest (never finished, or being deleted). */
   abstract readManifest(backupId: string): Promise<string | null>;
 

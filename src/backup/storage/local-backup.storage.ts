@@ -60,6 +60,11 @@ export class LocalBackupStorage extends BackupStorage {
     await writeFileAtomic(join(this.folder(backupId), MANIFEST_NAME), text, { fsync: true, mode: BACKUP_FILE_MODE });
   }
 
+  async replaceManifest(backupId: string, text: string): Promise<void> {
+    if ((await this.readManifest(backupId)) === null) throw new Error(`backup ${backupId} has no manifest to replace`);
+    await this.writeManifest(backupId, text);
+  }
+
   async readManifest(backupId: string): Promise<string | null> {
     try {
       return await readFile(join(this.folder(backupId), MANIFEST_NAME), 'utf8');
