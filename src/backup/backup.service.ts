@@ -229,7 +229,11 @@ export class BackupService {
       this.events.emit('backup.succeeded', { id: job.id, type: job.type, sizeBytes, durationMs });
       return job.type === 'full';
     } catch (error) {
-      await this.recordFailure(job, describeFailure(error, job.controller.signal, this.storage.description));
+      const failure = describeFailure(error, job.controller.signal, this.storage.description);
+      // Whatever step failed, no child process of this run may outlive it (a dump blocked on
+      // its pipe holds a connection and a snapshot); the engines stop theirs, this is the backstop.
+      job.controller.abort(error);
+      await this.recordFailure(job, failure);
       return false;
     } finally {
       clearTimeout(timer);

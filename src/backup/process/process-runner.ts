@@ -17,10 +17,18 @@ export interface StartOptions {
 }
 
 export interface RunningProcess {
+  /** The child's process id; undefined when it could not start. */
+  pid: number | undefined;
   stdin: Writable | null;
   stdout: Readable;
   /** Resolves when the child exited 0 and wrote nothing alarming to stderr. */
   finished: Promise<void>;
+  /**
+   * Ends the child (SIGTERM, SIGKILL after a grace period) and resolves once it has exited,
+   * so whatever it held (a server connection, an open transaction) is released by then.
+   * Resolves at once for a child that already exited.
+   */
+  stop(): Promise<void>;
 }
 
 export class ProcessFailedError extends Error {
@@ -37,7 +45,8 @@ export class ProcessFailedError extends Error {
 /**
  * The one way logic-ha runs a child process (mariadb-dump, mariadb-binlog, mariadb): every
  * exit code is checked, stderr is kept, and a stderr warning that can mean lost data fails
- * the run even when the exit code is 0.
+ * the run even when the exit code is 0. Callers that feed or drain a child through a stream
+ * pipeline await both with `withChildren`, so a failed pipeline never leaves the child running.
  */
 @Injectable()
 export class ProcessRunner {
@@ -51,10 +60,18 @@ export class ProcessRunner {
     child.stderr!.on('data', (text: string) => {
       stderr = (stderr + text).slice(-STDERR_KEPT_BYTES);
     });
-    const onAbort = (): void => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    // 'error' covers a child that never started (it may never emit 'close').
+    const exited = new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
+    });
+    let stopping: Promise<void> | null = null;
+    const stop = (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return exited;
+      stopping ??= terminate(child, exited);
+      return stopping;
     };
+    const onAbort = (): void => void stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const name = options.label ?? command;
     const finished = new Promise<void>((resolve, reject) => {
@@ -71,6 +88,29 @@ export class ProcessRunner {
     });
     // A caller that never awaits `finished` (because its pipeline failed first) must not crash the process.
     finished.catch(() => undefined);
-    return { stdin: child.stdin, stdout: child.stdout!, finished };
+    return { pid: child.pid, stdin: child.stdin, stdout: child.stdout!, finished, stop };
   }
+}
+
+/**
+ * Awaits `work` (stream pipelines feeding or draining the children) and every child's
+ * `finished`. On the first failure every child is stopped, and awaited, before the error is
+ * rethrown: a dump blocked on a pipe nobody reads any more would otherwise hold its
+ * connection and its REPEATABLE READ snapshot open until logic-ha itself exits.
+ */
+export async function withChildren<T>(children: RunningProcess[], work: Promise<T>): Promise<T> {
+  try {
+    const [result] = await Promise.all([work, ...children.map((child) => child.finished)]);
+    return result;
+  } catch (error) {
+    await Promise.all(children.map((child) => child.stop()));
+    throw error;
+  }
+}
+
+function terminate(child: ReturnType<typeof spawn>, exited: Promise<void>): Promise<void> {
+  child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  forced.unref();
+  return exited.finally(() => clearTimeout(forced));
 }

@@ -7,7 +7,7 @@ import type { MysqlEndpoint } from '../../../config/mysql-url';
 import { BackupErrorCode, chainBroken } from '../../backup.errors';
 import type { BackupManifest, ManifestFile, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
-import type { ProcessRunner } from '../../process/process-runner';
+import { type ProcessRunner, withChildren } from '../../process/process-runner';
 import { storeFile } from '../../streams/store-file';
 import { BackupEngine, type EngineContext, type EngineResult, storeOptionsOf } from '../backup-engine';
 import { DumpPositionSniffer } from './dump-position.sniffer';
@@ -77,7 +77,7 @@ export class MysqlBackupEngine extends BackupEngine {
       dump.stdout.pipe(sniffer),
       storeOptionsOf(context),
     );
-    const [file] = await Promise.all([stored, dump.finished]);
+    const file = await withChildren([dump], stored);
     context.progress.fileDone();
     if (sniffer.binlogFile === null || sniffer.binlogPosition === null || sniffer.gtid === null) {
       throw new DomainError(

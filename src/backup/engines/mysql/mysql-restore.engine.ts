@@ -6,7 +6,7 @@ import { type MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } fro
 import { BackupErrorCode } from '../../backup.errors';
 import type { BackupManifest, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
-import type { ProcessRunner } from '../../process/process-runner';
+import { type ProcessRunner, withChildren } from '../../process/process-runner';
 import { openStoredFile } from '../../streams/read-file';
 import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePoint } from '../restore-engine';
 import { GtidSessionStripper } from './gtid-session.stripper';
@@ -84,10 +84,10 @@ export class MysqlRestoreEngine extends RestoreEngine {
       throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
     context.progress.enter('dump', dump.sizeBytes);
     const client = this.client(endpoint, context.signal);
-    await Promise.all([
+    await withChildren(
+      [client],
       pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!),
-      client.finished,
-    ]);
+    );
     context.progress.fileDone();
   }
 
@@ -131,11 +131,7 @@ export class MysqlRestoreEngine extends RestoreEngine {
       { env: { TZ: 'UTC' }, signal: context.signal },
     );
     const client = this.client(endpoint, context.signal);
-    await Promise.all([
-      pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!),
-      decoder.finished,
-      client.finished,
-    ]);
+    await withChildren([decoder, client], pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!));
   }
 
   private client(endpoint: MysqlEndpoint, signal: AbortSignal) {
