@@ -15,6 +15,7 @@ import { createBackupEngine, createBackupStorage, createRestoreService } from '.
 import { BackupVerifyService } from './backup-verify.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { BackupRecordEntity } from './catalog/backup-record.entity';
+import { KeyRing } from './crypto/key-ring';
 import { BackupEngine } from './engines/backup-engine';
 import { InterruptedBackups } from './interrupted-backups';
 import { ClientTools } from './process/client-tools';
@@ -36,9 +37,14 @@ export class BackupModule {
         ClientTools,
         { provide: BackupStorage, inject: [AppConfig], useFactory: createBackupStorage },
         {
+          provide: KeyRing,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => KeyRing.fromConfig(config.backup.encryption),
+        },
+        {
           provide: BackupReader,
-          inject: [BackupStorage],
-          useFactory: (storage: BackupStorage) => new BackupReader(storage),
+          inject: [BackupStorage, KeyRing],
+          useFactory: (storage: BackupStorage, keys: KeyRing) => new BackupReader(storage, keys),
         },
         {
           provide: BackupLock,
