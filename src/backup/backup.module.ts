@@ -8,6 +8,7 @@ import { BackupController } from './backup.controller';
 import { BackupIndicator } from './backup.indicator';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupRekeyService } from './backup-rekey';
 import { BackupReader } from './backup-reader';
 import { BackupScheduler, RUN_BACKUP_SCHEDULES } from './backup.scheduler';
 import { BackupService } from './backup.service';
@@ -67,6 +68,7 @@ export class BackupModule {
         InterruptedBackups,
         BackupVerifyService,
         BackupMaintenanceService,
+        BackupRekeyService,
         PreChangeBackupService,
         RestoreJobsService,
         BackupScheduler,

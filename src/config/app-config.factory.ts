@@ -6,6 +6,7 @@ import { type ValidationError, validateSync } from 'class-validator';
 import {
   type AppConfig,
   type BackupConfig,
+  type BackupEncryptionConfig,
   type ClusterConfig,
   type ConfigStoreConfig,
   type Credentials,
@@ -14,7 +15,6 @@ import {
   type InstanceJobsConfig,
   type RuntimeAccess,
 } from './app-config';
-import { type BackupEncryptionConfig } from './app-config';
 import { type ReadKeyFile, loadBackupEncryption } from './backup-encryption.config';
 import { type ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';

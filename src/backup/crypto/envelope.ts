@@ -48,7 +48,7 @@ export function unwrapDataKey(wrappedKey: string, master: MasterKey, backupId: s
 /** Problems with a manifest's `encryption` object; [] when absent (a plain backup) or well formed. */
 export function encryptionProblems(value: unknown): string[] {
   if (value === undefined) return [];
-  const e = value as Partial<ManifestEncryption> | null;
+  const e = value as Partial<ManifestEncryption> | null | undefined;
   if (!e || typeof e !== 'object') return ['encryption is not an object'];
   const problems: string[] = [];
   if (e.cipher !== 'aes-256-gcm') problems.push(`encryption cipher ${JSON.stringify(e.cipher)} is not aes-256-gcm`);
