@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { DomainError } from '../../common/errors/domain-error';
+import { type DomainError } from '../../common/errors/domain-error';
 import { MasterKey } from '../../config/encryption-keys';
 import type { BackupManifest } from '../backup.types';
 import { KeyRing } from './key-ring';
