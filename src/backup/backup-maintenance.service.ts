@@ -21,6 +21,8 @@ export interface RebuildReport {
   corrupt: string[];
   /** Catalog rows whose backup is not in storage any more; now marked expired. */
   missing: string[];
+  /** Encrypted with a key this node does not have (or a wrong one): listed, files not checked. */
+  keyProblems: { id: string; problem: string }[];
 }
 
 /** Retention and catalog rebuild: the jobs that keep catalog and storage in step. */
@@ -51,7 +53,14 @@ export class BackupMaintenanceService {
 
   /** Recreates the catalog from storage alone: every manifest found becomes a row, its files re-read. */
   async rebuildCatalog(): Promise<RebuildReport> {
-    const report: RebuildReport = { inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] };
+    const report: RebuildReport = {
+      inserted: [],
+      updated: [],
+      incomplete: [],
+      corrupt: [],
+      missing: [],
+      keyProblems: [],
+    };
     const stored = new Set(await this.storage.listIds());
     for (const id of stored) {
       const manifest = await this.reader.manifest(id).catch(() => null);
@@ -61,8 +70,16 @@ export class BackupMaintenanceService {
       }
       const outcome = await this.catalog.upsertFromManifest(manifest, manifest.triggeredBy ?? 'manual');
       report[outcome].push(id);
+      let seal;
+      try {
+        seal = this.reader.keys.sealOf(manifest);
+      } catch (error) {
+        // A missing key is not damage: the backup stays listed, and verify names the key.
+        report.keyProblems.push({ id, problem: (error as Error).message });
+        continue;
+      }
       // A rebuilt catalog must not list a damaged backup as usable, so every file is re-read.
-      const damaged = fileProblems(await checkBackupFiles(this.storage, manifest));
+      const damaged = fileProblems(await checkBackupFiles(this.storage, manifest, undefined, seal));
       if (damaged.length > 0) {
         report.corrupt.push(id);
         await this.catalog.markFailed(

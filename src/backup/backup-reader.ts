@@ -2,6 +2,7 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import type { BackupManifest, ChainPosition } from './backup.types';
 import { isBackupId } from './backup-id';
+import { KeyRing } from './crypto/key-ring';
 import { parseManifest } from './manifest';
 import type { BackupStorage } from './storage/backup-storage';
 
@@ -13,7 +14,11 @@ const MAX_CHAIN_LENGTH = 10_000;
  * and catalog rebuild stand on this, so they work when the database is gone.
  */
 export class BackupReader {
-  constructor(readonly storage: BackupStorage) {}
+  constructor(
+    readonly storage: BackupStorage,
+    /** Unwraps encrypted backups' data keys; without keys, only plain backups can be read. */
+    readonly keys: KeyRing = KeyRing.none(),
+  ) {}
 
   async manifest(id: string): Promise<BackupManifest> {
     if (!isBackupId(id))

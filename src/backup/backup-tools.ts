@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { type AppConfig } from '../config/app-config';
 import { type DatabaseTopology } from '../database/topology/database-topology';
 import type { MysqlEndpoint } from '../config/mysql-url';
-import { type BackupReader } from './backup-reader';
+import { BackupReader } from './backup-reader';
+import { KeyRing } from './crypto/key-ring';
 import { type BackupEngine } from './engines/backup-engine';
 import { MysqlBackupEngine } from './engines/mysql/mysql-backup.engine';
 import { MysqlRestoreEngine } from './engines/mysql/mysql-restore.engine';
@@ -20,6 +21,11 @@ import { LocalBackupStorage } from './storage/local-backup.storage';
  */
 export function createBackupStorage(config: AppConfig): BackupStorage {
   return new LocalBackupStorage(config.backup.directory);
+}
+
+/** Storage and the configured master keys: what verify, restore and rekey read with. */
+export function createBackupReader(config: AppConfig): BackupReader {
+  return new BackupReader(createBackupStorage(config), KeyRing.fromConfig(config.backup.encryption));
 }
 
 export function createRestoreService(

@@ -11,7 +11,7 @@ export interface VerifyReport {
   id: string;
   ok: boolean;
   /** Every backup of the chain, full first, with each file's result. */
-  chain: { id: string; ok: boolean; files: FileCheck[] }[];
+  chain: { id: string; ok: boolean; files: FileCheck[]; keyProblem?: string }[];
   problems: string[];
 }
 
@@ -26,10 +26,21 @@ export async function verifyChain(reader: BackupReader, id: string): Promise<Ver
   }
   const chain: VerifyReport['chain'] = [];
   for (const manifest of manifests) {
-    const files = await checkBackupFiles(reader.storage, manifest);
+    let seal;
+    try {
+      seal = reader.keys.sealOf(manifest);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      // Not damage: this node lacks the key. The files stay unchecked, and so does the catalog.
+      chain.push({ id: manifest.id, ok: false, files: [], keyProblem: error.message });
+      continue;
+    }
+    const files = await checkBackupFiles(reader.storage, manifest, undefined, seal);
     chain.push({ id: manifest.id, ok: files.every((f) => f.ok), files });
   }
-  const problems = chain.flatMap((backup) => fileProblems(backup.files, `${backup.id}/`));
+  const problems = chain.flatMap((backup) =>
+    backup.keyProblem ? [backup.keyProblem] : fileProblems(backup.files, `${backup.id}/`),
+  );
   return { id, ok: problems.length === 0, chain, problems };
 }
 
@@ -50,6 +61,7 @@ export class BackupVerifyService {
     const report = await verifyChain(this.reader, id);
     const now = this.clock.now();
     for (const backup of report.chain) {
+      if (backup.keyProblem) continue;
       if (backup.ok) {
         await this.catalog.markVerified(backup.id, now);
       } else {

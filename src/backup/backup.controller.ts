@@ -6,13 +6,14 @@ import { Access, AccessScope } from '../common/auth/access-scope';
 import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupRekeyService } from './backup-rekey';
 import { BackupVerifyService } from './backup-verify.service';
 import { toBackupView } from './backup-view';
 import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { BackupIdParams, RestoreJobIdParams } from './dto/backup-id.params';
 import { ListBackupsQuery } from './dto/list-backups.query';
-import { ExpireDto, RestoreDto } from './dto/restore.dto';
+import { ExpireDto, RekeyDto, RestoreDto } from './dto/restore.dto';
 import { StartBackupDto } from './dto/start-backup.dto';
 import { RestoreJobsService } from './restore-jobs.service';
 
@@ -27,6 +28,7 @@ export class BackupController {
     private readonly verifier: BackupVerifyService,
     private readonly restores: RestoreJobsService,
     private readonly maintenance: BackupMaintenanceService,
+    private readonly rekeys: BackupRekeyService,
   ) {}
 
   @Post()
@@ -82,6 +84,16 @@ export class BackupController {
   @ApiOperation({ summary: 'Apply retention (BACKUP_RETAIN_FULL); dryRun lists what would go' })
   expire(@Body() body: ExpireDto) {
     return this.maintenance.expire(body.dryRun ?? false);
+  }
+
+  @Post('rekey')
+  @LeaderOnly()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Re-wrap every encrypted backup's data key with the first key of BACKUP_ENCRYPTION_KEYS (manifests only)",
+  })
+  rekey(@Body() body: RekeyDto) {
+    return this.rekeys.rekey(body.dryRun ?? false);
   }
 
   @Post('catalog/rebuild')

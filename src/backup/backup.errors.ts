@@ -17,6 +17,12 @@ export enum BackupErrorCode {
   PointNotCovered = 'RESTORE_POINT_NOT_COVERED',
   RestoreRunning = 'RESTORE_ALREADY_RUNNING',
   RestoreNotFound = 'RESTORE_NOT_FOUND',
+  /** The backup is encrypted with a master key this node does not have. */
+  KeyMissing = 'BACKUP_KEY_MISSING',
+  /** A key with the right id that does not unwrap the backup's data key. */
+  KeyWrong = 'BACKUP_KEY_WRONG',
+  /** BACKUP_ENCRYPTION is on and a file or manifest would have been written plain. */
+  NotEncrypted = 'BACKUP_NOT_ENCRYPTED',
 }
 
 /** An incremental that cannot start where its parent ended; nothing is taken. */

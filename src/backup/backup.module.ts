@@ -8,6 +8,7 @@ import { BackupController } from './backup.controller';
 import { BackupIndicator } from './backup.indicator';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
+import { BackupRekeyService } from './backup-rekey';
 import { BackupReader } from './backup-reader';
 import { BackupScheduler, RUN_BACKUP_SCHEDULES } from './backup.scheduler';
 import { BackupService } from './backup.service';
@@ -15,6 +16,7 @@ import { createBackupEngine, createBackupStorage, createRestoreService } from '.
 import { BackupVerifyService } from './backup-verify.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { BackupRecordEntity } from './catalog/backup-record.entity';
+import { KeyRing } from './crypto/key-ring';
 import { BackupEngine } from './engines/backup-engine';
 import { InterruptedBackups } from './interrupted-backups';
 import { ClientTools } from './process/client-tools';
@@ -36,9 +38,14 @@ export class BackupModule {
         ClientTools,
         { provide: BackupStorage, inject: [AppConfig], useFactory: createBackupStorage },
         {
+          provide: KeyRing,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => KeyRing.fromConfig(config.backup.encryption),
+        },
+        {
           provide: BackupReader,
-          inject: [BackupStorage],
-          useFactory: (storage: BackupStorage) => new BackupReader(storage),
+          inject: [BackupStorage, KeyRing],
+          useFactory: (storage: BackupStorage, keys: KeyRing) => new BackupReader(storage, keys),
         },
         {
           provide: BackupLock,
@@ -61,6 +68,7 @@ export class BackupModule {
         InterruptedBackups,
         BackupVerifyService,
         BackupMaintenanceService,
+        BackupRekeyService,
         PreChangeBackupService,
         RestoreJobsService,
         BackupScheduler,

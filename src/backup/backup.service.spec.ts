@@ -11,6 +11,8 @@ import { BackupErrorCode } from './backup.errors';
 import { BackupLock } from './backup-lock';
 import type { BackupMaintenanceService } from './backup-maintenance.service';
 import { BackupReader } from './backup-reader';
+import { MasterKey } from '../config/encryption-keys';
+import { KeyRing } from './crypto/key-ring';
 import { BackupService } from './backup.service';
 import type { BackupManifest } from './backup.types';
 import type { BackupCatalogService, NewBackupRecord } from './catalog/backup-catalog.service';
@@ -67,6 +69,8 @@ type Behaviour = 'succeed' | 'hang' | 'tool-fails';
 class ScriptedEngine extends BackupEngine {
   readonly name = 'sqlite' as const;
   behaviour: Behaviour = 'succeed';
+  /** False: the engine ignores the backup's data key, as a buggy or future engine might. */
+  usesSeal = true;
 
   async full(context: EngineContext): Promise<EngineResult> {
     if (this.behaviour === 'hang') {
@@ -84,7 +88,7 @@ class ScriptedEngine extends BackupEngine {
       'database.sqlite',
       'database',
       Readable.from([Buffer.from('data')]),
-      { compressionLevel: 1 },
+      { compressionLevel: 1, seal: this.usesSeal ? context.seal : null },
     );
     return {
       files: [file],
@@ -160,6 +164,32 @@ describe('BackupService', () => {
     expect(events.map((e) => e.name)).toEqual(['backup.started', 'backup.succeeded']);
     expect(service.runningId).toBeNull();
     expect(retentionRuns).toBe(1);
+  });
+
+  describe('with BACKUP_ENCRYPTION=aes-256-gcm', () => {
+    const encryptWith = (ring: KeyRing) =>
+      ((service as unknown as { reader: BackupReader }).reader = new BackupReader(storage, ring));
+    const ring = new KeyRing('aes-256-gcm', [new MasterKey('k1', Buffer.alloc(32, 7))]);
+
+    it('encrypts every file, the configs archive included, and records the wrapped key', async () => {
+      encryptWith(ring);
+      const row = await run();
+      expect(row.state).toBe('succeeded');
+      const manifest = JSON.parse((await storage.readManifest(row.id))!) as BackupManifest;
+      expect(manifest.encryption).toMatchObject({ cipher: 'aes-256-gcm', keyId: 'k1' });
+      expect(manifest.files.map((f) => f.name)).toEqual(['database.sqlite.gz.enc', 'configs.tar.gz.enc']);
+    });
+
+    it('refuses to write a plain backup when a file skipped the cipher, says so, and keeps nothing', async () => {
+      encryptWith(ring);
+      engine.usesSeal = false;
+      const row = await run();
+      expect(row).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.NotEncrypted });
+      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm and backup');
+      expect(row.error).toContain('database.sqlite.gz not encrypted');
+      expect(existsSync(join(root, 'backups', row.id))).toBe(false);
+      expect(events.map((e) => e.name)).toEqual(['backup.started', 'backup.failed']);
+    });
   });
 
   it('refuses a second backup while one runs, naming it', async () => {

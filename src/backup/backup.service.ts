@@ -16,6 +16,8 @@ import { BackupTimeoutError, describeFailure } from './backup-failure';
 import { BackupView, toBackupView } from './backup-view';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { storeConfigsArchive } from './configs-archive';
+import { assertEncryptedAsConfigured } from './crypto/encryption-guard';
+import type { KeyRing } from './crypto/key-ring';
 import { BackupEngine } from './engines/backup-engine';
 import { assembleManifest, serialiseManifest } from './manifest';
 import { ProgressTracker } from './progress';
@@ -65,6 +67,11 @@ export class BackupService {
     private readonly schema: SchemaStatusService,
     private readonly maintenance: BackupMaintenanceService,
   ) {}
+
+  /** The master keys (the reader's, so what is written can be read back by the same node). */
+  private get keys(): KeyRing {
+    return this.reader.keys;
+  }
 
   get runningId(): string | null {
     return this.running?.id ?? null;
@@ -189,6 +196,8 @@ export class BackupService {
     const tempDir = await mkdtemp(join(tempRoot, `backup-${job.id}-`));
     try {
       job.controller.signal.throwIfAborted();
+      // Each backup its own data key, so an incremental may follow a plain or other-key parent.
+      const envelope = this.keys.encrypting ? this.keys.newEnvelope(job.id) : null;
       const context = {
         backupId: job.id,
         storage: this.storage,
@@ -196,6 +205,8 @@ export class BackupService {
         signal: job.controller.signal,
         progress: job.progress,
         tempDir,
+        seal: envelope?.seal ?? null,
+        keys: this.keys,
       };
       const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
       job.progress.enter('configs');
@@ -213,7 +224,9 @@ export class BackupService {
         files: [...result.files, configs],
         startedAt,
         finishedAt: this.clock.now(),
+        encryption: envelope?.encryption,
       });
+      assertEncryptedAsConfigured(manifest, envelope?.seal ?? null, this.keys);
       await this.storage.writeManifest(job.id, serialiseManifest(manifest));
       await this.catalog.markSucceeded(manifest);
       const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);

@@ -65,6 +65,18 @@ export interface BackupManifest {
   startedAt: string;
   finishedAt: string;
   files: ManifestFile[];
+  /** Present when the files are encrypted (docs/backups-encryption.md); absent in plain backups. */
+  encryption?: ManifestEncryption;
+}
+
+/** How a backup's files are encrypted: its data key, wrapped by the master key `keyId`. */
+export interface ManifestEncryption {
+  cipher: 'aes-256-gcm';
+  keyId: string;
+  /** base64 of iv (12 bytes) | tag (16) | the encrypted 32-byte data key. */
+  wrappedKey: string;
+  /** Plaintext bytes per encrypted chunk. */
+  chunkBytes: number;
 }
 
 /** Live progress of a running backup or restore. */

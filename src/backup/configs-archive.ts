@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import type { ManifestFile } from './backup.types';
+import type { FileSeal } from './crypto/file-seal';
 import type { BackupStorage } from './storage/backup-storage';
 import { openStoredFile } from './streams/read-file';
 import { type StoreOptions, storeFile } from './streams/store-file';
@@ -29,11 +30,12 @@ export async function extractConfigsArchive(
   backupId: string,
   file: ManifestFile,
   targetDir: string,
+  seal: FileSeal | null = null,
 ): Promise<void> {
   await mkdir(targetDir, { recursive: true });
   if (file.rawBytes === 0) return;
   await pipeline(
-    openStoredFile(storage, backupId, file),
+    openStoredFile(storage, backupId, file, undefined, seal),
     tar.extract({ cwd: targetDir, strict: true }) as unknown as NodeJS.WritableStream,
   );
 }

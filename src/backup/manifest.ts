@@ -5,8 +5,10 @@ import {
   type BackupType,
   type EngineName,
   MANIFEST_FORMAT,
+  type ManifestEncryption,
   type ManifestFile,
 } from './backup.types';
+import { encryptionProblems } from './crypto/envelope';
 import type { EngineResult } from './engines/backup-engine';
 import { isBackupId } from './backup-id';
 
@@ -25,6 +27,8 @@ export interface ManifestFacts {
   files: ManifestFile[];
   startedAt: Date;
   finishedAt: Date;
+  /** The wrapped data key when the files are encrypted. */
+  encryption?: ManifestEncryption | null;
 }
 
 /** The manifest of a finished engine run. */
@@ -45,6 +49,7 @@ export function assembleManifest(facts: ManifestFacts): BackupManifest {
     startedAt: facts.startedAt.toISOString(),
     finishedAt: facts.finishedAt.toISOString(),
     files: facts.files,
+    ...(facts.encryption ? { encryption: facts.encryption } : {}),
   };
 }
 
@@ -72,6 +77,7 @@ export function parseManifest(text: string, expectedId: string): BackupManifest 
   if (!value.end || typeof value.end !== 'object') problems.push('end position is missing');
   if (!Array.isArray(value.files) || value.files.some((f) => !/^[0-9a-f]{64}$/.test(f?.sha256 ?? '')))
     problems.push('file list is damaged');
+  problems.push(...encryptionProblems(value.encryption));
   if (problems.length > 0) throw new Error(`manifest of ${expectedId} is unusable: ${problems.join('; ')}`);
   return value as BackupManifest;
 }

@@ -8,6 +8,7 @@ import { extractConfigsArchive } from './configs-archive';
 import { type RestoreEngine } from './engines/restore-engine';
 import { type ProgressTracker } from './progress';
 import { type RestorePlan, parseRestorePoint, planRestore } from './restore-plan';
+import type { FileSeal } from './crypto/file-seal';
 import { checkBackupFiles, fileProblems } from './streams/read-file';
 import { BACKUP_FOLDER_MODE } from './storage/local-backup.storage';
 
@@ -69,7 +70,7 @@ export class RestoreService {
     const plan = await this.plan(request.backupId, request.to);
     const engine = this.engines[plan.engine];
     await engine.checkTarget(request.target, request.force ?? false);
-    await this.verifyFiles(plan.chain, progress);
+    const seals = await this.verifyFiles(plan.chain, progress);
     await mkdir(this.tempRoot, { recursive: true, mode: BACKUP_FOLDER_MODE });
     const tempDir = await mkdtemp(join(this.tempRoot, 'restore-'));
     try {
@@ -82,8 +83,9 @@ export class RestoreService {
         signal,
         progress,
         tempDir,
+        seals,
       });
-      if (request.configsTo) await this.restoreConfigs(plan.chain[plan.chain.length - 1], request.configsTo);
+      if (request.configsTo) await this.restoreConfigs(plan.chain[plan.chain.length - 1], request.configsTo, seals);
       progress.enter('done');
       return {
         backupId: request.backupId,
@@ -98,7 +100,12 @@ export class RestoreService {
     }
   }
 
-  private async verifyFiles(chain: BackupManifest[], progress: ProgressTracker): Promise<void> {
+  /**
+   * Unwraps every data key first (a missing or wrong key fails here, naming it), then re-reads
+   * every file, decrypting and authenticating each chunk of encrypted ones. Returns the keys.
+   */
+  private async verifyFiles(chain: BackupManifest[], progress: ProgressTracker): Promise<Map<string, FileSeal | null>> {
+    const seals = new Map(chain.map((backup) => [backup.id, this.reader.keys.sealOf(backup)]));
     progress.enter(
       'verify',
       chain.reduce((sum, b) => sum + b.files.reduce((s, f) => s + f.sizeBytes, 0), 0),
@@ -106,7 +113,10 @@ export class RestoreService {
     const problems: string[] = [];
     for (const backup of chain)
       problems.push(
-        ...fileProblems(await checkBackupFiles(this.reader.storage, backup, progress.addBytes), `${backup.id}/`),
+        ...fileProblems(
+          await checkBackupFiles(this.reader.storage, backup, progress.addBytes, seals.get(backup.id)),
+          `${backup.id}/`,
+        ),
       );
     if (problems.length > 0) {
       throw new DomainError(
@@ -116,10 +126,15 @@ export class RestoreService {
         { details: { problems } },
       );
     }
+    return seals;
   }
 
-  private async restoreConfigs(backup: BackupManifest, directory: string): Promise<void> {
+  private async restoreConfigs(
+    backup: BackupManifest,
+    directory: string,
+    seals: Map<string, FileSeal | null>,
+  ): Promise<void> {
     const file = backup.files.find((f) => f.role === 'configs');
-    if (file) await extractConfigsArchive(this.reader.storage, backup.id, file, directory);
+    if (file) await extractConfigsArchive(this.reader.storage, backup.id, file, directory, seals.get(backup.id));
   }
 }

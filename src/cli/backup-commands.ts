@@ -2,10 +2,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Argument, type Command, Option } from 'commander';
 import {
   BackupMaintenanceService,
-  BackupReader,
   BackupService,
-  createBackupStorage,
+  createBackupReader,
   createRestoreService,
+  rekeyBackups,
   BACKUP_STATES,
   BACKUP_TYPES,
   type BackupState,
@@ -86,6 +86,13 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
       ),
     );
   backup
+    .command('rekey')
+    .description("re-wrap every encrypted backup's data key with the first key (storage alone; data files untouched)")
+    .option('--dry-run', 'print what would be re-wrapped; write nothing')
+    .action(
+      run(runtime, (options: { dryRun?: boolean }) => rekey(runtime.config(), options.dryRun ?? false, runtime.io)),
+    );
+  backup
     .command('catalog')
     .description('the catalog (a table listing what storage holds)')
     .command('rebuild')
@@ -118,13 +125,13 @@ async function listBackups(
 }
 
 async function verify(config: AppConfig, id: string, io: CliIo): Promise<number> {
-  const report = await verifyChain(new BackupReader(createBackupStorage(config)), id);
+  const report = await verifyChain(createBackupReader(config), id);
   io.out(report);
   return report.ok ? 0 : EXIT_FAILED;
 }
 
 async function restore(config: AppConfig, backupId: string, options: RestoreOptions, io: CliIo): Promise<number> {
-  const restores = createRestoreService(config, new BackupReader(createBackupStorage(config)));
+  const restores = createRestoreService(config, createBackupReader(config));
   const request = {
     backupId,
     target: options.target,
@@ -146,6 +153,12 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
   } finally {
     clearInterval(ticker);
   }
+}
+
+async function rekey(config: AppConfig, dryRun: boolean, io: CliIo): Promise<number> {
+  const report = await rekeyBackups(createBackupReader(config), dryRun);
+  io.out(report);
+  return report.failed.length === 0 ? 0 : EXIT_FAILED;
 }
 
 async function expire(app: INestApplicationContext, dryRun: boolean, io: CliIo): Promise<number> {

@@ -1,11 +1,5 @@
 import { DataSource } from 'typeorm';
-import {
-  BackupReader,
-  createBackupStorage,
-  createRestoreService,
-  PreChangeBackupService,
-  ProgressTracker,
-} from '../backup';
+import { createBackupReader, createRestoreService, PreChangeBackupService, ProgressTracker } from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { type MysqlEndpoint, isParseError, parseMysqlUrl } from '../config/mysql-url';
 import { migrationLockForTarget } from '../database/migrator/migration-lock';
@@ -155,7 +149,7 @@ async function rollbackByRestore(
   config: AppConfig,
   io: CliIo,
 ): Promise<number> {
-  const reader = new BackupReader(createBackupStorage(config));
+  const reader = createBackupReader(config);
   const manifest = backupId ? await reader.manifest(backupId) : await newestPreUpgradeBackup(reader);
   const target = targetOption ?? (await withTopology(config, (topology) => restoreTargetOf(config, topology)));
   const restores = createRestoreService(config, reader);

@@ -303,3 +303,77 @@ describe('loadAppConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 });
+
+describe('loadAppConfig: backup encryption', () => {
+  const keyA = Buffer.alloc(32, 1).toString('base64');
+  const keyB = Buffer.alloc(32, 2).toString('base64');
+
+  it('is off by default, with no keys', () => {
+    expect(loadAppConfig({}, CWD).backup.encryption).toEqual({ cipher: 'none', keys: [], keysSource: null });
+  });
+
+  it('reads id:base64key pairs from BACKUP_ENCRYPTION_KEYS, in order (the first encrypts)', () => {
+    const { encryption } = loadAppConfig(
+      { BACKUP_ENCRYPTION: 'aes-256-gcm', BACKUP_ENCRYPTION_KEYS: `new-2026:${keyB}, old_1:${keyA}` },
+      CWD,
+    ).backup;
+    expect(encryption.cipher).toBe('aes-256-gcm');
+    expect(encryption.keys.map((k) => k.id)).toEqual(['new-2026', 'old_1']);
+    expect(encryption.keys[1].material()).toEqual(Buffer.alloc(32, 1));
+  });
+
+  it('reads BACKUP_ENCRYPTION_KEYS_FILE, one key a line, comments and blank lines allowed', () => {
+    const files: string[] = [];
+    const { encryption } = loadAppConfig(
+      { BACKUP_ENCRYPTION: 'aes-256-gcm', BACKUP_ENCRYPTION_KEYS_FILE: 'keys.txt' },
+      CWD,
+      (path) => (files.push(path), `# rotated 2026-11\nk2:${keyB}\n\nk1:${keyA}  # the old one\n`),
+    ).backup;
+    expect(files).toEqual([join(CWD, 'keys.txt')]);
+    expect(encryption).toMatchObject({ keysSource: 'BACKUP_ENCRYPTION_KEYS_FILE' });
+    expect(encryption.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it('refuses aes-256-gcm without a key, naming the variable', () => {
+    expect(problemsOf({ BACKUP_ENCRYPTION: 'aes-256-gcm' })).toContain(
+      'BACKUP_ENCRYPTION_KEYS: is required when BACKUP_ENCRYPTION=aes-256-gcm',
+    );
+  });
+
+  it('refuses an unknown cipher', () => {
+    expect(problemsOf({ BACKUP_ENCRYPTION: 'aes-128-cbc' })).toContain('BACKUP_ENCRYPTION: ');
+  });
+
+  it.each([
+    [`k1:${keyA},k1:${keyB}`, 'entry 2: key id k1 appears twice'],
+    [`k1:${Buffer.alloc(16).toString('base64')}`, 'entry 1 (key k1): the key must be exactly 32 bytes'],
+    ['k1:not base64!', 'entry 1 (key k1): the key is not base64'],
+    [`bad id:${keyA}`, 'entry 1: the key id must be 1 to 64 of'],
+    [`${'x'.repeat(65)}:${keyA}`, 'entry 1: the key id must be 1 to 64 of'],
+    [keyA, 'entry 1 is not id:base64key'],
+    [`k1:${keyA},,k2:${keyB}`, 'entry 2 is empty'],
+  ])('refuses bad BACKUP_ENCRYPTION_KEYS (case %#) and never echoes a key', (value, reason) => {
+    const message = problemsOf({ BACKUP_ENCRYPTION: 'aes-256-gcm', BACKUP_ENCRYPTION_KEYS: value });
+    expect(message).toContain(`BACKUP_ENCRYPTION_KEYS: ${reason}`);
+    expect(message).not.toContain(keyA);
+    expect(message).not.toContain(keyB);
+  });
+
+  it('refuses both sources at once, and an unreadable or empty file', () => {
+    expect(problemsOf({ BACKUP_ENCRYPTION_KEYS: `k1:${keyA}`, BACKUP_ENCRYPTION_KEYS_FILE: '/k' })).toContain(
+      'BACKUP_ENCRYPTION_KEYS_FILE: cannot be set together with BACKUP_ENCRYPTION_KEYS',
+    );
+    expect(problemsOf({ BACKUP_ENCRYPTION_KEYS_FILE: '/nonexistent/keys' })).toContain(
+      'BACKUP_ENCRYPTION_KEYS_FILE: cannot read /nonexistent/keys: ENOENT',
+    );
+    expect(() => loadAppConfig({ BACKUP_ENCRYPTION_KEYS_FILE: '/k' }, CWD, () => '# nothing\n')).toThrow(
+      'BACKUP_ENCRYPTION_KEYS_FILE: holds no key',
+    );
+  });
+
+  it('keeps keys for reading when encryption is off (a node that only restores)', () => {
+    const { encryption } = loadAppConfig({ BACKUP_ENCRYPTION_KEYS: `k1:${keyA}` }, CWD).backup;
+    expect(encryption).toMatchObject({ cipher: 'none', keysSource: 'BACKUP_ENCRYPTION_KEYS' });
+    expect(encryption.keys).toHaveLength(1);
+  });
+});

@@ -6,6 +6,7 @@ import { type ValidationError, validateSync } from 'class-validator';
 import {
   type AppConfig,
   type BackupConfig,
+  type BackupEncryptionConfig,
   type ClusterConfig,
   type ConfigStoreConfig,
   type Credentials,
@@ -14,6 +15,7 @@ import {
   type InstanceJobsConfig,
   type RuntimeAccess,
 } from './app-config';
+import { type ReadKeyFile, loadBackupEncryption } from './backup-encryption.config';
 import { type ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { type MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
@@ -77,13 +79,15 @@ type Environment = Record<string, string | undefined>;
  * Validates the environment and builds the typed AppConfig.
  * Throws ConfigValidationError listing every bad variable; never echoes a secret value.
  */
-export function loadAppConfig(environment: Environment, cwd = process.cwd()): AppConfig {
+export function loadAppConfig(environment: Environment, cwd = process.cwd(), readKeyFile?: ReadKeyFile): AppConfig {
   const env = withoutEmptyValues(environment);
   const schema = plainToInstance(EnvironmentSchema, env);
   const problems = validateSync(schema, { forbidUnknownValues: false }).flatMap((error) => toProblems(error, env));
   problems.push(...crossFieldProblems(schema));
+  const encryption = loadBackupEncryption(schema, cwd, readKeyFile);
+  problems.push(...encryption.problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  return buildConfig(schema, cwd);
+  return buildConfig(schema, cwd, encryption.config);
 }
 
 /** `PORT=` in a unit file or compose file means "use the default", as most tools read it. */
@@ -207,7 +211,7 @@ function pairProblems(schema: EnvironmentSchema, user: keyof EnvironmentSchema, 
     : [];
 }
 
-function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
+function buildConfig(schema: EnvironmentSchema, cwd: string, encryption: BackupEncryptionConfig): AppConfig {
   const dataDir = resolve(cwd, schema.DATA_DIR ?? DEFAULTS.DATA_DIR);
   const host = schema.HOST ?? DEFAULTS.HOST;
   return {
@@ -232,7 +236,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string): AppConfig {
     },
     instanceJobs: buildInstanceJobsConfig(schema),
     configStore: buildConfigStoreConfig(schema),
-    backup: buildBackupConfig(schema, dataDir, cwd),
+    backup: { ...buildBackupConfig(schema, dataDir, cwd), encryption },
     failover: buildFailoverConfig(schema),
     migrations: {
       lockTimeoutMs: schema.MIGRATION_LOCK_TIMEOUT_MS ?? DEFAULTS.MIGRATION_LOCK_TIMEOUT_MS,
@@ -260,7 +264,7 @@ function buildConfigStoreConfig(schema: EnvironmentSchema): ConfigStoreConfig {
   };
 }
 
-function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: string): BackupConfig {
+function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: string): Omit<BackupConfig, 'encryption'> {
   return {
     storage: schema.BACKUP_STORAGE ?? DEFAULTS.BACKUP_STORAGE,
     directory: schema.BACKUP_DIR ? resolve(cwd, schema.BACKUP_DIR) : join(dataDir, 'backups'),

@@ -1,3 +1,4 @@
+import type { BackupCipher, MasterKey } from './encryption-keys';
 import type { MysqlEndpoint } from './mysql-url';
 import type { LOG_LEVELS } from './environment.schema';
 
@@ -73,6 +74,17 @@ export interface BackupConfig {
   timeoutSeconds: number;
   /** gzip level of every stored file. */
   compressionLevel: number;
+  encryption: BackupEncryptionConfig;
+}
+
+/** Client-side envelope encryption of backups (docs/backups-encryption.md). */
+export interface BackupEncryptionConfig {
+  /** What new backups are written with; reading accepts any backup whose key is in `keys`. */
+  cipher: BackupCipher;
+  /** The first encrypts; all decrypt. Empty when no key is configured. */
+  keys: MasterKey[];
+  /** Which variable the keys came from, for messages. */
+  keysSource: 'BACKUP_ENCRYPTION_KEYS' | 'BACKUP_ENCRYPTION_KEYS_FILE' | null;
 }
 
 /** Failover monitor timing; see docs/concepts.md, "Detection, and its worst case", for the worst-case detection time. */

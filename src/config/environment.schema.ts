@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsCronOrOff, IsTimeZone } from './cron.validator';
+import { BACKUP_CIPHERS } from './encryption-keys';
 import { IsMysqlUrl, IsMysqlUrlList } from './mysql-url.validator';
 
 export const DB_TYPES = ['sqlite', 'mysql'] as const;
@@ -317,6 +318,20 @@ export class EnvironmentSchema {
   BACKUP_COMPRESSION_LEVEL?: number;
 
   @IsOptional()
+  @IsIn(BACKUP_CIPHERS)
+  BACKUP_ENCRYPTION?: (typeof BACKUP_CIPHERS)[number];
+
+  /** `id:base64key` pairs, comma-separated; checked in app-config.factory.ts. */
+  @IsOptional()
+  @IsString()
+  BACKUP_ENCRYPTION_KEYS?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  BACKUP_ENCRYPTION_KEYS_FILE?: string;
+
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -407,4 +422,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DB_STANDBY_URLS',
   'CONFIG_HOST_TOKEN',
   'CONFIG_CACHE_REDIS_URL',
+  'BACKUP_ENCRYPTION_KEYS',
 ]);

@@ -98,6 +98,7 @@ class World {
     incomplete: [],
     corrupt: [],
     missing: [],
+    keyProblems: [],
   });
 
   readonly migrator = {

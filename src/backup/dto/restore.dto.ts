@@ -37,6 +37,13 @@ export class RestoreDto {
   configsTo?: string;
 }
 
+export class RekeyDto {
+  @ApiPropertyOptional({ description: 'list what would be re-wrapped without writing any manifest' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
 export class ExpireDto {
   @ApiPropertyOptional({ description: 'list what would go without removing anything' })
   @IsOptional()

@@ -1,5 +1,7 @@
 import type { BackupManifest, ChainPosition, EngineName, ManifestFile } from '../backup.types';
 import type { ProgressTracker } from '../progress';
+import type { FileSeal } from '../crypto/file-seal';
+import type { KeyRing } from '../crypto/key-ring';
 import type { BackupStorage } from '../storage/backup-storage';
 import type { StoreOptions } from '../streams/store-file';
 
@@ -11,11 +13,20 @@ export interface EngineContext {
   progress: ProgressTracker;
   /** Scratch space for this run, removed afterwards. */
   tempDir: string;
+  /** This backup's data key when BACKUP_ENCRYPTION is on; every stored file goes through it. */
+  seal?: FileSeal | null;
+  /** To read a parent's (possibly encrypted) files; none: plain parents only. */
+  keys?: KeyRing;
 }
 
 /** How an engine stores a file: the run's compression, cancellation and progress. */
 export function storeOptionsOf(context: EngineContext): StoreOptions {
-  return { compressionLevel: context.compressionLevel, signal: context.signal, onBytes: context.progress.addBytes };
+  return {
+    compressionLevel: context.compressionLevel,
+    signal: context.signal,
+    onBytes: context.progress.addBytes,
+    seal: context.seal,
+  };
 }
 
 export interface EngineResult {

@@ -1,5 +1,6 @@
 import type { BackupManifest, EngineName } from '../backup.types';
 import type { ProgressTracker } from '../progress';
+import type { FileSeal } from '../crypto/file-seal';
 import type { BackupStorage } from '../storage/backup-storage';
 
 export type RestorePoint = { kind: 'latest' } | { kind: 'time'; at: Date } | { kind: 'gtid'; gtid: string };
@@ -16,6 +17,13 @@ export interface RestoreContext {
   signal: AbortSignal;
   progress: ProgressTracker;
   tempDir: string;
+  /** Data keys of the chain's encrypted backups, by backup id (unwrapped during the verify pass). */
+  seals?: ReadonlyMap<string, FileSeal | null>;
+}
+
+/** The data key of one backup of the chain, or null when it is plain. */
+export function sealOf(context: RestoreContext, backupId: string): FileSeal | null {
+  return context.seals?.get(backupId) ?? null;
 }
 
 export interface RestoreOutcome {

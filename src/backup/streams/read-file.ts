@@ -2,6 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { BackupManifest, ManifestFile } from '../backup.types';
+import { SealBrokenError } from '../crypto/chunk-cipher';
+import { ENCRYPTED_SUFFIX, type FileSeal } from '../crypto/file-seal';
 import type { BackupStorage } from '../storage/backup-storage';
 import { ByteMeter } from './byte-meter';
 
@@ -11,17 +13,25 @@ export interface FileCheck {
   problem?: string;
 }
 
-/** Re-reads one stored file and compares its size and sha256 with the manifest. */
+/**
+ * Re-reads one stored file and compares its size and sha256 with the manifest. An encrypted
+ * file is also decrypted in the same pass, every chunk authenticated: a changed byte is
+ * caught even when someone recomputed the manifest's sha256.
+ */
 export async function checkStoredFile(
   storage: BackupStorage,
   backupId: string,
   file: ManifestFile,
   onBytes?: (count: number) => void,
+  seal: FileSeal | null = null,
 ): Promise<FileCheck> {
+  if (!seal && isEncrypted(file)) return { file: file.name, ok: false, problem: 'is encrypted: no data key given' };
   const meter = new ByteMeter({ hash: true }, onBytes);
+  const decrypt = seal ? [seal.decryptor(file.name)] : [];
   try {
-    await pipeline(storage.download(backupId, file.name), meter, new PassThrough().resume());
+    await pipeline(storage.download(backupId, file.name), meter, ...decrypt, new PassThrough().resume());
   } catch (error) {
+    if (error instanceof SealBrokenError) return { file: file.name, ok: false, problem: error.reason };
     return { file: file.name, ok: false, problem: `cannot be read: ${(error as Error).message}` };
   }
   if (meter.bytes !== file.sizeBytes) {
@@ -33,14 +43,21 @@ export async function checkStoredFile(
   return { file: file.name, ok: true };
 }
 
-/** Re-reads every file of one backup, in manifest order. */
+/** Re-reads every file of one backup, in manifest order; `seal` is its data key when encrypted (KeyRing.sealOf). */
 export async function checkBackupFiles(
   storage: BackupStorage,
   manifest: BackupManifest,
   onBytes?: (count: number) => void,
+  seal: FileSeal | null = null,
 ): Promise<FileCheck[]> {
+  if (manifest.encryption && !seal)
+    return manifest.files.map((file) => ({
+      file: file.name,
+      ok: false,
+      problem: `is encrypted with key ${manifest.encryption!.keyId}: no data key given`,
+    }));
   const checks: FileCheck[] = [];
-  for (const file of manifest.files) checks.push(await checkStoredFile(storage, manifest.id, file, onBytes));
+  for (const file of manifest.files) checks.push(await checkStoredFile(storage, manifest.id, file, onBytes, seal));
   return checks;
 }
 
@@ -49,17 +66,26 @@ export function fileProblems(checks: FileCheck[], prefix = ''): string[] {
   return checks.filter((check) => !check.ok).map((check) => `${prefix}${check.file}: ${check.problem}`);
 }
 
-/** The decompressed content of a stored file. Callers check it first with checkStoredFile. */
+/** The decompressed (and decrypted) content of a stored file. Callers check it first with checkStoredFile. */
 export function openStoredFile(
   storage: BackupStorage,
   backupId: string,
   file: ManifestFile,
   onBytes?: (count: number) => void,
+  seal: FileSeal | null = null,
 ): Readable {
+  if (!seal && isEncrypted(file)) throw new Error(`${backupId}/${file.name} is encrypted: no data key given`);
   const source = storage.download(backupId, file.name);
   const meter = new ByteMeter({}, onBytes);
   const gunzip = createGunzip();
   source.on('error', (error) => gunzip.destroy(error));
   meter.on('error', (error) => gunzip.destroy(error));
-  return source.pipe(meter).pipe(gunzip);
+  if (!seal) return source.pipe(meter).pipe(gunzip);
+  const decrypt = seal.decryptor(file.name);
+  decrypt.on('error', (error) => gunzip.destroy(error));
+  return source.pipe(meter).pipe(decrypt).pipe(gunzip);
+}
+
+function isEncrypted(file: ManifestFile): boolean {
+  return file.name.endsWith(ENCRYPTED_SUFFIX);
 }

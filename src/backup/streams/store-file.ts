@@ -2,6 +2,7 @@ import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { FileRole, ManifestFile } from '../backup.types';
+import { ENCRYPTED_SUFFIX, type FileSeal } from '../crypto/file-seal';
 import type { BackupStorage } from '../storage/backup-storage';
 import { ByteMeter } from './byte-meter';
 
@@ -13,11 +14,14 @@ export interface StoreOptions {
   signal?: AbortSignal;
   /** Called with raw (uncompressed) byte counts as they pass, for progress. */
   onBytes?: (count: number) => void;
+  /** The backup's data key when it is encrypted: files then pass through it after gzip. */
+  seal?: FileSeal | null;
 }
 
 /**
  * Streams `source` through gzip and sha256 into storage and returns the manifest entry.
- * The stored name gets `.gz`. On any failure the partial upload is removed.
+ * The stored name gets `.gz` (and `.enc` when encrypted); sha256 and size are of the stored
+ * bytes. On any failure the partial upload is removed.
  */
 export async function storeFile(
   storage: BackupStorage,
@@ -27,7 +31,9 @@ export async function storeFile(
   source: Readable,
   options: StoreOptions,
 ): Promise<ManifestFile> {
-  const storedName = `${name}.gz`;
+  const seal = options.seal ?? null;
+  const storedName = seal ? `${name}.gz${ENCRYPTED_SUFFIX}` : `${name}.gz`;
+  const cipher = seal ? [seal.encryptor(storedName)] : [];
   const upload = await storage.upload(backupId, storedName);
   const raw = new ByteMeter({}, options.onBytes);
   const stored = new ByteMeter({ hash: true });
@@ -36,6 +42,7 @@ export async function storeFile(
       source,
       raw,
       createGzip({ level: options.compressionLevel, chunkSize: GZIP_CHUNK_BYTES }),
+      ...cipher,
       stored,
       upload.stream,
       { signal: options.signal },

@@ -8,7 +8,7 @@ import type { BackupManifest, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
 import { type ProcessRunner, withChildren } from '../../process/process-runner';
 import { openStoredFile } from '../../streams/read-file';
-import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePoint } from '../restore-engine';
+import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePoint, sealOf } from '../restore-engine';
 import { GtidSessionStripper } from './gtid-session.stripper';
 import { clientArguments, clientEnvironment, connectTo, queryRows, withConnection } from './mysql-client';
 
@@ -86,7 +86,10 @@ export class MysqlRestoreEngine extends RestoreEngine {
     const client = this.client(endpoint, context.signal);
     await withChildren(
       [client],
-      pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!),
+      pipeline(
+        openStoredFile(context.storage, full.id, dump, context.progress.addBytes, sealOf(context, full.id)),
+        client.stdin!,
+      ),
     );
     context.progress.fileDone();
   }
@@ -103,7 +106,7 @@ export class MysqlRestoreEngine extends RestoreEngine {
     for (const { backup, file } of files) {
       const path = join(context.tempDir, `${String(paths.length).padStart(6, '0')}-${file.name.replace(/\.gz$/, '')}`);
       await pipeline(
-        openStoredFile(context.storage, backup.id, file, context.progress.addBytes),
+        openStoredFile(context.storage, backup.id, file, context.progress.addBytes, sealOf(context, backup.id)),
         createWriteStream(path),
         { signal: context.signal },
       );

@@ -5,6 +5,7 @@ import { buffer } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
 import { chainBroken } from '../../backup.errors';
 import type { BackupManifest, ManifestFile, SqlitePosition } from '../../backup.types';
+import { KeyRing } from '../../crypto/key-ring';
 import { checkStoredFile, openStoredFile } from '../../streams/read-file';
 import { storeFile } from '../../streams/store-file';
 import { BackupEngine, type EngineContext, type EngineResult, storeOptionsOf } from '../backup-engine';
@@ -99,10 +100,12 @@ export class SqliteBackupEngine extends BackupEngine {
   private async parentPageHashes(context: EngineContext, parent: BackupManifest): Promise<Buffer> {
     const file = parent.files.find((f) => f.role === 'pages');
     if (!file) throw chainBroken(`parent ${parent.id} stores no page hashes`);
-    const check = await checkStoredFile(context.storage, parent.id, file);
+    // An encrypted parent (any key of the ring) is read with its own data key.
+    const seal = (context.keys ?? KeyRing.none()).sealOf(parent);
+    const check = await checkStoredFile(context.storage, parent.id, file, undefined, seal);
     if (!check.ok)
       throw chainBroken(`parent ${parent.id}'s page hashes are damaged (${check.problem}): a full backup is needed`);
-    const hashes = await buffer(openStoredFile(context.storage, parent.id, file));
+    const hashes = await buffer(openStoredFile(context.storage, parent.id, file, undefined, seal));
     const end = parent.end as SqlitePosition;
     if (hashes.length !== end.pageCount * HASH_BYTES)
       throw chainBroken(`parent ${parent.id}'s page hashes do not match its page count`);

@@ -8,7 +8,7 @@ import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import { BackupErrorCode } from '../../backup.errors';
 import type { BackupManifest, SqlitePosition } from '../../backup.types';
 import { openStoredFile } from '../../streams/read-file';
-import { type RestoreContext, RestoreEngine, type RestoreOutcome } from '../restore-engine';
+import { type RestoreContext, RestoreEngine, type RestoreOutcome, sealOf } from '../restore-engine';
 import { type DeltaHeader, readDelta } from './page-delta';
 import { readPages } from './sqlite-pages';
 
@@ -88,9 +88,13 @@ export class SqliteRestoreEngine extends RestoreEngine {
         `full backup ${full.id} holds no database file`,
       );
     context.progress.enter('database', file.sizeBytes);
-    await pipeline(openStoredFile(context.storage, full.id, file, context.progress.addBytes), createWriteStream(path), {
-      signal: context.signal,
-    });
+    await pipeline(
+      openStoredFile(context.storage, full.id, file, context.progress.addBytes, sealOf(context, full.id)),
+      createWriteStream(path),
+      {
+        signal: context.signal,
+      },
+    );
     context.progress.fileDone();
   }
 
@@ -102,7 +106,9 @@ export class SqliteRestoreEngine extends RestoreEngine {
     const handle = await open(path, 'r+');
     try {
       let header: DeltaHeader | null = null;
-      for await (const item of readDelta(openStoredFile(context.storage, backup.id, file, context.progress.addBytes))) {
+      for await (const item of readDelta(
+        openStoredFile(context.storage, backup.id, file, context.progress.addBytes, sealOf(context, backup.id)),
+      )) {
         if ('pageCount' in item) header = item;
         else await handle.write(item.page, 0, item.page.length, item.pageNumber * header!.pageSize);
       }

@@ -1,0 +1,31 @@
+import type { Transform } from 'node:stream';
+import { ChunkDecryptor, ChunkEncryptor } from './chunk-cipher';
+
+/** Stored names of encrypted files end with this, so a person listing the storage sees it. */
+export const ENCRYPTED_SUFFIX = '.enc';
+
+/**
+ * One backup's unwrapped data key, and the record of which files were encrypted with it:
+ * BackupService refuses to write a manifest naming a file that did not go through here.
+ */
+export class FileSeal {
+  private readonly sealed = new Set<string>();
+
+  constructor(
+    private readonly dataKey: Buffer,
+    readonly chunkBytes: number,
+  ) {}
+
+  encryptor(fileName: string): Transform {
+    return new ChunkEncryptor(this.dataKey, fileName, this.chunkBytes, () => this.sealed.add(fileName));
+  }
+
+  decryptor(fileName: string): Transform {
+    return new ChunkDecryptor(this.dataKey, fileName, this.chunkBytes);
+  }
+
+  /** True once `fileName`'s final chunk was written with this key. */
+  hasSealed(fileName: string): boolean {
+    return this.sealed.has(fileName);
+  }
+}
