@@ -58,7 +58,9 @@ export class S3BackupStorage extends BackupStorage {
   }
 
   async upload(backupId: string, fileName: string): Promise<StorageUpload> {
-    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), this.firstPartBytes);
+    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), this.firstPartBytes, (m) =>
+      this.logger.warn({ ...m, storage: this.description }),
+    );
     return { stream: writer, commit: () => writer.commit(), abort: () => writer.abort() };
   }
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
 import { type S3Bucket } from './s3-bucket';
-import { isNotFound } from './s3-errors';
+import { isNotFound, s3Code } from './s3-errors';
 import { MAX_PARTS, partSize } from './part-size';
 
 /**
@@ -31,11 +31,14 @@ export class S3ObjectWriter extends Writable {
   private readonly parts: CompletedPart[] = [];
   private readonly inFlight = new AbortController();
   private ended = false;
+  /** The part upload in progress, so abort() knows every upload id that was created. */
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bucket: S3Bucket,
     private readonly key: string,
     private readonly firstPartBytes: number,
+    private readonly warn: (message: object) => void,
   ) {
     super();
   }
@@ -43,7 +46,8 @@ export class S3ObjectWriter extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    this.drainFullParts().then(() => callback(), callback);
+    this.pending = this.drainFullParts();
+    this.pending.then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -51,7 +55,8 @@ export class S3ObjectWriter extends Writable {
     // Small object: kept for commit's PutObject. Else the rest is the (short) last part.
     if (this.uploadId === null) return callback();
     const rest = this.take(this.buffered);
-    (rest.length > 0 ? this.uploadPart(rest) : Promise.resolve()).then(() => callback(), callback);
+    this.pending = rest.length > 0 ? this.uploadPart(rest) : Promise.resolve();
+    this.pending.then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -81,10 +86,16 @@ export class S3ObjectWriter extends Writable {
     );
   }
 
-  /** Stops the upload and frees what S3 holds for it; safe to call more than once. */
+  /**
+   * Stops the upload and frees what S3 holds for it; safe to call more than once. Never
+   * throws: it runs on a failure path whose own error is the one to report. Parts S3 keeps
+   * after a failed abort are invisible (never completed) and go with remove() or the
+   * bucket's lifecycle rule.
+   */
   async abort(): Promise<void> {
     this.destroy();
     this.chunks = [];
+    await this.pending.catch(() => undefined);
     const uploadId = this.uploadId;
     this.uploadId = null;
     if (uploadId === null) return;
@@ -93,7 +104,12 @@ export class S3ObjectWriter extends Writable {
         new AbortMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key, UploadId: uploadId }),
       );
     } catch (error) {
-      if (!isNotFound(error) && (error as { name?: string }).name !== 'NoSuchUpload') throw error;
+      if (isNotFound(error) || s3Code(error) === 'NoSuchUpload') return;
+      this.warn({
+        msg: 'could not abort an S3 multipart upload; its parts stay until the backup is removed or the bucket lifecycle rule clears them',
+        key: this.key,
+        error: `${s3Code(error)}: ${(error as Error).message}`,
+      });
     }
   }
 
@@ -109,10 +125,10 @@ export class S3ObjectWriter extends Writable {
 
   private async uploadPart(body: Buffer): Promise<void> {
     if (this.uploadId === null) {
+      // Not cancellable: an upload created on the server must be known here to be aborted.
       const created = await this.bucket.send<CreateMultipartUploadCommandOutput>(
         'CreateMultipartUpload',
         new CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key }),
-        this.inFlight.signal,
       );
       this.uploadId = created.UploadId!;
     }
