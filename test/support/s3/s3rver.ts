@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
@@ -92,6 +92,21 @@ export class S3rverProcess {
 
   client(): S3Client {
     return createS3Client(this.config());
+  }
+
+  /**
+   * Multipart uploads s3rver holds (started, not completed) with the parts received so far,
+   * read from its store (layout of s3rver 3.7: `<bucket>/._S3rver_uploads/<upload id>/`).
+   */
+  uploadsInProgress(): { key: string; parts: number }[] {
+    const root = join(this.directory, this.bucket, '._S3rver_uploads');
+    if (!existsSync(root)) return [];
+    return readdirSync(root).flatMap((uploadId) => {
+      const dir = join(root, uploadId);
+      if (!existsSync(join(dir, 'key'))) return [];
+      const parts = readdirSync(dir).filter((name) => /^\d+$/.test(name)).length;
+      return [{ key: readFileSync(join(dir, 'key'), 'utf8'), parts }];
+    });
   }
 
   /** kill -9: the server dies mid-request, as a crashed or unreachable S3 would. */
