@@ -14,12 +14,16 @@ import { ProcessRunner } from './process/process-runner';
 import { RestoreService } from './restore.service';
 import { type BackupStorage } from './storage/backup-storage';
 import { LocalBackupStorage } from './storage/local-backup.storage';
+import { S3BackupStorage } from './storage/s3/s3-backup.storage';
+import { createS3Client } from './storage/s3/s3-client';
 
 /**
  * Factories shared by the Nest module and the CLI's offline commands (restore, verify),
  * which must work with no database: they need only the configuration and storage.
  */
 export function createBackupStorage(config: AppConfig): BackupStorage {
+  const s3 = config.backup.s3;
+  if (config.backup.storage === 's3' && s3) return new S3BackupStorage(s3, createS3Client(s3));
   return new LocalBackupStorage(config.backup.directory);
 }
 

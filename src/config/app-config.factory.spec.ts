@@ -211,7 +211,7 @@ describe('loadAppConfig', () => {
     ['INSTANCE_RETRY_COOLDOWN_S', '0', /INSTANCE_RETRY_COOLDOWN_S: must not be less than 1/],
     ['INSTANCE_CLEANUP_CRON', 'sometimes', /INSTANCE_CLEANUP_CRON: must be a cron expression/],
     ['INSTANCE_RETENTION_DAYS', '0', /INSTANCE_RETENTION_DAYS: must not be less than 1/],
-    ['BACKUP_STORAGE', 's3', /BACKUP_STORAGE: must be one of the following values: local \(got "s3"\)/],
+    ['BACKUP_STORAGE', 'ftp', /BACKUP_STORAGE: must be one of the following values: local, s3 \(got "ftp"\)/],
     ['BACKUP_FULL_CRON', 'daily', /BACKUP_FULL_CRON: must be a cron expression/],
     ['BACKUP_INCREMENTAL_CRON', '* * *', /BACKUP_INCREMENTAL_CRON: must be a cron expression/],
     ['BACKUP_TIMEZONE', 'Nowhere/City', /BACKUP_TIMEZONE: must be an IANA time zone/],

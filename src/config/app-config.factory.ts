@@ -14,10 +14,11 @@ import {
   type FailoverConfig,
   type InstanceJobsConfig,
   type RuntimeAccess,
+  type S3BackupConfig,
 } from './app-config';
 import { type ReadKeyFile, loadBackupEncryption } from './backup-encryption.config';
 import { type ConfigProblem, ConfigValidationError } from './config-validation.error';
-import { EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
+import { BACKUP_S3_VARIABLES, EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { type MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
 
 const MIB = 1024 * 1024;
@@ -56,6 +57,10 @@ export const DEFAULTS = {
   BACKUP_RETAIN_FULL: 7,
   BACKUP_TIMEOUT_S: 6 * 3600,
   BACKUP_COMPRESSION_LEVEL: 1,
+  BACKUP_S3_CHECKSUM: 'when_required',
+  BACKUP_S3_MAX_ATTEMPTS: 8,
+  /** S3-compatible services mostly ignore the region, but the SDK's signer needs one. */
+  BACKUP_S3_ENDPOINT_REGION: 'us-east-1',
   HEARTBEAT_INTERVAL_MS: 1000,
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
@@ -145,6 +150,7 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
     });
   }
   problems.push(...clusterProblems(schema));
+  problems.push(...s3Problems(schema));
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
@@ -178,6 +184,25 @@ function clusterProblems(schema: EnvironmentSchema): ConfigProblem[] {
     problems.push({
       variable: 'ADMIN_TOKEN',
       reason: 'is required in cluster mode (ETCD_ENDPOINTS): every node and the CLI use the same token',
+    });
+  return problems;
+}
+
+function s3Problems(schema: EnvironmentSchema): ConfigProblem[] {
+  if (schema.BACKUP_STORAGE !== 's3')
+    return BACKUP_S3_VARIABLES.filter((name) => schema[name] !== undefined).map((variable) => ({
+      variable,
+      reason: 'needs BACKUP_STORAGE=s3',
+    }));
+  const problems: ConfigProblem[] = [];
+  if (!schema.BACKUP_S3_BUCKET)
+    problems.push({ variable: 'BACKUP_S3_BUCKET', reason: 'is required when BACKUP_STORAGE=s3' });
+  const keyId = schema.BACKUP_S3_ACCESS_KEY_ID !== undefined;
+  const secret = schema.BACKUP_S3_SECRET_ACCESS_KEY !== undefined;
+  if (keyId !== secret)
+    problems.push({
+      variable: keyId ? 'BACKUP_S3_SECRET_ACCESS_KEY' : 'BACKUP_S3_ACCESS_KEY_ID',
+      reason: `is required when ${keyId ? 'BACKUP_S3_ACCESS_KEY_ID' : 'BACKUP_S3_SECRET_ACCESS_KEY'} is set (set both, or neither to use the AWS SDK's default credential chain)`,
     });
   return problems;
 }
@@ -274,6 +299,26 @@ function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: stri
     retainFull: schema.BACKUP_RETAIN_FULL ?? DEFAULTS.BACKUP_RETAIN_FULL,
     timeoutSeconds: schema.BACKUP_TIMEOUT_S ?? DEFAULTS.BACKUP_TIMEOUT_S,
     compressionLevel: schema.BACKUP_COMPRESSION_LEVEL ?? DEFAULTS.BACKUP_COMPRESSION_LEVEL,
+    s3: buildS3Config(schema),
+  };
+}
+
+function buildS3Config(schema: EnvironmentSchema): S3BackupConfig | undefined {
+  if (schema.BACKUP_STORAGE !== 's3') return undefined;
+  const prefix = schema.BACKUP_S3_PREFIX?.replace(/\/*$/, '/') ?? '';
+  const endpoint = schema.BACKUP_S3_ENDPOINT?.replace(/\/+$/, '');
+  const keyId = schema.BACKUP_S3_ACCESS_KEY_ID;
+  const secret = schema.BACKUP_S3_SECRET_ACCESS_KEY;
+  return {
+    bucket: schema.BACKUP_S3_BUCKET!,
+    prefix,
+    region: schema.BACKUP_S3_REGION ?? (endpoint ? DEFAULTS.BACKUP_S3_ENDPOINT_REGION : undefined),
+    endpoint,
+    forcePathStyle: schema.BACKUP_S3_FORCE_PATH_STYLE === 'true',
+    credentials: keyId && secret ? { accessKeyId: keyId, secretAccessKey: secret } : undefined,
+    checksumCalculation: schema.BACKUP_S3_CHECKSUM_CALCULATION ?? DEFAULTS.BACKUP_S3_CHECKSUM,
+    checksumValidation: schema.BACKUP_S3_CHECKSUM_VALIDATION ?? DEFAULTS.BACKUP_S3_CHECKSUM,
+    maxAttempts: schema.BACKUP_S3_MAX_ATTEMPTS ?? DEFAULTS.BACKUP_S3_MAX_ATTEMPTS,
   };
 }
 

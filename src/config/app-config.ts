@@ -61,10 +61,35 @@ export interface InstanceJobsConfig {
   cleanup: { schedule: string; retentionDays: number };
 }
 
+export type S3ChecksumMode = 'when_required' | 'when_supported';
+
+/** BACKUP_STORAGE=s3: where and how backups go to an S3 bucket. */
+export interface S3BackupConfig {
+  bucket: string;
+  /** '' or a key prefix ending with '/'. */
+  prefix: string;
+  /** undefined: the SDK's chain (AWS_REGION, the shared config file). */
+  region?: string;
+  /** An S3-compatible service's URL; undefined: AWS. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  /** undefined: the SDK's default credential chain (environment, profile, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  checksumCalculation: S3ChecksumMode;
+  checksumValidation: S3ChecksumMode;
+  /** Attempts per request, first one included, with backoff on throttling and 5xx. */
+  maxAttempts: number;
+}
+
 export interface BackupConfig {
-  storage: 'local';
-  /** Local storage root; in production a mounted remote path (NFS). */
+  storage: 'local' | 's3';
+  /**
+   * Local storage root; in production a mounted remote path (NFS). With S3 it still holds
+   * the backup lock (one backup at a time per host).
+   */
   directory: string;
+  /** Set when storage is 's3'. */
+  s3?: S3BackupConfig;
   /** Cron expressions in `timeZone`, or `off`. */
   fullSchedule: string;
   incrementalSchedule: string;

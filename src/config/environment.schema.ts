@@ -10,8 +10,23 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
 export const CONFIG_MODES = ['online', 'offline'] as const;
 export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
-/** Only local (or NFS-mounted) storage today; an S3 driver is planned, and the storage interface is ready for it. */
-export const BACKUP_STORAGES = ['local'] as const;
+/** A local (or NFS-mounted) directory, or an S3 bucket (AWS or an S3-compatible service). */
+export const BACKUP_STORAGES = ['local', 's3'] as const;
+/** The AWS SDK's checksum modes, lower-cased; `when_required` works with AWS and with S3-compatible servers. */
+export const S3_CHECKSUM_MODES = ['when_required', 'when_supported'] as const;
+/** Every BACKUP_S3_* variable: each needs BACKUP_STORAGE=s3. */
+export const BACKUP_S3_VARIABLES = [
+  'BACKUP_S3_BUCKET',
+  'BACKUP_S3_PREFIX',
+  'BACKUP_S3_REGION',
+  'BACKUP_S3_ENDPOINT',
+  'BACKUP_S3_FORCE_PATH_STYLE',
+  'BACKUP_S3_ACCESS_KEY_ID',
+  'BACKUP_S3_SECRET_ACCESS_KEY',
+  'BACKUP_S3_CHECKSUM_CALCULATION',
+  'BACKUP_S3_CHECKSUM_VALIDATION',
+  'BACKUP_S3_MAX_ATTEMPTS',
+] as const;
 export const BOOLEAN_WORDS = ['true', 'false'] as const;
 
 /** Tokens are compared as opaque strings; 16 characters is the least that is not guessable. */
@@ -317,6 +332,61 @@ export class EnvironmentSchema {
   @Max(9)
   BACKUP_COMPRESSION_LEVEL?: number;
 
+  /** S3's bucket naming rules (lower case, digits, dots, hyphens; 3 to 63 characters). */
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: '$property must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots or hyphens',
+  })
+  BACKUP_S3_BUCKET?: string;
+
+  /** A key prefix such as `logic-ha/prod`; a trailing slash is added when missing. */
+  @IsOptional()
+  @MaxLength(512)
+  @Matches(/^(?!\/)[A-Za-z0-9!_.*'()/-]+$/, {
+    message: "$property must be an object key prefix (letters, digits and !_.*'()/-, not starting with /)",
+  })
+  BACKUP_S3_PREFIX?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{2,32}$/, { message: '$property must be a region name such as eu-west-1' })
+  BACKUP_S3_REGION?: string;
+
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: '$property must be an http:// or https:// URL' },
+  )
+  BACKUP_S3_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  BACKUP_S3_FORCE_PATH_STYLE?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  BACKUP_S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  BACKUP_S3_SECRET_ACCESS_KEY?: string;
+
+  @IsOptional()
+  @IsIn(S3_CHECKSUM_MODES)
+  BACKUP_S3_CHECKSUM_CALCULATION?: (typeof S3_CHECKSUM_MODES)[number];
+
+  @IsOptional()
+  @IsIn(S3_CHECKSUM_MODES)
+  BACKUP_S3_CHECKSUM_VALIDATION?: (typeof S3_CHECKSUM_MODES)[number];
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  BACKUP_S3_MAX_ATTEMPTS?: number;
+
   @IsOptional()
   @IsIn(BACKUP_CIPHERS)
   BACKUP_ENCRYPTION?: (typeof BACKUP_CIPHERS)[number];
@@ -423,4 +493,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'CONFIG_HOST_TOKEN',
   'CONFIG_CACHE_REDIS_URL',
   'BACKUP_ENCRYPTION_KEYS',
+  'BACKUP_S3_SECRET_ACCESS_KEY',
 ]);

@@ -99,7 +99,8 @@ export class LocalBackupStorage extends BackupStorage {
   }
 }
 
-function safeName(fileName: string): string {
+/** Data file names: no path separators, no leading dot; shared by every driver. */
+export function safeName(fileName: string): string {
   if (!SAFE_FILE_NAME.test(fileName)) throw new Error(`unsafe backup file name: ${JSON.stringify(fileName)}`);
   return fileName;
 }

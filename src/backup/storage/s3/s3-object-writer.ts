@@ -1,0 +1,160 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  type CompletedPart,
+  CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandOutput,
+  PutObjectCommand,
+  UploadPartCommand,
+  type UploadPartCommandOutput,
+} from '@aws-sdk/client-s3';
+import { Writable } from 'node:stream';
+import { type S3Bucket } from './s3-bucket';
+import { isNotFound, s3Code } from './s3-errors';
+import { MAX_PARTS, partSize } from './part-size';
+
+/**
+ * One object written from a stream of unknown length. Bytes are cut into parts whose size
+ * grows with the object (part-size.ts); one part is held in memory at a time and
+ * `_write` waits while it uploads, so the source is paced by S3 (backpressure). Each part
+ * is a Buffer, so the client's retry strategy can resend it.
+ *
+ * An object smaller than the first part never starts a multipart upload: it is kept and
+ * sent by `commit()` as one PutObject. Otherwise the remaining bytes go up as the last
+ * part when the stream ends, and only `commit()` completes the upload: before it, the
+ * object does not exist. `abort()` cancels a part in flight and aborts the upload.
+ */
+export class S3ObjectWriter extends Writable {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private uploadId: string | null = null;
+  private readonly parts: CompletedPart[] = [];
+  private readonly inFlight = new AbortController();
+  private ended = false;
+  /** The part upload in progress, so abort() knows every upload id that was created. */
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bucket: S3Bucket,
+    private readonly key: string,
+    private readonly firstPartBytes: number,
+    private readonly warn: (message: object) => void,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.pending = this.drainFullParts();
+    this.pending.then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.ended = true;
+    // Small object: kept for commit's PutObject. Else the rest is the (short) last part.
+    if (this.uploadId === null) return callback();
+    const rest = this.take(this.buffered);
+    this.pending = rest.length > 0 ? this.uploadPart(rest) : Promise.resolve();
+    this.pending.then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inFlight.abort(error ?? new Error('upload stream destroyed'));
+    callback(error);
+  }
+
+  /** Makes the object visible; the stream must have finished. */
+  async commit(): Promise<void> {
+    if (!this.ended) throw new Error(`commit of s3 object ${this.key} before its stream finished`);
+    if (this.uploadId === null) {
+      const body = this.take(this.buffered);
+      await this.bucket.send(
+        'PutObject',
+        new PutObjectCommand({ Bucket: this.bucket.name, Key: this.key, Body: body }),
+      );
+      return;
+    }
+    await this.bucket.send(
+      'CompleteMultipartUpload',
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket.name,
+        Key: this.key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: this.parts },
+      }),
+    );
+  }
+
+  /**
+   * Stops the upload and frees what S3 holds for it; safe to call more than once. Never
+   * throws: it runs on a failure path whose own error is the one to report. Parts S3 keeps
+   * after a failed abort are invisible (never completed) and go with remove() or the
+   * bucket's lifecycle rule.
+   */
+  async abort(): Promise<void> {
+    this.destroy();
+    this.chunks = [];
+    await this.pending.catch(() => undefined);
+    const uploadId = this.uploadId;
+    this.uploadId = null;
+    if (uploadId === null) return;
+    try {
+      await this.bucket.sendRaw(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key, UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (isNotFound(error) || s3Code(error) === 'NoSuchUpload') return;
+      this.warn({
+        msg: 'could not abort an S3 multipart upload; its parts stay until the backup is removed or the bucket lifecycle rule clears them',
+        key: this.key,
+        error: `${s3Code(error)}: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  private async drainFullParts(): Promise<void> {
+    for (;;) {
+      const size = partSize(this.parts.length + 1, this.firstPartBytes);
+      if (this.buffered < size) return;
+      if (this.parts.length + 1 >= MAX_PARTS)
+        throw new Error(`s3 object ${this.key} is larger than ${MAX_PARTS} parts can hold`);
+      await this.uploadPart(this.take(size));
+    }
+  }
+
+  private async uploadPart(body: Buffer): Promise<void> {
+    if (this.uploadId === null) {
+      // Not cancellable: an upload created on the server must be known here to be aborted.
+      const created = await this.bucket.send<CreateMultipartUploadCommandOutput>(
+        'CreateMultipartUpload',
+        new CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key }),
+      );
+      this.uploadId = created.UploadId!;
+    }
+    const partNumber = this.parts.length + 1;
+    const uploaded = await this.bucket.send<UploadPartCommandOutput>(
+      `UploadPart ${partNumber}`,
+      new UploadPartCommand({
+        Bucket: this.bucket.name,
+        Key: this.key,
+        UploadId: this.uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+      }),
+      this.inFlight.signal,
+    );
+    this.parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
+  }
+
+  /** The first `bytes` buffered bytes as one Buffer; the rest stays buffered. */
+  private take(bytes: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
+    const head = all.subarray(0, bytes);
+    const rest = all.subarray(bytes);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return head;
+  }
+}
