@@ -84,6 +84,8 @@ export interface Progress {
   phase: string;
   bytes: number;
   files: number;
+  /** Table rows passed so far (MariaDB dumps); approximate. */
+  rows: number;
   /** 0..100 when the total is known in advance. */
   percent: number | null;
 }

@@ -5,6 +5,7 @@ export class ProgressTracker {
   private phase = 'starting';
   private bytes = 0;
   private files = 0;
+  private rows = 0;
   private total: number | null = null;
   private phaseStartBytes = 0;
 
@@ -19,6 +20,11 @@ export class ProgressTracker {
     this.bytes += count;
   };
 
+  /** Rows seen so far (a dump's INSERT tuples); approximate, for people watching. */
+  readonly addRows = (count: number): void => {
+    this.rows += count;
+  };
+
   fileDone(): void {
     this.files += 1;
   }
@@ -26,6 +32,6 @@ export class ProgressTracker {
   snapshot(): Progress {
     const done = this.bytes - this.phaseStartBytes;
     const percent = this.total && this.total > 0 ? Math.min(100, Math.round((done / this.total) * 1000) / 10) : null;
-    return { phase: this.phase, bytes: this.bytes, files: this.files, percent };
+    return { phase: this.phase, bytes: this.bytes, files: this.files, rows: this.rows, percent };
   }
 }

@@ -8,7 +8,7 @@ export class ByteMeter extends Transform {
 
   constructor(
     options: { hash?: boolean } = {},
-    private readonly onBytes: (count: number) => void = () => undefined,
+    private readonly onBytes: (count: number, chunk: Buffer) => void = () => undefined,
   ) {
     super();
     this.hash = options.hash ? createHash('sha256') : null;
@@ -17,7 +17,7 @@ export class ByteMeter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash?.update(chunk);
-    this.onBytes(chunk.length);
+    this.onBytes(chunk.length, chunk);
     callback(null, chunk);
   }
 

@@ -14,6 +14,8 @@ export interface StoreOptions {
   signal?: AbortSignal;
   /** Called with raw (uncompressed) byte counts as they pass, for progress. */
   onBytes?: (count: number) => void;
+  /** Sees every raw chunk as it passes (a row counter), without a stage of its own. */
+  onRawChunk?: (chunk: Buffer) => void;
   /** The backup's data key when it is encrypted: files then pass through it after gzip. */
   seal?: FileSeal | null;
 }
@@ -35,7 +37,10 @@ export async function storeFile(
   const storedName = seal ? `${name}.gz${ENCRYPTED_SUFFIX}` : `${name}.gz`;
   const cipher = seal ? [seal.encryptor(storedName)] : [];
   const upload = await storage.upload(backupId, storedName);
-  const raw = new ByteMeter({}, options.onBytes);
+  const raw = new ByteMeter({}, (count, chunk) => {
+    options.onBytes?.(count);
+    options.onRawChunk?.(chunk);
+  });
   const stored = new ByteMeter({ hash: true });
   try {
     await pipeline(
