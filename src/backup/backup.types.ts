@@ -65,6 +65,23 @@ export interface BackupManifest {
   startedAt: string;
   finishedAt: string;
   files: ManifestFile[];
+  /** What the data looked like at a recorded point, for test restores; absent when none was taken. */
+  verification?: BackupVerification;
+}
+
+/** One table's fingerprint: its row count and an order-independent 64-bit checksum of its rows (decimal). */
+export interface TableFingerprint {
+  rows: number;
+  checksum: string;
+}
+
+/**
+ * Every base table of the source database at `at`, a point this backup's chain can be
+ * restored to exactly: a full's own dump snapshot, or a point inside an incremental's binlog.
+ */
+export interface BackupVerification {
+  at: MysqlPosition;
+  tables: Record<string, TableFingerprint>;
 }
 
 /** Live progress of a running backup or restore. */

@@ -45,6 +45,7 @@ export function assembleManifest(facts: ManifestFacts): BackupManifest {
     startedAt: facts.startedAt.toISOString(),
     finishedAt: facts.finishedAt.toISOString(),
     files: facts.files,
+    ...(facts.result.verification ? { verification: facts.result.verification } : {}),
   };
 }
 

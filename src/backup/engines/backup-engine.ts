@@ -1,4 +1,4 @@
-import type { BackupManifest, ChainPosition, EngineName, ManifestFile } from '../backup.types';
+import type { BackupManifest, BackupVerification, ChainPosition, EngineName, ManifestFile } from '../backup.types';
 import type { ProgressTracker } from '../progress';
 import type { BackupStorage } from '../storage/backup-storage';
 import type { StoreOptions } from '../streams/store-file';
@@ -24,6 +24,8 @@ export interface EngineResult {
   end: ChainPosition;
   serverVersion: string;
   sourceDatabase: string | null;
+  /** Table fingerprints at a point the chain restores to exactly; absent when none could be taken. */
+  verification?: BackupVerification;
 }
 
 /**
