@@ -54,6 +54,8 @@ export const DEFAULTS = {
   BACKUP_RETAIN_FULL: 7,
   BACKUP_TIMEOUT_S: 6 * 3600,
   BACKUP_COMPRESSION_LEVEL: 1,
+  // Sunday 04:00: after the nightly full, away from the hourly incrementals' minute.
+  BACKUP_TEST_RESTORE_CRON: '30 4 * * 0',
   HEARTBEAT_INTERVAL_MS: 1000,
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
@@ -270,6 +272,8 @@ function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: stri
     retainFull: schema.BACKUP_RETAIN_FULL ?? DEFAULTS.BACKUP_RETAIN_FULL,
     timeoutSeconds: schema.BACKUP_TIMEOUT_S ?? DEFAULTS.BACKUP_TIMEOUT_S,
     compressionLevel: schema.BACKUP_COMPRESSION_LEVEL ?? DEFAULTS.BACKUP_COMPRESSION_LEVEL,
+    testRestoreSchedule: schema.BACKUP_TEST_RESTORE_CRON ?? DEFAULTS.BACKUP_TEST_RESTORE_CRON,
+    testRestoreTarget: schema.BACKUP_TEST_RESTORE_URL ? endpointOf(schema.BACKUP_TEST_RESTORE_URL) : null,
   };
 }
 

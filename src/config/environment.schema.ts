@@ -295,6 +295,16 @@ export class EnvironmentSchema {
   @IsTimeZone()
   BACKUP_TIMEZONE?: string;
 
+  /** Scheduled test restores (restore into a scratch database, compare fingerprints); `off` disables. */
+  @IsOptional()
+  @IsCronOrOff()
+  BACKUP_TEST_RESTORE_CRON?: string;
+
+  /** The scratch target of test restores; its database is dropped and recreated each time. */
+  @IsOptional()
+  @IsMysqlUrl()
+  BACKUP_TEST_RESTORE_URL?: string;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -407,4 +417,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DB_STANDBY_URLS',
   'CONFIG_HOST_TOKEN',
   'CONFIG_CACHE_REDIS_URL',
+  'BACKUP_TEST_RESTORE_URL',
 ]);

@@ -12,6 +12,9 @@ import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePo
 import { GtidSessionStripper } from './gtid-session.stripper';
 import { clientArguments, clientEnvironment, connectTo, queryRows, withConnection } from './mysql-client';
 
+/** A session whose writes stay out of the binary log: no replica sees them, no GTID is made. */
+export const UNLOGGED_SESSION = 'SET SESSION sql_log_bin = 0';
+
 /**
  * Restores a MariaDB/MySQL chain into the database a mysql:// URL names: the dump through
  * `mariadb`, then the chain's binlogs through `mariadb-binlog | mariadb`, from the full's
@@ -41,7 +44,8 @@ export class MysqlRestoreEngine extends RestoreEngine {
 
   async restore(context: RestoreContext): Promise<RestoreOutcome> {
     const endpoint = parseTarget(context.target);
-    await this.recreateDatabase(endpoint, context.force);
+    const unlogged = context.unlogged ?? false;
+    await this.recreateDatabase(endpoint, context.force, unlogged);
     const [full, ...incrementals] = context.chain;
     await this.applyDump(context, endpoint, full);
     const binlogs = await this.unpackBinlogs(context, incrementals);
@@ -70,8 +74,9 @@ export class MysqlRestoreEngine extends RestoreEngine {
   }
 
   /** Forced: the database is dropped and created again, so nothing of the old content survives. */
-  private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean): Promise<void> {
+  private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean, unlogged: boolean): Promise<void> {
     await withConnection(endpoint, undefined, async (connection) => {
+      if (unlogged) await connection.query(UNLOGGED_SESSION);
       const name = connection.escapeId(endpoint.database);
       if (force) await connection.query(`DROP DATABASE IF EXISTS ${name}`);
       await connection.query(`CREATE DATABASE IF NOT EXISTS ${name} CHARACTER SET utf8mb4`);
@@ -83,7 +88,7 @@ export class MysqlRestoreEngine extends RestoreEngine {
     if (!dump)
       throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
     context.progress.enter('dump', dump.sizeBytes);
-    const client = this.client(endpoint, context.signal);
+    const client = this.client(endpoint, context);
     await Promise.all([
       pipeline(openStoredFile(context.storage, full.id, dump, context.progress.addBytes), client.stdin!),
       client.finished,
@@ -130,7 +135,7 @@ export class MysqlRestoreEngine extends RestoreEngine {
       // mariadb-binlog reads --stop-datetime in the local time zone; ours are UTC.
       { env: { TZ: 'UTC' }, signal: context.signal },
     );
-    const client = this.client(endpoint, context.signal);
+    const client = this.client(endpoint, context);
     await Promise.all([
       pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!),
       decoder.finished,
@@ -138,13 +143,18 @@ export class MysqlRestoreEngine extends RestoreEngine {
     ]);
   }
 
-  private client(endpoint: MysqlEndpoint, signal: AbortSignal) {
+  private client(endpoint: MysqlEndpoint, context: RestoreContext) {
     return this.runner.start(
       this.tools.path('client'),
-      [...clientArguments(endpoint), '--binary-mode', `--database=${endpoint.database}`],
+      [
+        ...clientArguments(endpoint),
+        '--binary-mode',
+        `--database=${endpoint.database}`,
+        ...(context.unlogged ? [`--init-command=${UNLOGGED_SESSION}`] : []),
+      ],
       {
         env: clientEnvironment(endpoint),
-        signal,
+        signal: context.signal,
         stdin: true,
       },
     );
