@@ -17,6 +17,11 @@ export enum BackupErrorCode {
   PointNotCovered = 'RESTORE_POINT_NOT_COVERED',
   RestoreRunning = 'RESTORE_ALREADY_RUNNING',
   RestoreNotFound = 'RESTORE_NOT_FOUND',
+  TestRestoreUnsupported = 'TEST_RESTORE_UNSUPPORTED',
+  TestRestoreRunning = 'TEST_RESTORE_ALREADY_RUNNING',
+  TestRestoreNoFingerprint = 'TEST_RESTORE_NO_FINGERPRINT',
+  TestRestoreNotFound = 'TEST_RESTORE_NOT_FOUND',
+  TestRestoreFailed = 'TEST_RESTORE_FAILED',
 }
 
 /** An incremental that cannot start where its parent ended; nothing is taken. */

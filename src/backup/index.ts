@@ -16,6 +16,8 @@ export { describePlan } from './restore.service';
 export { ProgressTracker } from './progress';
 export { createBackupStorage, createRestoreService } from './backup-tools';
 export { toBackupView } from './backup-view';
+export { TestRestoreService } from './test-restore/test-restore.service';
+export type { TestRestoreReport } from './test-restore/test-restore.service';
 export { BackupErrorCode } from './backup.errors';
 export { BACKUP_STATES, BACKUP_TYPES } from './backup.types';
 export type { BackupManifest, BackupState, BackupType } from './backup.types';
