@@ -92,6 +92,7 @@ export class TestRestoreService implements OnApplicationShutdown {
         { details: { runningId: this.running.view.id } },
       );
     }
+    if (backupId) await this.assertFinished(backupId);
     const target = this.targetOf();
     const plan = await this.plan(backupId);
     const now = this.clock.now();
@@ -150,7 +151,6 @@ export class TestRestoreService implements OnApplicationShutdown {
   /** The chain to restore and the newest backup in it that carries fingerprints. */
   private async plan(backupId: string | null): Promise<Plan> {
     const tipId = backupId ?? (await this.newestChainTip());
-    if (backupId) await this.assertFinished(backupId);
     const chain = await this.reader.chainOf(tipId);
     const checked = [...chain].reverse().find((b) => b.verification !== undefined);
     if (!checked) {
