@@ -158,7 +158,7 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
 }
 
 async function testRestore(id: string, withApp: ReturnType<CliRuntime['withApp']>, io: CliIo): Promise<number> {
-  if (!isBackupId(id)) throw new UsageError(`<id> must be a backup id such as 20261127-020000-000F (got "${id}")`);
+  if (!isBackupId(id)) throw new UsageError(`<id> must be a backup id such as 20261127-020000-000F`);
   return withApp(async (app) => {
     const report = await app.get(TestRestoreService).run(id);
     io.out(report);
