@@ -7,6 +7,7 @@ import { AddedBackupCatalog1764288000000 } from './1764288000000-AddedBackupCata
 import { AddedFailoverHistory1764374400000 } from './1764374400000-AddedFailoverHistory';
 import { AlignedLogicSolutionDefaults1764460800000 } from './1764460800000-AlignedLogicSolutionDefaults';
 import { AddedEpochMarker1764547200000 } from './1764547200000-AddedEpochMarker';
+import { AddedBackupRestoreCheck1764720000000 } from './1764720000000-AddedBackupRestoreCheck';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AddedFailoverHistory1764374400000,
   AlignedLogicSolutionDefaults1764460800000,
   AddedEpochMarker1764547200000,
+  AddedBackupRestoreCheck1764720000000,
 ];

@@ -28,3 +28,12 @@ GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE 
 -- it to the standbys. Only INSERT on that one table: CREATE is what lets MariaDB accept a grant
 -- on a table that does not exist yet (the migrations create it); the monitor creates nothing.
 GRANT CREATE, INSERT ON logic_ha.logic_ha_epoch TO 'monitor'@'%';
+
+-- Test restores (docs/backups-test-restore.md): the monitor restores the newest chain into a
+-- private scratch database on the primary's server, compares it with the fingerprints the
+-- backup recorded, and drops it. Its sessions run with sql_log_bin = 0, so nothing of it
+-- reaches the replicas or creates a GTID: that needs BINLOG ADMIN (granted above; never
+-- SUPER). Replaying binlog row events needs BINLOG REPLAY. Everything else only on the
+-- scratch database, named after the app database: <db>_logic_ha_restore_check.
+GRANT BINLOG REPLAY ON *.* TO 'monitor'@'%';
+GRANT ALL PRIVILEGES ON `logic_ha_logic_ha_restore_check`.* TO 'monitor'@'%';

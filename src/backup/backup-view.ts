@@ -18,6 +18,29 @@ export interface BackupView {
   error: { code: string | null; message: string } | null;
   /** Live while running, null otherwise. */
   progress: Progress | null;
+  /** The newest test restore of this backup's chain (restored and compared with its fingerprints); null if none ran. */
+  restoreCheck: RestoreCheckView | null;
+}
+
+export interface RestoreCheckView {
+  outcome: 'restore-verified' | 'restore-failed';
+  checkedAt: string;
+  /** When a test restore last passed (may be older than a failed newest one). */
+  verifiedAt: string | null;
+  error: string | null;
+  /** The per-table comparison of that run. */
+  detail: unknown;
+}
+
+function restoreCheckOf(record: BackupRecordEntity): RestoreCheckView | null {
+  if (!record.restoreCheckedAt) return null;
+  return {
+    outcome: record.restoreCheckError ? 'restore-failed' : 'restore-verified',
+    checkedAt: record.restoreCheckedAt.toISOString(),
+    verifiedAt: record.restoreVerifiedAt?.toISOString() ?? null,
+    error: record.restoreCheckError ?? null,
+    detail: record.restoreCheckDetail ? (JSON.parse(record.restoreCheckDetail) as unknown) : null,
+  };
 }
 
 export function toBackupView(record: BackupRecordEntity, progress: Progress | null = null): BackupView {
@@ -36,5 +59,6 @@ export function toBackupView(record: BackupRecordEntity, progress: Progress | nu
     fileCount: record.fileCount,
     error: record.error === null ? null : { code: record.errorCode, message: record.error },
     progress,
+    restoreCheck: restoreCheckOf(record),
   };
 }

@@ -11,11 +11,12 @@ import { BackupVerifyService } from './backup-verify.service';
 import { toBackupView } from './backup-view';
 import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
-import { BackupIdParams, RestoreJobIdParams } from './dto/backup-id.params';
+import { BackupIdParams, RestoreJobIdParams, TestRestoreJobIdParams } from './dto/backup-id.params';
 import { ListBackupsQuery } from './dto/list-backups.query';
 import { ExpireDto, RekeyDto, RestoreDto } from './dto/restore.dto';
 import { StartBackupDto } from './dto/start-backup.dto';
 import { RestoreJobsService } from './restore-jobs.service';
+import { TestRestoreService } from './test-restore/test-restore.service';
 
 @ApiTags('backups')
 @ApiBearerAuth('admin')
@@ -29,6 +30,7 @@ export class BackupController {
     private readonly restores: RestoreJobsService,
     private readonly maintenance: BackupMaintenanceService,
     private readonly rekeys: BackupRekeyService,
+    private readonly testRestores: TestRestoreService,
   ) {}
 
   @Post()
@@ -78,6 +80,19 @@ export class BackupController {
     return view;
   }
 
+  @Get('test-restores/:id')
+  @ApiOperation({ summary: 'A test restore job: state, progress, and the per-table comparison when done' })
+  testRestoreJob(@Param() params: TestRestoreJobIdParams) {
+    const view = this.testRestores.view(params.id);
+    if (!view)
+      throw new DomainError(
+        BackupErrorCode.TestRestoreNotFound,
+        ErrorKind.NotFound,
+        `no test restore job ${params.id} (jobs live in memory until restart; the outcome is on the backup)`,
+      );
+    return view;
+  }
+
   @Post('expire')
   @LeaderOnly()
   @HttpCode(200)
@@ -112,6 +127,17 @@ export class BackupController {
     if (!view)
       throw new DomainError(BackupErrorCode.NotFound, ErrorKind.NotFound, `no backup ${params.id} in the catalog`);
     return view;
+  }
+
+  @Post(':id/test-restore')
+  @LeaderOnly()
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Restore the chain into a scratch database and compare it with the fingerprints recorded at backup time (202 with a job to poll)',
+  })
+  testRestore(@Param() params: BackupIdParams) {
+    return this.testRestores.start(params.id);
   }
 
   @Post(':id/verify')

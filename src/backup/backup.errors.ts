@@ -23,6 +23,11 @@ export enum BackupErrorCode {
   KeyWrong = 'BACKUP_KEY_WRONG',
   /** BACKUP_ENCRYPTION is on and a file or manifest would have been written plain. */
   NotEncrypted = 'BACKUP_NOT_ENCRYPTED',
+  TestRestoreUnsupported = 'TEST_RESTORE_UNSUPPORTED',
+  TestRestoreRunning = 'TEST_RESTORE_ALREADY_RUNNING',
+  TestRestoreNoFingerprint = 'TEST_RESTORE_NO_FINGERPRINT',
+  TestRestoreNotFound = 'TEST_RESTORE_NOT_FOUND',
+  TestRestoreFailed = 'TEST_RESTORE_FAILED',
 }
 
 /** An incremental that cannot start where its parent ended; nothing is taken. */

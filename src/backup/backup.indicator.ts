@@ -5,7 +5,7 @@ import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 
 /**
- * Reports the age of the newest verified and newest successful backup. Always "up": a
+ * Reports the age of the newest verified, newest restore-verified (test restore) and newest successful backup. Always "up": a
  * node that can serve must not leave rotation because a backup is old; alert on the age.
  */
 @Injectable()
@@ -18,7 +18,11 @@ export class BackupIndicator {
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {
-    const [verified, succeeded] = await Promise.all([this.catalog.newestVerified(), this.catalog.newestSucceeded()]);
+    const [verified, succeeded, restoreVerified] = await Promise.all([
+      this.catalog.newestVerified(),
+      this.catalog.newestSucceeded(),
+      this.catalog.newestRestoreVerified(),
+    ]);
     const ageOf = (at: Date | null | undefined) =>
       at ? Math.round((this.clock.now().getTime() - at.getTime()) / 1000) : null;
     return this.indicators.check(key).up({
@@ -26,6 +30,10 @@ export class BackupIndicator {
       newestVerifiedAgeSeconds: ageOf(verified?.finishedAt),
       newestSucceededId: succeeded?.id ?? null,
       newestSucceededAgeSeconds: ageOf(succeeded?.finishedAt),
+      // A test restore proved it: the backup's age (how much would be lost), and when it was proved.
+      newestRestoreVerifiedId: restoreVerified?.id ?? null,
+      newestRestoreVerifiedAgeSeconds: ageOf(restoreVerified?.finishedAt),
+      newestRestoreVerifiedAt: restoreVerified?.restoreVerifiedAt?.toISOString() ?? null,
       running: this.backups.runningId,
     });
   }

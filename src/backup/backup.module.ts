@@ -25,6 +25,10 @@ import { PreChangeBackupService } from './pre-change-backup.service';
 import { RestoreJobsService } from './restore-jobs.service';
 import { RestoreService } from './restore.service';
 import { BackupStorage } from './storage/backup-storage';
+import { ScratchDatabases } from './test-restore/scratch-database';
+import { resolveScratchTarget } from './test-restore/scratch-target';
+import { SCRATCH_TARGET, TestRestoreService } from './test-restore/test-restore.service';
+import { TestRestoreScheduler } from './test-restore/test-restore.scheduler';
 
 @Module({})
 export class BackupModule {
@@ -71,6 +75,14 @@ export class BackupModule {
         BackupRekeyService,
         PreChangeBackupService,
         RestoreJobsService,
+        ScratchDatabases,
+        {
+          provide: SCRATCH_TARGET,
+          inject: [AppConfig, DatabaseTopology],
+          useFactory: (config: AppConfig, topology: DatabaseTopology) => () => resolveScratchTarget(config, topology),
+        },
+        TestRestoreService,
+        TestRestoreScheduler,
         BackupScheduler,
         BackupIndicator,
       ],
@@ -84,6 +96,8 @@ export class BackupModule {
         BackupReader,
         RestoreService,
         BackupScheduler,
+        TestRestoreService,
+        TestRestoreScheduler,
       ],
     };
   }

@@ -67,6 +67,8 @@ export interface BackupManifest {
   files: ManifestFile[];
   /** Present when the files are encrypted (docs/backups-encryption.md); absent in plain backups. */
   encryption?: ManifestEncryption;
+  /** What the data looked like at a recorded point, for test restores; absent when none was taken. */
+  verification?: BackupVerification;
 }
 
 /** How a backup's files are encrypted: its data key, wrapped by the master key `keyId`. */
@@ -77,6 +79,21 @@ export interface ManifestEncryption {
   wrappedKey: string;
   /** Plaintext bytes per encrypted chunk. */
   chunkBytes: number;
+}
+
+/** One table's fingerprint: its row count and an order-independent 64-bit checksum of its rows (decimal). */
+export interface TableFingerprint {
+  rows: number;
+  checksum: string;
+}
+
+/**
+ * Every base table of the source database at `at`, a point this backup's chain can be
+ * restored to exactly: a full's own dump snapshot, or a point inside an incremental's binlog.
+ */
+export interface BackupVerification {
+  at: MysqlPosition;
+  tables: Record<string, TableFingerprint>;
 }
 
 /** Live progress of a running backup or restore. */

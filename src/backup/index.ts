@@ -18,6 +18,9 @@ export { createBackupReader, createBackupStorage, createRestoreService } from '.
 export { rekeyBackups } from './backup-rekey';
 export type { RekeyReport } from './backup-rekey';
 export { toBackupView } from './backup-view';
+export { TestRestoreService } from './test-restore/test-restore.service';
+export type { TestRestoreReport } from './test-restore/test-restore.service';
 export { BackupErrorCode } from './backup.errors';
+export { isBackupId } from './backup-id';
 export { BACKUP_STATES, BACKUP_TYPES } from './backup.types';
 export type { BackupManifest, BackupState, BackupType } from './backup.types';

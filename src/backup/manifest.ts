@@ -50,6 +50,7 @@ export function assembleManifest(facts: ManifestFacts): BackupManifest {
     finishedAt: facts.finishedAt.toISOString(),
     files: facts.files,
     ...(facts.encryption ? { encryption: facts.encryption } : {}),
+    ...(facts.result.verification ? { verification: facts.result.verification } : {}),
   };
 }
 

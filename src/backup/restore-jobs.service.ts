@@ -69,7 +69,7 @@ export class RestoreJobsService {
         state: 'running',
         startedAt: now.toISOString(),
         finishedAt: null,
-        progress: { phase: 'starting', bytes: 0, files: 0, percent: null },
+        progress: { phase: 'starting', bytes: 0, files: 0, rows: 0, percent: null },
         result: null,
         error: null,
       },

@@ -19,6 +19,8 @@ export interface RestoreRequest {
   force?: boolean;
   /** Where to put the backed-up config files; not restored when absent. */
   configsTo?: string | null;
+  /** Keep the restore out of the target's binary log (a scratch database on a primary). */
+  unlogged?: boolean;
 }
 
 export interface RestoreResult {
@@ -80,6 +82,7 @@ export class RestoreService {
         point: plan.point,
         target: request.target,
         force: request.force ?? false,
+        unlogged: request.unlogged ?? false,
         signal,
         progress,
         tempDir,

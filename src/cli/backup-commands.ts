@@ -15,10 +15,12 @@ import {
   BackupCatalogService,
   ProgressTracker,
   describePlan,
+  TestRestoreService,
+  isBackupId,
 } from '../backup';
 import type { AppConfig } from '../config/app-config';
 import { MAX_LIST_LIMIT, parseLimit, run } from './cli-args';
-import { EXIT_FAILED } from './cli-errors';
+import { EXIT_FAILED, UsageError } from './cli-errors';
 import type { CliIo, CliRuntime } from './cli-runtime';
 
 const PROGRESS_EVERY_MS = 2000;
@@ -32,7 +34,7 @@ interface RestoreOptions {
 }
 
 /**
- * `backup <run|list|verify|restore|expire|catalog rebuild>`. verify and restore read storage
+ * `backup <run|list|verify|restore|test-restore|expire|catalog rebuild>`. verify and restore read storage
  * alone, so they work with the database gone; the others share the service's modules.
  */
 export function registerBackupCommands(program: Command, runtime: CliRuntime): void {
@@ -76,6 +78,13 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .option('--dry-run', 'print the chain it would apply and check the target; write nothing')
     .option('--configs-to <dir>', 'also extract the backed-up config files into this absolute path')
     .action(run(runtime, (id: string, options: RestoreOptions) => restore(runtime.config(), id, options, runtime.io)));
+  backup
+    .command('test-restore')
+    .description(
+      'restore the chain into a scratch database and compare every table with the fingerprints recorded at backup time',
+    )
+    .argument('<id>', 'the backup whose chain to check (the newest fingerprinted backup in it is compared)')
+    .action(run(runtime, (id: string) => testRestore(id, withApp(), runtime.io)));
   backup
     .command('expire')
     .description('apply retention (BACKUP_RETAIN_FULL)')
@@ -159,6 +168,15 @@ async function rekey(config: AppConfig, dryRun: boolean, io: CliIo): Promise<num
   const report = await rekeyBackups(createBackupReader(config), dryRun);
   io.out(report);
   return report.failed.length === 0 ? 0 : EXIT_FAILED;
+}
+
+async function testRestore(id: string, withApp: ReturnType<CliRuntime['withApp']>, io: CliIo): Promise<number> {
+  if (!isBackupId(id)) throw new UsageError(`<id> must be a backup id such as 20261127-020000-000F`);
+  return withApp(async (app) => {
+    const report = await app.get(TestRestoreService).run(id);
+    io.out(report);
+    return report.ok ? 0 : EXIT_FAILED;
+  });
 }
 
 async function expire(app: INestApplicationContext, dryRun: boolean, io: CliIo): Promise<number> {

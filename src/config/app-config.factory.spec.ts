@@ -171,6 +171,28 @@ describe('loadAppConfig', () => {
     expect(chosen).toMatchObject({ directory: '/mnt/nfs/backups', timeZone: 'UTC', incrementalSchedule: 'off' });
   });
 
+  it('schedules test restores weekly into a private database unless BACKUP_TEST_RESTORE_* say otherwise', () => {
+    expect(loadAppConfig({}, CWD).backup).toMatchObject({
+      testRestoreSchedule: '30 4 * * 0',
+      testRestoreTarget: null,
+    });
+    const chosen = loadAppConfig(
+      {
+        BACKUP_TEST_RESTORE_CRON: 'off',
+        BACKUP_TEST_RESTORE_URL: 'mysql://checker:s3cret@scratch.internal:3307/restore_check',
+      },
+      CWD,
+    ).backup;
+    expect(chosen.testRestoreSchedule).toBe('off');
+    expect(chosen.testRestoreTarget).toEqual({
+      host: 'scratch.internal',
+      port: 3307,
+      user: 'checker',
+      password: 's3cret',
+      database: 'restore_check',
+    });
+  });
+
   it('resolves SQLITE_PATH and DATA_DIR against the working directory', () => {
     const config = loadAppConfig({ DATA_DIR: 'state', SQLITE_PATH: '/var/lib/x.sqlite' }, CWD);
     expect(config.dataDir).toBe(join(CWD, 'state'));
@@ -215,6 +237,8 @@ describe('loadAppConfig', () => {
     ['BACKUP_FULL_CRON', 'daily', /BACKUP_FULL_CRON: must be a cron expression/],
     ['BACKUP_INCREMENTAL_CRON', '* * *', /BACKUP_INCREMENTAL_CRON: must be a cron expression/],
     ['BACKUP_TIMEZONE', 'Nowhere/City', /BACKUP_TIMEZONE: must be an IANA time zone/],
+    ['BACKUP_TEST_RESTORE_CRON', 'weekly', /BACKUP_TEST_RESTORE_CRON: must be a cron expression/],
+    ['BACKUP_TEST_RESTORE_URL', 'http://x/y', /BACKUP_TEST_RESTORE_URL: must start with mysql:\/\//],
     ['BACKUP_RETAIN_FULL', '0', /BACKUP_RETAIN_FULL: must not be less than 1/],
     ['BACKUP_TIMEOUT_S', '5', /BACKUP_TIMEOUT_S: must not be less than 10/],
     ['BACKUP_COMPRESSION_LEVEL', '10', /BACKUP_COMPRESSION_LEVEL: must not be greater than 9/],

@@ -61,6 +61,8 @@ export const DEFAULTS = {
   BACKUP_S3_MAX_ATTEMPTS: 8,
   /** S3-compatible services mostly ignore the region, but the SDK's signer needs one. */
   BACKUP_S3_ENDPOINT_REGION: 'us-east-1',
+  // Sunday 04:00: after the nightly full, away from the hourly incrementals' minute.
+  BACKUP_TEST_RESTORE_CRON: '30 4 * * 0',
   HEARTBEAT_INTERVAL_MS: 1000,
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
@@ -299,6 +301,8 @@ function buildBackupConfig(schema: EnvironmentSchema, dataDir: string, cwd: stri
     retainFull: schema.BACKUP_RETAIN_FULL ?? DEFAULTS.BACKUP_RETAIN_FULL,
     timeoutSeconds: schema.BACKUP_TIMEOUT_S ?? DEFAULTS.BACKUP_TIMEOUT_S,
     compressionLevel: schema.BACKUP_COMPRESSION_LEVEL ?? DEFAULTS.BACKUP_COMPRESSION_LEVEL,
+    testRestoreSchedule: schema.BACKUP_TEST_RESTORE_CRON ?? DEFAULTS.BACKUP_TEST_RESTORE_CRON,
+    testRestoreTarget: schema.BACKUP_TEST_RESTORE_URL ? endpointOf(schema.BACKUP_TEST_RESTORE_URL) : null,
     s3: buildS3Config(schema),
   };
 }

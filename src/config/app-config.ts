@@ -99,6 +99,10 @@ export interface BackupConfig {
   timeoutSeconds: number;
   /** gzip level of every stored file. */
   compressionLevel: number;
+  /** Test restores: a cron expression in `timeZone`, or `off`. */
+  testRestoreSchedule: string;
+  /** Where test restores go (its database is the scratch name); null: a private database on the primary's server. */
+  testRestoreTarget: MysqlEndpoint | null;
   encryption: BackupEncryptionConfig;
 }
 

@@ -311,6 +311,16 @@ export class EnvironmentSchema {
   @IsTimeZone()
   BACKUP_TIMEZONE?: string;
 
+  /** Scheduled test restores (restore into a scratch database, compare fingerprints); `off` disables. */
+  @IsOptional()
+  @IsCronOrOff()
+  BACKUP_TEST_RESTORE_CRON?: string;
+
+  /** The scratch target of test restores; its database is dropped and recreated each time. */
+  @IsOptional()
+  @IsMysqlUrl()
+  BACKUP_TEST_RESTORE_URL?: string;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -494,4 +504,5 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'CONFIG_CACHE_REDIS_URL',
   'BACKUP_ENCRYPTION_KEYS',
   'BACKUP_S3_SECRET_ACCESS_KEY',
+  'BACKUP_TEST_RESTORE_URL',
 ]);

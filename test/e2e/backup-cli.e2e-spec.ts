@@ -89,4 +89,18 @@ describe('backup CLI (SQLite)', () => {
       expect(run.stderr).toContain("option '--limit <n>' argument 'all' is invalid");
     });
   });
+
+  describe('test-restore', () => {
+    it('a malformed id is a usage error naming <id>', async () => {
+      const run = await runCli(db, ['backup', 'test-restore', 'latest']);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(run.stderr).toContain('<id> must be a backup id');
+    });
+
+    it('on SQLite it is refused with the reason, exit 1', async () => {
+      const run = await runCli(db, ['backup', 'test-restore', backupId]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('SQLite');
+    });
+  });
 });

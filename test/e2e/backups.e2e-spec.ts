@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { ADMIN_TOKEN, AUTH } from '../support/backup-api';
+import { TestRestoreScheduler } from '../../src/backup/test-restore/test-restore.scheduler';
+import { ADMIN_TOKEN, AUTH, takeBackup } from '../support/backup-api';
 import { type TestApp, startTestApp } from '../support/test-app';
 
 /** Every backup route with bad input: a 4xx naming the field, and nothing started or written. */
@@ -108,5 +109,37 @@ describe('backup routes: bad input', () => {
     expect(dry.body).toEqual({ dryRun: true, expire: [], keptFulls: [] });
     const rebuilt = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
     expect(rebuilt.body).toEqual({ inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] });
+  });
+
+  it('test-restore: a malformed id is a 400 naming id, an unknown one 404; its job route too', async () => {
+    const malformed = await request(t.server).post('/api/v1/backups/latest/test-restore').set(AUTH).expect(400);
+    expect(malformed.body.details[0].field).toBe('id');
+    const unknown = await request(t.server)
+      .post('/api/v1/backups/20261127-020000-000F/test-restore')
+      .set(AUTH)
+      .expect(404);
+    expect(unknown.body.code).toBe('BACKUP_NOT_FOUND');
+    const job = await request(t.server).get('/api/v1/backups/test-restores/restore-1').set(AUTH).expect(400);
+    expect(job.body.details[0].field).toBe('id');
+    const missing = await request(t.server)
+      .get('/api/v1/backups/test-restores/test-restore-1795745400000')
+      .set(AUTH)
+      .expect(404);
+    expect(missing.body.code).toBe('TEST_RESTORE_NOT_FOUND');
+  });
+
+  it('test-restore on SQLite: the route answers 409 naming the reason; the schedule skips with it', async () => {
+    const full = await takeBackup(t, 'full');
+    const refused = await request(t.server).post(`/api/v1/backups/${full.id}/test-restore`).set(AUTH).expect(409);
+    expect(refused.body).toMatchObject({
+      code: 'TEST_RESTORE_UNSUPPORTED',
+      message: expect.stringContaining('SQLite'),
+    });
+    expect(await t.app.get(TestRestoreScheduler).tick()).toEqual({
+      status: 'skipped',
+      reason: expect.stringContaining('SQLite'),
+    });
+    const { body } = await request(t.server).get(`/api/v1/backups/${full.id}`).set(AUTH).expect(200);
+    expect(body.restoreCheck).toBeNull();
   });
 });

@@ -105,6 +105,7 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
         'AddedFailoverHistory1764374400000',
         'AlignedLogicSolutionDefaults1764460800000',
         'AddedEpochMarker1764547200000',
+        'AddedBackupRestoreCheck1764720000000',
       ],
     });
     // Its index builds over the filled table take most of a minute on a busy two-core machine.

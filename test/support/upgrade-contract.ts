@@ -587,6 +587,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
           'AddedFailoverHistory1764374400000',
           'AlignedLogicSolutionDefaults1764460800000',
           'AddedEpochMarker1764547200000',
+          'AddedBackupRestoreCheck1764720000000',
         ],
       });
     else
@@ -629,9 +630,16 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     const repaired = await runCli(db, ['db', 'repair', '--mark-applied', 'AddedFailoverHistory1764374400000']);
     expect(repaired.json).toMatchObject({
       markedApplied: ['AddedFailoverHistory1764374400000'],
-      remaining: { ok: true, pending: ['AlignedLogicSolutionDefaults1764460800000', 'AddedEpochMarker1764547200000'] },
+      remaining: {
+        ok: true,
+        pending: [
+          'AlignedLogicSolutionDefaults1764460800000',
+          'AddedEpochMarker1764547200000',
+          'AddedBackupRestoreCheck1764720000000',
+        ],
+      },
     });
-    // ha-3's schema: ha-4 (nothing to align on logic-solution's tables) and ha-5 are still pending.
+    // ha-3's schema: ha-4 (nothing to align on logic-solution's tables), ha-5 and ha-6 are still pending.
     await withDatabase(db.config, async (ds) =>
       expect(diffSchemas(expectedSchema('ha-3', engineName), await inspectSchema(ds))).toEqual([]),
     );
@@ -647,12 +655,18 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
           'AddedFailoverHistory1764374400000',
           'AlignedLogicSolutionDefaults1764460800000',
           'AddedEpochMarker1764547200000',
+          'AddedBackupRestoreCheck1764720000000',
         ],
       },
     });
     expect((await runCli(db, ['upgrade'])).json).toMatchObject({
       ok: true,
-      applied: [{ schemaVersion: 'ha-3' }, { schemaVersion: 'ha-4' }, { schemaVersion: 'ha-5' }],
+      applied: [
+        { schemaVersion: 'ha-3' },
+        { schemaVersion: 'ha-4' },
+        { schemaVersion: 'ha-5' },
+        { schemaVersion: 'ha-6' },
+      ],
     });
     await withDatabase(db.config, async (ds) =>
       expect(diffSchemas(expectedSchema(LATEST, engineName), await inspectSchema(ds))).toEqual([]),
@@ -674,6 +688,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     const rolledBack = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'yes\n' });
     expect(rolledBack.code).toBe(0);
     expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual([
+      'ha-6',
       'ha-5',
       'ha-4',
       'ha-3',

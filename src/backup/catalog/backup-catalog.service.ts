@@ -21,6 +21,14 @@ export interface ListFilter {
   limit: number;
 }
 
+export interface RestoreCheckRecord {
+  at: Date;
+  /** null when every table matched. */
+  error: string | null;
+  /** The per-table comparison, JSON. */
+  detail: string | null;
+}
+
 /** The catalog table: a queryable mirror of the manifests in storage. */
 @Injectable()
 export class BackupCatalogService {
@@ -97,6 +105,29 @@ export class BackupCatalogService {
     const [row] = await this.records.find({
       where: { state: 'succeeded', verifiedAt: Not(IsNull()) },
       order: { startedAt: 'DESC', id: 'DESC' },
+      take: 1,
+    });
+    return row ?? null;
+  }
+
+  /** The outcome of a test restore, on the backup whose fingerprints were compared. */
+  async markRestoreChecked(id: string, check: RestoreCheckRecord): Promise<void> {
+    await this.records.update(
+      { id },
+      {
+        restoreCheckedAt: check.at,
+        ...(check.error === null ? { restoreVerifiedAt: check.at } : {}),
+        restoreCheckError: check.error === null ? null : check.error.slice(0, 4000),
+        restoreCheckDetail: check.detail,
+      },
+    );
+  }
+
+  /** The newest backup whose newest test restore passed. */
+  async newestRestoreVerified(): Promise<BackupRecordEntity | null> {
+    const [row] = await this.records.find({
+      where: { state: 'succeeded', restoreVerifiedAt: Not(IsNull()) },
+      order: { restoreVerifiedAt: 'DESC', id: 'DESC' },
       take: 1,
     });
     return row ?? null;

@@ -51,4 +51,22 @@ export class BackupRecordEntity {
   // longtext in the migration; 'text' is the type both engines accept here.
   @Column({ type: 'text', nullable: true })
   manifest: string | null;
+
+  // The ha-6 columns are optional in the type only (rows always carry them): fakes built
+  // before them stay valid.
+  /** When this backup's chain was last test-restored (ha-6), whatever the outcome. */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  restoreCheckedAt?: Date | null;
+
+  /** When a test restore last matched every table's fingerprint. */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  restoreVerifiedAt?: Date | null;
+
+  /** Why the newest test restore failed; null when it passed or never ran. */
+  @Column({ type: 'text', nullable: true })
+  restoreCheckError?: string | null;
+
+  /** The newest test restore's per-table comparison, JSON (longtext in the migration). */
+  @Column({ type: 'text', nullable: true })
+  restoreCheckDetail?: string | null;
 }

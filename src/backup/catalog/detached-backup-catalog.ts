@@ -26,6 +26,10 @@ export class DetachedBackupCatalog extends BackupCatalogService {
       errorCode: null,
       error: null,
       manifest: null,
+      restoreCheckedAt: null,
+      restoreVerifiedAt: null,
+      restoreCheckError: null,
+      restoreCheckDetail: null,
     });
   }
 

@@ -10,3 +10,8 @@ export class RestoreJobIdParams {
   @Matches(/^restore-\d{13}$/, { message: 'id must be a restore job id such as restore-1795745400000' })
   id: string;
 }
+
+export class TestRestoreJobIdParams {
+  @Matches(/^test-restore-\d{13}$/, { message: 'id must be a test restore job id such as test-restore-1795745400000' })
+  id: string;
+}

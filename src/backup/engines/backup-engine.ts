@@ -1,4 +1,4 @@
-import type { BackupManifest, ChainPosition, EngineName, ManifestFile } from '../backup.types';
+import type { BackupManifest, BackupVerification, ChainPosition, EngineName, ManifestFile } from '../backup.types';
 import type { ProgressTracker } from '../progress';
 import type { FileSeal } from '../crypto/file-seal';
 import type { KeyRing } from '../crypto/key-ring';
@@ -35,6 +35,8 @@ export interface EngineResult {
   end: ChainPosition;
   serverVersion: string;
   sourceDatabase: string | null;
+  /** Table fingerprints at a point the chain restores to exactly; absent when none could be taken. */
+  verification?: BackupVerification;
 }
 
 /**

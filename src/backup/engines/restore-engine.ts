@@ -14,6 +14,11 @@ export interface RestoreContext {
   target: string;
   /** Replace a non-empty target. */
   force: boolean;
+  /**
+   * Keep the restore out of the target server's binary log (MariaDB: sql_log_bin = 0, which
+   * needs BINLOG ADMIN): a scratch database on a primary must not reach its replicas.
+   */
+  unlogged?: boolean;
   signal: AbortSignal;
   progress: ProgressTracker;
   tempDir: string;

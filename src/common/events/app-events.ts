@@ -81,6 +81,14 @@ export interface BackupVerifiedEvent {
   problems: string[];
 }
 
+export interface BackupTestRestoreFailedEvent {
+  /** The backup whose recorded fingerprints were compared (or the one asked for, when none could be). */
+  id: string;
+  reason: string;
+  /** Tables that did not match; empty when the restore itself failed. */
+  tables: string[];
+}
+
 /** A server as `host:port`. */
 export interface DbPrimarySuspectEvent {
   primary: string;
@@ -166,6 +174,7 @@ export interface AppEventMap {
   'backup.succeeded': BackupSucceededEvent;
   'backup.failed': BackupFailedEvent;
   'backup.verified': BackupVerifiedEvent;
+  'backup.test-restore-failed': BackupTestRestoreFailedEvent;
   'db.primary-suspect': DbPrimarySuspectEvent;
   'db.failover-started': DbFailoverStartedEvent;
   'db.primary-changed': DbPrimaryChangedEvent;

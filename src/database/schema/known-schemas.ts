@@ -9,7 +9,7 @@ import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
  * whichever way it got here. Where the scripts give no column order, the order is the
  * migrations'; where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5';
+export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5' | 'ha-6';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
 export const SCHEMA_VERSIONS: SchemaVersion[] = [
   '0.6.2',
@@ -21,6 +21,7 @@ export const SCHEMA_VERSIONS: SchemaVersion[] = [
   'ha-3',
   'ha-4',
   'ha-5',
+  'ha-6',
 ];
 
 /**
@@ -212,6 +213,16 @@ function failoverHistory(): TableShape {
   };
 }
 
+/** ha-6: the newest test restore's outcome, on the backup catalog. */
+function backupRestoreCheck(): ColumnShape[] {
+  return [
+    column('restoreCheckedAt', 'datetime(3)'),
+    column('restoreVerifiedAt', 'datetime(3)'),
+    column('restoreCheckError', 'text'),
+    column('restoreCheckDetail', 'longtext'),
+  ];
+}
+
 /** logic-ha's epoch marker (ha-5): one row per primary change, written on the new primary. */
 function epochMarker(): TableShape {
   return {
@@ -260,6 +271,7 @@ export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): Ta
   if (rank >= 6) tables.push(failoverHistory());
   // rank 7 (ha-4) changes no shape.
   if (rank >= 8) tables.push(epochMarker());
+  if (rank >= 9) table(tables, 'logic_ha_backup').columns.push(...backupRestoreCheck());
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables.sort((a, b) => a.name.localeCompare(b.name));
 }

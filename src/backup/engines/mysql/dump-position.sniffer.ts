@@ -9,7 +9,8 @@ const CARRY_BYTES = 512;
  * Passes a `mariadb-dump --master-data=2 --gtid` stream through unchanged and reads the
  * snapshot's coordinates from it: the binlog file/position comment near the top and the
  * GTID comment at the end. These are the coordinates of the dump's own consistent
- * snapshot, which no separate query could give.
+ * snapshot, which no separate query could give. Emits `coordinates` once the binlog
+ * file/position are seen: by then the dump holds its snapshot.
  */
 export class DumpPositionSniffer extends Transform {
   binlogFile: string | null = null;
@@ -34,9 +35,10 @@ export class DumpPositionSniffer extends Transform {
       const match = /^\n-- CHANGE MASTER TO MASTER_LOG_FILE='([^']+)', MASTER_LOG_POS=(\d+);/.exec(
         lineAt(window, fileAt),
       );
-      if (match) {
+      if (match && this.binlogFile === null) {
         this.binlogFile = match[1];
         this.binlogPosition = Number(match[2]);
+        this.emit('coordinates');
       }
     }
     const gtidAt = window.indexOf(GTID_NEEDLE);

@@ -1,18 +1,27 @@
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { type Connection } from 'mysql2/promise';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import type { MysqlEndpoint } from '../../../config/mysql-url';
 import { BackupErrorCode, chainBroken } from '../../backup.errors';
-import type { BackupManifest, ManifestFile, MysqlPosition } from '../../backup.types';
+import type { BackupManifest, BackupVerification, ManifestFile, MysqlPosition } from '../../backup.types';
 import type { ClientTools } from '../../process/client-tools';
 import { type ProcessRunner, withChildren } from '../../process/process-runner';
 import { storeFile } from '../../streams/store-file';
 import { BackupEngine, type EngineContext, type EngineResult, storeOptionsOf } from '../backup-engine';
 import { DumpPositionSniffer } from './dump-position.sniffer';
+import { DumpRowCounter } from './dump-row-counter';
 import { gtidPositionsEqual } from '../../../database/gtid-position';
 import { clientArguments, clientEnvironment, queryRows, withConnection } from './mysql-client';
+import { LockedSnapshot, fingerprintAtSnapshot } from '../../verification/snapshot-fingerprint';
+
+/**
+ * The longest the full holds its read lock waiting for mariadb-dump's snapshot; past it,
+ * writers go on and the fingerprint is recorded only if no write slipped in.
+ */
+const SNAPSHOT_LOCK_LIMIT_MS = 30_000;
 
 interface BinaryLog {
   Log_name: string;
@@ -29,6 +38,7 @@ interface BinaryLog {
 export class MysqlBackupEngine extends BackupEngine {
   readonly name = 'mysql' as const;
 
+  private readonly logger = new Logger('Backup');
   private readonly sourceOf: () => MysqlEndpoint;
 
   /** `source` may be a function: the primary is looked up per backup, so a failover moves backups with it. */
@@ -48,6 +58,50 @@ export class MysqlBackupEngine extends BackupEngine {
   async full(context: EngineContext): Promise<EngineResult> {
     const serverVersion = await withConnection(this.source, undefined, (c) => this.serverVersion(c));
     context.progress.enter('dump');
+    // Our own snapshot first, under a read lock that lasts until the dump has its snapshot:
+    // both then stand at one point, and the fingerprint describes exactly what the dump holds.
+    const snapshot = await LockedSnapshot.open(this.source).catch((error: Error) => {
+      this.logger.warn({ msg: 'no fingerprint for this full: the snapshot lock failed', err: error.message });
+      return null;
+    });
+    const lockLimit = setTimeout(() => void snapshot?.unlock().catch(() => undefined), SNAPSHOT_LOCK_LIMIT_MS);
+    try {
+      const fingerprinting = snapshot
+        ? snapshot.fingerprint(this.source.database).catch((error: Error) => {
+            this.logger.warn({ msg: 'no fingerprint for this full', err: error.message });
+            return null;
+          })
+        : Promise.resolve(null);
+      const end = await this.dump(context, () => void snapshot?.unlock().catch(() => undefined));
+      const verification = await fingerprinting;
+      return {
+        files: [end.file],
+        start: null,
+        end: end.position,
+        serverVersion,
+        sourceDatabase: this.source.database,
+        ...this.sameSnapshot(verification, end.position),
+      };
+    } finally {
+      clearTimeout(lockLimit);
+      snapshot?.close();
+    }
+  }
+
+  /** The fingerprint is the dump's only if both snapshots stand at the same GTID. */
+  private sameSnapshot(verification: BackupVerification | null, end: MysqlPosition) {
+    if (!verification) return {};
+    if (gtidPositionsEqual(verification.at.gtid, end.gtid)) return { verification: { ...verification, at: end } };
+    this.logger.warn({
+      msg: 'no fingerprint for this full: a write came between its snapshot and the dump',
+      fingerprintAt: verification.at.gtid,
+      dumpAt: end.gtid,
+    });
+    return {};
+  }
+
+  /** mariadb-dump into storage; `onSnapshot` runs as soon as the dump's coordinates pass by. */
+  private async dump(context: EngineContext, onSnapshot: () => void) {
     const command = this.tools.withLargeOutputBuffer('dump', [
       ...clientArguments(this.source),
       '--single-transaction',
@@ -69,13 +123,14 @@ export class MysqlBackupEngine extends BackupEngine {
       label: 'mariadb-dump',
     });
     const sniffer = new DumpPositionSniffer();
+    sniffer.once('coordinates', onSnapshot);
     const stored = storeFile(
       context.storage,
       context.backupId,
       'dump.sql',
       'dump',
       dump.stdout.pipe(sniffer),
-      storeOptionsOf(context),
+      { ...storeOptionsOf(context), onRawChunk: new DumpRowCounter(context.progress.addRows).scan },
     );
     const file = await withChildren([dump], stored);
     context.progress.fileDone();
@@ -86,34 +141,61 @@ export class MysqlBackupEngine extends BackupEngine {
         'the dump carries no binlog coordinates: is the binary log enabled on the source?',
       );
     }
-    const end: MysqlPosition = {
+    const position: MysqlPosition = {
       kind: 'mysql',
       gtid: sniffer.gtid,
       binlogFile: sniffer.binlogFile,
       binlogPosition: sniffer.binlogPosition,
     };
-    return { files: [file], start: null, end, serverVersion, sourceDatabase: this.source.database };
+    return { file, position };
   }
 
   async incremental(context: EngineContext, parent: BackupManifest): Promise<EngineResult> {
     const start = parent.end;
     if (start.kind !== 'mysql') throw chainBroken(`parent ${parent.id} is not a MariaDB/MySQL backup`);
-    const { serverVersion, logs, end } = await withConnection(this.source, undefined, async (connection) => {
-      await this.assertContinues(connection, start);
-      await connection.query('FLUSH BINARY LOGS');
-      const all = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
-      return {
-        serverVersion: await this.serverVersion(connection),
-        ...(await this.closedSince(connection, all, start)),
-      };
-    });
+    const { serverVersion, logs, end, verification } = await withConnection(
+      this.source,
+      undefined,
+      async (connection) => {
+        await this.assertContinues(connection, start);
+        // Before the flush: the snapshot's point lies inside the binlog this incremental stores,
+        // so a restore to that GTID reproduces exactly what was fingerprinted.
+        const verification = await this.fingerprintHere(connection);
+        await connection.query('FLUSH BINARY LOGS');
+        const all = await queryRows<BinaryLog>(connection, 'SHOW BINARY LOGS');
+        return {
+          serverVersion: await this.serverVersion(connection),
+          ...(await this.closedSince(connection, all, start)),
+          verification,
+        };
+      },
+    );
     const files: ManifestFile[] = [];
     context.progress.enter(
       'binlogs',
       logs.reduce((sum, log) => sum + log.size, 0),
     );
     for (const log of logs) files.push(await this.fetchBinlog(context, log));
-    return { files, start, end, serverVersion, sourceDatabase: this.source.database };
+    return {
+      files,
+      start,
+      end,
+      serverVersion,
+      sourceDatabase: this.source.database,
+      ...(verification ? { verification } : {}),
+    };
+  }
+
+  /** A fingerprint is a bonus: failing to take one never fails the backup. */
+  private async fingerprintHere(connection: Connection): Promise<BackupVerification | null> {
+    try {
+      const verification = await fingerprintAtSnapshot(connection, this.source.database);
+      // Without a GTID there is no point a restore could stop at.
+      return verification.at.gtid === '' ? null : verification;
+    } catch (error) {
+      this.logger.warn({ msg: 'no fingerprint for this incremental', err: (error as Error).message });
+      return null;
+    }
   }
 
   /** The parent's end must be a point in this server's binlog with the same GTID history. */

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
 import { type MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } from '../../../config/mysql-url';
@@ -9,8 +10,12 @@ import type { ClientTools } from '../../process/client-tools';
 import { type ProcessRunner, withChildren } from '../../process/process-runner';
 import { openStoredFile } from '../../streams/read-file';
 import { type RestoreContext, RestoreEngine, type RestoreOutcome, type RestorePoint, sealOf } from '../restore-engine';
+import { DumpRowCounter } from './dump-row-counter';
 import { GtidSessionStripper } from './gtid-session.stripper';
 import { clientArguments, clientEnvironment, connectTo, queryRows, withConnection } from './mysql-client';
+
+/** A session whose writes stay out of the binary log: no replica sees them, no GTID is made. */
+export const UNLOGGED_SESSION = 'SET SESSION sql_log_bin = 0';
 
 /**
  * Restores a MariaDB/MySQL chain into the database a mysql:// URL names: the dump through
@@ -41,7 +46,8 @@ export class MysqlRestoreEngine extends RestoreEngine {
 
   async restore(context: RestoreContext): Promise<RestoreOutcome> {
     const endpoint = parseTarget(context.target);
-    await this.recreateDatabase(endpoint, context.force);
+    const unlogged = context.unlogged ?? false;
+    await this.recreateDatabase(endpoint, context.force, unlogged);
     const [full, ...incrementals] = context.chain;
     await this.applyDump(context, endpoint, full);
     const binlogs = await this.unpackBinlogs(context, incrementals);
@@ -70,8 +76,9 @@ export class MysqlRestoreEngine extends RestoreEngine {
   }
 
   /** Forced: the database is dropped and created again, so nothing of the old content survives. */
-  private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean): Promise<void> {
+  private async recreateDatabase(endpoint: MysqlEndpoint, force: boolean, unlogged: boolean): Promise<void> {
     await withConnection(endpoint, undefined, async (connection) => {
+      if (unlogged) await connection.query(UNLOGGED_SESSION);
       const name = connection.escapeId(endpoint.database);
       if (force) await connection.query(`DROP DATABASE IF EXISTS ${name}`);
       await connection.query(`CREATE DATABASE IF NOT EXISTS ${name} CHARACTER SET utf8mb4`);
@@ -83,11 +90,12 @@ export class MysqlRestoreEngine extends RestoreEngine {
     if (!dump)
       throw new DomainError(BackupErrorCode.Corrupt, ErrorKind.Conflict, `full backup ${full.id} holds no dump`);
     context.progress.enter('dump', dump.sizeBytes);
-    const client = this.client(endpoint, context.signal);
+    const client = this.client(endpoint, context);
     await withChildren(
       [client],
       pipeline(
         openStoredFile(context.storage, full.id, dump, context.progress.addBytes, sealOf(context, full.id)),
+        rowsOf(context),
         client.stdin!,
       ),
     );
@@ -133,17 +141,22 @@ export class MysqlRestoreEngine extends RestoreEngine {
       // mariadb-binlog reads --stop-datetime in the local time zone; ours are UTC.
       { env: { TZ: 'UTC' }, signal: context.signal },
     );
-    const client = this.client(endpoint, context.signal);
+    const client = this.client(endpoint, context);
     await withChildren([decoder, client], pipeline(decoder.stdout, new GtidSessionStripper(), client.stdin!));
   }
 
-  private client(endpoint: MysqlEndpoint, signal: AbortSignal) {
+  private client(endpoint: MysqlEndpoint, context: RestoreContext) {
     return this.runner.start(
       this.tools.path('client'),
-      [...clientArguments(endpoint), '--binary-mode', `--database=${endpoint.database}`],
+      [
+        ...clientArguments(endpoint),
+        '--binary-mode',
+        `--database=${endpoint.database}`,
+        ...(context.unlogged ? [`--init-command=${UNLOGGED_SESSION}`] : []),
+      ],
       {
         env: clientEnvironment(endpoint),
-        signal,
+        signal: context.signal,
         stdin: true,
       },
     );
@@ -204,4 +217,15 @@ function parseTarget(target: string): MysqlEndpoint {
       details: { field: 'target' },
     });
   return parsed;
+}
+
+/** Passes the dump through unchanged, counting its rows into the restore's progress. */
+function rowsOf(context: RestoreContext): Transform {
+  const counter = new DumpRowCounter(context.progress.addRows);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counter.scan(chunk);
+      callback(null, chunk);
+    },
+  });
 }
