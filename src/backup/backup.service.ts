@@ -7,7 +7,7 @@ import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { SchemaStatusService } from '../database/schema-status.service';
 import { BackupErrorCode } from './backup.errors';
-import { BackupManifest, BackupTrigger, BackupType } from './backup.types';
+import { BackupManifest, BackupTrigger, BackupType, Progress } from './backup.types';
 import { newBackupId } from './backup-id';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
@@ -139,7 +139,13 @@ export class BackupService {
     return toBackupView(record, this.running?.id === id ? this.running.progress.snapshot() : null);
   }
 
+  /** Live progress of the backup `id` while this process runs it; null otherwise. */
+  progressOf(id: string): Progress | null {
+    return this.running?.id === id ? this.running.progress.snapshot() : null;
+  }
+
   /** Stops a running backup (shutdown); it is recorded as failed. */
+
   async abortRunning(reason: Error): Promise<void> {
     const running = this.running;
     if (!running) return;

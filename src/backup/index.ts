@@ -23,4 +23,4 @@ export type { TestRestoreReport } from './test-restore/test-restore.service';
 export { BackupErrorCode } from './backup.errors';
 export { isBackupId } from './backup-id';
 export { BACKUP_STATES, BACKUP_TYPES } from './backup.types';
-export type { BackupManifest, BackupState, BackupType } from './backup.types';
+export type { BackupManifest, BackupState, BackupType, Progress } from './backup.types';

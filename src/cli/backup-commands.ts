@@ -22,8 +22,7 @@ import type { AppConfig } from '../config/app-config';
 import { MAX_LIST_LIMIT, parseLimit, run } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
 import type { CliIo, CliRuntime } from './cli-runtime';
-
-const PROGRESS_EVERY_MS = 2000;
+import { showProgress } from './progress-display';
 
 interface RestoreOptions {
   target: string;
@@ -117,7 +116,12 @@ async function runBackup(
 ): Promise<number> {
   const backups = app.get(BackupService);
   const started = await backups.start({ type, triggeredBy: 'manual', tag });
-  await backups.waitFor(started.id);
+  const display = showProgress(() => backups.progressOf(started.id), io);
+  try {
+    await backups.waitFor(started.id);
+  } finally {
+    display.stop();
+  }
   const view = await backups.view(started.id);
   io.out(view);
   return view?.state === 'succeeded' ? 0 : EXIT_FAILED;
@@ -155,12 +159,12 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
     return 0;
   }
   const progress = new ProgressTracker();
-  const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);
+  const display = showProgress(() => progress.snapshot(), io);
   try {
     io.out(await restores.restore(request, progress, new AbortController().signal));
     return 0;
   } finally {
-    clearInterval(ticker);
+    display.stop();
   }
 }
 
@@ -173,7 +177,15 @@ async function rekey(config: AppConfig, dryRun: boolean, io: CliIo): Promise<num
 async function testRestore(id: string, withApp: ReturnType<CliRuntime['withApp']>, io: CliIo): Promise<number> {
   if (!isBackupId(id)) throw new UsageError(`<id> must be a backup id such as 20261127-020000-000F`);
   return withApp(async (app) => {
-    const report = await app.get(TestRestoreService).run(id);
+    const testRestores = app.get(TestRestoreService);
+    const job = await testRestores.start(id);
+    const display = showProgress(() => testRestores.view(job.id)?.progress ?? null, io);
+    let report: Awaited<ReturnType<TestRestoreService['waitFor']>>;
+    try {
+      report = await testRestores.waitFor(job.id);
+    } finally {
+      display.stop();
+    }
     io.out(report);
     return report.ok ? 0 : EXIT_FAILED;
   });

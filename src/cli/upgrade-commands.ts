@@ -9,11 +9,10 @@ import type { Command } from 'commander';
 import { parseMigrationTarget, run } from './cli-args';
 import { EXIT_FAILED, UsageError } from './cli-errors';
 import type { CliIo, CliRuntime, WithApp } from './cli-runtime';
+import { showProgress } from './progress-display';
 import { confirm } from './confirm';
 import { migratorFor } from './database-session';
 import { withTopology } from './topology-session';
-
-const PROGRESS_EVERY_MS = 2000;
 
 interface RollbackOptions {
   to?: string;
@@ -162,7 +161,7 @@ async function rollbackByRestore(
   // The migration lock: a node starting meanwhile waits (it locks before it opens the database) for the restored one.
   const lock = await migrationLockForTarget(lockTargetOf(target)).acquire(config.migrations.lockTimeoutMs);
   const progress = new ProgressTracker();
-  const ticker = setInterval(() => io.err({ progress: progress.snapshot() }), PROGRESS_EVERY_MS);
+  const display = showProgress(() => progress.snapshot(), io);
   try {
     const result = await restores.restore(
       { backupId: manifest.id, target, force: true },
@@ -172,7 +171,7 @@ async function rollbackByRestore(
     io.out({ ...result, target: describeTarget(target), tag: manifest.tag, schemaVersion: manifest.schemaVersion });
     return 0;
   } finally {
-    clearInterval(ticker);
+    display.stop();
     await lock.release();
   }
 }

@@ -136,7 +136,14 @@ export class TestRestoreService implements OnApplicationShutdown {
   /** Runs one and waits for it (CLI, schedule). */
   async run(backupId: string | null): Promise<TestRestoreReport> {
     const view = await this.start(backupId);
-    return this.jobs.get(view.id)!.done;
+    return this.waitFor(view.id);
+  }
+
+  /** The report of a job this process started (the CLI shows progress while it waits). */
+  waitFor(jobId: string): Promise<TestRestoreReport> {
+    const job = this.jobs.get(jobId);
+    if (!job) return Promise.reject(new Error(`no test restore job ${jobId} in this process`));
+    return job.done;
   }
 
   view(id: string): TestRestoreJobView | null {

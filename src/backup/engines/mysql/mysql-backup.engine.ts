@@ -124,14 +124,10 @@ export class MysqlBackupEngine extends BackupEngine {
     });
     const sniffer = new DumpPositionSniffer();
     sniffer.once('coordinates', onSnapshot);
-    const stored = storeFile(
-      context.storage,
-      context.backupId,
-      'dump.sql',
-      'dump',
-      dump.stdout.pipe(sniffer),
-      { ...storeOptionsOf(context), onRawChunk: new DumpRowCounter(context.progress.addRows).scan },
-    );
+    const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), {
+      ...storeOptionsOf(context),
+      onRawChunk: new DumpRowCounter(context.progress.addRows).scan,
+    });
     const file = await withChildren([dump], stored);
     context.progress.fileDone();
     if (sniffer.binlogFile === null || sniffer.binlogPosition === null || sniffer.gtid === null) {
