@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ADMIN_TOKEN, AUTH, waitForBackup } from '../support/backup-api';
+import { dumpProcesses, eventually, openTransactions, rootConnectionsOn } from '../support/backup-leftovers';
 import { MariaDbServer } from '../support/mariadb';
 import { type TestApp, startTestApp } from '../support/test-app';
 
@@ -24,20 +25,6 @@ function mountSmallDisk(): string {
   return path;
 }
 
-/** Command lines of mariadb-dump processes reading this server. */
-function dumpProcesses(port: number): string[] {
-  const lines = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
-  return lines.filter((line) => line.includes('mariadb-dump') && line.includes(`--port=${port}`));
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still not true after ${limitMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /**
  * A fault probe found that a full failing with ENOSPC left its mariadb-dump alive, blocked on
  * its stdout, holding a connection and a REPEATABLE READ transaction; every failed backup added
@@ -47,16 +34,6 @@ describe('a full backup on a full disk (real tmpfs, private MariaDB)', () => {
   let source: MariaDbServer;
   let t: TestApp;
   let disk: string;
-
-  const openTransactions = async () =>
-    (await source.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM information_schema.innodb_trx'))[0].n;
-  const dumpConnections = async () =>
-    (
-      await source.query<{ n: number }[]>(
-        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID() AND DB = ?",
-        [DB],
-      )
-    )[0].n;
 
   beforeAll(async () => {
     disk = mountSmallDisk();
@@ -92,8 +69,11 @@ describe('a full backup on a full disk (real tmpfs, private MariaDB)', () => {
       const done = await waitForBackup(t, body.id);
       expect(done).toMatchObject({ state: 'failed', error: { code: 'STORAGE_FULL' } });
       // The server ends a dead client's transaction as soon as it notices the closed socket.
-      await eventually(async () => (await openTransactions()) === 0, `no open transaction after attempt ${attempt}`);
-      expect(await dumpConnections()).toBe(0);
+      await eventually(
+        async () => (await openTransactions(source)) === 0,
+        `no open transaction after attempt ${attempt}`,
+      );
+      expect(await rootConnectionsOn(source, DB)).toBe(0);
     }
     expect(dumpProcesses(source.port)).toEqual([]);
   });

@@ -28,16 +28,18 @@ export class S3rverProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(bucket = 'logic-ha-backups'): Promise<S3rverProcess> {
-    const directory = mkdtempSync(join(tmpdir(), 'logic-ha-s3rver-'));
+  /** `reuse`: a data directory and port of a server that died, to start it again as it was. */
+  static async start(bucket = 'logic-ha-backups', reuse?: { directory: string; port: number }): Promise<S3rverProcess> {
+    const directory = reuse?.directory ?? mkdtempSync(join(tmpdir(), 'logic-ha-s3rver-'));
+    const port = String(reuse?.port ?? 0);
     const child = spawn(
       process.execPath,
-      [S3RVER_BIN, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--configure-bucket', bucket],
+      [S3RVER_BIN, '-d', directory, '-a', '127.0.0.1', '-p', port, '--silent', '--configure-bucket', bucket],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let output = '';
-    const port = await new Promise<number>((resolve, reject) => {
+    const listening = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`s3rver did not start: ${output}`)), 20_000);
       const onData = (data: Buffer) => {
         output += data.toString();
@@ -55,10 +57,10 @@ export class S3rverProcess {
       });
     }).catch((error) => {
       child.kill('SIGKILL');
-      rmSync(directory, { recursive: true, force: true });
+      if (!reuse) rmSync(directory, { recursive: true, force: true });
       throw error;
     });
-    return new S3rverProcess(port, bucket, directory, child, exited);
+    return new S3rverProcess(listening, bucket, directory, child, exited);
   }
 
   /** The driver's settings for this server; `prefix` is '' or ends with '/'. */
@@ -113,6 +115,15 @@ export class S3rverProcess {
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /**
+   * A new server on this one's data directory and port, as a restarted S3 service would be:
+   * what reached the store before the kill is still there. Use the returned object from now on.
+   */
+  async restart(): Promise<S3rverProcess> {
+    await this.kill();
+    return S3rverProcess.start(this.bucket, { directory: this.directory, port: this.port });
   }
 
   async stop(): Promise<void> {
