@@ -264,4 +264,32 @@ describe('encrypted backups on SQLite', () => {
     expect(JSON.stringify(bad.body)).toContain('dryRun');
     await request(t.server).post('/api/v1/backups/rekey').send({}).expect(401);
   });
+
+  // Runs last: after the rotation above the backups are under k2, which the app (k1 only) lacks.
+  it('on a node without the key, verify and catalog rebuild still check every file by sha256, and report the key problem too', async () => {
+    const file = fileOf(full, 'database');
+    const path = join(backupDir, full, file.name);
+    const damaged = readFileSync(path);
+    damaged[HEADER_BYTES + 10] ^= 0x01; // the manifest is left as it was: its sha256 no longer matches
+    writeFileSync(path, damaged);
+
+    const verify = await request(t.server).post(`/api/v1/backups/${incremental}/verify`).set(AUTH).expect(200);
+    expect(verify.body.ok).toBe(false);
+    expect(verify.body.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`backup ${full} is encrypted with key k2`),
+        expect.stringContaining(`${full}/${file.name}: sha256 is`),
+        expect.stringContaining(`backup ${incremental} is encrypted with key k2`),
+      ]),
+    );
+    expect(verify.body.problems.filter((p: string) => p.startsWith(`${incremental}/`))).toEqual([]);
+
+    const { body } = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
+    expect(body.corrupt).toEqual([full]);
+    expect(body.keyProblems.map((k: { id: string }) => k.id).sort()).toEqual([full, incremental].sort());
+    const states = await request(t.server).get('/api/v1/backups').set(AUTH).expect(200);
+    const stateOf = (id: string) => states.body.items.find((b: { id: string }) => b.id === id)?.state;
+    expect(stateOf(full)).toBe('failed');
+    expect(stateOf(incremental)).toBe('succeeded');
+  });
 });

@@ -16,7 +16,9 @@ export interface FileCheck {
 /**
  * Re-reads one stored file and compares its size and sha256 with the manifest. An encrypted
  * file is also decrypted in the same pass, every chunk authenticated: a changed byte is
- * caught even when someone recomputed the manifest's sha256.
+ * caught even when someone recomputed the manifest's sha256. With `hashOnly` an encrypted
+ * file is checked against the manifest without its key (a node lacking the key can still
+ * tell damage from a key problem).
  */
 export async function checkStoredFile(
   storage: BackupStorage,
@@ -24,8 +26,10 @@ export async function checkStoredFile(
   file: ManifestFile,
   onBytes?: (count: number) => void,
   seal: FileSeal | null = null,
+  hashOnly = false,
 ): Promise<FileCheck> {
-  if (!seal && isEncrypted(file)) return { file: file.name, ok: false, problem: 'is encrypted: no data key given' };
+  if (!seal && !hashOnly && isEncrypted(file))
+    return { file: file.name, ok: false, problem: 'is encrypted: no data key given' };
   const meter = new ByteMeter({ hash: true }, onBytes);
   const decrypt = seal ? [seal.decryptor(file.name)] : [];
   try {
@@ -43,21 +47,21 @@ export async function checkStoredFile(
   return { file: file.name, ok: true };
 }
 
-/** Re-reads every file of one backup, in manifest order; `seal` is its data key when encrypted (KeyRing.sealOf). */
+/**
+ * Re-reads every file of one backup, in manifest order; `seal` is its data key when encrypted
+ * (KeyRing.sealOf). An encrypted backup without its seal is still checked, by size and sha256
+ * only: the caller reports the key problem next to these results.
+ */
 export async function checkBackupFiles(
   storage: BackupStorage,
   manifest: BackupManifest,
   onBytes?: (count: number) => void,
   seal: FileSeal | null = null,
 ): Promise<FileCheck[]> {
-  if (manifest.encryption && !seal)
-    return manifest.files.map((file) => ({
-      file: file.name,
-      ok: false,
-      problem: `is encrypted with key ${manifest.encryption!.keyId}: no data key given`,
-    }));
+  const hashOnly = !seal;
   const checks: FileCheck[] = [];
-  for (const file of manifest.files) checks.push(await checkStoredFile(storage, manifest.id, file, onBytes, seal));
+  for (const file of manifest.files)
+    checks.push(await checkStoredFile(storage, manifest.id, file, onBytes, seal, hashOnly));
   return checks;
 }
 
