@@ -226,7 +226,7 @@ export class BackupService {
         finishedAt: this.clock.now(),
         encryption: envelope?.encryption,
       });
-      assertEncryptedAsConfigured(manifest, envelope?.seal ?? null, this.keys);
+      assertEncryptedAsConfigured(manifest, envelope?.seal ?? null, this.config.backup.encryption.cipher);
       await this.storage.writeManifest(job.id, serialiseManifest(manifest));
       await this.catalog.markSucceeded(manifest);
       const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
