@@ -186,22 +186,26 @@ describe('BackupService', () => {
       expect(manifest.files.map((f) => f.name)).toEqual(['database.sqlite.gz.enc', 'configs.tar.gz.enc']);
     });
 
-    it('refuses to write a plain backup when a file skipped the cipher, says so, and keeps nothing', async () => {
+    it('refuses a file that skipped the cipher before any of its bytes reach storage, says so, and keeps nothing', async () => {
       encryptWith(ring);
       engine.usesSeal = false;
+      const upload = jest.spyOn(storage, 'upload');
       const row = await run();
       expect(row).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.NotEncrypted });
-      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm and backup');
-      expect(row.error).toContain('database.sqlite.gz not encrypted');
+      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm and');
+      expect(row.error).toContain("database.sqlite.gz was about to be stored without this backup's cipher");
+      expect(upload).not.toHaveBeenCalled();
       expect(existsSync(join(root, 'backups', row.id))).toBe(false);
       expect(events.map((e) => e.name)).toEqual(['backup.started', 'backup.failed']);
     });
 
-    it('refuses by configuration even when the wiring handed over no keys (BACKUP_NOT_ENCRYPTED)', async () => {
+    it('refuses by configuration even when the wiring handed over no keys (BACKUP_NOT_ENCRYPTED), uploading nothing', async () => {
       encryptWith(KeyRing.none());
+      const upload = jest.spyOn(storage, 'upload');
       const row = await run();
       expect(row).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.NotEncrypted });
       expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm');
+      expect(upload).not.toHaveBeenCalled();
       expect(existsSync(join(root, 'backups', row.id))).toBe(false);
     });
   });

@@ -16,7 +16,9 @@ import { BackupTimeoutError, describeFailure } from './backup-failure';
 import { BackupView, toBackupView } from './backup-view';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { storeConfigsArchive } from './configs-archive';
+import { EncryptedOnlyStorage } from './crypto/encrypted-only.storage';
 import { assertEncryptedAsConfigured } from './crypto/encryption-guard';
+import type { FileSeal } from './crypto/file-seal';
 import type { KeyRing } from './crypto/key-ring';
 import { BackupEngine } from './engines/backup-engine';
 import { assembleManifest, serialiseManifest } from './manifest';
@@ -198,9 +200,10 @@ export class BackupService {
       job.controller.signal.throwIfAborted();
       // Each backup its own data key, so an incremental may follow a plain or other-key parent.
       const envelope = this.keys.encrypting ? this.keys.newEnvelope(job.id) : null;
+      const storage = this.storageFor(envelope?.seal ?? null);
       const context = {
         backupId: job.id,
-        storage: this.storage,
+        storage,
         compressionLevel: this.config.backup.compressionLevel,
         signal: job.controller.signal,
         progress: job.progress,
@@ -210,7 +213,7 @@ export class BackupService {
       };
       const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
       job.progress.enter('configs');
-      const configs = await storeConfigsArchive(this.storage, job.id, join(this.config.dataDir, 'configs'), context);
+      const configs = await storeConfigsArchive(storage, job.id, join(this.config.dataDir, 'configs'), context);
       job.controller.signal.throwIfAborted();
       const manifest = assembleManifest({
         id: job.id,
@@ -252,6 +255,12 @@ export class BackupService {
       clearTimeout(timer);
       await rm(tempDir, { recursive: true, force: true });
     }
+  }
+
+  /** While BACKUP_ENCRYPTION is on, uploads go through a storage that refuses a file without the seal. */
+  private storageFor(seal: FileSeal | null): BackupStorage {
+    const { cipher } = this.config.backup.encryption;
+    return cipher === 'none' ? this.storage : new EncryptedOnlyStorage(this.storage, seal, cipher);
   }
 
   /**

@@ -10,6 +10,8 @@ export const ENCRYPTED_SUFFIX = '.enc';
  */
 export class FileSeal {
   private readonly sealed = new Set<string>();
+  /** Names an encryptor was made for: EncryptedOnlyStorage opens uploads for these alone. */
+  private readonly encrypting = new Set<string>();
 
   constructor(
     private readonly dataKey: Buffer,
@@ -17,11 +19,17 @@ export class FileSeal {
   ) {}
 
   encryptor(fileName: string): Transform {
+    this.encrypting.add(fileName);
     return new ChunkEncryptor(this.dataKey, fileName, this.chunkBytes, () => this.sealed.add(fileName));
   }
 
   decryptor(fileName: string): Transform {
     return new ChunkDecryptor(this.dataKey, fileName, this.chunkBytes);
+  }
+
+  /** True once an encryptor was made for `fileName` (its bytes are meant to go through this key). */
+  isEncrypting(fileName: string): boolean {
+    return this.encrypting.has(fileName);
   }
 
   /** True once `fileName`'s final chunk was written with this key. */
