@@ -3,6 +3,7 @@ import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { BackupErrorCode } from './backup.errors';
 import { checkBackupFiles, fileProblems } from './streams/read-file';
+import { BackupLock } from './backup-lock';
 import { BackupReader } from './backup-reader';
 import { sealOrKeyProblem } from './backup-verify.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
@@ -37,19 +38,26 @@ export class BackupMaintenanceService {
     private readonly storage: BackupStorage,
     private readonly reader: BackupReader,
     private readonly clock: Clock,
+    private readonly lock: BackupLock,
   ) {}
 
-  /** Running backups are never in the plan: only succeeded rows expire. */
+  /**
+   * Running backups are never in the plan: only succeeded rows expire. Removing holds the
+   * backup lock, so a rekey never rewrites a manifest into a folder being removed.
+   */
   async expire(dryRun: boolean): Promise<ExpireReport> {
+    if (dryRun) return { dryRun, ...planRetention(await this.catalog.all(), this.config.backup.retainFull) };
+    return this.lock.hold('retention', () => this.removeExpired(), true);
+  }
+
+  private async removeExpired(): Promise<ExpireReport> {
     const plan = planRetention(await this.catalog.all(), this.config.backup.retainFull);
-    if (!dryRun) {
-      for (const { id, reason } of plan.expire) {
-        await this.storage.remove(id);
-        await this.catalog.markExpired([id]);
-        this.logger.log({ msg: 'backup expired', id, reason });
-      }
+    for (const { id, reason } of plan.expire) {
+      await this.storage.remove(id);
+      await this.catalog.markExpired([id]);
+      this.logger.log({ msg: 'backup expired', id, reason });
     }
-    return { dryRun, ...plan };
+    return { dryRun: false, ...plan };
   }
 
   /** Recreates the catalog from storage alone: every manifest found becomes a row, its files re-read. */

@@ -85,7 +85,13 @@ export class BackupService {
     const parent = request.type === 'incremental' ? await this.parentForIncremental() : null;
     const job = { controller: new AbortController(), progress: new ProgressTracker() };
     const release = await this.lock.tryAcquire((error) => job.controller.abort(error));
-    if (!release) throw alreadyRunning('another logic-ha process is taking a backup to this storage', null);
+    if (!release)
+      throw alreadyRunning(
+        this.lock.holder
+          ? `this process holds the backup lock for ${this.lock.holder}`
+          : 'another logic-ha process is taking a backup (or applying retention, or re-keying) on this storage',
+        null,
+      );
     try {
       this.refuseWhileRunning();
       const id = await this.freshId(request.type);

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Argument, type Command, Option } from 'commander';
 import {
+  BackupLock,
   BackupMaintenanceService,
   BackupService,
   createBackupReader,
@@ -165,7 +166,9 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
 }
 
 async function rekey(config: AppConfig, dryRun: boolean, io: CliIo): Promise<number> {
-  const report = await rekeyBackups(createBackupReader(config), dryRun);
+  // Offline, like verify: storage and keys only. The catalog's manifest copies follow on the
+  // service's next `backup catalog rebuild` (or use POST /api/v1/backups/rekey, which updates them).
+  const report = await rekeyBackups(createBackupReader(config), new BackupLock(config.backup.directory), dryRun);
   io.out(report);
   return report.failed.length === 0 ? 0 : EXIT_FAILED;
 }

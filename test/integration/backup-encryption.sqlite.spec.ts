@@ -9,8 +9,10 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../../src/backup/backup-reader';
+import { BackupLock } from '../../src/backup/backup-lock';
 import { verifyChain } from '../../src/backup/backup-verify.service';
-import { rekeyBackups } from '../../src/backup/backup-rekey';
+import { BackupRekeyService, rekeyBackups } from '../../src/backup/backup-rekey';
+import { BackupCatalogService } from '../../src/backup/catalog/backup-catalog.service';
 import type { BackupManifest } from '../../src/backup/backup.types';
 import { createRestoreService } from '../../src/backup/backup-tools';
 import { HEADER_BYTES, TAG_BYTES } from '../../src/backup/crypto/chunk-cipher';
@@ -224,12 +226,30 @@ describe('encrypted backups on SQLite', () => {
         manifest(id).files.map((f) => sha256(readFileSync(join(backupDir, id, f.name)))),
       );
     const filesBefore = dataFiles();
-    const dry = await rekeyBackups(new BackupReader(storage, rotated), true);
+    const dry = await rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), true);
     expect(dry).toMatchObject({ dryRun: true, keyId: 'k2', failed: [] });
     expect(dry.rewrapped.map((r) => r.id).sort()).toEqual([full, incremental].sort());
     expect(manifest(full).encryption!.keyId).toBe('k1');
 
-    const done = await rekeyBackups(new BackupReader(storage, rotated), false);
+    // A running backup (or retention, or another rekey) holds the lock: the rekey waits its turn.
+    const release = await new BackupLock(backupDir).tryAcquire(() => undefined);
+    await expect(
+      rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), false),
+    ).rejects.toMatchObject({ code: 'BACKUP_ALREADY_RUNNING' });
+    await release!();
+    expect(manifest(full).encryption!.keyId).toBe('k1');
+
+    const catalogCopy = async (id: string) => {
+      const [row] = await t.app.get(DataSource).query('SELECT manifest FROM logic_ha_backup WHERE id = ?', [id]);
+      return JSON.parse(row.manifest) as BackupManifest;
+    };
+    expect((await catalogCopy(full)).encryption!.keyId).toBe('k1');
+    const service = new BackupRekeyService(
+      new BackupReader(storage, rotated),
+      new BackupLock(backupDir),
+      t.app.get(BackupCatalogService),
+    );
+    const done = await service.rekey(false);
     expect(done.rewrapped).toEqual(
       expect.arrayContaining([
         { id: full, from: 'k1' },
@@ -237,8 +257,10 @@ describe('encrypted backups on SQLite', () => {
       ]),
     );
     expect(manifest(full).encryption!.keyId).toBe('k2');
+    // The catalog's copy follows: the old key's wrap is kept nowhere.
+    expect((await catalogCopy(full)).encryption).toEqual(manifest(full).encryption);
     expect(dataFiles()).toEqual(filesBefore); // manifests only: no data file rewritten
-    const again = await rekeyBackups(new BackupReader(storage, rotated), false);
+    const again = await rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), false);
     expect(again.rewrapped).toEqual([]);
     expect(again.skipped).toEqual(expect.arrayContaining([{ id: full, reason: 'already wrapped by k2' }]));
 
