@@ -151,6 +151,7 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
   };
   const plan = await restores.plan(request.backupId, request.to);
   if (options.dryRun) {
+    restores.checkKeys(plan);
     await restores.checkTarget(plan, request.target, request.force);
     io.out({ dryRun: true, target: request.target, ...describePlan(plan) });
     return 0;

@@ -20,6 +20,8 @@ import { KeyRing } from '../../src/backup/crypto/key-ring';
 import { ProgressTracker } from '../../src/backup/progress';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
 import { openStoredFile } from '../../src/backup/streams/read-file';
+import { buildProgram } from '../../src/cli/program';
+import { CliRuntime } from '../../src/cli/cli-runtime';
 import { MasterKey } from '../../src/config/encryption-keys';
 import { ADMIN_TOKEN, AUTH, restoreThroughApi, takeBackup } from '../support/backup-api';
 import { type TestApp, startTestApp } from '../support/test-app';
@@ -187,6 +189,22 @@ describe('encrypted backups on SQLite', () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  it('backup restore --dry-run unwraps every key of the plan, and fails naming the missing one', async () => {
+    const runtime = new CliRuntime();
+    const onlyK2 = { ...t.config.backup.encryption, keys: [new MasterKey('k2', k2)] };
+    Object.assign(runtime, { loaded: { ...t.config, backup: { ...t.config.backup, encryption: onlyK2 } } });
+    const target = join(restoreDir, 'dry-no-key.sqlite');
+    await expect(
+      buildProgram(runtime).parseAsync(['backup', 'restore', incremental, '--target', target, '--dry-run'], {
+        from: 'user',
+      }),
+    ).rejects.toMatchObject({
+      code: 'BACKUP_KEY_MISSING',
+      message: expect.stringContaining(`backup ${full} is encrypted with key k1`),
+    });
+    expect(existsSync(target)).toBe(false);
+  });
+
   it('a wrong key with the right id fails with "cannot unwrap"', async () => {
     const target = join(restoreDir, 'wrong-key.sqlite');
     await expect(restoreWith(ring(['k1', randomBytes(32)]), incremental, target)).rejects.toMatchObject({
@@ -282,6 +300,13 @@ describe('encrypted backups on SQLite', () => {
     expect(res.body.failed).toEqual(
       expect.arrayContaining([{ id: full, problem: expect.stringContaining('encrypted with key k2') }]),
     );
+    const dry = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: incremental, target: join(restoreDir, 'dry-api.sqlite'), dryRun: true })
+      .expect(409);
+    expect(dry.body).toMatchObject({ code: 'BACKUP_KEY_MISSING' });
+    expect(JSON.stringify(dry.body)).toContain('encrypted with key k2');
     const bad = await request(t.server).post('/api/v1/backups/rekey').set(AUTH).send({ dryRun: 'yes' }).expect(400);
     expect(JSON.stringify(bad.body)).toContain('dryRun');
     await request(t.server).post('/api/v1/backups/rekey').send({}).expect(401);
