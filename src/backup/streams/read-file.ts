@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, pipeline as pipelineCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { BackupManifest, ManifestFile } from '../backup.types';
@@ -70,7 +70,12 @@ export function fileProblems(checks: FileCheck[], prefix = ''): string[] {
   return checks.filter((check) => !check.ok).map((check) => `${prefix}${check.file}: ${check.problem}`);
 }
 
-/** The decompressed (and decrypted) content of a stored file. Callers check it first with checkStoredFile. */
+/**
+ * The decompressed (and decrypted) content of a stored file. Callers check it first with
+ * checkStoredFile. One pipeline down to the returned stream: an error anywhere reaches the
+ * consumer, and a consumer that fails (destroys it) tears the whole chain down, the download
+ * included, so a failed restore leaves no file descriptor or S3 socket open.
+ */
 export function openStoredFile(
   storage: BackupStorage,
   backupId: string,
@@ -79,15 +84,18 @@ export function openStoredFile(
   seal: FileSeal | null = null,
 ): Readable {
   if (!seal && isEncrypted(file)) throw new Error(`${backupId}/${file.name} is encrypted: no data key given`);
-  const source = storage.download(backupId, file.name);
-  const meter = new ByteMeter({}, onBytes);
-  const gunzip = createGunzip();
-  source.on('error', (error) => gunzip.destroy(error));
-  meter.on('error', (error) => gunzip.destroy(error));
-  if (!seal) return source.pipe(meter).pipe(gunzip);
-  const decrypt = seal.decryptor(file.name);
-  decrypt.on('error', (error) => gunzip.destroy(error));
-  return source.pipe(meter).pipe(decrypt).pipe(gunzip);
+  const decrypt = seal ? [seal.decryptor(file.name)] : [];
+  const out = new PassThrough();
+  pipelineCallback(
+    storage.download(backupId, file.name),
+    new ByteMeter({}, onBytes),
+    ...decrypt,
+    createGunzip(),
+    out,
+    // Errors reach the consumer through `out`, which pipeline destroys with them.
+    () => undefined,
+  );
+  return out;
 }
 
 function isEncrypted(file: ManifestFile): boolean {

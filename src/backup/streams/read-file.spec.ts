@@ -1,0 +1,35 @@
+import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import type { ManifestFile } from '../backup.types';
+import type { BackupStorage } from '../storage/backup-storage';
+import { openStoredFile } from './read-file';
+
+const FILE: ManifestFile = { name: 'database.sqlite.gz', role: 'database', sizeBytes: 0, sha256: '', rawBytes: 0 };
+
+/** A download that stays open (like an S3 body or a file read) until someone destroys it. */
+function openDownload(): { storage: BackupStorage; source: Readable } {
+  const source = new Readable({ read() {} });
+  source.push(gzipSync(Buffer.alloc(64 * 1024, 'x')));
+  return { storage: { download: () => source } as unknown as BackupStorage, source };
+}
+
+describe('openStoredFile', () => {
+  it('a consumer destroying the returned stream destroys the download too', async () => {
+    const { storage, source } = openDownload();
+    const content = openStoredFile(storage, '20261127-020000-000F', FILE);
+    content.resume();
+    content.destroy(new Error('the restore failed'));
+    await finished(content).catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve)); // pipeline tears down on the close event
+    expect(source.destroyed).toBe(true);
+  });
+
+  it('a damaged download reaches the consumer as an error, and the download is closed', async () => {
+    const source = Readable.from([Buffer.from('not gzip at all')]);
+    const storage = { download: () => source } as unknown as BackupStorage;
+    const content = openStoredFile(storage, '20261127-020000-000F', FILE);
+    await expect(finished(content.resume())).rejects.toThrow(/incorrect header check/);
+    expect(source.destroyed).toBe(true);
+  });
+});
