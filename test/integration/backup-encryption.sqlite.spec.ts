@@ -119,6 +119,12 @@ describe('encrypted backups on SQLite', () => {
     expect(fileOf(full, 'database').sizeBytes).toBeGreaterThan(2 * CHUNK);
   });
 
+  it('readiness shows the cipher and the current key id, never key bytes', async () => {
+    const ready = await request(t.server).get('/health/ready').expect(200);
+    expect(ready.body.info.backup.encryption).toEqual({ cipher: 'aes-256-gcm', currentKeyId: 'k1' });
+    expect(JSON.stringify(ready.body)).not.toContain(k1.toString('base64'));
+  });
+
   it('round trip: verify passes and a restore gives back every row and the config files', async () => {
     const verify = await request(t.server).post(`/api/v1/backups/${incremental}/verify`).set(AUTH).expect(200);
     expect(verify.body).toMatchObject({ ok: true, problems: [] });
