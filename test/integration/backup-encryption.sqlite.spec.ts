@@ -239,6 +239,26 @@ describe('encrypted backups on SQLite', () => {
     expect(wrong.stderr.toString()).toContain(`cannot unwrap the data key of backup ${full} with key k1`);
   });
 
+  it('the by-hand script refuses a manifest whose cipher or chunkBytes it does not read', () => {
+    const file = fileOf(full, 'database');
+    const edited = join(restoreDir, 'edited-manifest.json');
+    const withEncryption = (change: Record<string, unknown>) => {
+      const m = manifest(full);
+      writeFileSync(edited, JSON.stringify({ ...m, encryption: { ...m.encryption, ...change } }));
+      return spawnSync(process.execPath, [SCRIPT, edited, join(backupDir, full, file.name)], {
+        env: { PATH: process.env.PATH, BACKUP_ENCRYPTION_KEYS: keyList(['k1', k1]) },
+      });
+    };
+    const cipher = withEncryption({ cipher: 'aes-128-cbc' });
+    expect(cipher.status).toBe(1);
+    expect(cipher.stderr.toString()).toContain('uses cipher "aes-128-cbc"; this script reads aes-256-gcm');
+    expect(cipher.stdout.length).toBe(0);
+    const chunk = withEncryption({ chunkBytes: 0 });
+    expect(chunk.status).toBe(1);
+    expect(chunk.stderr.toString()).toContain('chunkBytes 0, outside 1024..67108864');
+    expect(chunk.stdout.length).toBe(0);
+  });
+
   it('rotation: a new key in front still restores old backups; rekey re-wraps them (dry run first, idempotent); the old key can then go', async () => {
     const rotated = ring(['k2', k2], ['k1', k1]);
     const before = join(restoreDir, 'rotated.sqlite');
