@@ -58,7 +58,8 @@ export async function checkBackupFiles(
   onBytes?: (count: number) => void,
   seal: FileSeal | null = null,
 ): Promise<FileCheck[]> {
-  const hashOnly = !seal;
+  // Only an encrypted manifest without its key: a plain manifest naming an encrypted file stays an error.
+  const hashOnly = Boolean(manifest.encryption) && !seal;
   const checks: FileCheck[] = [];
   for (const file of manifest.files)
     checks.push(await checkStoredFile(storage, manifest.id, file, onBytes, seal, hashOnly));
