@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../src/backup/backup-reader';
+import { KeyRing } from '../src/backup/crypto/key-ring';
 import { type BackupManifest, type BackupType } from '../src/backup/backup.types';
 import { newBackupId } from '../src/backup/backup-id';
 import { storeConfigsArchive } from '../src/backup/configs-archive';
@@ -314,7 +315,7 @@ async function main(): Promise<void> {
 
     // --- restores -------------------------------------------------------------------------
     const restores = new RestoreService(
-      new BackupReader(storage),
+      new BackupReader(storage, KeyRing.none()),
       { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as any },
       join(work, 'restore-tmp'),
     );

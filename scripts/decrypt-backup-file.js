@@ -14,6 +14,10 @@ const { createReadStream, readFileSync } = require('node:fs');
 const { basename } = require('node:path');
 
 const MAGIC = Buffer.from('LHAENC', 'ascii');
+const CIPHER = 'aes-256-gcm';
+// The range logic-ha writes (src/backup/crypto/chunk-cipher.ts): anything else is a damaged manifest.
+const MIN_CHUNK_BYTES = 1024;
+const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 const HEADER_BYTES = MAGIC.length + 1 + 16;
 const TAG_BYTES = 16;
 
@@ -49,6 +53,51 @@ function readKeys(keysFile) {
     keys.set(entry.slice(0, colon).trim(), Buffer.from(entry.slice(colon + 1).trim(), 'base64'));
   }
   return keys;
+}
+
+/** The manifest's encryption settings this script knows how to read; exits otherwise. */
+function checkEncryption(manifest) {
+  const { cipher, chunkBytes } = manifest.encryption;
+  if (cipher !== CIPHER)
+    fail(`backup ${manifest.id} uses cipher ${JSON.stringify(cipher)}; this script reads ${CIPHER}`);
+  if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES)
+    fail(
+      `backup ${manifest.id} has chunkBytes ${JSON.stringify(chunkBytes)}, outside ${MIN_CHUNK_BYTES}..${MAX_CHUNK_BYTES}`,
+    );
+}
+
+/**
+ * Bytes read but not yet decrypted, kept as the pieces read: joined only when a chunk is
+ * taken, so each byte is copied once (appending to one Buffer would copy it once per read).
+ */
+class Pieces {
+  constructor() {
+    this.pieces = [];
+    this.length = 0;
+  }
+
+  add(piece) {
+    this.pieces.push(piece);
+    this.length += piece.length;
+  }
+
+  take(count) {
+    const taken = [];
+    let need = count;
+    while (need > 0) {
+      const first = this.pieces[0];
+      if (first.length <= need) {
+        taken.push(this.pieces.shift());
+        need -= first.length;
+      } else {
+        taken.push(first.subarray(0, need));
+        this.pieces[0] = first.subarray(need);
+        need = 0;
+      }
+    }
+    this.length -= count;
+    return taken.length === 1 ? taken[0] : Buffer.concat(taken, count);
+  }
 }
 
 function unwrapDataKey(manifest, keys) {
@@ -94,34 +143,34 @@ async function main() {
   const entry = (manifest.files || []).find((f) => f.name === name);
   if (!entry) fail(`${name} is not a file of backup ${manifest.id}`);
   if (!manifest.encryption) fail(`backup ${manifest.id} is not encrypted: ${name} is plain gzip already`);
+  checkEncryption(manifest);
   const dataKey = unwrapDataKey(manifest, readKeys(args.keysFile));
   const sealedChunk = manifest.encryption.chunkBytes + TAG_BYTES;
 
   const hash = createHash('sha256');
   let size = 0;
-  let buffered = Buffer.alloc(0);
+  const buffered = new Pieces();
   let fileKey = null;
   let index = 0;
   for await (const piece of createReadStream(filePath)) {
     hash.update(piece);
     size += piece.length;
-    buffered = buffered.length === 0 ? piece : Buffer.concat([buffered, piece]);
+    buffered.add(piece);
     if (!fileKey && buffered.length >= HEADER_BYTES) {
-      if (!buffered.subarray(0, MAGIC.length).equals(MAGIC) || buffered[MAGIC.length] !== 1)
+      const header = buffered.take(HEADER_BYTES);
+      if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== 1)
         fail(`${name} is not a logic-ha encrypted file of format version 1`);
-      const salt = buffered.subarray(MAGIC.length + 1, HEADER_BYTES);
+      const salt = header.subarray(MAGIC.length + 1, HEADER_BYTES);
       fileKey = Buffer.from(hkdfSync('sha256', dataKey, salt, Buffer.from(`logic-ha/backup-file@1:${name}`), 32));
-      buffered = buffered.subarray(HEADER_BYTES);
     }
     // A chunk is known not to be the last only when more bytes follow it.
     while (fileKey && buffered.length > sealedChunk) {
-      const plain = openChunk(fileKey, index++, false, buffered.subarray(0, sealedChunk));
-      buffered = buffered.subarray(sealedChunk);
+      const plain = openChunk(fileKey, index++, false, buffered.take(sealedChunk));
       if (!process.stdout.write(plain)) await new Promise((resolve) => process.stdout.once('drain', resolve));
     }
   }
   if (!fileKey || buffered.length < TAG_BYTES) fail(`${name} is cut short`);
-  process.stdout.write(openChunk(fileKey, index, true, buffered));
+  process.stdout.write(openChunk(fileKey, index, true, buffered.take(buffered.length)));
   const sha256 = hash.digest('hex');
   if (sha256 !== entry.sha256 || size !== entry.sizeBytes)
     fail(`${name}: sha256/size (${sha256}, ${size}) differ from the manifest (${entry.sha256}, ${entry.sizeBytes})`);

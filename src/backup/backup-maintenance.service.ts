@@ -3,7 +3,9 @@ import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { BackupErrorCode } from './backup.errors';
 import { checkBackupFiles, fileProblems } from './streams/read-file';
+import { BackupLock } from './backup-lock';
 import { BackupReader } from './backup-reader';
+import { sealOrKeyProblem } from './backup-verify.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { RetentionPlan, planRetention } from './retention';
 import { BackupStorage } from './storage/backup-storage';
@@ -21,7 +23,7 @@ export interface RebuildReport {
   corrupt: string[];
   /** Catalog rows whose backup is not in storage any more; now marked expired. */
   missing: string[];
-  /** Encrypted with a key this node does not have (or a wrong one): listed, files not checked. */
+  /** Encrypted with a key this node does not have (or a wrong one): listed, files checked by sha256 only. */
   keyProblems: { id: string; problem: string }[];
 }
 
@@ -36,19 +38,26 @@ export class BackupMaintenanceService {
     private readonly storage: BackupStorage,
     private readonly reader: BackupReader,
     private readonly clock: Clock,
+    private readonly lock: BackupLock,
   ) {}
 
-  /** Running backups are never in the plan: only succeeded rows expire. */
+  /**
+   * Running backups are never in the plan: only succeeded rows expire. Removing holds the
+   * backup lock, so a rekey never rewrites a manifest into a folder being removed.
+   */
   async expire(dryRun: boolean): Promise<ExpireReport> {
+    if (dryRun) return { dryRun, ...planRetention(await this.catalog.all(), this.config.backup.retainFull) };
+    return this.lock.hold('retention', () => this.removeExpired(), true);
+  }
+
+  private async removeExpired(): Promise<ExpireReport> {
     const plan = planRetention(await this.catalog.all(), this.config.backup.retainFull);
-    if (!dryRun) {
-      for (const { id, reason } of plan.expire) {
-        await this.storage.remove(id);
-        await this.catalog.markExpired([id]);
-        this.logger.log({ msg: 'backup expired', id, reason });
-      }
+    for (const { id, reason } of plan.expire) {
+      await this.storage.remove(id);
+      await this.catalog.markExpired([id]);
+      this.logger.log({ msg: 'backup expired', id, reason });
     }
-    return { dryRun, ...plan };
+    return { dryRun: false, ...plan };
   }
 
   /** Recreates the catalog from storage alone: every manifest found becomes a row, its files re-read. */
@@ -70,15 +79,11 @@ export class BackupMaintenanceService {
       }
       const outcome = await this.catalog.upsertFromManifest(manifest, manifest.triggeredBy ?? 'manual');
       report[outcome].push(id);
-      let seal;
-      try {
-        seal = this.reader.keys.sealOf(manifest);
-      } catch (error) {
-        // A missing key is not damage: the backup stays listed, and verify names the key.
-        report.keyProblems.push({ id, problem: (error as Error).message });
-        continue;
-      }
-      // A rebuilt catalog must not list a damaged backup as usable, so every file is re-read.
+      const { seal, keyProblem } = sealOrKeyProblem(this.reader, manifest);
+      // A missing key is not damage: the backup stays listed, and verify names the key.
+      if (keyProblem) report.keyProblems.push({ id, problem: keyProblem });
+      // A rebuilt catalog must not list a damaged backup as usable, so every file is re-read:
+      // decrypted when the key is here, checked by size and sha256 against the manifest when not.
       const damaged = fileProblems(await checkBackupFiles(this.storage, manifest, undefined, seal));
       if (damaged.length > 0) {
         report.corrupt.push(id);

@@ -2,7 +2,7 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import type { BackupManifest, ChainPosition } from './backup.types';
 import { isBackupId } from './backup-id';
-import { KeyRing } from './crypto/key-ring';
+import type { KeyRing } from './crypto/key-ring';
 import { parseManifest } from './manifest';
 import type { BackupStorage } from './storage/backup-storage';
 
@@ -16,8 +16,11 @@ const MAX_CHAIN_LENGTH = 10_000;
 export class BackupReader {
   constructor(
     readonly storage: BackupStorage,
-    /** Unwraps encrypted backups' data keys; without keys, only plain backups can be read. */
-    readonly keys: KeyRing = KeyRing.none(),
+    /**
+     * Unwraps encrypted backups' data keys. Required, so no wiring gets an empty ring by
+     * omission; KeyRing.none() reads plain backups only.
+     */
+    readonly keys: KeyRing,
   ) {}
 
   async manifest(id: string): Promise<BackupManifest> {

@@ -102,7 +102,8 @@ export class BackupController {
   }
 
   @Post('rekey')
-  @LeaderOnly()
+  // Reads and rewrites every manifest inside the request.
+  @LeaderOnly({ longRunning: true })
   @HttpCode(200)
   @ApiOperation({
     summary: "Re-wrap every encrypted backup's data key with the first key of BACKUP_ENCRYPTION_KEYS (manifests only)",

@@ -3,6 +3,7 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { Clock } from '../common/time/clock';
 import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
+import { KeyRing } from './crypto/key-ring';
 
 /**
  * Reports the age of the newest verified, newest restore-verified (test restore) and newest successful backup. Always "up": a
@@ -15,6 +16,7 @@ export class BackupIndicator {
     private readonly catalog: BackupCatalogService,
     private readonly backups: BackupService,
     private readonly clock: Clock,
+    private readonly keys: KeyRing,
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {
@@ -35,6 +37,8 @@ export class BackupIndicator {
       newestRestoreVerifiedAgeSeconds: ageOf(restoreVerified?.finishedAt),
       newestRestoreVerifiedAt: restoreVerified?.restoreVerifiedAt?.toISOString() ?? null,
       running: this.backups.runningId,
+      // What new backups are written with: the cipher and the key id, never key bytes.
+      encryption: { cipher: this.keys.cipher, currentKeyId: this.keys.encrypting ? this.keys.currentKeyId : null },
     });
   }
 }

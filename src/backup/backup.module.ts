@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -44,7 +44,17 @@ export class BackupModule {
         {
           provide: KeyRing,
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => KeyRing.fromConfig(config.backup.encryption),
+          useFactory: (config: AppConfig) => {
+            const keys = KeyRing.fromConfig(config.backup.encryption);
+            // At startup, what backups will be written with: ids only, never key bytes.
+            new Logger('Backup').log({
+              msg: 'backup encryption',
+              cipher: keys.cipher,
+              currentKeyId: keys.encrypting ? keys.currentKeyId : null,
+              keyIds: keys.keyIds,
+            });
+            return keys;
+          },
         },
         {
           provide: BackupReader,

@@ -113,6 +113,7 @@ describe('BackupService', () => {
   let service: BackupService;
   let lock: BackupLock;
   let retentionRuns: number;
+  let config: AppConfig;
   const clock = new FakeClock(new Date('2026-11-27T02:00:00.000Z'));
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -123,7 +124,10 @@ describe('BackupService', () => {
     storage = new LocalBackupStorage(join(root, 'backups'));
     events = [];
     lock = new BackupLock(join(root, 'backups'));
-    const config = { dataDir: root, backup: { timeoutSeconds: 3600, compressionLevel: 1 } } as unknown as AppConfig;
+    config = {
+      dataDir: root,
+      backup: { timeoutSeconds: 3600, compressionLevel: 1, encryption: { cipher: 'none', keys: [] } },
+    } as unknown as AppConfig;
     const bus = {
       emit: (name: string, payload: Record<string, unknown>) => events.push({ name, payload }),
     } as unknown as EventBus;
@@ -140,7 +144,7 @@ describe('BackupService', () => {
       bus,
       catalog as unknown as BackupCatalogService,
       storage,
-      new BackupReader(storage),
+      new BackupReader(storage, KeyRing.none()),
       engine,
       lock,
       schema,
@@ -167,8 +171,10 @@ describe('BackupService', () => {
   });
 
   describe('with BACKUP_ENCRYPTION=aes-256-gcm', () => {
-    const encryptWith = (ring: KeyRing) =>
-      ((service as unknown as { reader: BackupReader }).reader = new BackupReader(storage, ring));
+    const encryptWith = (ring: KeyRing) => {
+      config.backup.encryption.cipher = 'aes-256-gcm';
+      (service as unknown as { reader: BackupReader }).reader = new BackupReader(storage, ring);
+    };
     const ring = new KeyRing('aes-256-gcm', [new MasterKey('k1', Buffer.alloc(32, 7))]);
 
     it('encrypts every file, the configs archive included, and records the wrapped key', async () => {
@@ -180,15 +186,27 @@ describe('BackupService', () => {
       expect(manifest.files.map((f) => f.name)).toEqual(['database.sqlite.gz.enc', 'configs.tar.gz.enc']);
     });
 
-    it('refuses to write a plain backup when a file skipped the cipher, says so, and keeps nothing', async () => {
+    it('refuses a file that skipped the cipher before any of its bytes reach storage, says so, and keeps nothing', async () => {
       encryptWith(ring);
       engine.usesSeal = false;
+      const upload = jest.spyOn(storage, 'upload');
       const row = await run();
       expect(row).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.NotEncrypted });
-      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm and backup');
-      expect(row.error).toContain('database.sqlite.gz not encrypted');
+      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm and');
+      expect(row.error).toContain("database.sqlite.gz was about to be stored without this backup's cipher");
+      expect(upload).not.toHaveBeenCalled();
       expect(existsSync(join(root, 'backups', row.id))).toBe(false);
       expect(events.map((e) => e.name)).toEqual(['backup.started', 'backup.failed']);
+    });
+
+    it('refuses by configuration even when the wiring handed over no keys (BACKUP_NOT_ENCRYPTED), uploading nothing', async () => {
+      encryptWith(KeyRing.none());
+      const upload = jest.spyOn(storage, 'upload');
+      const row = await run();
+      expect(row).toMatchObject({ state: 'failed', errorCode: BackupErrorCode.NotEncrypted });
+      expect(row.error).toContain('BACKUP_ENCRYPTION=aes-256-gcm');
+      expect(upload).not.toHaveBeenCalled();
+      expect(existsSync(join(root, 'backups', row.id))).toBe(false);
     });
   });
 
@@ -290,7 +308,7 @@ describe('BackupService', () => {
         clock,
         catalog as unknown as BackupCatalogService,
         storage,
-        new BackupReader(storage),
+        new BackupReader(storage, KeyRing.none()),
         lock,
       );
       await interrupted.settle(new Date('2026-11-27T02:00:00Z'), () => false);

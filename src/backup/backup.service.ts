@@ -16,7 +16,9 @@ import { BackupTimeoutError, describeFailure } from './backup-failure';
 import { BackupView, toBackupView } from './backup-view';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import { storeConfigsArchive } from './configs-archive';
+import { EncryptedOnlyStorage } from './crypto/encrypted-only.storage';
 import { assertEncryptedAsConfigured } from './crypto/encryption-guard';
+import type { FileSeal } from './crypto/file-seal';
 import type { KeyRing } from './crypto/key-ring';
 import { BackupEngine } from './engines/backup-engine';
 import { assembleManifest, serialiseManifest } from './manifest';
@@ -83,7 +85,13 @@ export class BackupService {
     const parent = request.type === 'incremental' ? await this.parentForIncremental() : null;
     const job = { controller: new AbortController(), progress: new ProgressTracker() };
     const release = await this.lock.tryAcquire((error) => job.controller.abort(error));
-    if (!release) throw alreadyRunning('another logic-ha process is taking a backup to this storage', null);
+    if (!release)
+      throw alreadyRunning(
+        this.lock.holder
+          ? `this process holds the backup lock for ${this.lock.holder}`
+          : 'another logic-ha process is taking a backup (or applying retention, or re-keying) on this storage',
+        null,
+      );
     try {
       this.refuseWhileRunning();
       const id = await this.freshId(request.type);
@@ -204,9 +212,10 @@ export class BackupService {
       job.controller.signal.throwIfAborted();
       // Each backup its own data key, so an incremental may follow a plain or other-key parent.
       const envelope = this.keys.encrypting ? this.keys.newEnvelope(job.id) : null;
+      const storage = this.storageFor(envelope?.seal ?? null);
       const context = {
         backupId: job.id,
-        storage: this.storage,
+        storage,
         compressionLevel: this.config.backup.compressionLevel,
         signal: job.controller.signal,
         progress: job.progress,
@@ -216,7 +225,7 @@ export class BackupService {
       };
       const result = parent ? await this.engine.incremental(context, parent) : await this.engine.full(context);
       job.progress.enter('configs');
-      const configs = await storeConfigsArchive(this.storage, job.id, join(this.config.dataDir, 'configs'), context);
+      const configs = await storeConfigsArchive(storage, job.id, join(this.config.dataDir, 'configs'), context);
       job.controller.signal.throwIfAborted();
       const manifest = assembleManifest({
         id: job.id,
@@ -232,7 +241,7 @@ export class BackupService {
         finishedAt: this.clock.now(),
         encryption: envelope?.encryption,
       });
-      assertEncryptedAsConfigured(manifest, envelope?.seal ?? null, this.keys);
+      assertEncryptedAsConfigured(manifest, envelope?.seal ?? null, this.config.backup.encryption.cipher);
       await this.storage.writeManifest(job.id, serialiseManifest(manifest));
       await this.catalog.markSucceeded(manifest);
       const sizeBytes = manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
@@ -258,6 +267,12 @@ export class BackupService {
       clearTimeout(timer);
       await rm(tempDir, { recursive: true, force: true });
     }
+  }
+
+  /** While BACKUP_ENCRYPTION is on, uploads go through a storage that refuses a file without the seal. */
+  private storageFor(seal: FileSeal | null): BackupStorage {
+    const { cipher } = this.config.backup.encryption;
+    return cipher === 'none' ? this.storage : new EncryptedOnlyStorage(this.storage, seal, cipher);
   }
 
   /**

@@ -10,6 +10,7 @@ export { BackupIndicator } from './backup.indicator';
 export { BackupMaintenanceService } from './backup-maintenance.service';
 export type { RebuildReport } from './backup-maintenance.service';
 export { BackupReader } from './backup-reader';
+export { BackupLock } from './backup-lock';
 export { PreChangeBackupService } from './pre-change-backup.service';
 export { verifyChain } from './backup-verify.service';
 export { describePlan } from './restore.service';

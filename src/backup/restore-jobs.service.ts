@@ -48,6 +48,7 @@ export class RestoreJobsService {
   async dryRun(request: RestoreRequest) {
     const plan = await this.restores.plan(request.backupId, request.to);
     this.refuseLiveDatabase(request.target);
+    this.restores.checkKeys(plan);
     await this.restores.checkTarget(plan, request.target, request.force ?? false);
     return { dryRun: true, target: request.target, ...describePlan(plan) };
   }

@@ -67,6 +67,15 @@ export class RestoreService {
     await this.engines[plan.engine].checkTarget(target, force);
   }
 
+  /**
+   * Unwraps every data key of the plan with this node's keys (manifests only, nothing
+   * downloaded): a dry run answers BACKUP_KEY_MISSING / BACKUP_KEY_WRONG, naming the key id,
+   * where the restore itself would fail.
+   */
+  checkKeys(plan: RestorePlan): void {
+    for (const backup of plan.chain) this.reader.keys.sealOf(backup);
+  }
+
   async restore(request: RestoreRequest, progress: ProgressTracker, signal: AbortSignal): Promise<RestoreResult> {
     const started = Date.now();
     const plan = await this.plan(request.backupId, request.to);

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Argument, type Command, Option } from 'commander';
 import {
+  BackupLock,
   BackupMaintenanceService,
   BackupService,
   createBackupReader,
@@ -154,6 +155,7 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
   };
   const plan = await restores.plan(request.backupId, request.to);
   if (options.dryRun) {
+    restores.checkKeys(plan);
     await restores.checkTarget(plan, request.target, request.force);
     io.out({ dryRun: true, target: request.target, ...describePlan(plan) });
     return 0;
@@ -169,7 +171,9 @@ async function restore(config: AppConfig, backupId: string, options: RestoreOpti
 }
 
 async function rekey(config: AppConfig, dryRun: boolean, io: CliIo): Promise<number> {
-  const report = await rekeyBackups(createBackupReader(config), dryRun);
+  // Offline, like verify: storage and keys only. The catalog's manifest copies follow on the
+  // service's next `backup catalog rebuild` (or use POST /api/v1/backups/rekey, which updates them).
+  const report = await rekeyBackups(createBackupReader(config), new BackupLock(config.backup.directory), dryRun);
   io.out(report);
   return report.failed.length === 0 ? 0 : EXIT_FAILED;
 }

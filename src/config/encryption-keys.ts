@@ -22,9 +22,9 @@ export class MasterKey {
     this.#key = Buffer.from(key);
   }
 
-  /** The secret bytes; only the envelope code should call this. */
+  /** A copy of the secret bytes (a caller that zeroes or changes it cannot change the key); only the envelope code should call this. */
   material(): Buffer {
-    return this.#key;
+    return Buffer.from(this.#key);
   }
 
   toJSON(): { id: string } {

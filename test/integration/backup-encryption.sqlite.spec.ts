@@ -9,8 +9,10 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { BackupReader } from '../../src/backup/backup-reader';
+import { BackupLock } from '../../src/backup/backup-lock';
 import { verifyChain } from '../../src/backup/backup-verify.service';
-import { rekeyBackups } from '../../src/backup/backup-rekey';
+import { BackupRekeyService, rekeyBackups } from '../../src/backup/backup-rekey';
+import { BackupCatalogService } from '../../src/backup/catalog/backup-catalog.service';
 import type { BackupManifest } from '../../src/backup/backup.types';
 import { createRestoreService } from '../../src/backup/backup-tools';
 import { HEADER_BYTES, TAG_BYTES } from '../../src/backup/crypto/chunk-cipher';
@@ -18,6 +20,8 @@ import { KeyRing } from '../../src/backup/crypto/key-ring';
 import { ProgressTracker } from '../../src/backup/progress';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
 import { openStoredFile } from '../../src/backup/streams/read-file';
+import { buildProgram } from '../../src/cli/program';
+import { CliRuntime } from '../../src/cli/cli-runtime';
 import { MasterKey } from '../../src/config/encryption-keys';
 import { ADMIN_TOKEN, AUTH, restoreThroughApi, takeBackup } from '../support/backup-api';
 import { type TestApp, startTestApp } from '../support/test-app';
@@ -115,6 +119,12 @@ describe('encrypted backups on SQLite', () => {
     expect(fileOf(full, 'database').sizeBytes).toBeGreaterThan(2 * CHUNK);
   });
 
+  it('readiness shows the cipher and the current key id, never key bytes', async () => {
+    const ready = await request(t.server).get('/health/ready').expect(200);
+    expect(ready.body.info.backup.encryption).toEqual({ cipher: 'aes-256-gcm', currentKeyId: 'k1' });
+    expect(JSON.stringify(ready.body)).not.toContain(k1.toString('base64'));
+  });
+
   it('round trip: verify passes and a restore gives back every row and the config files', async () => {
     const verify = await request(t.server).post(`/api/v1/backups/${incremental}/verify`).set(AUTH).expect(200);
     expect(verify.body).toMatchObject({ ok: true, problems: [] });
@@ -185,6 +195,22 @@ describe('encrypted backups on SQLite', () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  it('backup restore --dry-run unwraps every key of the plan, and fails naming the missing one', async () => {
+    const runtime = new CliRuntime();
+    const onlyK2 = { ...t.config.backup.encryption, keys: [new MasterKey('k2', k2)] };
+    Object.assign(runtime, { loaded: { ...t.config, backup: { ...t.config.backup, encryption: onlyK2 } } });
+    const target = join(restoreDir, 'dry-no-key.sqlite');
+    await expect(
+      buildProgram(runtime).parseAsync(['backup', 'restore', incremental, '--target', target, '--dry-run'], {
+        from: 'user',
+      }),
+    ).rejects.toMatchObject({
+      code: 'BACKUP_KEY_MISSING',
+      message: expect.stringContaining(`backup ${full} is encrypted with key k1`),
+    });
+    expect(existsSync(target)).toBe(false);
+  });
+
   it('a wrong key with the right id fails with "cannot unwrap"', async () => {
     const target = join(restoreDir, 'wrong-key.sqlite');
     await expect(restoreWith(ring(['k1', randomBytes(32)]), incremental, target)).rejects.toMatchObject({
@@ -213,6 +239,26 @@ describe('encrypted backups on SQLite', () => {
     expect(wrong.stderr.toString()).toContain(`cannot unwrap the data key of backup ${full} with key k1`);
   });
 
+  it('the by-hand script refuses a manifest whose cipher or chunkBytes it does not read', () => {
+    const file = fileOf(full, 'database');
+    const edited = join(restoreDir, 'edited-manifest.json');
+    const withEncryption = (change: Record<string, unknown>) => {
+      const m = manifest(full);
+      writeFileSync(edited, JSON.stringify({ ...m, encryption: { ...m.encryption, ...change } }));
+      return spawnSync(process.execPath, [SCRIPT, edited, join(backupDir, full, file.name)], {
+        env: { PATH: process.env.PATH, BACKUP_ENCRYPTION_KEYS: keyList(['k1', k1]) },
+      });
+    };
+    const cipher = withEncryption({ cipher: 'aes-128-cbc' });
+    expect(cipher.status).toBe(1);
+    expect(cipher.stderr.toString()).toContain('uses cipher "aes-128-cbc"; this script reads aes-256-gcm');
+    expect(cipher.stdout.length).toBe(0);
+    const chunk = withEncryption({ chunkBytes: 0 });
+    expect(chunk.status).toBe(1);
+    expect(chunk.stderr.toString()).toContain('chunkBytes 0, outside 1024..67108864');
+    expect(chunk.stdout.length).toBe(0);
+  });
+
   it('rotation: a new key in front still restores old backups; rekey re-wraps them (dry run first, idempotent); the old key can then go', async () => {
     const rotated = ring(['k2', k2], ['k1', k1]);
     const before = join(restoreDir, 'rotated.sqlite');
@@ -224,12 +270,30 @@ describe('encrypted backups on SQLite', () => {
         manifest(id).files.map((f) => sha256(readFileSync(join(backupDir, id, f.name)))),
       );
     const filesBefore = dataFiles();
-    const dry = await rekeyBackups(new BackupReader(storage, rotated), true);
+    const dry = await rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), true);
     expect(dry).toMatchObject({ dryRun: true, keyId: 'k2', failed: [] });
     expect(dry.rewrapped.map((r) => r.id).sort()).toEqual([full, incremental].sort());
     expect(manifest(full).encryption!.keyId).toBe('k1');
 
-    const done = await rekeyBackups(new BackupReader(storage, rotated), false);
+    // A running backup (or retention, or another rekey) holds the lock: the rekey waits its turn.
+    const release = await new BackupLock(backupDir).tryAcquire(() => undefined);
+    await expect(
+      rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), false),
+    ).rejects.toMatchObject({ code: 'BACKUP_ALREADY_RUNNING' });
+    await release!();
+    expect(manifest(full).encryption!.keyId).toBe('k1');
+
+    const catalogCopy = async (id: string) => {
+      const [row] = await t.app.get(DataSource).query('SELECT manifest FROM logic_ha_backup WHERE id = ?', [id]);
+      return JSON.parse(row.manifest) as BackupManifest;
+    };
+    expect((await catalogCopy(full)).encryption!.keyId).toBe('k1');
+    const service = new BackupRekeyService(
+      new BackupReader(storage, rotated),
+      new BackupLock(backupDir),
+      t.app.get(BackupCatalogService),
+    );
+    const done = await service.rekey(false);
     expect(done.rewrapped).toEqual(
       expect.arrayContaining([
         { id: full, from: 'k1' },
@@ -237,8 +301,10 @@ describe('encrypted backups on SQLite', () => {
       ]),
     );
     expect(manifest(full).encryption!.keyId).toBe('k2');
+    // The catalog's copy follows: the old key's wrap is kept nowhere.
+    expect((await catalogCopy(full)).encryption).toEqual(manifest(full).encryption);
     expect(dataFiles()).toEqual(filesBefore); // manifests only: no data file rewritten
-    const again = await rekeyBackups(new BackupReader(storage, rotated), false);
+    const again = await rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), false);
     expect(again.rewrapped).toEqual([]);
     expect(again.skipped).toEqual(expect.arrayContaining([{ id: full, reason: 'already wrapped by k2' }]));
 
@@ -260,8 +326,43 @@ describe('encrypted backups on SQLite', () => {
     expect(res.body.failed).toEqual(
       expect.arrayContaining([{ id: full, problem: expect.stringContaining('encrypted with key k2') }]),
     );
+    const dry = await request(t.server)
+      .post('/api/v1/backups/restore')
+      .set(AUTH)
+      .send({ backupId: incremental, target: join(restoreDir, 'dry-api.sqlite'), dryRun: true })
+      .expect(409);
+    expect(dry.body).toMatchObject({ code: 'BACKUP_KEY_MISSING' });
+    expect(JSON.stringify(dry.body)).toContain('encrypted with key k2');
     const bad = await request(t.server).post('/api/v1/backups/rekey').set(AUTH).send({ dryRun: 'yes' }).expect(400);
     expect(JSON.stringify(bad.body)).toContain('dryRun');
     await request(t.server).post('/api/v1/backups/rekey').send({}).expect(401);
+  });
+
+  // Runs last: after the rotation above the backups are under k2, which the app (k1 only) lacks.
+  it('on a node without the key, verify and catalog rebuild still check every file by sha256, and report the key problem too', async () => {
+    const file = fileOf(full, 'database');
+    const path = join(backupDir, full, file.name);
+    const damaged = readFileSync(path);
+    damaged[HEADER_BYTES + 10] ^= 0x01; // the manifest is left as it was: its sha256 no longer matches
+    writeFileSync(path, damaged);
+
+    const verify = await request(t.server).post(`/api/v1/backups/${incremental}/verify`).set(AUTH).expect(200);
+    expect(verify.body.ok).toBe(false);
+    expect(verify.body.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`backup ${full} is encrypted with key k2`),
+        expect.stringContaining(`${full}/${file.name}: sha256 is`),
+        expect.stringContaining(`backup ${incremental} is encrypted with key k2`),
+      ]),
+    );
+    expect(verify.body.problems.filter((p: string) => p.startsWith(`${incremental}/`))).toEqual([]);
+
+    const { body } = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
+    expect(body.corrupt).toEqual([full]);
+    expect(body.keyProblems.map((k: { id: string }) => k.id).sort()).toEqual([full, incremental].sort());
+    const states = await request(t.server).get('/api/v1/backups').set(AUTH).expect(200);
+    const stateOf = (id: string) => states.body.items.find((b: { id: string }) => b.id === id)?.state;
+    expect(stateOf(full)).toBe('failed');
+    expect(stateOf(incremental)).toBe('succeeded');
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { BackupReader } from '../../src/backup/backup-reader';
+import { KeyRing } from '../../src/backup/crypto/key-ring';
 import { newBackupId } from '../../src/backup/backup-id';
 import type { BackupManifest } from '../../src/backup/backup.types';
 import { type EngineContext } from '../../src/backup/engines/backup-engine';
@@ -122,7 +123,7 @@ describe('MariaDB backup engine on a replicated pair', () => {
     expect(incremental.start).toEqual(full.end);
 
     const restores = new RestoreService(
-      new BackupReader(storage),
+      new BackupReader(storage, KeyRing.none()),
       { mysql: new MysqlRestoreEngine(runner, tools), sqlite: undefined as never },
       join(root, 'tmp'),
     );

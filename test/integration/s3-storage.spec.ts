@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BackupReader } from '../../src/backup/backup-reader';
+import { KeyRing } from '../../src/backup/crypto/key-ring';
 import { MANIFEST_NAME } from '../../src/backup/manifest';
 import type { StorageUpload } from '../../src/backup/storage/backup-storage';
 import { S3BackupStorage } from '../../src/backup/storage/s3/s3-backup.storage';
@@ -132,7 +133,9 @@ describe('S3BackupStorage against s3rver', () => {
     expect(ids.every((id) => /^\d{8}-\d{6}-\d{3}[FI]$/.test(id))).toBe(true);
     expect(await storage.readManifest(finished)).toBe('{"format":"x"}');
     expect(await storage.readManifest(unfinished)).toBeNull();
-    await expect(new BackupReader(storage).manifest(unfinished)).rejects.toMatchObject({ code: 'BACKUP_NOT_USABLE' });
+    await expect(new BackupReader(storage, KeyRing.none()).manifest(unfinished)).rejects.toMatchObject({
+      code: 'BACKUP_NOT_USABLE',
+    });
   });
 
   it('lists more than one page of backups', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { Connection } from 'mysql2/promise';
 import { BackupReader } from '../../src/backup/backup-reader';
+import { KeyRing } from '../../src/backup/crypto/key-ring';
 import { newBackupId } from '../../src/backup/backup-id';
 import { MysqlRestoreEngine } from '../../src/backup/engines/mysql/mysql-restore.engine';
 import { assembleManifest, serialiseManifest } from '../../src/backup/manifest';
@@ -134,7 +135,7 @@ describe('table fingerprints on MariaDB', () => {
     });
     await storage.writeManifest(id, serialiseManifest(manifest));
     const restores = new RestoreService(
-      new BackupReader(storage),
+      new BackupReader(storage, KeyRing.none()),
       { mysql: new MysqlRestoreEngine(new ProcessRunner(), new ClientTools()), sqlite: undefined as never },
       join(root, 'tmp'),
     );

@@ -61,6 +61,11 @@ export class BackupCatalogService {
     return this.records.find({ where: { state: 'running' } });
   }
 
+  /** After a rekey: the row's copy of the manifest carries the new wrap, not the old key's. */
+  async replaceManifestCopy(manifest: BackupManifest): Promise<void> {
+    await this.records.update({ id: manifest.id, manifest: Not(IsNull()) }, { manifest: serialiseManifest(manifest) });
+  }
+
   async markVerified(id: string, at: Date): Promise<void> {
     await this.records.update({ id }, { verifiedAt: at });
   }

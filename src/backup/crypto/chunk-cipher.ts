@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -83,20 +84,29 @@ class ByteQueue {
 /** Encrypts one file's plaintext (gzip output) into the format above. */
 export class ChunkEncryptor extends Transform {
   private readonly queue = new ByteQueue();
-  private readonly fileKey: Buffer;
+  /** #private: never in JSON, util.inspect or a stream's debug dump. */
+  readonly #fileKey: Buffer;
   private index = 0;
   private headerSent = false;
   private readonly salt = randomBytes(SALT_BYTES);
 
   constructor(
     dataKey: Buffer,
-    fileName: string,
+    private readonly fileName: string,
     private readonly chunkBytes: number,
     /** Called once the final chunk is out: the proof that this file went through the cipher. */
     private readonly onSealed: () => void = () => undefined,
   ) {
     super();
-    this.fileKey = deriveFileKey(dataKey, this.salt, fileName);
+    this.#fileKey = deriveFileKey(dataKey, this.salt, fileName);
+  }
+
+  toJSON(): { fileName: string } {
+    return { fileName: this.fileName };
+  }
+
+  [inspect.custom](): string {
+    return `ChunkEncryptor(${this.fileName})`;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -121,7 +131,7 @@ export class ChunkEncryptor extends Transform {
   }
 
   private seal(plain: Buffer, final: boolean): Buffer {
-    const cipher = createCipheriv('aes-256-gcm', this.fileKey, nonceOf(this.index));
+    const cipher = createCipheriv('aes-256-gcm', this.#fileKey, nonceOf(this.index));
     cipher.setAAD(aadOf(this.index, final));
     const sealed = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     this.index += 1;
@@ -132,24 +142,35 @@ export class ChunkEncryptor extends Transform {
 /** Decrypts the format above; a chunk's bytes are passed on only after its tag checked out. */
 export class ChunkDecryptor extends Transform {
   private readonly queue = new ByteQueue();
-  private fileKey: Buffer | null = null;
+  /** #private, like the data key: never in JSON or util.inspect. */
+  #fileKey: Buffer | null = null;
+  readonly #dataKey: Buffer;
   private index = 0;
   private readonly sealedChunkBytes: number;
 
   constructor(
-    private readonly dataKey: Buffer,
+    dataKey: Buffer,
     private readonly fileName: string,
     chunkBytes: number,
   ) {
     super();
+    this.#dataKey = dataKey;
     this.sealedChunkBytes = chunkBytes + TAG_BYTES;
+  }
+
+  toJSON(): { fileName: string } {
+    return { fileName: this.fileName };
+  }
+
+  [inspect.custom](): string {
+    return `ChunkDecryptor(${this.fileName})`;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.queue.add(chunk);
     try {
-      if (!this.fileKey && this.queue.length >= HEADER_BYTES) this.readHeader();
-      while (this.fileKey && this.queue.length > this.sealedChunkBytes)
+      if (!this.#fileKey && this.queue.length >= HEADER_BYTES) this.readHeader();
+      while (this.#fileKey && this.queue.length > this.sealedChunkBytes)
         this.push(this.open(this.queue.take(this.sealedChunkBytes), false));
       callback();
     } catch (error) {
@@ -159,7 +180,7 @@ export class ChunkDecryptor extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (!this.fileKey) throw new SealBrokenError(this.fileName, 'is cut short: it ends inside its header');
+      if (!this.#fileKey) throw new SealBrokenError(this.fileName, 'is cut short: it ends inside its header');
       if (this.queue.length < TAG_BYTES)
         throw new SealBrokenError(this.fileName, `is cut short: chunk ${this.index} is incomplete`);
       this.push(this.open(this.queue.take(this.queue.length), true));
@@ -176,11 +197,11 @@ export class ChunkDecryptor extends Transform {
     const version = header[FILE_MAGIC.length];
     if (version !== FILE_FORMAT_VERSION)
       throw new SealBrokenError(this.fileName, `has encryption format version ${version}; this build reads 1`);
-    this.fileKey = deriveFileKey(this.dataKey, header.subarray(FILE_MAGIC.length + 1), this.fileName);
+    this.#fileKey = deriveFileKey(this.#dataKey, header.subarray(FILE_MAGIC.length + 1), this.fileName);
   }
 
   private open(sealed: Buffer, final: boolean): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.fileKey!, nonceOf(this.index));
+    const decipher = createDecipheriv('aes-256-gcm', this.#fileKey!, nonceOf(this.index));
     decipher.setAAD(aadOf(this.index, final));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));

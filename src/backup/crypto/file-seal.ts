@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Transform } from 'node:stream';
 import { ChunkDecryptor, ChunkEncryptor } from './chunk-cipher';
 
@@ -10,18 +11,39 @@ export const ENCRYPTED_SUFFIX = '.enc';
  */
 export class FileSeal {
   private readonly sealed = new Set<string>();
+  /** Names an encryptor was made for: EncryptedOnlyStorage opens uploads for these alone. */
+  private readonly encrypting = new Set<string>();
+
+  /** #private: a logged or serialised seal shows no key bytes (as MasterKey does). */
+  readonly #dataKey: Buffer;
 
   constructor(
-    private readonly dataKey: Buffer,
+    dataKey: Buffer,
     readonly chunkBytes: number,
-  ) {}
+  ) {
+    this.#dataKey = dataKey;
+  }
+
+  toJSON(): { chunkBytes: number; sealed: string[] } {
+    return { chunkBytes: this.chunkBytes, sealed: [...this.sealed] };
+  }
+
+  [inspect.custom](): string {
+    return `FileSeal(${this.sealed.size} sealed)`;
+  }
 
   encryptor(fileName: string): Transform {
-    return new ChunkEncryptor(this.dataKey, fileName, this.chunkBytes, () => this.sealed.add(fileName));
+    this.encrypting.add(fileName);
+    return new ChunkEncryptor(this.#dataKey, fileName, this.chunkBytes, () => this.sealed.add(fileName));
   }
 
   decryptor(fileName: string): Transform {
-    return new ChunkDecryptor(this.dataKey, fileName, this.chunkBytes);
+    return new ChunkDecryptor(this.#dataKey, fileName, this.chunkBytes);
+  }
+
+  /** True once an encryptor was made for `fileName` (its bytes are meant to go through this key). */
+  isEncrypting(fileName: string): boolean {
+    return this.encrypting.has(fileName);
   }
 
   /** True once `fileName`'s final chunk was written with this key. */
