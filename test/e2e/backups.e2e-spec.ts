@@ -108,7 +108,14 @@ describe('backup routes: bad input', () => {
     const dry = await request(t.server).post('/api/v1/backups/expire').set(AUTH).send({ dryRun: true }).expect(200);
     expect(dry.body).toEqual({ dryRun: true, expire: [], keptFulls: [] });
     const rebuilt = await request(t.server).post('/api/v1/backups/catalog/rebuild').set(AUTH).expect(200);
-    expect(rebuilt.body).toEqual({ inserted: [], updated: [], incomplete: [], corrupt: [], missing: [] });
+    expect(rebuilt.body).toEqual({
+      inserted: [],
+      updated: [],
+      incomplete: [],
+      corrupt: [],
+      missing: [],
+      keyProblems: [],
+    });
   });
 
   it('test-restore: a malformed id is a 400 naming id, an unknown one 404; its job route too', async () => {
