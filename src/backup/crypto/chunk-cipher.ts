@@ -55,29 +55,43 @@ function aadOf(index: number, final: boolean): Buffer {
   return aad;
 }
 
-/** Bytes collected from a stream, taken off the front in exact sizes without re-copying everything. */
+/** Bytes collected from a stream, taken off the front in exact sizes. */
 class ByteQueue {
   private parts: Buffer[] = [];
   length = 0;
 
   add(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.parts.push(chunk);
     this.length += chunk.length;
   }
 
-  take(count: number): Buffer {
-    let joined = this.parts[0] ?? Buffer.alloc(0);
-    if (joined.length < count) {
-      let parts = 0;
-      for (let have = 0; have < count; parts++) have += this.parts[parts].length;
-      joined = Buffer.concat(this.parts.splice(0, parts));
-      this.parts.unshift(joined);
+  /**
+   * The next `count` bytes as views over the buffers added, not joined: the cipher takes them
+   * one by one, so a chunk's plaintext is never copied into one buffer first.
+   */
+  takeParts(count: number): Buffer[] {
+    const taken: Buffer[] = [];
+    for (let left = count; left > 0;) {
+      const head = this.parts[0];
+      if (head.length <= left) {
+        taken.push(head);
+        this.parts.shift();
+        left -= head.length;
+      } else {
+        taken.push(head.subarray(0, left));
+        this.parts[0] = head.subarray(left);
+        left = 0;
+      }
     }
-    const taken = joined.subarray(0, count);
-    if (joined.length === count) this.parts.shift();
-    else this.parts[0] = joined.subarray(count);
     this.length -= count;
     return taken;
+  }
+
+  /** The next `count` bytes in one buffer (copied only when they span several parts). */
+  take(count: number): Buffer {
+    const parts = this.takeParts(count);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, count);
   }
 }
 
@@ -113,13 +127,13 @@ export class ChunkEncryptor extends Transform {
     this.sendHeader();
     this.queue.add(chunk);
     // Strictly more than one chunk: the one taken is known not to be the last.
-    while (this.queue.length > this.chunkBytes) this.push(this.seal(this.queue.take(this.chunkBytes), false));
+    while (this.queue.length > this.chunkBytes) this.seal(this.queue.takeParts(this.chunkBytes), false);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
     this.sendHeader();
-    this.push(this.seal(this.queue.take(this.queue.length), true));
+    this.seal(this.queue.takeParts(this.queue.length), true);
     this.onSealed();
     callback();
   }
@@ -130,12 +144,14 @@ export class ChunkEncryptor extends Transform {
     this.push(Buffer.concat([FILE_MAGIC, Buffer.from([FILE_FORMAT_VERSION]), this.salt]));
   }
 
-  private seal(plain: Buffer, final: boolean): Buffer {
+  /** Pushes one chunk's ciphertext piece by piece, then its tag: no joining copies. */
+  private seal(plain: Buffer[], final: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.#fileKey, nonceOf(this.index));
     cipher.setAAD(aadOf(this.index, final));
-    const sealed = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    for (const part of plain) this.push(cipher.update(part));
+    cipher.final(); // GCM: no bytes, computes the tag
+    this.push(cipher.getAuthTag());
     this.index += 1;
-    return sealed;
   }
 }
 
@@ -170,8 +186,7 @@ export class ChunkDecryptor extends Transform {
     this.queue.add(chunk);
     try {
       if (!this.#fileKey && this.queue.length >= HEADER_BYTES) this.readHeader();
-      while (this.#fileKey && this.queue.length > this.sealedChunkBytes)
-        this.push(this.open(this.queue.take(this.sealedChunkBytes), false));
+      while (this.#fileKey && this.queue.length > this.sealedChunkBytes) this.open(this.sealedChunkBytes, false);
       callback();
     } catch (error) {
       callback(error as Error);
@@ -183,7 +198,7 @@ export class ChunkDecryptor extends Transform {
       if (!this.#fileKey) throw new SealBrokenError(this.fileName, 'is cut short: it ends inside its header');
       if (this.queue.length < TAG_BYTES)
         throw new SealBrokenError(this.fileName, `is cut short: chunk ${this.index} is incomplete`);
-      this.push(this.open(this.queue.take(this.queue.length), true));
+      this.open(this.queue.length, true);
       callback();
     } catch (error) {
       callback(error as Error);
@@ -200,11 +215,15 @@ export class ChunkDecryptor extends Transform {
     this.#fileKey = deriveFileKey(this.#dataKey, header.subarray(FILE_MAGIC.length + 1), this.fileName);
   }
 
-  private open(sealed: Buffer, final: boolean): Buffer {
+  /**
+   * Decrypts the next `sealedBytes` (ciphertext, then tag) piece by piece and pushes the
+   * plaintext only after the tag checked out. GCM takes its tag any time before final().
+   */
+  private open(sealedBytes: number, final: boolean): void {
     const decipher = createDecipheriv('aes-256-gcm', this.#fileKey!, nonceOf(this.index));
     decipher.setAAD(aadOf(this.index, final));
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    const plain = this.queue.takeParts(sealedBytes - TAG_BYTES).map((part) => decipher.update(part));
+    decipher.setAuthTag(this.queue.take(TAG_BYTES));
     try {
       decipher.final();
     } catch {
@@ -215,6 +234,6 @@ export class ChunkDecryptor extends Transform {
       );
     }
     this.index += 1;
-    return plain;
+    for (const part of plain) this.push(part);
   }
 }
