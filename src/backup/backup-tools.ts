@@ -23,7 +23,8 @@ import { createS3Client } from './storage/s3/s3-client';
  */
 export function createBackupStorage(config: AppConfig): BackupStorage {
   const s3 = config.backup.s3;
-  if (config.backup.storage === 's3' && s3) return new S3BackupStorage(s3, createS3Client(s3));
+  if (config.backup.storage === 's3' && s3)
+    return new S3BackupStorage(s3, createS3Client(s3), { downloadClient: createS3Client(s3, {}, 'downloads') });
   return new LocalBackupStorage(config.backup.directory);
 }
 

@@ -25,6 +25,7 @@ import { describeS3 } from './s3-client';
 import { downloadObject } from './s3-download';
 import { explainS3Error, isNotFound, isNotImplemented, isPreconditionFailed } from './s3-errors';
 import { S3ObjectWriter } from './s3-object-writer';
+import { DEFAULT_UPLOAD_TIMEOUTS, type UploadTimeouts } from './upload-timeouts';
 
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000;
@@ -33,6 +34,10 @@ export interface S3StorageOptions {
   /** Tests use S3's 5 MiB minimum to reach multipart with little data. */
   firstPartBytes?: number;
   logger?: Pick<Logger, 'warn'>;
+  /** Tests shorten them to meet a silent endpoint. */
+  uploadTimeouts?: UploadTimeouts;
+  /** The client data file downloads go through (createS3Client's 'downloads'); `client` otherwise. */
+  downloadClient?: S3Client;
 }
 
 /**
@@ -45,6 +50,7 @@ export class S3BackupStorage extends BackupStorage {
   readonly description: string;
   private readonly bucket: S3Bucket;
   private readonly firstPartBytes: number;
+  private readonly uploadTimeouts: UploadTimeouts;
   private readonly logger: Pick<Logger, 'warn'>;
   /** Set once the service answered 501 to a conditional header. */
   private conditionalWrites = true;
@@ -52,15 +58,18 @@ export class S3BackupStorage extends BackupStorage {
   constructor(config: S3BackupConfig, client: S3Client, options: S3StorageOptions = {}) {
     super();
     this.description = describeS3(config);
-    this.bucket = new S3Bucket(client, config.bucket, config.prefix, this.description);
+    this.bucket = new S3Bucket(client, config.bucket, config.prefix, this.description, options.downloadClient);
     this.firstPartBytes = options.firstPartBytes ?? DEFAULT_FIRST_PART_BYTES;
+    this.uploadTimeouts = options.uploadTimeouts ?? DEFAULT_UPLOAD_TIMEOUTS;
     this.logger = options.logger ?? new Logger('Backup');
   }
 
   async upload(backupId: string, fileName: string): Promise<StorageUpload> {
-    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), this.firstPartBytes, (m) =>
-      this.logger.warn({ ...m, storage: this.description }),
-    );
+    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), {
+      firstPartBytes: this.firstPartBytes,
+      timeouts: this.uploadTimeouts,
+      warn: (m) => this.logger.warn({ ...m, storage: this.description }),
+    });
     return { stream: writer, commit: () => writer.commit(), abort: () => writer.abort() };
   }
 

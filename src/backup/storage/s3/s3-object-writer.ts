@@ -12,6 +12,13 @@ import { Writable } from 'node:stream';
 import { type S3Bucket } from './s3-bucket';
 import { isNotFound, s3Code } from './s3-errors';
 import { MAX_PARTS, partSize } from './part-size';
+import { type UploadTimeouts, attemptTimeoutMs, deadlineSignal } from './upload-timeouts';
+
+export interface S3ObjectWriterOptions {
+  firstPartBytes: number;
+  timeouts: UploadTimeouts;
+  warn: (message: object) => void;
+}
 
 /**
  * One object written from a stream of unknown length. Bytes are cut into parts whose size
@@ -23,6 +30,9 @@ import { MAX_PARTS, partSize } from './part-size';
  * sent by `commit()` as one PutObject. Otherwise the remaining bytes go up as the last
  * part when the stream ends, and only `commit()` completes the upload: before it, the
  * object does not exist. `abort()` cancels a part in flight and aborts the upload.
+ *
+ * Every request has a timeout scaled to its body and a deadline (upload-timeouts.ts): a
+ * silent endpoint fails the upload instead of stalling it.
  */
 export class S3ObjectWriter extends Writable {
   private chunks: Buffer[] = [];
@@ -34,13 +44,19 @@ export class S3ObjectWriter extends Writable {
   /** The part upload in progress, so abort() knows every upload id that was created. */
   private pending: Promise<void> = Promise.resolve();
 
+  private readonly firstPartBytes: number;
+  private readonly timeouts: UploadTimeouts;
+  private readonly warn: (message: object) => void;
+
   constructor(
     private readonly bucket: S3Bucket,
     private readonly key: string,
-    private readonly firstPartBytes: number,
-    private readonly warn: (message: object) => void,
+    options: S3ObjectWriterOptions,
   ) {
     super();
+    this.firstPartBytes = options.firstPartBytes;
+    this.timeouts = options.timeouts;
+    this.warn = options.warn;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -72,6 +88,7 @@ export class S3ObjectWriter extends Writable {
       await this.bucket.send(
         'PutObject',
         new PutObjectCommand({ Bucket: this.bucket.name, Key: this.key, Body: body }),
+        this.bounded(body.length),
       );
       return;
     }
@@ -83,14 +100,16 @@ export class S3ObjectWriter extends Writable {
         UploadId: this.uploadId,
         MultipartUpload: { Parts: this.parts },
       }),
+      this.bounded(0),
     );
   }
 
   /**
    * Stops the upload and frees what S3 holds for it; safe to call more than once. Never
-   * throws: it runs on a failure path whose own error is the one to report. Parts S3 keeps
-   * after a failed abort are invisible (never completed) and go with remove() or the
-   * bucket's lifecycle rule.
+   * throws, and is bounded by `timeouts.abortMs`: it runs on a failure path whose own error
+   * is the one to report, often because the service stopped answering. Parts S3 keeps after
+   * a failed abort are invisible (never completed) and go with remove() or the bucket's
+   * lifecycle rule.
    */
   async abort(): Promise<void> {
     this.destroy();
@@ -102,6 +121,7 @@ export class S3ObjectWriter extends Writable {
     try {
       await this.bucket.sendRaw(
         new AbortMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key, UploadId: uploadId }),
+        { abortSignal: AbortSignal.timeout(this.timeouts.abortMs), requestTimeout: this.timeouts.abortMs },
       );
     } catch (error) {
       if (isNotFound(error) || s3Code(error) === 'NoSuchUpload') return;
@@ -125,10 +145,12 @@ export class S3ObjectWriter extends Writable {
 
   private async uploadPart(body: Buffer): Promise<void> {
     if (this.uploadId === null) {
-      // Not cancellable: an upload created on the server must be known here to be aborted.
+      // Not cancelled by abort(): an upload created on the server must be known here to be
+      // aborted. Its deadline may still end it; remove() aborts what the service then kept.
       const created = await this.bucket.send<CreateMultipartUploadCommandOutput>(
         'CreateMultipartUpload',
         new CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key }),
+        this.bounded(0),
       );
       this.uploadId = created.UploadId!;
     }
@@ -143,9 +165,17 @@ export class S3ObjectWriter extends Writable {
         Body: body,
         ContentLength: body.length,
       }),
-      this.inFlight.signal,
+      this.bounded(body.length, this.inFlight.signal),
     );
     this.parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
+  }
+
+  /** A timeout per attempt scaled to the body, and a deadline over the attempts. */
+  private bounded(bodyBytes: number, cancel?: AbortSignal) {
+    return {
+      requestTimeout: attemptTimeoutMs(this.timeouts, bodyBytes),
+      abortSignal: deadlineSignal(this.timeouts, bodyBytes, cancel),
+    };
   }
 
   /** The first `bytes` buffered bytes as one Buffer; the rest stays buffered. */
