@@ -94,6 +94,7 @@ describe('S3BackupStorage against s3rver', () => {
       'UploadPartCommand',
       'UploadPartCommand',
       'CompleteMultipartUploadCommand',
+      'HeadObjectCommand', // the stored length (and part count) checked
     ]);
     const stored = await readAll(storage.download(id, 'big.sql.gz'));
     expect(stored.length).toBe(data.length);

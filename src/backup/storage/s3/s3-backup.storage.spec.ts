@@ -166,4 +166,32 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
     expect(handler.count('AbortMultipartUpload')).toBe(1);
     client.destroy();
   }, 60_000);
+
+  it('an object stored shorter than written fails the file, and is deleted', async () => {
+    const { handler, storage, client } = storageAnswering((operation) =>
+      operation === 'HeadObject' ? { status: 200, headers: { 'content-length': '10', etag: '"put"' } } : undefined,
+    );
+    await expect(store(storage, 1000)).rejects.toThrow(
+      /s3 object logic-ha\/20260601-120000-000F\/database.sql.gz was stored wrong: it holds 10 bytes, \d+ were written/,
+    );
+    expect(handler.requests).toEqual(['PutObject', 'HeadObject', 'DeleteObject']);
+    client.destroy();
+  });
+
+  it('a multipart object whose ETag counts other parts than were sent fails the file', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const file = await store(storage, 12 * MIB);
+    expect(handler.count('HeadObject')).toBe(1);
+    expect(handler.count('DeleteObject')).toBe(0);
+
+    const wrong = storageAnswering((operation) =>
+      operation === 'HeadObject'
+        ? { status: 200, headers: { 'content-length': String(file.sizeBytes), etag: '"x-2"' } }
+        : undefined,
+    );
+    await expect(store(wrong.storage, 12 * MIB)).rejects.toThrow(/its ETag "x-2" counts 2 parts, 3 were sent/);
+    expect(wrong.handler.count('DeleteObject')).toBe(1);
+    client.destroy();
+    wrong.client.destroy();
+  });
 });

@@ -4,6 +4,9 @@ import {
   type CompletedPart,
   CreateMultipartUploadCommand,
   type CreateMultipartUploadCommandOutput,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
   PutObjectCommand,
   UploadPartCommand,
   type UploadPartCommandOutput,
@@ -41,6 +44,11 @@ export class S3ObjectWriter extends Writable {
   private readonly parts: CompletedPart[] = [];
   private readonly inFlight = new AbortController();
   private ended = false;
+  /** Bytes received from the stream: what the stored object must hold. */
+  private written = 0;
+  /** Put or completed: the object exists; abort() deletes it unless it passed its check. */
+  private stored = false;
+  private verified = false;
   /** The part upload in progress, so abort() knows every upload id that was created. */
   private pending: Promise<void> = Promise.resolve();
 
@@ -62,6 +70,7 @@ export class S3ObjectWriter extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    this.written += chunk.length;
     this.pending = this.drainFullParts();
     this.pending.then(() => callback(), callback);
   }
@@ -80,8 +89,16 @@ export class S3ObjectWriter extends Writable {
     callback(error);
   }
 
-  /** Makes the object visible; the stream must have finished. */
+  /**
+   * Makes the object visible, then checks what the service stored: a length (or part count)
+   * other than what was written throws, and abort() then deletes the object.
+   */
   async commit(): Promise<void> {
+    await this.store();
+    await this.verifyStored();
+  }
+
+  private async store(): Promise<void> {
     if (!this.ended) throw new Error(`commit of s3 object ${this.key} before its stream finished`);
     if (this.uploadId === null) {
       const body = this.take(this.buffered);
@@ -90,6 +107,7 @@ export class S3ObjectWriter extends Writable {
         new PutObjectCommand({ Bucket: this.bucket.name, Key: this.key, Body: body }),
         this.bounded(body.length),
       );
+      this.stored = true;
       return;
     }
     await this.bucket.send(
@@ -102,6 +120,18 @@ export class S3ObjectWriter extends Writable {
       }),
       this.bounded(0),
     );
+    this.stored = true;
+  }
+
+  private async verifyStored(): Promise<void> {
+    const head = await this.bucket.send<HeadObjectCommandOutput>(
+      `HeadObject ${this.key}`,
+      new HeadObjectCommand({ Bucket: this.bucket.name, Key: this.key }),
+      this.bounded(0),
+    );
+    const problem = storedMismatch(head, this.written, this.uploadId === null ? null : this.parts.length);
+    if (problem) throw new Error(`s3 object ${this.key} was stored wrong: ${problem}`);
+    this.verified = true;
   }
 
   /**
@@ -115,6 +145,8 @@ export class S3ObjectWriter extends Writable {
     this.destroy();
     this.chunks = [];
     await this.pending.catch(() => undefined);
+    if (this.stored && !this.verified) return this.deleteStored();
+    if (this.stored) return;
     const uploadId = this.uploadId;
     this.uploadId = null;
     if (uploadId === null) return;
@@ -127,6 +159,23 @@ export class S3ObjectWriter extends Writable {
       if (isNotFound(error) || s3Code(error) === 'NoSuchUpload') return;
       this.warn({
         msg: 'could not abort an S3 multipart upload; its parts stay until the backup is removed or the bucket lifecycle rule clears them',
+        key: this.key,
+        error: `${s3Code(error)}: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  /** An object that failed its check after commit: it must not stay as if it were whole. */
+  private async deleteStored(): Promise<void> {
+    this.stored = false;
+    try {
+      await this.bucket.sendRaw(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: this.key }), {
+        abortSignal: AbortSignal.timeout(this.timeouts.abortMs),
+        requestTimeout: this.timeouts.abortMs,
+      });
+    } catch (error) {
+      this.warn({
+        msg: 'could not delete an S3 object that failed its check; it goes when the backup is removed',
         key: this.key,
         error: `${s3Code(error)}: ${(error as Error).message}`,
       });
@@ -187,4 +236,16 @@ export class S3ObjectWriter extends Writable {
     this.buffered = rest.length;
     return head;
   }
+}
+
+/**
+ * Why a stored object is not what was written, or null. A multipart ETag ends in `-<parts>`
+ * on AWS and most compatible services; where it does not, only the length is checked.
+ */
+export function storedMismatch(head: HeadObjectCommandOutput, written: number, parts: number | null): string | null {
+  if (head.ContentLength !== written) return `it holds ${head.ContentLength} bytes, ${written} were written`;
+  const suffix = parts === null ? null : /-(\d+)"?$/.exec(head.ETag ?? '');
+  if (suffix && Number(suffix[1]) !== parts)
+    return `its ETag ${head.ETag} counts ${suffix[1]} parts, ${parts} were sent`;
+  return null;
 }
