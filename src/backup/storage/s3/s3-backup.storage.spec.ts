@@ -194,4 +194,17 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
     client.destroy();
     wrong.client.destroy();
   });
+
+  it('the leftover after a part does not keep the part in memory', async () => {
+    const { storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    await new Promise<void>((resolve, reject) =>
+      upload.stream.write(Buffer.alloc(5 * MIB + 100 * 1024, 1), (error) => (error ? reject(error) : resolve())),
+    );
+    const leftover = (upload.stream as unknown as { chunks: Buffer[] }).chunks;
+    expect(leftover.map((chunk) => chunk.length)).toEqual([100 * 1024]);
+    expect(leftover[0].buffer.byteLength).toBeLessThan(MIB);
+    await upload.abort();
+    client.destroy();
+  });
 });

@@ -232,7 +232,9 @@ export class S3ObjectWriter extends Writable {
     const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
     const head = all.subarray(0, bytes);
     const rest = all.subarray(bytes);
-    this.chunks = rest.length > 0 ? [rest] : [];
+    // A copy: a view would keep the whole buffer alive, the part just taken included, for as
+    // long as the leftover waits for the next part.
+    this.chunks = rest.length > 0 ? [Buffer.from(rest)] : [];
     this.buffered = rest.length;
     return head;
   }
