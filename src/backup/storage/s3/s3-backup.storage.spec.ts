@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3BackupConfig } from '../../../config/app-config';
 import {
   type CannedAnswer,
@@ -205,6 +206,28 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
     expect(leftover.map((chunk) => chunk.length)).toEqual([100 * 1024]);
     expect(leftover[0].buffer.byteLength).toBeLessThan(MIB);
     await upload.abort();
+    client.destroy();
+  });
+
+  it('commit after abort is refused and sends nothing', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    await pipeline(Readable.from([Buffer.alloc(1000, 1)]), upload.stream);
+    await upload.abort();
+    await expect(upload.commit()).rejects.toThrow(/commit of s3 object .* refused: the upload was aborted/);
+    expect(handler.requests).toEqual([]);
+    client.destroy();
+  });
+
+  it('commit before the stream finished, or twice, is refused', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    upload.stream.write(Buffer.alloc(10));
+    await expect(upload.commit()).rejects.toThrow(/refused: its stream has not finished/);
+    await new Promise<void>((resolve) => upload.stream.end(resolve));
+    await upload.commit();
+    await expect(upload.commit()).rejects.toThrow(/refused: it was committed already/);
+    expect(handler.requests).toEqual(['PutObject', 'HeadObject']);
     client.destroy();
   });
 });

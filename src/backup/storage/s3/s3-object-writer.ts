@@ -43,7 +43,11 @@ export class S3ObjectWriter extends Writable {
   private uploadId: string | null = null;
   private readonly parts: CompletedPart[] = [];
   private readonly inFlight = new AbortController();
-  private ended = false;
+  /** Set only when `_final` succeeded: every byte is held or uploaded. */
+  private finished = false;
+  private failed = false;
+  private aborted = false;
+  private committing = false;
   /** Bytes received from the stream: what the stored object must hold. */
   private written = 0;
   /** Put or completed: the object exists; abort() deletes it unless it passed its check. */
@@ -76,15 +80,19 @@ export class S3ObjectWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.ended = true;
+    const done = () => {
+      this.finished = true;
+      callback();
+    };
     // Small object: kept for commit's PutObject. Else the rest is the (short) last part.
-    if (this.uploadId === null) return callback();
+    if (this.uploadId === null) return done();
     const rest = this.take(this.buffered);
     this.pending = rest.length > 0 ? this.uploadPart(rest) : Promise.resolve();
-    this.pending.then(() => callback(), callback);
+    this.pending.then(done, callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (error) this.failed = true;
     this.inFlight.abort(error ?? new Error('upload stream destroyed'));
     callback(error);
   }
@@ -94,12 +102,22 @@ export class S3ObjectWriter extends Writable {
    * other than what was written throws, and abort() then deletes the object.
    */
   async commit(): Promise<void> {
+    this.assertCommittable();
+    this.committing = true;
     await this.store();
     await this.verifyStored();
   }
 
+  /** A commit after abort() would PUT whatever is left, an empty object at worst. */
+  private assertCommittable(): void {
+    const refused = (why: string) => new Error(`commit of s3 object ${this.key} refused: ${why}`);
+    if (this.aborted) throw refused('the upload was aborted');
+    if (this.failed) throw refused('its stream failed');
+    if (!this.finished) throw refused('its stream has not finished');
+    if (this.committing) throw refused('it was committed already');
+  }
+
   private async store(): Promise<void> {
-    if (!this.ended) throw new Error(`commit of s3 object ${this.key} before its stream finished`);
     if (this.uploadId === null) {
       const body = this.take(this.buffered);
       await this.bucket.send(
@@ -142,6 +160,7 @@ export class S3ObjectWriter extends Writable {
    * lifecycle rule.
    */
   async abort(): Promise<void> {
+    this.aborted = true;
     this.destroy();
     this.chunks = [];
     await this.pending.catch(() => undefined);
