@@ -6,6 +6,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3BackupConfig } from '../../../config/app-config';
@@ -229,5 +230,36 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
     await expect(upload.commit()).rejects.toThrow(/refused: it was committed already/);
     expect(handler.requests).toEqual(['PutObject', 'HeadObject']);
     client.destroy();
+  });
+
+  describe('remove on a service that requires Content-MD5 on DeleteObjects (older MinIO, Ceph)', () => {
+    const listed = (attempt: number) =>
+      `<ListBucketResult>${attempt === 1 ? `<Contents><Key>logic-ha/${ID}/a.gz</Key></Contents><Contents><Key>logic-ha/${ID}/b.gz</Key></Contents>` : ''}<IsTruncated>false</IsTruncated></ListBucketResult>`;
+    const script = (deleteObjects: CannedAnswer | undefined) => (operation: S3Operation, attempt: number) => {
+      if (operation === 'ListMultipartUploads') return { status: 501, code: 'NotImplemented' };
+      if (operation === 'ListObjectsV2') return { status: 200, body: listed(attempt) };
+      if (operation === 'DeleteObjects') return deleteObjects;
+      return undefined;
+    };
+
+    it('DeleteObjects carries the Content-MD5 of its body', async () => {
+      const { handler, storage, client } = storageAnswering(script(undefined));
+      await storage.remove(ID);
+      const [request] = handler.recorded.filter((r) => r.operation === 'DeleteObjects');
+      expect(request.headers['content-md5']).toBe(createHash('md5').update(request.body!).digest('base64'));
+      client.destroy();
+    });
+
+    it('MissingContentMD5 all the same: one DeleteObject per key instead', async () => {
+      const { handler, storage, client } = storageAnswering(script({ status: 400, code: 'MissingContentMD5' }));
+      await storage.remove(ID);
+      expect(handler.requests.filter((r) => r.startsWith('Delete'))).toEqual([
+        'DeleteObject', // the manifest
+        'DeleteObjects',
+        'DeleteObject',
+        'DeleteObject',
+      ]);
+      client.destroy();
+    });
   });
 });

@@ -23,7 +23,8 @@ import { abortUploadsUnder } from './s3-abandoned-uploads';
 import { S3Bucket } from './s3-bucket';
 import { describeS3 } from './s3-client';
 import { downloadObject } from './s3-download';
-import { explainS3Error, isNotFound, isNotImplemented, isPreconditionFailed } from './s3-errors';
+import { withContentMd5 } from './s3-content-md5';
+import { explainS3Error, isNotFound, isNotImplemented, isPreconditionFailed, s3Code } from './s3-errors';
 import { S3ObjectWriter } from './s3-object-writer';
 import { DEFAULT_UPLOAD_TIMEOUTS, type UploadTimeouts } from './upload-timeouts';
 
@@ -54,6 +55,8 @@ export class S3BackupStorage extends BackupStorage {
   private readonly logger: Pick<Logger, 'warn'>;
   /** Set once the service answered 501 to a conditional header. */
   private conditionalWrites = true;
+  /** Cleared once the service refused DeleteObjects for want of Content-MD5. */
+  private batchDeletes = true;
 
   constructor(config: S3BackupConfig, client: S3Client, options: S3StorageOptions = {}) {
     super();
@@ -160,16 +163,45 @@ export class S3BackupStorage extends BackupStorage {
       if (keys.some((k) => deletedKeys.has(k.Key)))
         throw new Error(`S3 DeleteObjects on ${this.description} reported success but ${keys[0].Key} is still listed`);
       keys.forEach((k) => deletedKeys.add(k.Key));
-      const deleted = await this.bucket.send<DeleteObjectsCommandOutput>(
-        'DeleteObjects',
-        new DeleteObjectsCommand({ Bucket: this.bucket.name, Delete: { Objects: keys, Quiet: true } }),
-      );
+      await this.deleteKeys(keys.map((k) => k.Key));
+    }
+  }
+
+  /** One DeleteObjects; one DeleteObject per key where the service cannot take it. */
+  private async deleteKeys(keys: string[]): Promise<void> {
+    const deleted = this.batchDeletes ? await this.deleteBatch(keys) : null;
+    if (deleted) {
       const failed = deleted.Errors ?? [];
       if (failed.length > 0)
         throw new Error(
           `S3 DeleteObjects failed on ${this.description} for ${failed.length} object(s), first ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`,
         );
+      return;
     }
+    for (const key of keys)
+      await this.bucket.send(`DeleteObject ${key}`, new DeleteObjectCommand({ Bucket: this.bucket.name, Key: key }));
+  }
+
+  /** With Content-MD5; null (and remembered) when the service still answers MissingContentMD5. */
+  private async deleteBatch(keys: string[]): Promise<DeleteObjectsCommandOutput | null> {
+    try {
+      return await this.bucket.sendRaw<DeleteObjectsCommandOutput>(
+        withContentMd5(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket.name,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (s3Code(error) !== 'MissingContentMD5') throw explainS3Error(error, 'DeleteObjects', this.description);
+    }
+    this.batchDeletes = false;
+    this.logger.warn({
+      msg: 'the S3 service refused DeleteObjects (MissingContentMD5); objects are deleted one by one from now on',
+      storage: this.description,
+    });
+    return null;
   }
 
   /**
