@@ -104,6 +104,13 @@ describe('S3BackupStorage manifest writes (SDK mocked)', () => {
     );
   });
 
+  it('readManifest: a missing bucket is an error with the bucket hint, not "no manifest"', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('NoSuchBucket', 404));
+    await expect(storage.readManifest(ID)).rejects.toThrow(
+      /NoSuchBucket 404.*: the bucket does not exist \(check BACKUP_S3_BUCKET and BACKUP_S3_ENDPOINT\)/,
+    );
+  });
+
   it('a truncated object is an error on download, never a short file', async () => {
     s3.on(GetObjectCommand).resolves({
       ContentLength: 1000,

@@ -8,8 +8,13 @@ export function s3Code(error: unknown): string | undefined {
   return e?.Code ?? e?.name;
 }
 
+/**
+ * The object (or upload) is not there. A missing bucket is also a 404, and must not read as
+ * "no manifest": every backup would look unfinished instead of the setting being wrong.
+ */
 export function isNotFound(error: unknown): boolean {
   const code = s3Code(error);
+  if (code === 'NoSuchBucket') return false;
   return code === 'NoSuchKey' || code === 'NotFound' || s3Status(error) === 404;
 }
 
