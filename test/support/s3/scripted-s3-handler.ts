@@ -67,7 +67,11 @@ export class ScriptedS3Handler {
       this.storedBytes += body?.length ?? 0;
       this.partsStored++;
     }
-    return { response: this.success(operation, attempt) };
+    const response = this.success(operation, attempt);
+    // As S3 does: a part's checksum comes back with it.
+    const crc32 = request.headers['x-amz-checksum-crc32'];
+    if (operation === 'UploadPart' && crc32) response.headers['x-amz-checksum-crc32'] = crc32;
+    return { response };
   }
 
   private success(operation: S3Operation, attempt: number): HttpResponse {

@@ -126,10 +126,13 @@ describe('S3BackupStorage manifest writes (SDK mocked)', () => {
 });
 
 describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)', () => {
-  function storageAnswering(script: (operation: S3Operation, attempt: number) => CannedAnswer | undefined) {
+  function storageAnswering(
+    script: (operation: S3Operation, attempt: number) => CannedAnswer | undefined,
+    config: S3BackupConfig = CONFIG,
+  ) {
     const handler = new ScriptedS3Handler(script);
-    const client = createS3Client(CONFIG, { requestHandler: handler as never });
-    const storage = new S3BackupStorage(CONFIG, client, { firstPartBytes: 5 * MIB, logger: { warn: jest.fn() } });
+    const client = createS3Client(config, { requestHandler: handler as never });
+    const storage = new S3BackupStorage(config, client, { firstPartBytes: 5 * MIB, logger: { warn: jest.fn() } });
     return { handler, storage, client };
   }
   const store = (storage: S3BackupStorage, bytes: number) =>
@@ -266,6 +269,36 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
         'DeleteObject',
         'DeleteObject',
       ]);
+      client.destroy();
+    });
+  });
+
+  describe('checksum modes on a multipart upload', () => {
+    const header = (handler: ScriptedS3Handler, operation: S3Operation, name: string) =>
+      handler.recorded.filter((r) => r.operation === operation).map((r) => r.headers[name]);
+
+    it('when_required: no checksum on the parts, none declared', async () => {
+      const { handler, storage, client } = storageAnswering(() => undefined);
+      await store(storage, 12 * MIB);
+      expect(header(handler, 'UploadPart', 'x-amz-checksum-crc32')).toEqual([undefined, undefined, undefined]);
+      expect(header(handler, 'CreateMultipartUpload', 'x-amz-checksum-algorithm')).toEqual([undefined]);
+      client.destroy();
+    });
+
+    it('when_supported: the upload is declared CRC32 and completed with each part checksum', async () => {
+      const supported = {
+        ...CONFIG,
+        checksumCalculation: 'when_supported',
+        checksumValidation: 'when_supported',
+      } as const;
+      const { handler, storage, client } = storageAnswering(() => undefined, supported);
+      await store(storage, 12 * MIB);
+      const partSums = header(handler, 'UploadPart', 'x-amz-checksum-crc32');
+      expect(partSums).toHaveLength(3);
+      expect(partSums.every((sum) => typeof sum === 'string' && sum.length > 0)).toBe(true);
+      expect(header(handler, 'CreateMultipartUpload', 'x-amz-checksum-algorithm')).toEqual(['CRC32']);
+      const complete = handler.recorded.find((r) => r.operation === 'CompleteMultipartUpload')!.body!.toString();
+      expect([...complete.matchAll(/<ChecksumCRC32>([^<]+)<\/ChecksumCRC32>/g)].map((m) => m[1])).toEqual(partSums);
       client.destroy();
     });
   });

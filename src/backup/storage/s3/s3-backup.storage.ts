@@ -51,6 +51,7 @@ export class S3BackupStorage extends BackupStorage {
   readonly description: string;
   private readonly bucket: S3Bucket;
   private readonly firstPartBytes: number;
+  private readonly checksums: S3BackupConfig['checksumCalculation'];
   private readonly uploadTimeouts: UploadTimeouts;
   private readonly logger: Pick<Logger, 'warn'>;
   /** Set once the service answered 501 to a conditional header. */
@@ -63,6 +64,7 @@ export class S3BackupStorage extends BackupStorage {
     this.description = describeS3(config);
     this.bucket = new S3Bucket(client, config.bucket, config.prefix, this.description, options.downloadClient);
     this.firstPartBytes = options.firstPartBytes ?? DEFAULT_FIRST_PART_BYTES;
+    this.checksums = config.checksumCalculation;
     this.uploadTimeouts = options.uploadTimeouts ?? DEFAULT_UPLOAD_TIMEOUTS;
     this.logger = options.logger ?? new Logger('Backup');
   }
@@ -70,6 +72,7 @@ export class S3BackupStorage extends BackupStorage {
   async upload(backupId: string, fileName: string): Promise<StorageUpload> {
     const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), {
       firstPartBytes: this.firstPartBytes,
+      checksums: this.checksums,
       timeouts: this.uploadTimeouts,
       warn: (m) => this.logger.warn({ ...m, storage: this.description }),
     });

@@ -12,6 +12,7 @@ import {
   type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
+import type { S3ChecksumMode } from '../../../config/app-config';
 import { type S3Bucket } from './s3-bucket';
 import { isNotFound, s3Code } from './s3-errors';
 import { MAX_PARTS, partSize } from './part-size';
@@ -19,6 +20,12 @@ import { type UploadTimeouts, attemptTimeoutMs, deadlineSignal } from './upload-
 
 export interface S3ObjectWriterOptions {
   firstPartBytes: number;
+  /**
+   * The client's checksum mode. `when_supported` makes the SDK send a CRC32 with every part;
+   * S3 then wants the upload declared with that algorithm and each part's checksum on
+   * completion, or it refuses the mismatch.
+   */
+  checksums: S3ChecksumMode;
   timeouts: UploadTimeouts;
   warn: (message: object) => void;
 }
@@ -57,6 +64,7 @@ export class S3ObjectWriter extends Writable {
   private pending: Promise<void> = Promise.resolve();
 
   private readonly firstPartBytes: number;
+  private readonly checksumAlgorithm: 'CRC32' | undefined;
   private readonly timeouts: UploadTimeouts;
   private readonly warn: (message: object) => void;
 
@@ -67,6 +75,7 @@ export class S3ObjectWriter extends Writable {
   ) {
     super();
     this.firstPartBytes = options.firstPartBytes;
+    this.checksumAlgorithm = options.checksums === 'when_supported' ? 'CRC32' : undefined;
     this.timeouts = options.timeouts;
     this.warn = options.warn;
   }
@@ -217,7 +226,11 @@ export class S3ObjectWriter extends Writable {
       // aborted. Its deadline may still end it; remove() aborts what the service then kept.
       const created = await this.bucket.send<CreateMultipartUploadCommandOutput>(
         'CreateMultipartUpload',
-        new CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: this.key }),
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket.name,
+          Key: this.key,
+          ChecksumAlgorithm: this.checksumAlgorithm,
+        }),
         this.bounded(0),
       );
       this.uploadId = created.UploadId!;
@@ -232,10 +245,15 @@ export class S3ObjectWriter extends Writable {
         PartNumber: partNumber,
         Body: body,
         ContentLength: body.length,
+        ChecksumAlgorithm: this.checksumAlgorithm,
       }),
       this.bounded(body.length, this.inFlight.signal),
     );
-    this.parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
+    this.parts.push({
+      PartNumber: partNumber,
+      ETag: uploaded.ETag,
+      ...(uploaded.ChecksumCRC32 ? { ChecksumCRC32: uploaded.ChecksumCRC32 } : {}),
+    });
   }
 
   /** A timeout per attempt scaled to the body, and a deadline over the attempts. */
