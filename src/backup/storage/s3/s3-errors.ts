@@ -74,5 +74,9 @@ function messageOf(error: unknown): string {
   if (e?.name === 'AbortError' && (e.cause?.name === 'TimeoutError' || e.message?.startsWith('TimeoutError')))
     return 'no answer before the request deadline';
   const message = e?.message ?? String(error);
-  return message.replace(/^@smithy\/node-http-handler - \[ERROR\] /, '').replace(/^AWS SDK error wrapper for /, '');
+  // The retry middleware wraps what is not an Error of its own realm (under jest, node's
+  // socket errors) as "AWS SDK error wrapper for Error: …".
+  return message
+    .replace(/^@smithy\/node-http-handler - \[ERROR\] /, '')
+    .replace(/^AWS SDK error wrapper for (Error: )?/, '');
 }
