@@ -8,7 +8,10 @@ const CWD = '/srv/logic-ha';
 describe('createBackupStorage', () => {
   it('local by default, S3 with BACKUP_STORAGE=s3', () => {
     expect(createBackupStorage(loadAppConfig({}, CWD))).toBeInstanceOf(LocalBackupStorage);
-    const s3 = loadAppConfig({ BACKUP_STORAGE: 's3', BACKUP_S3_BUCKET: 'backups-prod', BACKUP_S3_REGION: 'eu-west-1' }, CWD);
+    const s3 = loadAppConfig(
+      { BACKUP_STORAGE: 's3', BACKUP_S3_BUCKET: 'backups-prod', BACKUP_S3_REGION: 'eu-west-1' },
+      CWD,
+    );
     expect(createBackupStorage(s3)).toBeInstanceOf(S3BackupStorage);
   });
 
