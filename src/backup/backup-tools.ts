@@ -22,9 +22,11 @@ import { createS3Client } from './storage/s3/s3-client';
  * which must work with no database: they need only the configuration and storage.
  */
 export function createBackupStorage(config: AppConfig): BackupStorage {
+  if (config.backup.storage === 'local') return new LocalBackupStorage(config.backup.directory);
   const s3 = config.backup.s3;
-  if (config.backup.storage === 's3' && s3) return new S3BackupStorage(s3, createS3Client(s3));
-  return new LocalBackupStorage(config.backup.directory);
+  // Never quietly local: backups the operator believes off-site would stay on this host.
+  if (!s3) throw new Error('BACKUP_STORAGE=s3 but the S3 settings are missing (BACKUP_S3_BUCKET)');
+  return new S3BackupStorage(s3, createS3Client(s3), { downloadClient: createS3Client(s3, {}, 'downloads') });
 }
 
 /** Storage and the configured master keys: what verify, restore and rekey read with. */

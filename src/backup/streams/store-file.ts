@@ -18,12 +18,20 @@ export interface StoreOptions {
   onRawChunk?: (chunk: Buffer) => void;
   /** The backup's data key when it is encrypted: files then pass through it after gzip. */
   seal?: FileSeal | null;
+  /**
+   * Runs first when the pipeline or the commit fails, before the partial upload is aborted:
+   * an engine stops its child there, so the dump lets go of its connection and snapshot
+   * without waiting on a service that may not answer. Should not throw.
+   */
+  onFailure?: () => Promise<void>;
 }
 
 /**
  * Streams `source` through gzip and sha256 into storage and returns the manifest entry.
  * The stored name gets `.gz` (and `.enc` when encrypted); sha256 and size are of the stored
- * bytes. On any failure the partial upload is removed.
+ * bytes. On any failure `onFailure` runs, then the partial upload is removed (bounded: the
+ * storage's abort never hangs), and only then the error is rethrown: a backup's later
+ * cleanup must find no upload still in progress.
  */
 export async function storeFile(
   storage: BackupStorage,
@@ -54,6 +62,7 @@ export async function storeFile(
     );
     await upload.commit();
   } catch (error) {
+    await options.onFailure?.().catch(() => undefined);
     await upload.abort();
     throw error;
   }

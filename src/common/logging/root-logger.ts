@@ -12,6 +12,9 @@ const REDACTED_PATHS = [
   '*.password',
   '*.adminToken',
   '*.runtimeToken',
+  // S3 settings: the SDK's credentials object, or its secret alone.
+  '*.secretAccessKey',
+  '*.credentials',
 ];
 
 /** The process-wide pino logger; Fastify logs requests through it, Nest through PinoNestLogger. */

@@ -127,6 +127,8 @@ export class MysqlBackupEngine extends BackupEngine {
     const stored = storeFile(context.storage, context.backupId, 'dump.sql', 'dump', dump.stdout.pipe(sniffer), {
       ...storeOptionsOf(context),
       onRawChunk: new DumpRowCounter(context.progress.addRows).scan,
+      // The dump goes before the upload's abort, whose requests may wait on a silent service.
+      onFailure: () => dump.stop(),
     });
     const file = await withChildren([dump], stored);
     context.progress.fileDone();

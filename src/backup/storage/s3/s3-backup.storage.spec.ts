@@ -6,7 +6,9 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3BackupConfig } from '../../../config/app-config';
 import {
   type CannedAnswer,
@@ -102,6 +104,13 @@ describe('S3BackupStorage manifest writes (SDK mocked)', () => {
     );
   });
 
+  it('readManifest: a missing bucket is an error with the bucket hint, not "no manifest"', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('NoSuchBucket', 404));
+    await expect(storage.readManifest(ID)).rejects.toThrow(
+      /NoSuchBucket 404.*: the bucket does not exist \(check BACKUP_S3_BUCKET and BACKUP_S3_ENDPOINT\)/,
+    );
+  });
+
   it('a truncated object is an error on download, never a short file', async () => {
     s3.on(GetObjectCommand).resolves({
       ContentLength: 1000,
@@ -117,10 +126,13 @@ describe('S3BackupStorage manifest writes (SDK mocked)', () => {
 });
 
 describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)', () => {
-  function storageAnswering(script: (operation: S3Operation, attempt: number) => CannedAnswer | undefined) {
+  function storageAnswering(
+    script: (operation: S3Operation, attempt: number) => CannedAnswer | undefined,
+    config: S3BackupConfig = CONFIG,
+  ) {
     const handler = new ScriptedS3Handler(script);
-    const client = createS3Client(CONFIG, { requestHandler: handler as never });
-    const storage = new S3BackupStorage(CONFIG, client, { firstPartBytes: 5 * MIB, logger: { warn: jest.fn() } });
+    const client = createS3Client(config, { requestHandler: handler as never });
+    const storage = new S3BackupStorage(config, client, { firstPartBytes: 5 * MIB, logger: { warn: jest.fn() } });
     return { handler, storage, client };
   }
   const store = (storage: S3BackupStorage, bytes: number) =>
@@ -166,4 +178,128 @@ describe('S3BackupStorage through the SDK retry strategy (scripted HTTP answers)
     expect(handler.count('AbortMultipartUpload')).toBe(1);
     client.destroy();
   }, 60_000);
+
+  it('an object stored shorter than written fails the file, and is deleted', async () => {
+    const { handler, storage, client } = storageAnswering((operation) =>
+      operation === 'HeadObject' ? { status: 200, headers: { 'content-length': '10', etag: '"put"' } } : undefined,
+    );
+    await expect(store(storage, 1000)).rejects.toThrow(
+      /s3 object logic-ha\/20260601-120000-000F\/database.sql.gz was stored wrong: it holds 10 bytes, \d+ were written/,
+    );
+    expect(handler.requests).toEqual(['PutObject', 'HeadObject', 'DeleteObject']);
+    client.destroy();
+  });
+
+  it('a multipart object whose ETag counts other parts than were sent fails the file', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const file = await store(storage, 12 * MIB);
+    expect(handler.count('HeadObject')).toBe(1);
+    expect(handler.count('DeleteObject')).toBe(0);
+
+    const wrong = storageAnswering((operation) =>
+      operation === 'HeadObject'
+        ? { status: 200, headers: { 'content-length': String(file.sizeBytes), etag: '"x-2"' } }
+        : undefined,
+    );
+    await expect(store(wrong.storage, 12 * MIB)).rejects.toThrow(/its ETag "x-2" counts 2 parts, 3 were sent/);
+    expect(wrong.handler.count('DeleteObject')).toBe(1);
+    client.destroy();
+    wrong.client.destroy();
+  });
+
+  it('the leftover after a part does not keep the part in memory', async () => {
+    const { storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    await new Promise<void>((resolve, reject) =>
+      upload.stream.write(Buffer.alloc(5 * MIB + 100 * 1024, 1), (error) => (error ? reject(error) : resolve())),
+    );
+    const leftover = (upload.stream as unknown as { chunks: Buffer[] }).chunks;
+    expect(leftover.map((chunk) => chunk.length)).toEqual([100 * 1024]);
+    expect(leftover[0].buffer.byteLength).toBeLessThan(MIB);
+    await upload.abort();
+    client.destroy();
+  });
+
+  it('commit after abort is refused and sends nothing', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    await pipeline(Readable.from([Buffer.alloc(1000, 1)]), upload.stream);
+    await upload.abort();
+    await expect(upload.commit()).rejects.toThrow(/commit of s3 object .* refused: the upload was aborted/);
+    expect(handler.requests).toEqual([]);
+    client.destroy();
+  });
+
+  it('commit before the stream finished, or twice, is refused', async () => {
+    const { handler, storage, client } = storageAnswering(() => undefined);
+    const upload = await storage.upload(ID, 'database.sql.gz');
+    upload.stream.write(Buffer.alloc(10));
+    await expect(upload.commit()).rejects.toThrow(/refused: its stream has not finished/);
+    await new Promise<void>((resolve) => upload.stream.end(resolve));
+    await upload.commit();
+    await expect(upload.commit()).rejects.toThrow(/refused: it was committed already/);
+    expect(handler.requests).toEqual(['PutObject', 'HeadObject']);
+    client.destroy();
+  });
+
+  describe('remove on a service that requires Content-MD5 on DeleteObjects (older MinIO, Ceph)', () => {
+    const listed = (attempt: number) =>
+      `<ListBucketResult>${attempt === 1 ? `<Contents><Key>logic-ha/${ID}/a.gz</Key></Contents><Contents><Key>logic-ha/${ID}/b.gz</Key></Contents>` : ''}<IsTruncated>false</IsTruncated></ListBucketResult>`;
+    const script = (deleteObjects: CannedAnswer | undefined) => (operation: S3Operation, attempt: number) => {
+      if (operation === 'ListMultipartUploads') return { status: 501, code: 'NotImplemented' };
+      if (operation === 'ListObjectsV2') return { status: 200, body: listed(attempt) };
+      if (operation === 'DeleteObjects') return deleteObjects;
+      return undefined;
+    };
+
+    it('DeleteObjects carries the Content-MD5 of its body', async () => {
+      const { handler, storage, client } = storageAnswering(script(undefined));
+      await storage.remove(ID);
+      const [request] = handler.recorded.filter((r) => r.operation === 'DeleteObjects');
+      expect(request.headers['content-md5']).toBe(createHash('md5').update(request.body!).digest('base64'));
+      client.destroy();
+    });
+
+    it('MissingContentMD5 all the same: one DeleteObject per key instead', async () => {
+      const { handler, storage, client } = storageAnswering(script({ status: 400, code: 'MissingContentMD5' }));
+      await storage.remove(ID);
+      expect(handler.requests.filter((r) => r.startsWith('Delete'))).toEqual([
+        'DeleteObject', // the manifest
+        'DeleteObjects',
+        'DeleteObject',
+        'DeleteObject',
+      ]);
+      client.destroy();
+    });
+  });
+
+  describe('checksum modes on a multipart upload', () => {
+    const header = (handler: ScriptedS3Handler, operation: S3Operation, name: string) =>
+      handler.recorded.filter((r) => r.operation === operation).map((r) => r.headers[name]);
+
+    it('when_required: no checksum on the parts, none declared', async () => {
+      const { handler, storage, client } = storageAnswering(() => undefined);
+      await store(storage, 12 * MIB);
+      expect(header(handler, 'UploadPart', 'x-amz-checksum-crc32')).toEqual([undefined, undefined, undefined]);
+      expect(header(handler, 'CreateMultipartUpload', 'x-amz-checksum-algorithm')).toEqual([undefined]);
+      client.destroy();
+    });
+
+    it('when_supported: the upload is declared CRC32 and completed with each part checksum', async () => {
+      const supported = {
+        ...CONFIG,
+        checksumCalculation: 'when_supported',
+        checksumValidation: 'when_supported',
+      } as const;
+      const { handler, storage, client } = storageAnswering(() => undefined, supported);
+      await store(storage, 12 * MIB);
+      const partSums = header(handler, 'UploadPart', 'x-amz-checksum-crc32');
+      expect(partSums).toHaveLength(3);
+      expect(partSums.every((sum) => typeof sum === 'string' && sum.length > 0)).toBe(true);
+      expect(header(handler, 'CreateMultipartUpload', 'x-amz-checksum-algorithm')).toEqual(['CRC32']);
+      const complete = handler.recorded.find((r) => r.operation === 'CompleteMultipartUpload')!.body!.toString();
+      expect([...complete.matchAll(/<ChecksumCRC32>([^<]+)<\/ChecksumCRC32>/g)].map((m) => m[1])).toEqual(partSums);
+      client.destroy();
+    });
+  });
 });

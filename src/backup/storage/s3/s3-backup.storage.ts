@@ -23,8 +23,10 @@ import { abortUploadsUnder } from './s3-abandoned-uploads';
 import { S3Bucket } from './s3-bucket';
 import { describeS3 } from './s3-client';
 import { downloadObject } from './s3-download';
-import { explainS3Error, isNotFound, isNotImplemented, isPreconditionFailed } from './s3-errors';
+import { withContentMd5 } from './s3-content-md5';
+import { explainS3Error, isNotFound, isNotImplemented, isPreconditionFailed, s3Code } from './s3-errors';
 import { S3ObjectWriter } from './s3-object-writer';
+import { DEFAULT_UPLOAD_TIMEOUTS, type UploadTimeouts } from './upload-timeouts';
 
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000;
@@ -33,6 +35,10 @@ export interface S3StorageOptions {
   /** Tests use S3's 5 MiB minimum to reach multipart with little data. */
   firstPartBytes?: number;
   logger?: Pick<Logger, 'warn'>;
+  /** Tests shorten them to meet a silent endpoint. */
+  uploadTimeouts?: UploadTimeouts;
+  /** The client data file downloads go through (createS3Client's 'downloads'); `client` otherwise. */
+  downloadClient?: S3Client;
 }
 
 /**
@@ -45,22 +51,31 @@ export class S3BackupStorage extends BackupStorage {
   readonly description: string;
   private readonly bucket: S3Bucket;
   private readonly firstPartBytes: number;
+  private readonly checksums: S3BackupConfig['checksumCalculation'];
+  private readonly uploadTimeouts: UploadTimeouts;
   private readonly logger: Pick<Logger, 'warn'>;
   /** Set once the service answered 501 to a conditional header. */
   private conditionalWrites = true;
+  /** Cleared once the service refused DeleteObjects for want of Content-MD5. */
+  private batchDeletes = true;
 
   constructor(config: S3BackupConfig, client: S3Client, options: S3StorageOptions = {}) {
     super();
     this.description = describeS3(config);
-    this.bucket = new S3Bucket(client, config.bucket, config.prefix, this.description);
+    this.bucket = new S3Bucket(client, config.bucket, config.prefix, this.description, options.downloadClient);
     this.firstPartBytes = options.firstPartBytes ?? DEFAULT_FIRST_PART_BYTES;
+    this.checksums = config.checksumCalculation;
+    this.uploadTimeouts = options.uploadTimeouts ?? DEFAULT_UPLOAD_TIMEOUTS;
     this.logger = options.logger ?? new Logger('Backup');
   }
 
   async upload(backupId: string, fileName: string): Promise<StorageUpload> {
-    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), this.firstPartBytes, (m) =>
-      this.logger.warn({ ...m, storage: this.description }),
-    );
+    const writer = new S3ObjectWriter(this.bucket, this.key(backupId, safeName(fileName)), {
+      firstPartBytes: this.firstPartBytes,
+      checksums: this.checksums,
+      timeouts: this.uploadTimeouts,
+      warn: (m) => this.logger.warn({ ...m, storage: this.description }),
+    });
     return { stream: writer, commit: () => writer.commit(), abort: () => writer.abort() };
   }
 
@@ -151,16 +166,45 @@ export class S3BackupStorage extends BackupStorage {
       if (keys.some((k) => deletedKeys.has(k.Key)))
         throw new Error(`S3 DeleteObjects on ${this.description} reported success but ${keys[0].Key} is still listed`);
       keys.forEach((k) => deletedKeys.add(k.Key));
-      const deleted = await this.bucket.send<DeleteObjectsCommandOutput>(
-        'DeleteObjects',
-        new DeleteObjectsCommand({ Bucket: this.bucket.name, Delete: { Objects: keys, Quiet: true } }),
-      );
+      await this.deleteKeys(keys.map((k) => k.Key));
+    }
+  }
+
+  /** One DeleteObjects; one DeleteObject per key where the service cannot take it. */
+  private async deleteKeys(keys: string[]): Promise<void> {
+    const deleted = this.batchDeletes ? await this.deleteBatch(keys) : null;
+    if (deleted) {
       const failed = deleted.Errors ?? [];
       if (failed.length > 0)
         throw new Error(
           `S3 DeleteObjects failed on ${this.description} for ${failed.length} object(s), first ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`,
         );
+      return;
     }
+    for (const key of keys)
+      await this.bucket.send(`DeleteObject ${key}`, new DeleteObjectCommand({ Bucket: this.bucket.name, Key: key }));
+  }
+
+  /** With Content-MD5; null (and remembered) when the service still answers MissingContentMD5. */
+  private async deleteBatch(keys: string[]): Promise<DeleteObjectsCommandOutput | null> {
+    try {
+      return await this.bucket.sendRaw<DeleteObjectsCommandOutput>(
+        withContentMd5(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket.name,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (s3Code(error) !== 'MissingContentMD5') throw explainS3Error(error, 'DeleteObjects', this.description);
+    }
+    this.batchDeletes = false;
+    this.logger.warn({
+      msg: 'the S3 service refused DeleteObjects (MissingContentMD5); objects are deleted one by one from now on',
+      storage: this.description,
+    });
+    return null;
   }
 
   /**

@@ -4,10 +4,24 @@ import type { S3BackupConfig } from '../../../config/app-config';
 /** A dead endpoint fails the backup instead of hanging it. */
 const CONNECT_TIMEOUT_MS = 10_000;
 /**
- * Idle socket limit. Generous: a restore reading a file pauses the download while the
- * database applies what it has (backpressure), and that pause is idle time too.
+ * Idle socket limit of every request but downloads: a silent endpoint (it accepts the
+ * connection and never answers) must fail an upload while mariadb-dump still waits on it.
  */
-const SOCKET_IDLE_TIMEOUT_MS = 10 * 60_000;
+const REQUEST_IDLE_TIMEOUT_MS = 60_000;
+/**
+ * Idle socket limit of downloads. Generous: a restore reading a file pauses the download
+ * while the database applies what it has (backpressure), and that pause is idle time too.
+ */
+const DOWNLOAD_IDLE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Time from a request's start to the service's response headers, for requests without a
+ * body to send; uploads pass their own, scaled to their size (s3-object-writer.ts). The
+ * SDK only warns about a request past it unless `throwOnRequestTimeout` is set.
+ */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** 'downloads': the client GetObject bodies stream through, with the long idle limit. */
+export type S3ClientUse = 'requests' | 'downloads';
 
 /**
  * The client for BACKUP_STORAGE=s3. Checksums default to `when_required`: with the SDK's
@@ -15,7 +29,11 @@ const SOCKET_IDLE_TIMEOUT_MS = 10 * 60_000;
  * aws-chunked framing as data; the manifest's sha256 catches corruption either way.
  * `extra` is for tests (a fake request handler, a fast retry strategy).
  */
-export function createS3Client(config: S3BackupConfig, extra: Partial<S3ClientConfig> = {}): S3Client {
+export function createS3Client(
+  config: S3BackupConfig,
+  extra: Partial<S3ClientConfig> = {},
+  use: S3ClientUse = 'requests',
+): S3Client {
   return new S3Client({
     region: config.region,
     endpoint: config.endpoint,
@@ -25,7 +43,15 @@ export function createS3Client(config: S3BackupConfig, extra: Partial<S3ClientCo
     responseChecksumValidation: config.checksumValidation === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts: config.maxAttempts,
     retryMode: 'standard',
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: SOCKET_IDLE_TIMEOUT_MS },
+    // The node handler waits for "100 Continue" as long as the request timeout before it sends
+    // a body: a service or proxy that never sends one would then fail every part at once.
+    expectContinueHeader: false,
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      socketTimeout: use === 'downloads' ? DOWNLOAD_IDLE_TIMEOUT_MS : REQUEST_IDLE_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...extra,
   });
 }

@@ -39,7 +39,7 @@ export function downloadObject(bucket: S3Bucket, key: string): Readable {
     const response = await bucket.send<GetObjectCommandOutput>(
       `GetObject ${key}`,
       new GetObjectCommand({ Bucket: bucket.name, Key: key }),
-      request.signal,
+      { abortSignal: request.signal, use: 'downloads' },
     );
     out.expected = response.ContentLength ?? null;
     await pipeline(response.Body as Readable, out);

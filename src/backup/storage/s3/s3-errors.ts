@@ -8,8 +8,13 @@ export function s3Code(error: unknown): string | undefined {
   return e?.Code ?? e?.name;
 }
 
+/**
+ * The object (or upload) is not there. A missing bucket is also a 404, and must not read as
+ * "no manifest": every backup would look unfinished instead of the setting being wrong.
+ */
 export function isNotFound(error: unknown): boolean {
   const code = s3Code(error);
+  if (code === 'NoSuchBucket') return false;
   return code === 'NoSuchKey' || code === 'NotFound' || s3Status(error) === 404;
 }
 
@@ -49,7 +54,7 @@ export function explainS3Error(error: unknown, action: string, where: string): S
   if (error instanceof S3StorageError) return error;
   const code = s3Code(error);
   const status = s3Status(error);
-  const said = `${code ?? 'error'}${status ? ` ${status}` : ''}: ${(error as Error)?.message ?? String(error)}`;
+  const said = `${code ?? 'error'}${status ? ` ${status}` : ''}: ${messageOf(error)}`;
   let hint = '';
   if (code && CREDENTIAL_CODES.has(code))
     hint =
@@ -57,4 +62,21 @@ export function explainS3Error(error: unknown, action: string, where: string): S
   else if (code === 'NoSuchBucket')
     hint = ': the bucket does not exist (check BACKUP_S3_BUCKET and BACKUP_S3_ENDPOINT)';
   return new S3StorageError(`S3 ${action} failed on ${where} (${said})${hint}`, code, status, { cause: error });
+}
+
+/**
+ * The SDK's own words without its noise: a request ended by its deadline says so, not a
+ * bare "Request aborted"; the node handler's tag and the retry wrapper's prefix go.
+ */
+function messageOf(error: unknown): string {
+  const e = error as Error & { cause?: { name?: string } };
+  // The handler wraps the signal's reason: as `cause`, or (another realm's DOMException) as text.
+  if (e?.name === 'AbortError' && (e.cause?.name === 'TimeoutError' || e.message?.startsWith('TimeoutError')))
+    return 'no answer before the request deadline';
+  const message = e?.message ?? String(error);
+  // The retry middleware wraps what is not an Error of its own realm (under jest, node's
+  // socket errors) as "AWS SDK error wrapper for Error: …".
+  return message
+    .replace(/^@smithy\/node-http-handler - \[ERROR\] /, '')
+    .replace(/^AWS SDK error wrapper for (Error: )?/, '');
 }
