@@ -34,6 +34,7 @@ export function createS3Client(
   extra: Partial<S3ClientConfig> = {},
   use: S3ClientUse = 'requests',
 ): S3Client {
+  silenceNodeVersionNotice();
   return new S3Client({
     region: config.region,
     endpoint: config.endpoint,
@@ -64,4 +65,15 @@ export function describeS3(config: S3BackupConfig): string {
   endpoint.username = '';
   endpoint.password = '';
   return `${target} at ${endpoint.origin}${endpoint.pathname === '/' ? '' : endpoint.pathname}`;
+}
+
+/**
+ * The SDK prints a process warning on Node < 22 (its releases after early January 2027
+ * need Node 22) on every CLI run and service start. logic-ha pins 3.1175.0, a release
+ * that supports Node 20 (README, libraries); the notice is known and says nothing an
+ * operator can act on, and on stderr it drowns the CLI's own messages. An operator who
+ * set the variable either way keeps their choice.
+ */
+function silenceNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
