@@ -13,6 +13,7 @@ import { ClientTools } from '../../src/backup/process/client-tools';
 import { ProcessRunner } from '../../src/backup/process/process-runner';
 import { ProgressTracker } from '../../src/backup/progress';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
+import { LockedSnapshot } from '../../src/backup/verification/snapshot-fingerprint';
 import { fingerprintDatabase } from '../../src/backup/verification/table-fingerprint';
 import { MariaDbServer } from '../support/mariadb';
 
@@ -145,5 +146,37 @@ describe('table fingerprints on MariaDB', () => {
     );
     expect(await fingerprintDatabase(connection, 'app_restored')).toEqual(result.verification!.tables);
     expect(await fingerprintDatabase(connection, 'app')).not.toEqual(result.verification!.tables);
+  });
+
+  it('a full whose lock session is killed right after locking completes, without a fingerprint', async () => {
+    await server.query(
+      `CREATE DATABASE killed; CREATE TABLE killed.k (id int PRIMARY KEY); INSERT INTO killed.k VALUES (1), (2);`,
+    );
+    const open = LockedSnapshot.open.bind(LockedSnapshot);
+    const spy = jest.spyOn(LockedSnapshot, 'open').mockImplementation(async (...args) => {
+      const snapshot = await open(...args);
+      await server.query(`KILL ${snapshot.sessionId}`);
+      return snapshot;
+    });
+    try {
+      const engine = new MysqlBackupEngine(
+        { host: '127.0.0.1', port: server.port, user: 'root', password: '', database: 'killed' },
+        new ProcessRunner(),
+        new ClientTools(),
+      );
+      const result = await engine.full({
+        backupId: newBackupId('full', new Date()),
+        storage: new LocalBackupStorage(join(root, 'killed')),
+        compressionLevel: 1,
+        signal: new AbortController().signal,
+        progress: new ProgressTracker(),
+        tempDir: mkdtempSync(join(root, 'tmp-')),
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(result.verification).toBeUndefined();
+      expect(result.files).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

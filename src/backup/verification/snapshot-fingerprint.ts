@@ -45,14 +45,18 @@ export async function fingerprintAtSnapshot(connection: Connection, database: st
  */
 export class LockedSnapshot {
   private unlocking: Promise<void> | null = null;
-  private readonly released: Promise<void>;
-  private release!: () => void;
+  /** Settles once: null when UNLOCK TABLES went through, the failure when it or the session did not. */
+  private readonly released: Promise<Error | null>;
+  private settle!: (failure: Error | null) => void;
 
   private constructor(
     private readonly connection: Connection,
     readonly at: MysqlPosition,
   ) {
-    this.released = new Promise((resolve) => (this.release = resolve));
+    this.released = new Promise((resolve) => (this.settle = resolve));
+    // A session killed or cut off while idle surfaces only as this event (unheard, it would
+    // crash the process); fingerprint() must then fail rather than wait for an unlock.
+    connection.on('error', (error: Error) => this.settle(error));
   }
 
   static async open(endpoint: MysqlEndpoint): Promise<LockedSnapshot> {
@@ -66,21 +70,36 @@ export class LockedSnapshot {
     }
   }
 
-  /** Lets writers go on; the snapshot (and so the fingerprint's view) stays. Idempotent. */
+  /** The server's id of the locking session (for logs and tests). */
+  get sessionId(): number {
+    return this.connection.threadId;
+  }
+
+  /**
+   * Lets writers go on; the snapshot (and so the fingerprint's view) stays. Idempotent.
+   * Whatever the outcome, fingerprint() stops waiting: a failed UNLOCK means a lost session.
+   */
   unlock(): Promise<void> {
-    this.unlocking ??= this.connection.query('UNLOCK TABLES').then(() => this.release());
+    this.unlocking ??= this.connection.query('UNLOCK TABLES').then(
+      () => this.settle(null),
+      (error: Error) => {
+        this.settle(error);
+        throw error;
+      },
+    );
     return this.unlocking;
   }
 
-  /** Waits for unlock(), then reads every table in the snapshot. */
+  /** Waits for unlock(), then reads every table in the snapshot; rejects if the unlock or the session failed. */
   async fingerprint(database: string): Promise<BackupVerification> {
-    await this.released;
+    const failure = await this.released;
+    if (failure) throw new Error(`the snapshot session was lost: ${failure.message}`);
     return { at: this.at, tables: await fingerprintDatabase(this.connection, database) };
   }
 
   /** Ends the connection: the lock and the snapshot go with it, whatever state they are in. */
   close(): void {
-    this.release();
+    this.settle(new Error('the snapshot was closed before it was unlocked'));
     this.connection.destroy();
   }
 }
