@@ -179,4 +179,44 @@ describe('table fingerprints on MariaDB', () => {
       spy.mockRestore();
     }
   });
+
+  it('a read lock that cannot be had within lock_wait_timeout costs the full its fingerprint, not its dump', async () => {
+    await server.query(
+      `CREATE DATABASE busy; CREATE TABLE busy.b (id int PRIMARY KEY); INSERT INTO busy.b VALUES (1);`,
+    );
+    const holder = await server.connectAsRoot('busy');
+    await holder.query('LOCK TABLES b WRITE');
+    const open = LockedSnapshot.open.bind(LockedSnapshot);
+    const failures: Error[] = [];
+    const spy = jest.spyOn(LockedSnapshot, 'open').mockImplementation(async (...args) => {
+      try {
+        return await open(...args);
+      } catch (error) {
+        failures.push(error as Error);
+        // mariadb-dump waits on the same lock without a limit: let it through now.
+        await holder.query('UNLOCK TABLES');
+        throw error;
+      }
+    });
+    try {
+      const result = await new MysqlBackupEngine(
+        { host: '127.0.0.1', port: server.port, user: 'root', password: '', database: 'busy' },
+        new ProcessRunner(),
+        new ClientTools(),
+      ).full({
+        backupId: newBackupId('full', new Date()),
+        storage: new LocalBackupStorage(join(root, 'busy')),
+        compressionLevel: 1,
+        signal: new AbortController().signal,
+        progress: new ProgressTracker(),
+        tempDir: mkdtempSync(join(root, 'tmp-')),
+      });
+      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/Lock wait timeout exceeded/)]);
+      expect(result.verification).toBeUndefined();
+      expect(result.files).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await holder.end();
+    }
+  });
 });
