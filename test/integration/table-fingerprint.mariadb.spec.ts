@@ -81,6 +81,30 @@ describe('table fingerprints on MariaDB', () => {
     expect(d.n.checksum).not.toBe(e.n.checksum);
   });
 
+  it('a cell near max_allowed_packet still counts; TIMESTAMPs read the same whatever the session time zone', async () => {
+    const big = (last: string) => `REPEAT('a', 60000), '${last}'`;
+    await server.query(
+      `CREATE DATABASE fl; CREATE TABLE fl.b (v longtext CHARACTER SET latin1, ts timestamp NULL);
+       INSERT INTO fl.b VALUES (CONCAT(${big('x')}), '2026-03-01 10:00:00');
+       CREATE DATABASE fm; CREATE TABLE fm.b (v longtext CHARACTER SET latin1, ts timestamp NULL);
+       INSERT INTO fm.b VALUES (CONCAT(${big('y')}), '2026-03-01 10:00:00');`,
+    );
+    const [{ packet }] = await server.query<{ packet: number }[]>('SELECT @@global.max_allowed_packet AS packet');
+    await server.query('SET GLOBAL max_allowed_packet = 65536');
+    const small = await server.connectAsRoot();
+    try {
+      await small.query("SET SESSION time_zone = '+05:00'");
+      const l = await fingerprintDatabase(small, 'fl');
+      const m = await fingerprintDatabase(small, 'fm');
+      // HEX() doubled the 60 KB cell past the packet: NULL, dropped from the row, both equal.
+      expect(l.b.checksum).not.toBe(m.b.checksum);
+      expect(await fingerprintDatabase(connection, 'fl')).toEqual(l);
+    } finally {
+      await small.end();
+      await server.query(`SET GLOBAL max_allowed_packet = ${packet}`);
+    }
+  });
+
   it('a full records the fingerprint of its own dump snapshot, even under concurrent writes', async () => {
     await server.query(
       `CREATE DATABASE app; USE app; CREATE TABLE app.w (id int AUTO_INCREMENT PRIMARY KEY, v int);
