@@ -81,6 +81,8 @@ export class BackupController {
   }
 
   @Get('test-restores/:id')
+  // Jobs live in the leader's memory (the POST runs there): a follower forwards the poll.
+  @LeaderOnly()
   @ApiOperation({ summary: 'A test restore job: state, progress, and the per-table comparison when done' })
   testRestoreJob(@Param() params: TestRestoreJobIdParams) {
     const view = this.testRestores.view(params.id);

@@ -14,6 +14,7 @@ import { ClientTools } from '../../src/backup/process/client-tools';
 import { ProcessRunner } from '../../src/backup/process/process-runner';
 import { ProgressTracker } from '../../src/backup/progress';
 import { LocalBackupStorage } from '../../src/backup/storage/local-backup.storage';
+import { LockedSnapshot } from '../../src/backup/verification/snapshot-fingerprint';
 import { fingerprintDatabase } from '../../src/backup/verification/table-fingerprint';
 import { MariaDbServer } from '../support/mariadb';
 
@@ -81,6 +82,30 @@ describe('table fingerprints on MariaDB', () => {
     expect(d.n.checksum).not.toBe(e.n.checksum);
   });
 
+  it('a cell near max_allowed_packet still counts; TIMESTAMPs read the same whatever the session time zone', async () => {
+    const big = (last: string) => `REPEAT('a', 60000), '${last}'`;
+    await server.query(
+      `CREATE DATABASE fl; CREATE TABLE fl.b (v longtext CHARACTER SET latin1, ts timestamp NULL);
+       INSERT INTO fl.b VALUES (CONCAT(${big('x')}), '2026-03-01 10:00:00');
+       CREATE DATABASE fm; CREATE TABLE fm.b (v longtext CHARACTER SET latin1, ts timestamp NULL);
+       INSERT INTO fm.b VALUES (CONCAT(${big('y')}), '2026-03-01 10:00:00');`,
+    );
+    const [{ packet }] = await server.query<{ packet: number }[]>('SELECT @@global.max_allowed_packet AS packet');
+    await server.query('SET GLOBAL max_allowed_packet = 65536');
+    const small = await server.connectAsRoot();
+    try {
+      await small.query("SET SESSION time_zone = '+05:00'");
+      const l = await fingerprintDatabase(small, 'fl');
+      const m = await fingerprintDatabase(small, 'fm');
+      // HEX() doubled the 60 KB cell past the packet: NULL, dropped from the row, both equal.
+      expect(l.b.checksum).not.toBe(m.b.checksum);
+      expect(await fingerprintDatabase(connection, 'fl')).toEqual(l);
+    } finally {
+      await small.end();
+      await server.query(`SET GLOBAL max_allowed_packet = ${packet}`);
+    }
+  });
+
   it('a full records the fingerprint of its own dump snapshot, even under concurrent writes', async () => {
     await server.query(
       `CREATE DATABASE app; USE app; CREATE TABLE app.w (id int AUTO_INCREMENT PRIMARY KEY, v int);
@@ -146,5 +171,77 @@ describe('table fingerprints on MariaDB', () => {
     );
     expect(await fingerprintDatabase(connection, 'app_restored')).toEqual(result.verification!.tables);
     expect(await fingerprintDatabase(connection, 'app')).not.toEqual(result.verification!.tables);
+  });
+
+  it('a full whose lock session is killed right after locking completes, without a fingerprint', async () => {
+    await server.query(
+      `CREATE DATABASE killed; CREATE TABLE killed.k (id int PRIMARY KEY); INSERT INTO killed.k VALUES (1), (2);`,
+    );
+    const open = LockedSnapshot.open.bind(LockedSnapshot);
+    const spy = jest.spyOn(LockedSnapshot, 'open').mockImplementation(async (...args) => {
+      const snapshot = await open(...args);
+      await server.query(`KILL ${snapshot.sessionId}`);
+      return snapshot;
+    });
+    try {
+      const engine = new MysqlBackupEngine(
+        { host: '127.0.0.1', port: server.port, user: 'root', password: '', database: 'killed' },
+        new ProcessRunner(),
+        new ClientTools(),
+      );
+      const result = await engine.full({
+        backupId: newBackupId('full', new Date()),
+        storage: new LocalBackupStorage(join(root, 'killed')),
+        compressionLevel: 1,
+        signal: new AbortController().signal,
+        progress: new ProgressTracker(),
+        tempDir: mkdtempSync(join(root, 'tmp-')),
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(result.verification).toBeUndefined();
+      expect(result.files).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a read lock that cannot be had within lock_wait_timeout costs the full its fingerprint, not its dump', async () => {
+    await server.query(
+      `CREATE DATABASE busy; CREATE TABLE busy.b (id int PRIMARY KEY); INSERT INTO busy.b VALUES (1);`,
+    );
+    const holder = await server.connectAsRoot('busy');
+    await holder.query('LOCK TABLES b WRITE');
+    const open = LockedSnapshot.open.bind(LockedSnapshot);
+    const failures: Error[] = [];
+    const spy = jest.spyOn(LockedSnapshot, 'open').mockImplementation(async (...args) => {
+      try {
+        return await open(...args);
+      } catch (error) {
+        failures.push(error as Error);
+        // mariadb-dump waits on the same lock without a limit: let it through now.
+        await holder.query('UNLOCK TABLES');
+        throw error;
+      }
+    });
+    try {
+      const result = await new MysqlBackupEngine(
+        { host: '127.0.0.1', port: server.port, user: 'root', password: '', database: 'busy' },
+        new ProcessRunner(),
+        new ClientTools(),
+      ).full({
+        backupId: newBackupId('full', new Date()),
+        storage: new LocalBackupStorage(join(root, 'busy')),
+        compressionLevel: 1,
+        signal: new AbortController().signal,
+        progress: new ProgressTracker(),
+        tempDir: mkdtempSync(join(root, 'tmp-')),
+      });
+      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/Lock wait timeout exceeded/)]);
+      expect(result.verification).toBeUndefined();
+      expect(result.files).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await holder.end();
+    }
   });
 });

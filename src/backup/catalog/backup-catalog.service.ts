@@ -128,11 +128,14 @@ export class BackupCatalogService {
     );
   }
 
-  /** The newest backup whose newest test restore passed. */
+  /**
+   * The newest backup (by when it finished, not when it was checked) whose newest test
+   * restore passed: one that passed once and failed since does not count.
+   */
   async newestRestoreVerified(): Promise<BackupRecordEntity | null> {
     const [row] = await this.records.find({
-      where: { state: 'succeeded', restoreVerifiedAt: Not(IsNull()) },
-      order: { restoreVerifiedAt: 'DESC', id: 'DESC' },
+      where: { state: 'succeeded', restoreVerifiedAt: Not(IsNull()), restoreCheckError: IsNull() },
+      order: { finishedAt: 'DESC', id: 'DESC' },
       take: 1,
     });
     return row ?? null;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TableFingerprint } from '../backup.types';
 import { type MysqlEndpoint, describeEndpoint } from '../../config/mysql-url';
 import { UNLOGGED_SESSION } from '../engines/mysql/mysql-restore.engine';
-import { withConnection } from '../engines/mysql/mysql-client';
+import { connectTo, queryRows, withConnection } from '../engines/mysql/mysql-client';
 import { fingerprintDatabase, quoteIdentifier } from '../verification/table-fingerprint';
 
 /** Where a test restore goes, and whether its writes must stay out of that server's binlog. */
@@ -28,6 +28,14 @@ export function targetUrl(endpoint: MysqlEndpoint): string {
   return `mysql://${credentials}@${host}:${endpoint.port}/${encodeURIComponent(endpoint.database)}`;
 }
 
+/** The server-wide lock a test restore holds for its whole run: the CLI's and the service's exclude each other. */
+export const TEST_RESTORE_LOCK = 'logic_ha_test_restore';
+
+/** A held GET_LOCK: released when its connection ends. */
+export interface ScratchLock {
+  release(): Promise<void>;
+}
+
 /** The scratch database's few SQL statements, behind an injectable so the service can be tested with a fake. */
 @Injectable()
 export class ScratchDatabases {
@@ -37,6 +45,25 @@ export class ScratchDatabases {
       if (target.unlogged) await connection.query(UNLOGGED_SESSION);
       await connection.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(target.endpoint.database)}`);
     });
+  }
+
+  /**
+   * Takes TEST_RESTORE_LOCK on the scratch target's server, or answers null when another
+   * session (another process's test restore) holds it. The lock lives as long as the connection.
+   */
+  async lock(target: ScratchTarget): Promise<ScratchLock | null> {
+    const connection = await connectTo(target.endpoint, undefined);
+    try {
+      const [row] = await queryRows<{ got: number | null }>(connection, 'SELECT GET_LOCK(?, 0) AS got', [
+        TEST_RESTORE_LOCK,
+      ]);
+      if (Number(row.got) === 1) return { release: () => connection.end().catch(() => connection.destroy()) };
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
+    connection.destroy();
+    return null;
   }
 
   fingerprint(target: ScratchTarget): Promise<Record<string, TableFingerprint>> {

@@ -38,11 +38,20 @@ export function resolveScratchTarget(config: AppConfig, topology?: DatabaseTopol
     return { endpoint: configured, unlogged: servers.some((s) => sameServer(s, configured)) };
   }
   const admin = config.monitorAccount;
+  const scratch = scratchDatabaseName(primary.database);
+  // A 64-character app name already ending in the suffix truncates to itself: never drop that.
+  if (scratch === primary.database)
+    throw new DomainError(
+      BackupErrorCode.TargetRefused,
+      ErrorKind.Conflict,
+      `the scratch database name would be the app database ${primary.database} itself: set BACKUP_TEST_RESTORE_URL`,
+      { details: { field: 'BACKUP_TEST_RESTORE_URL' } },
+    );
   return {
     endpoint: {
       ...primary,
       ...(admin ? { user: admin.user, password: admin.password } : {}),
-      database: scratchDatabaseName(primary.database),
+      database: scratch,
     },
     unlogged: true,
   };

@@ -9,7 +9,13 @@ import { BackupCatalogService } from '../catalog/backup-catalog.service';
 import { ProgressTracker } from '../progress';
 import { RestoreService } from '../restore.service';
 import { type FingerprintComparison, compareFingerprints } from './fingerprint-comparison';
-import { type ScratchTarget, ScratchDatabases, targetUrl } from './scratch-database';
+import {
+  TEST_RESTORE_LOCK,
+  type ScratchLock,
+  type ScratchTarget,
+  ScratchDatabases,
+  targetUrl,
+} from './scratch-database';
 
 /** Where test restores go, looked up per run (it follows the primary); throws when this node cannot test-restore. */
 export const SCRATCH_TARGET = Symbol('SCRATCH_TARGET');
@@ -67,6 +73,8 @@ export class TestRestoreService implements OnApplicationShutdown {
   private readonly logger = new Logger('TestRestore');
   private readonly jobs = new Map<string, Job>();
   private running: Job | null = null;
+  /** Set synchronously by start() before its first await: two concurrent starts cannot both pass the check. */
+  private starting = false;
   private readonly abort = new AbortController();
 
   constructor(
@@ -84,17 +92,28 @@ export class TestRestoreService implements OnApplicationShutdown {
    * one already running), then runs in the background. `backupId` null: the newest chain.
    */
   async start(backupId: string | null): Promise<TestRestoreJobView> {
-    if (this.running) {
+    if (this.running || this.starting) {
+      const runningId = this.running?.view.id ?? null;
       throw new DomainError(
         BackupErrorCode.TestRestoreRunning,
         ErrorKind.Conflict,
-        `test restore ${this.running.view.id} is running`,
-        { details: { runningId: this.running.view.id } },
+        runningId ? `test restore ${runningId} is running` : 'a test restore is starting',
+        { details: { runningId } },
       );
     }
+    this.starting = true;
+    try {
+      return await this.begin(backupId);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async begin(backupId: string | null): Promise<TestRestoreJobView> {
     if (backupId) await this.assertFinished(backupId);
     const target = this.targetOf();
     const plan = await this.plan(backupId);
+    const lock = await this.lockServer(target);
     const now = this.clock.now();
     const progress = new ProgressTracker();
     const view: TestRestoreJobView = {
@@ -111,7 +130,7 @@ export class TestRestoreService implements OnApplicationShutdown {
     this.jobs.set(view.id, job);
     this.running = job;
     this.forgetOldJobs();
-    job.done = this.execute(plan, target, progress).then(
+    job.done = this.execute(plan, target, progress, lock).then(
       (report) => {
         view.report = report;
         view.state = report.ok ? 'succeeded' : 'failed';
@@ -153,6 +172,26 @@ export class TestRestoreService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.abort.abort(new Error('the service is shutting down'));
+  }
+
+  /**
+   * Another process (the CLI, or a service beside this one) test-restoring into the same
+   * server would drop our scratch database under us: refuse while it holds the lock. A server
+   * that cannot be reached gets no lock here; the run then fails on it and says so.
+   */
+  private async lockServer(target: ScratchTarget): Promise<ScratchLock | null> {
+    const lock = await this.scratch.lock(target).catch((error: Error) => {
+      this.logger.warn({ msg: 'could not take the test restore lock', err: error.message });
+      return undefined;
+    });
+    if (lock === null)
+      throw new DomainError(
+        BackupErrorCode.TestRestoreRunning,
+        ErrorKind.Conflict,
+        `another process is test-restoring on ${this.scratch.describe(target)} (it holds the lock ${TEST_RESTORE_LOCK})`,
+        { details: { runningId: null } },
+      );
+    return lock ?? null;
   }
 
   /** The chain to restore and the newest backup in it that carries fingerprints. */
@@ -205,7 +244,12 @@ export class TestRestoreService implements OnApplicationShutdown {
     return tip;
   }
 
-  private async execute(plan: Plan, target: ScratchTarget, progress: ProgressTracker): Promise<TestRestoreReport> {
+  private async execute(
+    plan: Plan,
+    target: ScratchTarget,
+    progress: ProgressTracker,
+    lock: ScratchLock | null,
+  ): Promise<TestRestoreReport> {
     const started = this.clock.now();
     const { checked } = plan;
     this.logger.log({
@@ -245,6 +289,7 @@ export class TestRestoreService implements OnApplicationShutdown {
           err: dropError.message,
         });
       });
+      await lock?.release();
     }
     progress.enter('done');
     const report: TestRestoreReport = {

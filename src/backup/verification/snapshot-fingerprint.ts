@@ -37,50 +37,115 @@ export async function fingerprintAtSnapshot(connection: Connection, database: st
   }
 }
 
+/** Bounds on the writes-blocked window of a LockedSnapshot. */
+export interface SnapshotLockLimits {
+  /** How long FLUSH TABLES WITH READ LOCK may wait for running statements (lock_wait_timeout). */
+  lockWaitSeconds: number;
+  /** The longest writers stay blocked, counted from before the lock is asked for. */
+  holdLimitMs: number;
+  /** The backup's abort: the lock goes at once. */
+  signal: AbortSignal;
+}
+
 /**
  * A snapshot taken under FLUSH TABLES WITH READ LOCK, so that no transaction commits until
  * `unlock()`: a dump started meanwhile takes its own snapshot at the very same point. The
  * lock is held only until the dump has its snapshot; the fingerprint is read afterwards,
  * in this snapshot, while the dump streams. Needs RELOAD (the backup account has it).
+ * Writers are never blocked longer than `holdLimitMs`: past it, the lock is given up
+ * (while still being taken: the session is dropped and there is no fingerprint).
  */
 export class LockedSnapshot {
   private unlocking: Promise<void> | null = null;
-  private readonly released: Promise<void>;
-  private release!: () => void;
+  /** Settles once: null when UNLOCK TABLES went through, the failure when it or the session did not. */
+  private readonly released: Promise<Error | null>;
+  private settle!: (failure: Error | null) => void;
+  private locked = false;
+  private at_: MysqlPosition | null = null;
+  private readonly holdLimit: NodeJS.Timeout;
+  private readonly onAbort = () => this.close();
 
   private constructor(
     private readonly connection: Connection,
-    readonly at: MysqlPosition,
+    private readonly limits: SnapshotLockLimits,
   ) {
-    this.released = new Promise((resolve) => (this.release = resolve));
+    this.released = new Promise((resolve) => (this.settle = resolve));
+    // A session killed or cut off while idle surfaces only as this event (unheard, it would
+    // crash the process); fingerprint() must then fail rather than wait for an unlock.
+    connection.on('error', (error: Error) => this.settle(error));
+    // Started before the lock is asked for: FTWRL blocks writers while it waits, too.
+    this.holdLimit = setTimeout(() => {
+      if (this.locked) void this.unlock().catch(() => undefined);
+      else this.close(new Error(`the read lock was not taken within ${limits.holdLimitMs} ms`));
+    }, limits.holdLimitMs);
+    limits.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  static async open(endpoint: MysqlEndpoint): Promise<LockedSnapshot> {
-    const connection = await connectTo(endpoint, undefined);
+  static async open(endpoint: MysqlEndpoint, limits: SnapshotLockLimits): Promise<LockedSnapshot> {
+    limits.signal.throwIfAborted();
+    const snapshot = new LockedSnapshot(await connectTo(endpoint, undefined), limits);
+    // A destroyed mysql2 connection leaves its pending query unsettled: race it with the failure.
+    const failed = snapshot.released.then((failure) => {
+      throw failure ?? new Error('the snapshot was released before it was taken');
+    });
+    failed.catch(() => undefined);
     try {
-      await connection.query('FLUSH TABLES WITH READ LOCK');
-      return new LockedSnapshot(connection, await startSnapshot(connection));
+      await Promise.race([snapshot.lock(), failed]);
+      return snapshot;
     } catch (error) {
-      connection.destroy();
+      snapshot.close();
       throw error;
     }
   }
 
-  /** Lets writers go on; the snapshot (and so the fingerprint's view) stays. Idempotent. */
+  private async lock(): Promise<void> {
+    await this.connection.query(
+      `SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(this.limits.lockWaitSeconds))}`,
+    );
+    await this.connection.query('FLUSH TABLES WITH READ LOCK');
+    this.locked = true;
+    this.at_ = await startSnapshot(this.connection);
+  }
+
+  /** The binlog point of the snapshot. */
+  get at(): MysqlPosition {
+    if (!this.at_) throw new Error('the snapshot is not taken yet');
+    return this.at_;
+  }
+
+  /** The server's id of the locking session (for logs and tests). */
+  get sessionId(): number {
+    return this.connection.threadId;
+  }
+
+  /**
+   * Lets writers go on; the snapshot (and so the fingerprint's view) stays. Idempotent.
+   * Whatever the outcome, fingerprint() stops waiting: a failed UNLOCK means a lost session.
+   */
   unlock(): Promise<void> {
-    this.unlocking ??= this.connection.query('UNLOCK TABLES').then(() => this.release());
+    clearTimeout(this.holdLimit);
+    this.unlocking ??= this.connection.query('UNLOCK TABLES').then(
+      () => this.settle(null),
+      (error: Error) => {
+        this.settle(error);
+        throw error;
+      },
+    );
     return this.unlocking;
   }
 
-  /** Waits for unlock(), then reads every table in the snapshot. */
+  /** Waits for unlock(), then reads every table in the snapshot; rejects if the unlock or the session failed. */
   async fingerprint(database: string): Promise<BackupVerification> {
-    await this.released;
+    const failure = await this.released;
+    if (failure) throw new Error(`the snapshot session was lost: ${failure.message}`);
     return { at: this.at, tables: await fingerprintDatabase(this.connection, database) };
   }
 
   /** Ends the connection: the lock and the snapshot go with it, whatever state they are in. */
-  close(): void {
-    this.release();
+  close(reason = new Error('the snapshot was closed before it was unlocked')): void {
+    clearTimeout(this.holdLimit);
+    this.limits.signal.removeEventListener('abort', this.onAbort);
+    this.settle(reason);
     this.connection.destroy();
   }
 }

@@ -11,16 +11,26 @@ export function quoteIdentifier(name: string): string {
 }
 
 /**
+ * One column's part of the row hash: 'N' for NULL, else 'v' and the SHA-256 of the value's
+ * own bytes, so NULL, '' and the string 'NULL' all differ. Hashing each cell keeps the row's
+ * text small: a cell as large as max_allowed_packet, grown by HEX() or QUOTE(), would turn
+ * NULL and silently drop out of the row. SHA2 reads the value as stored, without converting
+ * character sets; temporal values read as text, so sessions fix time_zone (see below).
+ */
+export function columnHashSql(column: string): string {
+  const c = quoteIdentifier(column);
+  return `IF(${c} IS NULL, 'N', CONCAT('v', SHA2(${c}, 256)))`;
+}
+
+/**
  * The query that fingerprints one table: COUNT(*) and the sum, modulo 2^64, of the first
- * 64 bits of a SHA-256 over each row. Every column takes part, in ORDINAL_POSITION order;
- * QUOTE() turns NULL into the bare word NULL (and a string 'NULL' into a quoted one), and
- * HEX() keeps columns of different character sets from being converted into one another.
- * A sum, unlike BIT_XOR, does not cancel two identical rows; both are independent of row
- * order, so the same rows give the same value on any server.
+ * 64 bits of a SHA-256 over each row. Every column takes part, in ORDINAL_POSITION order,
+ * as columnHashSql() gives it. A sum, unlike BIT_XOR, does not cancel two identical rows;
+ * both are independent of row order, so the same rows give the same value on any server.
  */
 export function fingerprintSql(database: string, table: string, columns: string[]): string {
   if (columns.length === 0) throw new Error(`table ${table} has no columns`);
-  const row = `CONCAT_WS(',', ${columns.map((c) => `HEX(QUOTE(${quoteIdentifier(c)}))`).join(', ')})`;
+  const row = `CONCAT_WS(',', ${columns.map(columnHashSql).join(', ')})`;
   const rowHash = `CAST(CONV(LEFT(SHA2(${row}, 256), 16), 16, 10) AS UNSIGNED)`;
   return (
     `SELECT COUNT(*) AS \`rows\`, CAST(MOD(COALESCE(SUM(${rowHash}), 0), ${TWO_TO_64}) AS CHAR) AS checksum ` +
@@ -42,6 +52,8 @@ export async function fingerprintDatabase(
   connection: Connection,
   database: string,
 ): Promise<Record<string, TableFingerprint>> {
+  // TIMESTAMP columns read in the session's time zone: both sides of a comparison read in UTC.
+  await connection.query("SET SESSION time_zone = '+00:00'");
   const columns = await queryRows<ColumnRow>(
     connection,
     `SELECT c.TABLE_NAME AS tableName, c.COLUMN_NAME AS columnName

@@ -18,10 +18,12 @@ import { clientArguments, clientEnvironment, queryRows, withConnection } from '.
 import { LockedSnapshot, fingerprintAtSnapshot } from '../../verification/snapshot-fingerprint';
 
 /**
- * The longest the full holds its read lock waiting for mariadb-dump's snapshot; past it,
- * writers go on and the fingerprint is recorded only if no write slipped in.
+ * The longest writers wait on the full's read lock (taking it included) for mariadb-dump's
+ * snapshot; past it, writers go on and the fingerprint is recorded only if no write slipped in.
  */
-const SNAPSHOT_LOCK_LIMIT_MS = 30_000;
+const SNAPSHOT_LOCK_LIMIT_MS = 5_000;
+/** How long FLUSH TABLES WITH READ LOCK waits behind running statements before giving up the fingerprint. */
+const SNAPSHOT_LOCK_WAIT_SECONDS = 3;
 
 interface BinaryLog {
   Log_name: string;
@@ -60,11 +62,14 @@ export class MysqlBackupEngine extends BackupEngine {
     context.progress.enter('dump');
     // Our own snapshot first, under a read lock that lasts until the dump has its snapshot:
     // both then stand at one point, and the fingerprint describes exactly what the dump holds.
-    const snapshot = await LockedSnapshot.open(this.source).catch((error: Error) => {
+    const snapshot = await LockedSnapshot.open(this.source, {
+      lockWaitSeconds: SNAPSHOT_LOCK_WAIT_SECONDS,
+      holdLimitMs: SNAPSHOT_LOCK_LIMIT_MS,
+      signal: context.signal,
+    }).catch((error: Error) => {
       this.logger.warn({ msg: 'no fingerprint for this full: the snapshot lock failed', err: error.message });
       return null;
     });
-    const lockLimit = setTimeout(() => void snapshot?.unlock().catch(() => undefined), SNAPSHOT_LOCK_LIMIT_MS);
     try {
       const fingerprinting = snapshot
         ? snapshot.fingerprint(this.source.database).catch((error: Error) => {
@@ -83,7 +88,6 @@ export class MysqlBackupEngine extends BackupEngine {
         ...this.sameSnapshot(verification, end.position),
       };
     } finally {
-      clearTimeout(lockLimit);
       snapshot?.close();
     }
   }

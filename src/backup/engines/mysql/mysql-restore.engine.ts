@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorKind } from '../../../common/errors/domain-error';
+import { parseGtidPosition } from '../../../database/gtid-position';
 import { type MysqlEndpoint, describeEndpoint, isParseError, parseMysqlUrl } from '../../../config/mysql-url';
 import { BackupErrorCode } from '../../backup.errors';
 import type { BackupManifest, MysqlPosition } from '../../backup.types';
@@ -50,7 +51,9 @@ export class MysqlRestoreEngine extends RestoreEngine {
     await this.recreateDatabase(endpoint, context.force, unlogged);
     const [full, ...incrementals] = context.chain;
     await this.applyDump(context, endpoint, full);
-    const binlogs = await this.unpackBinlogs(context, incrementals);
+    // A GTID point no domain of which moved past the full is the full itself: nothing to replay.
+    const replay = context.point.kind !== 'gtid' || gtidStopPosition(fullGtid(full), context.point.gtid) !== null;
+    const binlogs = replay ? await this.unpackBinlogs(context, incrementals) : [];
     if (binlogs.length > 0) await this.applyBinlogs(context, endpoint, full, binlogs);
     return { rowCounts: await this.rowCounts(endpoint) };
   }
@@ -187,14 +190,35 @@ export class MysqlRestoreEngine extends RestoreEngine {
  * binlog offset when the source had logged no GTID yet. Stop: a GTID (inclusive) or a time;
  * binlog times have one-second resolution, so a time includes every event of its second.
  */
-function replayRange(fullEnd: MysqlPosition, firstPath: string, point: RestorePoint): string[] {
+export function replayRange(fullEnd: MysqlPosition, firstPath: string, point: RestorePoint): string[] {
   const args: string[] = [];
   if (fullEnd.gtid !== '') args.push(`--start-position=${fullEnd.gtid}`);
   else if (firstPath.endsWith(fullEnd.binlogFile)) args.push(`--start-position=${fullEnd.binlogPosition}`);
-  if (point.kind === 'gtid') args.push(`--stop-position=${point.gtid}`);
+  if (point.kind === 'gtid') {
+    const stop = gtidStopPosition(fullEnd.gtid, point.gtid);
+    if (stop !== null) args.push(`--stop-position=${stop}`);
+  }
   if (point.kind === 'time')
     args.push(`--stop-datetime=${binlogDatetime(new Date(Math.floor(point.at.getTime() / 1000) * 1000 + 1000))}`);
   return args;
+}
+
+/**
+ * The part of a GTID stop point mariadb-binlog can reach: only the domains whose sequence
+ * moved past the full's end. A domain idle since the full has no event in the binlogs, and
+ * mariadb-binlog warns "Did not reach stop position" for it (which the stderr policy rightly
+ * treats as fatal). Null when no domain moved: the point is the full itself.
+ */
+export function gtidStopPosition(fullEndGtid: string, target: string): string | null {
+  const start = parseGtidPosition(fullEndGtid);
+  const moved = [...parseGtidPosition(target)]
+    .filter(([domain, position]) => position.sequence > (start.get(domain)?.sequence ?? 0))
+    .map(([domain, position]) => `${domain}-${position.serverId}-${position.sequence}`);
+  return moved.length > 0 ? moved.join(',') : null;
+}
+
+function fullGtid(full: BackupManifest): string {
+  return (full.end as MysqlPosition).gtid;
 }
 
 /**

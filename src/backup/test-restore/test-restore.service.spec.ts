@@ -1,0 +1,47 @@
+import type { BackupManifest } from '../backup.types';
+import { TestRestoreService } from './test-restore.service';
+
+const manifest = {
+  id: 'f1',
+  type: 'full',
+  verification: { at: { kind: 'mysql', gtid: '0-1-1', binlogFile: 'b.1', binlogPosition: 4 }, tables: {} },
+} as unknown as BackupManifest;
+
+function service(lock: unknown) {
+  const scratch = {
+    lock: jest.fn(async () => lock),
+    drop: jest.fn(async () => undefined),
+    describe: () => 'scratch@db',
+  };
+  const never = new Promise(() => undefined);
+  const svc = new TestRestoreService(
+    { now: () => new Date('2026-01-01T00:00:00Z') },
+    { emit: jest.fn() } as never,
+    { find: async () => ({ state: 'succeeded' }), markRestoreChecked: async () => undefined } as never,
+    { chainOf: async () => [manifest] } as never,
+    { restore: () => never } as never,
+    scratch as never,
+    () => ({ endpoint: { host: 'h', port: 3306, user: 'u', password: 'p', database: 'scratch' }, unlogged: true }),
+  );
+  return { svc, scratch };
+}
+
+describe('TestRestoreService concurrency', () => {
+  it('reserves the slot before its first await: of two starts in one tick, the second is refused', async () => {
+    const { svc, scratch } = service({ release: async () => undefined });
+    const first = svc.start('f1');
+    const second = svc.start('f1');
+    await expect(second).rejects.toMatchObject({ code: 'TEST_RESTORE_ALREADY_RUNNING' });
+    await expect(first).resolves.toMatchObject({ state: 'running' });
+    expect(scratch.lock).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses with 409 while another process holds the server's test restore lock, and can start again after", async () => {
+    const { svc } = service(null);
+    await expect(svc.start('f1')).rejects.toMatchObject({
+      code: 'TEST_RESTORE_ALREADY_RUNNING',
+      message: expect.stringContaining('logic_ha_test_restore'),
+    });
+    await expect(svc.start('f1')).rejects.toMatchObject({ message: expect.stringContaining('another process') });
+  });
+});
