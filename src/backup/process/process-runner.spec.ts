@@ -70,3 +70,24 @@ describe('ProcessRunner', () => {
     await expect(child.stop()).resolves.toBeUndefined();
   });
 });
+
+describe('withChildren reports the cause, not the consequence', () => {
+  const runner = new ProcessRunner();
+
+  it('a pipeline that fails while its child is being stopped reports the pipeline error, not the kill', async () => {
+    const child = runner.start('sleep', ['30']);
+    // The storage failed; its clean-up (a hook) stops the child before the error reaches withChildren.
+    const work = (async () => {
+      await child.stop();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    })();
+    await expect(withChildren([child], work)).rejects.toMatchObject({ code: 'ENOSPC' });
+  });
+
+  it('a child that fails on its own while the pipeline succeeds reports the child', async () => {
+    const child = runner.start('sh', ['-c', 'echo partial; exit 2']);
+    const work = pipeline(child.stdout, new PassThrough().resume());
+    await expect(withChildren([child], work)).rejects.toThrow('exited with code 2');
+  });
+});

@@ -97,15 +97,36 @@ export class ProcessRunner {
  * `finished`. On the first failure every child is stopped, and awaited, before the error is
  * rethrown: a dump blocked on a pipe nobody reads any more would otherwise hold its
  * connection and its REPEATABLE READ snapshot open until logic-ha itself exits.
+ * The error reported is the pipeline's own when it failed (a full disk, a dead S3 server),
+ * not "mariadb-dump was killed by SIGTERM", which is only what stopping the child caused.
  */
 export async function withChildren<T>(children: RunningProcess[], work: Promise<T>): Promise<T> {
+  const outcome = work.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   try {
-    const [result] = await Promise.all([work, ...children.map((child) => child.finished)]);
-    return result;
+    const [settled] = await Promise.all([
+      outcome.then((result) => {
+        if (!result.ok) throw result.error;
+        return result;
+      }),
+      ...children.map((child) => child.finished),
+    ]);
+    return settled.value;
   } catch (error) {
     await Promise.all(children.map((child) => child.stop()));
-    throw error;
+    // With its children gone the pipeline ends at once; the bound only guards against a stuck source.
+    const result = await Promise.race([outcome, delay(WORK_SETTLE_MS)]);
+    throw result && !result.ok ? result.error : error;
   }
+}
+
+/** How long a failed run waits for its pipeline to report its own error once the children are stopped. */
+const WORK_SETTLE_MS = 5000;
+
+function delay(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
 }
 
 function terminate(child: ReturnType<typeof spawn>, exited: Promise<void>): Promise<void> {
