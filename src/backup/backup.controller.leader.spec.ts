@@ -12,3 +12,11 @@ describe('BackupController test restore routes', () => {
     expect(forwarded(BackupController.prototype.testRestoreJob)).toBe(true);
   });
 });
+
+describe('BackupController restore routes', () => {
+  // A follower answering the poll from its own memory would say 404 for a restore the leader is running.
+  it('forwards both the start and the poll of a restore to the leader', () => {
+    expect(forwarded(BackupController.prototype.restore)).toBe(true);
+    expect(forwarded(BackupController.prototype.restoreJob)).toBe(true);
+  });
+});

@@ -68,6 +68,8 @@ export class BackupController {
   }
 
   @Get('restores/:id')
+  // Jobs live in the leader's memory (the POST runs there): a follower forwards the poll.
+  @LeaderOnly()
   @ApiOperation({ summary: 'A restore job: state, progress, row counts when done' })
   restoreJob(@Param() params: RestoreJobIdParams) {
     const view = this.restores.view(params.id);

@@ -140,9 +140,10 @@ describe('test restores on MariaDB', () => {
   });
 
   it('restore-verifies the newest chain into a scratch database the replica never sees, replacing a leftover', async () => {
-    // A killed run's leftover (kept out of the binlog, as ours are): it must not survive into the comparison.
+    // A killed run's leftover (kept out of the binlog, as ours are, and marked as ours): it must not survive.
     await pair.primary.query(
-      `SET SESSION sql_log_bin = 0; CREATE DATABASE ${SCRATCH}; CREATE TABLE ${SCRATCH}.leftover (x int);`,
+      `SET SESSION sql_log_bin = 0; CREATE DATABASE ${SCRATCH} COMMENT 'logic-ha test-restore scratch';
+       CREATE TABLE ${SCRATCH}.leftover (x int);`,
     );
     const [{ pos_before: before }] = await pair.primary.query<{ pos_before: string }[]>(
       'SELECT @@gtid_binlog_pos AS pos_before',
@@ -189,6 +190,22 @@ describe('test restores on MariaDB', () => {
     expect(ready.body.info.backup).toMatchObject({ newestRestoreVerifiedId: ids.second });
     expect(ready.body.info.backup.newestRestoreVerifiedAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(failures).toEqual([]);
+  });
+
+  it('refuses with 409 a database at the scratch name that logic-ha did not create, and leaves it untouched', async () => {
+    await pair.primary.query(
+      `SET SESSION sql_log_bin = 0; CREATE DATABASE ${SCRATCH}; CREATE TABLE ${SCRATCH}.theirs (x int);
+       INSERT INTO ${SCRATCH}.theirs VALUES (42);`,
+    );
+    try {
+      const { body } = await request(t.server).post(`/api/v1/backups/${ids.second}/test-restore`).set(AUTH).expect(409);
+      expect(body).toMatchObject({ code: 'RESTORE_TARGET_REFUSED' });
+      expect(body.message).toContain(`${SCRATCH} already exists`);
+      expect(body.message).toContain('will not drop a database it did not create');
+      expect(await pair.primary.query(`SELECT x FROM ${SCRATCH}.theirs`)).toEqual([{ x: 42 }]);
+    } finally {
+      await pair.primary.query(`SET SESSION sql_log_bin = 0; DROP DATABASE ${SCRATCH};`);
+    }
   });
 
   it('the schedule (leader-only) test-restores the newest chain', async () => {

@@ -3,13 +3,16 @@ import type { TableFingerprint } from '../backup.types';
 import { type MysqlEndpoint, describeEndpoint } from '../../config/mysql-url';
 import { UNLOGGED_SESSION } from '../engines/mysql/mysql-restore.engine';
 import { connectTo, queryRows, withConnection } from '../engines/mysql/mysql-client';
-import { fingerprintDatabase, quoteIdentifier } from '../verification/table-fingerprint';
+import { fingerprintDatabase } from '../verification/table-fingerprint';
+import { type LiveServer, assertDroppable, checkAgainstLive, createMarked, serverIdentity } from './scratch-guard';
 
 /** Where a test restore goes, and whether its writes must stay out of that server's binlog. */
 export interface ScratchTarget {
   endpoint: MysqlEndpoint;
   /** True on the primary's own server: nothing of the scratch database may reach a replica. */
   unlogged: boolean;
+  /** The topology's servers, each naming its app database: prepare() compares identities with them. */
+  liveServers: MysqlEndpoint[];
 }
 
 const SCRATCH_SUFFIX = '_logic_ha_restore_check';
@@ -39,12 +42,39 @@ export interface ScratchLock {
 /** The scratch database's few SQL statements, behind an injectable so the service can be tested with a fake. */
 @Injectable()
 export class ScratchDatabases {
-  /** Drops the scratch database if it is there (a killed run's leftover, or this run's). */
+  /**
+   * Makes the scratch database ready, empty and marked, refusing a live app database (by
+   * server identity, not host string) and any existing database logic-ha did not create.
+   * Answers the target with `unlogged` set when it sits on a live server.
+   */
+  async prepare(target: ScratchTarget): Promise<ScratchTarget> {
+    const live = await Promise.all(target.liveServers.map((endpoint) => this.identify(endpoint)));
+    return withConnection(target.endpoint, undefined, async (connection) => {
+      const onLive = checkAgainstLive(target.endpoint, await serverIdentity(connection), live);
+      const ready = { ...target, unlogged: target.unlogged || onLive };
+      if (ready.unlogged) await connection.query(UNLOGGED_SESSION);
+      await this.dropGuarded(connection, ready.endpoint.database);
+      await createMarked(connection, ready.endpoint.database);
+      return ready;
+    });
+  }
+
+  /** Drops the scratch database if it is there and logic-ha made it (or it is empty). */
   async drop(target: ScratchTarget): Promise<void> {
     await withConnection(target.endpoint, undefined, async (connection) => {
       if (target.unlogged) await connection.query(UNLOGGED_SESSION);
-      await connection.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(target.endpoint.database)}`);
+      await this.dropGuarded(connection, target.endpoint.database);
     });
+  }
+
+  private async dropGuarded(connection: Parameters<typeof assertDroppable>[0], database: string): Promise<void> {
+    if (await assertDroppable(connection, database))
+      await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(database)}`);
+  }
+
+  private async identify(endpoint: MysqlEndpoint): Promise<LiveServer> {
+    const identity = await withConnection(endpoint, undefined, serverIdentity).catch(() => null);
+    return { endpoint, identity };
   }
 
   /**

@@ -17,6 +17,18 @@ describe('resolveScratchTarget', () => {
     expect(resolveScratchTarget(configFor('logic_ha'))).toEqual({
       endpoint: expect.objectContaining({ database: `logic_ha${SUFFIX}`, user: 'backup' }),
       unlogged: true,
+      liveServers: [expect.objectContaining({ host: '10.0.0.1', database: 'logic_ha' })],
+    });
+  });
+
+  it('leaves a configured URL to the identity check: the live servers go along, unlogged is decided later', () => {
+    const config = configFor('logic_ha');
+    const url = { host: 'db.example', port: 3306, user: 'u', password: 'p', database: 'logic_ha' };
+    (config.backup as { testRestoreTarget: unknown }).testRestoreTarget = url;
+    expect(resolveScratchTarget(config)).toEqual({
+      endpoint: url,
+      unlogged: false,
+      liveServers: [expect.objectContaining({ host: '10.0.0.1', database: 'logic_ha' })],
     });
   });
 

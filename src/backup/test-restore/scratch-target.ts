@@ -12,31 +12,25 @@ export function testRestoreUnsupportedReason(config: AppConfig): string | null {
     : null;
 }
 
-const sameServer = (a: MysqlEndpoint, b: MysqlEndpoint) => a.host === b.host && a.port === b.port;
+const sameEndpoint = (a: MysqlEndpoint, b: MysqlEndpoint) =>
+  a.host === b.host && a.port === b.port && a.database === b.database;
 
 /**
  * Where a test restore goes, looked up per run so it follows a failover:
  * BACKUP_TEST_RESTORE_URL, or else `<db>_logic_ha_restore_check` on the current primary's
- * server through the backup account. On a server of the topology the restore stays out of
- * the binary log; the app's own database is never a scratch target.
+ * server through the backup account. Whether a configured URL is on a server of the topology
+ * (and must stay out of its binlog, and never be its app database) is asked of the servers
+ * themselves by ScratchDatabases.prepare(): host strings cannot tell aliases apart.
  */
 export function resolveScratchTarget(config: AppConfig, topology?: DatabaseTopology): ScratchTarget {
   const db = config.database;
   if (db.type !== 'mysql') throw unsupported(testRestoreUnsupportedReason(config)!);
   const primary = topology?.replicated ? topology.primaryEndpoint() : db.primary;
-  const servers = [primary, db.primary, ...db.standbys];
+  const liveServers = [primary, db.primary, ...db.standbys].filter(
+    (server, i, all) => all.findIndex((other) => sameEndpoint(other, server)) === i,
+  );
   const configured = config.backup.testRestoreTarget;
-  if (configured) {
-    if (servers.some((s) => sameServer(s, configured) && s.database === configured.database)) {
-      throw new DomainError(
-        BackupErrorCode.TargetRefused,
-        ErrorKind.Conflict,
-        "BACKUP_TEST_RESTORE_URL names the service's own live database; a test restore drops its target",
-        { details: { field: 'BACKUP_TEST_RESTORE_URL' } },
-      );
-    }
-    return { endpoint: configured, unlogged: servers.some((s) => sameServer(s, configured)) };
-  }
+  if (configured) return { endpoint: configured, unlogged: false, liveServers };
   const admin = config.monitorAccount;
   const scratch = scratchDatabaseName(primary.database);
   // A 64-character app name already ending in the suffix truncates to itself: never drop that.
@@ -54,6 +48,7 @@ export function resolveScratchTarget(config: AppConfig, topology?: DatabaseTopol
       database: scratch,
     },
     unlogged: true,
+    liveServers,
   };
 }
 

@@ -65,7 +65,8 @@ const KEPT_JOBS = 20;
 /**
  * Proves a chain restorable: restores it into a scratch database up to the point its
  * newest fingerprinted backup recorded, fingerprints the result, compares table by table,
- * records the outcome in the catalog, and always drops the scratch database. Failure emits
+ * records the outcome in the catalog, and always drops the scratch database (only ever one it
+ * created: see ScratchDatabases.prepare). Failure emits
  * `backup.test-restore-failed`. One at a time per process.
  */
 @Injectable()
@@ -114,6 +115,7 @@ export class TestRestoreService implements OnApplicationShutdown {
     const target = this.targetOf();
     const plan = await this.plan(backupId);
     const lock = await this.lockServer(target);
+    const ready = await this.prepare(target, lock);
     const now = this.clock.now();
     const progress = new ProgressTracker();
     const view: TestRestoreJobView = {
@@ -130,7 +132,7 @@ export class TestRestoreService implements OnApplicationShutdown {
     this.jobs.set(view.id, job);
     this.running = job;
     this.forgetOldJobs();
-    job.done = this.execute(plan, target, progress, lock).then(
+    job.done = this.execute(plan, ready, progress, lock).then(
       (report) => {
         view.report = report;
         view.state = report.ok ? 'succeeded' : 'failed';
@@ -192,6 +194,19 @@ export class TestRestoreService implements OnApplicationShutdown {
         { details: { runningId: null } },
       );
     return lock ?? null;
+  }
+
+  /**
+   * Refusals (a live app database, a database logic-ha did not create) answer the request
+   * with 409 and record nothing: they are the configuration's fault, not the backup's.
+   */
+  private async prepare(target: ScratchTarget, lock: ScratchLock | null): Promise<ScratchTarget> {
+    try {
+      return await this.scratch.prepare(target);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
   }
 
   /** The chain to restore and the newest backup in it that carries fingerprints. */
@@ -261,15 +276,14 @@ export class TestRestoreService implements OnApplicationShutdown {
     let comparison: FingerprintComparison | null = null;
     let error: string | null = null;
     try {
-      // A killed run may have left its scratch database behind.
-      await this.scratch.drop(target);
       await this.restores.restore(
         {
           backupId: checked.id,
           // A full's fingerprint is its dump's snapshot; an incremental's lies inside its binlog.
           to: checked.type === 'full' ? null : checked.verification.at.gtid,
           target: targetUrl(target.endpoint),
-          force: true,
+          // prepare() made it empty and marked: no blind DROP of whatever the URL names.
+          force: false,
           unlogged: target.unlogged,
         },
         progress,
