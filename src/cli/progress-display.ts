@@ -19,7 +19,7 @@ export interface ProgressDisplay {
  * Shows a running backup, restore or test restore. On a terminal: one live line drawn by
  * cli-progress with the phase, a bar and percentage when the phase's size is known, bytes,
  * rows, rate and ETA. Otherwise (a pipe, a log file, CI): a JSON line on stderr every
- * PLAIN_EVERY_MS, so logs stay machine-readable. `read` returns null once nothing runs.
+ * PLAIN_EVERY_MS (and one at the start and the end), so logs stay machine-readable. `read` returns null once nothing runs.
  */
 export function showProgress(
   read: () => Progress | null,
@@ -34,8 +34,15 @@ function plainDisplay(read: () => Progress | null, io: CliIo): ProgressDisplay {
     const progress = read();
     if (progress) io.err({ progress });
   };
+  // A line at once and one at the end: even a run shorter than the period leaves a trace in the log.
+  print();
   const ticker = setInterval(print, PLAIN_EVERY_MS);
-  return { stop: () => clearInterval(ticker) };
+  return {
+    stop: () => {
+      clearInterval(ticker);
+      print();
+    },
+  };
 }
 
 function terminalDisplay(read: () => Progress | null, stream: ProgressStream): ProgressDisplay {

@@ -21,6 +21,8 @@ describe('backup CLI (SQLite)', () => {
     expect((await runCli(db, ['upgrade'])).code).toBe(0);
     const backup = await runCli(db, ['backup', 'run', 'full']);
     expect(backup.json).toMatchObject({ state: 'succeeded' });
+    // Not a terminal: progress goes to stderr as JSON lines, at least one even for a short run.
+    expect(backup.stderr).toMatch(/^\{"progress":\{"phase":"[a-z-]+","bytes":\d+/m);
     backupId = backup.json.id;
   });
 
@@ -31,6 +33,7 @@ describe('backup CLI (SQLite)', () => {
       expect(run.stderr).not.toContain('ENOENT');
       expect(run.code).toBe(0);
       expect(run.json).toMatchObject({ backupId, target });
+      expect(run.stderr).toMatch(/^\{"progress":\{"phase":"[a-z-]+","bytes":\d+/m);
       expect(existsSync(target)).toBe(true);
       expect(statSync(join(cwd, 'restore', 'deeper')).mode & 0o777).toBe(0o700);
     });

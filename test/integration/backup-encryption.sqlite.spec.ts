@@ -275,7 +275,7 @@ describe('encrypted backups on SQLite', () => {
     expect(dry.rewrapped.map((r) => r.id).sort()).toEqual([full, incremental].sort());
     expect(manifest(full).encryption!.keyId).toBe('k1');
 
-    // A running backup (or retention, or another rekey) holds the lock: the rekey waits its turn.
+    // A running backup (or retention, or another rekey) holds the lock: the rekey is refused, nothing changes.
     const release = await new BackupLock(backupDir).tryAcquire(() => undefined);
     await expect(
       rekeyBackups(new BackupReader(storage, rotated), new BackupLock(backupDir), false),
