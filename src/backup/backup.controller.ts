@@ -7,6 +7,7 @@ import { DomainError, ErrorKind } from '../common/errors/domain-error';
 import { BackupErrorCode } from './backup.errors';
 import { BackupMaintenanceService } from './backup-maintenance.service';
 import { BackupRekeyService } from './backup-rekey';
+import { BackupStatus } from './backup-status';
 import { BackupVerifyService } from './backup-verify.service';
 import { toBackupView } from './backup-view';
 import { BackupService } from './backup.service';
@@ -31,6 +32,7 @@ export class BackupController {
     private readonly maintenance: BackupMaintenanceService,
     private readonly rekeys: BackupRekeyService,
     private readonly testRestores: TestRestoreService,
+    private readonly status: BackupStatus,
   ) {}
 
   @Post()
@@ -123,6 +125,16 @@ export class BackupController {
   @ApiOperation({ summary: 'Recreate the catalog from storage alone' })
   rebuild() {
     return this.maintenance.rebuildCatalog();
+  }
+
+  // Before ':id', which would take "status" for an id. Read-only and from the shared catalog: any node answers.
+  @Get('status')
+  @ApiOperation({
+    summary:
+      'Ages of the newest succeeded, verified and restore-verified backup, the running one, the encryption in use',
+  })
+  statusSummary() {
+    return this.status.summary();
   }
 
   @Get(':id')

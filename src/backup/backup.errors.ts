@@ -27,7 +27,6 @@ export enum BackupErrorCode {
   TestRestoreRunning = 'TEST_RESTORE_ALREADY_RUNNING',
   TestRestoreNoFingerprint = 'TEST_RESTORE_NO_FINGERPRINT',
   TestRestoreNotFound = 'TEST_RESTORE_NOT_FOUND',
-  TestRestoreFailed = 'TEST_RESTORE_FAILED',
 }
 
 /** An incremental that cannot start where its parent ended; nothing is taken. */

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { BackupController } from './backup.controller';
+import { BackupStatus } from './backup-status';
 import { BackupIndicator } from './backup.indicator';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
@@ -94,6 +95,7 @@ export class BackupModule {
         TestRestoreService,
         TestRestoreScheduler,
         BackupScheduler,
+        BackupStatus,
         BackupIndicator,
       ],
       exports: [
@@ -102,6 +104,7 @@ export class BackupModule {
         BackupVerifyService,
         BackupMaintenanceService,
         PreChangeBackupService,
+        BackupStatus,
         BackupIndicator,
         BackupReader,
         RestoreService,

@@ -7,6 +7,7 @@ export { BackupRecordEntity } from './catalog/backup-record.entity';
 export { BackupService } from './backup.service';
 export { BackupCatalogService } from './catalog/backup-catalog.service';
 export { BackupIndicator } from './backup.indicator';
+export { BackupStatus, type BackupStatusSummary } from './backup-status';
 export { BackupMaintenanceService } from './backup-maintenance.service';
 export type { RebuildReport } from './backup-maintenance.service';
 export { BackupReader } from './backup-reader';

@@ -4,6 +4,7 @@ import {
   BackupLock,
   BackupMaintenanceService,
   BackupService,
+  BackupStatus,
   createBackupReader,
   createRestoreService,
   rekeyBackups,
@@ -34,7 +35,7 @@ interface RestoreOptions {
 }
 
 /**
- * `backup <run|list|verify|restore|test-restore|expire|catalog rebuild>`. verify and restore read storage
+ * `backup <run|list|status|verify|restore|test-restore|expire|catalog rebuild>`. verify and restore read storage
  * alone, so they work with the database gone; the others share the service's modules.
  */
 export function registerBackupCommands(program: Command, runtime: CliRuntime): void {
@@ -48,6 +49,17 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .action(
       run(runtime, (type: BackupType, options: { tag?: string }) =>
         withApp()((app) => runBackup(app, type, options.tag ?? null, runtime.io)),
+      ),
+    );
+  backup
+    .command('status')
+    .description('ages of the newest succeeded, verified and restore-verified backup (as GET /api/v1/backups/status)')
+    .action(
+      run(runtime, () =>
+        withApp()(async (app) => {
+          runtime.io.out(await app.get(BackupStatus).summary());
+          return 0;
+        }),
       ),
     );
   backup

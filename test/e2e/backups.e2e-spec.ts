@@ -150,3 +150,42 @@ describe('backup routes: bad input', () => {
     expect(body.restoreCheck).toBeNull();
   });
 });
+
+describe('GET /api/v1/backups/status', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_TOKEN, BACKUP_FULL_CRON: 'off', BACKUP_INCREMENTAL_CRON: 'off' });
+  });
+  afterAll(() => t?.close());
+
+  it('needs the admin token', async () => {
+    await request(t.server).get('/api/v1/backups/status').expect(401);
+  });
+
+  it('answers nulls with no backup yet (and is not taken for a backup id)', async () => {
+    const { body } = await request(t.server).get('/api/v1/backups/status').set(AUTH).expect(200);
+    expect(body).toEqual({
+      newestVerifiedId: null,
+      newestVerifiedAgeSeconds: null,
+      newestSucceededId: null,
+      newestSucceededAgeSeconds: null,
+      newestRestoreVerifiedId: null,
+      newestRestoreVerifiedAgeSeconds: null,
+      newestRestoreVerifiedAt: null,
+      running: null,
+      encryption: { cipher: 'none', currentKeyId: null },
+    });
+  });
+
+  it('after a backup, names it with its age; the same summary as readiness', async () => {
+    const full = await takeBackup(t, 'full');
+    const { body } = await request(t.server).get('/api/v1/backups/status').set(AUTH).expect(200);
+    expect(body).toMatchObject({ newestSucceededId: full.id, newestSucceededAgeSeconds: expect.any(Number) });
+    expect(body.newestRestoreVerifiedId).toBeNull();
+    const ready = await request(t.server).get('/health/ready');
+    expect(Object.keys(ready.body.info?.backup ?? ready.body.details?.backup).sort()).toEqual(
+      ['status', ...Object.keys(body)].sort(),
+    );
+  });
+});

@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Leadership } from '../../cluster';
+import { DomainError } from '../../common/errors/domain-error';
+import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
 import { CRON_OFF } from '../../config/cron.validator';
+import { BackupErrorCode } from '../backup.errors';
 import { RUN_BACKUP_SCHEDULES } from '../backup.scheduler';
 import { testRestoreUnsupportedReason } from './scratch-target';
 import { TestRestoreService } from './test-restore.service';
@@ -13,6 +16,12 @@ export type TestRestoreTick =
   | { status: 'verified' | 'failed'; backupId: string; reason: string | null };
 
 const CRON_NAME = 'backup.test-restore';
+
+/** Refusals that are no fault of the backups: the next tick simply tries again, nobody is alerted. */
+const BENIGN_REFUSALS: ReadonlySet<string> = new Set([
+  BackupErrorCode.TestRestoreRunning,
+  BackupErrorCode.NoFullBackup,
+]);
 
 /**
  * BACKUP_TEST_RESTORE_CRON (weekly by default, in BACKUP_TIMEZONE): a test restore of the
@@ -28,6 +37,7 @@ export class TestRestoreScheduler implements OnApplicationBootstrap {
     private readonly testRestores: TestRestoreService,
     @Inject(RUN_BACKUP_SCHEDULES) private readonly runSchedules: boolean,
     private readonly leadership: Leadership,
+    private readonly events: EventBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,9 +72,21 @@ export class TestRestoreScheduler implements OnApplicationBootstrap {
       const report = await this.testRestores.run(null);
       return { status: report.ok ? 'verified' : 'failed', backupId: report.backupId, reason: report.error };
     } catch (error) {
-      // Nothing to restore yet, or one already running: said and left for the next tick.
-      this.logger.warn({ msg: 'scheduled test restore not started', err: (error as Error).message });
-      return { status: 'not-started', reason: (error as Error).message };
+      const reason = (error as Error).message;
+      if (error instanceof DomainError && BENIGN_REFUSALS.has(error.code)) {
+        // Nothing to restore yet, or one already running: said and left for the next tick.
+        this.logger.warn({ msg: 'scheduled test restore not started', err: reason });
+        return { status: 'not-started', reason };
+      }
+      // Unreadable storage or manifest, a refused or unreachable scratch target, a chain without
+      // fingerprints: no run would ever prove a backup restorable, so this alerts like a failed one.
+      this.logger.error({ msg: 'scheduled test restore could not start', err: reason });
+      this.events.emit('backup.test-restore-failed', {
+        id: null,
+        reason: `the test restore could not start: ${reason}`,
+        tables: [],
+      });
+      return { status: 'not-started', reason };
     }
   }
 }

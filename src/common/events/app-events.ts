@@ -82,8 +82,11 @@ export interface BackupVerifiedEvent {
 }
 
 export interface BackupTestRestoreFailedEvent {
-  /** The backup whose recorded fingerprints were compared (or the one asked for, when none could be). */
-  id: string;
+  /**
+   * The backup whose recorded fingerprints were compared; null when a scheduled run could not
+   * start (unreadable storage, a refused scratch target, no fingerprints in the chain).
+   */
+  id: string | null;
   reason: string;
   /** Tables that did not match; empty when the restore itself failed. */
   tables: string[];
