@@ -26,6 +26,13 @@ describe('backup CLI (SQLite)', () => {
     backupId = backup.json.id;
   });
 
+  it('backup status prints what readiness reports: the newest backup and its age', async () => {
+    const status = await runCli(db, ['backup', 'status']);
+    expect(status.code).toBe(0);
+    expect(status.json).toMatchObject({ newestSucceededId: backupId, newestRestoreVerifiedId: null });
+    expect(typeof status.json.newestSucceededAgeSeconds).toBe('number');
+  });
+
   describe('restore --target', () => {
     it('creates a missing parent folder, owner-only, instead of failing with a bare ENOENT', async () => {
       const target = join(cwd, 'restore', 'deeper', 'copy.sqlite');
