@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
 import type { S3BackupConfig } from '../../../src/config/app-config';
 import { createS3Client } from '../../../src/backup/storage/s3/s3-client';
+import { s3TestConfig } from './s3-config';
 
 const S3RVER_BIN = join(__dirname, '..', '..', '..', 'node_modules', 's3rver', 'bin', 's3rver.js');
 /** s3rver's built-in account; it accepts any secret anyway (see PITFALLS.md). */
@@ -65,17 +66,13 @@ export class S3rverProcess {
 
   /** The driver's settings for this server; `prefix` is '' or ends with '/'. */
   config(prefix = ''): S3BackupConfig {
-    return {
+    return s3TestConfig({
       bucket: this.bucket,
       prefix,
-      region: 'us-east-1',
       endpoint: this.endpoint,
-      forcePathStyle: true,
       credentials: S3RVER_KEY,
-      checksumCalculation: 'when_required',
-      checksumValidation: 'when_required',
       maxAttempts: 3,
-    };
+    });
   }
 
   /** The same settings as environment variables, for an app or CLI process. */

@@ -18,19 +18,12 @@ import {
 import { storeFile } from '../../streams/store-file';
 import { S3BackupStorage } from './s3-backup.storage';
 import { createS3Client } from './s3-client';
+import { s3TestConfig } from '../../../../test/support/s3/s3-config';
 
 const ID = '20260601-120000-000F';
-const CONFIG: S3BackupConfig = {
-  bucket: 'prod-backups',
-  prefix: 'logic-ha/',
-  region: 'us-east-1',
-  endpoint: 'https://s3.example.test',
-  forcePathStyle: true,
+const CONFIG: S3BackupConfig = s3TestConfig({
   credentials: { accessKeyId: 'AKIDWRONG', secretAccessKey: 'wrong-secret' },
-  checksumCalculation: 'when_required',
-  checksumValidation: 'when_required',
-  maxAttempts: 8,
-};
+});
 const MIB = 1024 * 1024;
 
 function serviceError(name: string, status: number): S3ServiceException {

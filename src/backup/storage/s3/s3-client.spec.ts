@@ -1,17 +1,8 @@
 import type { S3BackupConfig } from '../../../config/app-config';
 import { createS3Client } from './s3-client';
+import { s3TestConfig } from '../../../../test/support/s3/s3-config';
 
-const CONFIG: S3BackupConfig = {
-  bucket: 'b',
-  prefix: '',
-  region: 'us-east-1',
-  endpoint: 'https://s3.example.test',
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
-  checksumCalculation: 'when_required',
-  checksumValidation: 'when_required',
-  maxAttempts: 3,
-};
+const CONFIG: S3BackupConfig = s3TestConfig({ bucket: 'b', prefix: '', maxAttempts: 3 });
 
 /** The node handler's resolved settings (it resolves them lazily, behind a promise). */
 async function handlerConfig(client: ReturnType<typeof createS3Client>) {

@@ -3,6 +3,7 @@ import type { S3BackupConfig } from '../../../config/app-config';
 import { S3BackupStorage } from './s3-backup.storage';
 import { createS3Client } from './s3-client';
 import { explainS3Error } from './s3-errors';
+import { s3TestConfig } from '../../../../test/support/s3/s3-config';
 
 const WHERE = 's3://b/p/ at http://127.0.0.1:9';
 
@@ -23,17 +24,12 @@ describe('explainS3Error on network failures', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
-    const config: S3BackupConfig = {
+    const config: S3BackupConfig = s3TestConfig({
       bucket: 'backups',
       prefix: '',
-      region: 'us-east-1',
       endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
-      checksumCalculation: 'when_required',
-      checksumValidation: 'when_required',
       maxAttempts: 1,
-    };
+    });
     const client = createS3Client(config);
     const storage = new S3BackupStorage(config, client);
     const error = (await storage.listIds().catch((e: Error) => e)) as Error;

@@ -7,6 +7,7 @@ import { storeFile } from '../../streams/store-file';
 import { S3BackupStorage } from './s3-backup.storage';
 import { createS3Client } from './s3-client';
 import { S3ObjectWriter } from './s3-object-writer';
+import { s3TestConfig } from '../../../../test/support/s3/s3-config';
 
 const ID = '20260601-120000-000F';
 const MIB = 1024 * 1024;
@@ -17,17 +18,7 @@ const MIB = 1024 * 1024;
 const SHORT = { baseMs: 1000, bytesPerSecond: 1e12, abortMs: 500 };
 
 function config(port: number): S3BackupConfig {
-  return {
-    bucket: 'prod-backups',
-    prefix: 'logic-ha/',
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
-    checksumCalculation: 'when_required',
-    checksumValidation: 'when_required',
-    maxAttempts: 8,
-  };
+  return s3TestConfig({ endpoint: `http://127.0.0.1:${port}` });
 }
 
 async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
