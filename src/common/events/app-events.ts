@@ -164,6 +164,77 @@ export interface ClusterEtcdRegainedEvent {
   silentMs: number;
 }
 
+/** A pre-failover hook (FAILOVER_PRE_HOOK) exited non-zero or timed out: the automatic failover did not start. */
+export interface DbFailoverVetoedEvent {
+  primary: string;
+  epoch: number;
+  /** The command that vetoed. */
+  hook: string;
+  /** null when it was killed at its timeout. */
+  exitCode: number | null;
+  reason: string;
+  at: Date;
+}
+
+/** A fenced old primary was made a read-only standby of the current primary and caught up. */
+export interface DbRejoinedEvent {
+  server: string;
+  primary: string;
+  epoch: number;
+  /** replication: it held nothing the primary lacks; reclone: rebuilt from a backup first. */
+  method: 'replication' | 'reclone';
+}
+
+/** One table a transaction changed, as read from the server's binlog. */
+export interface ErrantRowChange {
+  gtid: string;
+  table: string;
+  /** INSERT, UPDATE, DELETE, or DDL/other. */
+  operation: string;
+  rows: number;
+}
+
+/** A fenced old primary holds transactions the current primary does not: it stays fenced for a person to decide. */
+export interface DbErrantTransactionsEvent {
+  server: string;
+  primary: string;
+  epoch: number;
+  /** The GTID set only that server holds, e.g. `0-1-105-107`. */
+  errantGtids: string;
+  changes: ErrantRowChange[];
+}
+
+/** Semi-synchronous replication on the primary switched off (commits no longer wait for a standby) or back on. */
+export interface DbSemiSyncChangedEvent {
+  primary: string;
+  epoch: number;
+  active: boolean;
+}
+
+/** A standby's replication is stopped, broken or points at the wrong source (repaired: logic-ha fixed it). */
+export interface DbStandbyProblemEvent {
+  server: string;
+  epoch: number;
+  problem: string;
+  repaired: boolean;
+}
+
+/** FAILOVER_CONFIGURE_REPLICAS changed a server's replication settings. */
+export interface DbReplicaConfiguredEvent {
+  server: string;
+  changes: string[];
+}
+
+/** A failover promoted a standby that had not received every acknowledged transaction (FAILOVER_ALLOW_LOSS=true). */
+export interface DbPossibleLossEvent {
+  id: string;
+  candidate: string;
+  /** The acknowledged GTID position the candidate had not received. */
+  acknowledged: string;
+  received: string;
+  waitedMs: number;
+}
+
 export interface AppEventMap {
   'instance.before-run': InstanceBeforeRunEvent;
   'instance.after-stop': InstanceAfterStopEvent;
@@ -183,6 +254,13 @@ export interface AppEventMap {
   'db.primary-changed': DbPrimaryChangedEvent;
   'db.failover-failed': DbFailoverFailedEvent;
   'db.old-primary-fenced': DbOldPrimaryFencedEvent;
+  'db.failover-vetoed': DbFailoverVetoedEvent;
+  'db.rejoined': DbRejoinedEvent;
+  'db.errant-transactions': DbErrantTransactionsEvent;
+  'db.semi-sync-changed': DbSemiSyncChangedEvent;
+  'db.standby-problem': DbStandbyProblemEvent;
+  'db.replica-configured': DbReplicaConfiguredEvent;
+  'db.possible-loss': DbPossibleLossEvent;
   'cluster.leader-changed': ClusterLeaderChangedEvent;
   'cluster.etcd-lost': ClusterEtcdLostEvent;
   'cluster.etcd-regained': ClusterEtcdRegainedEvent;
