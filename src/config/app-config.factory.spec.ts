@@ -102,18 +102,27 @@ describe('loadAppConfig', () => {
     it.each([
       [{ FAILOVER_PRE_HOOK: 'true' }, /FAILOVER_PRE_HOOK: needs DB_TYPE=mysql and DB_STANDBY_URLS/],
       [{ ...replicated, FAILOVER_HOOK_TIMEOUT_MS: '5000' }, /FAILOVER_HOOK_TIMEOUT_MS: needs a hook/],
-      [{ ...replicated, FAILOVER_POST_HOOK: 'true', FAILOVER_HOOK_TIMEOUT_MS: '50' }, /FAILOVER_HOOK_TIMEOUT_MS: .*100/],
+      [
+        { ...replicated, FAILOVER_POST_HOOK: 'true', FAILOVER_HOOK_TIMEOUT_MS: '50' },
+        /FAILOVER_HOOK_TIMEOUT_MS: .*100/,
+      ],
       [
         { ...replicated, FAILOVER_PRE_HOOK: '/etc/logic-ha/no-such-hook.sh --token s3cr3t' },
         /FAILOVER_PRE_HOOK: runs \/etc\/logic-ha\/no-such-hook\.sh, which is not an executable file/,
       ],
-      [{ ...replicated, FAILOVER_FAILED_HOOK: '/etc' }, /FAILOVER_FAILED_HOOK: runs \/etc, which is not an executable file/],
+      [
+        { ...replicated, FAILOVER_FAILED_HOOK: '/etc' },
+        /FAILOVER_FAILED_HOOK: runs \/etc, which is not an executable file/,
+      ],
     ])('refuses %j', (env, expected) => {
       expect(problemsOf(env as Record<string, string>)).toMatch(expected);
     });
 
     it('never echoes a hook command line, which may hold a token', () => {
-      const message = problemsOf({ ...replicated, FAILOVER_PRE_HOOK: `/no/such/hook --token s3cr3t ${'x'.repeat(5000)}` });
+      const message = problemsOf({
+        ...replicated,
+        FAILOVER_PRE_HOOK: `/no/such/hook --token s3cr3t ${'x'.repeat(5000)}`,
+      });
       expect(message).toMatch(/FAILOVER_PRE_HOOK/);
       expect(message).not.toContain('s3cr3t');
     });

@@ -363,7 +363,8 @@ function hookProblems(schema: EnvironmentSchema): ConfigProblem[] {
     problems.push(
       ...set.map((variable) => ({
         variable,
-        reason: 'needs DB_TYPE=mysql and DB_STANDBY_URLS: hooks run around failovers, and there is nothing to fail over',
+        reason:
+          'needs DB_TYPE=mysql and DB_STANDBY_URLS: hooks run around failovers, and there is nothing to fail over',
       })),
     );
   for (const variable of set) {

@@ -96,9 +96,7 @@ describe('a vetoing pre-failover hook (real MariaDB, kill -9 of the primary)', (
 
     // Its output was logged line by line with the hook's name.
     const logged = world.app.test.logs.filter((line) => line.includes('"msg":"hook output"'));
-    expect(logged.some((line) => line.includes('FAILOVER_PRE_HOOK') && line.includes('maintenance window'))).toBe(
-      true,
-    );
+    expect(logged.some((line) => line.includes('FAILOVER_PRE_HOOK') && line.includes('maintenance window'))).toBe(true);
   });
 
   it('does not run the hook again at every heartbeat, but again once an operator acknowledges', async () => {

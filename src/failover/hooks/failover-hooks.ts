@@ -41,16 +41,14 @@ export class FailoverHooks {
         timeoutMs: this.timeoutMs,
         onLine: (stream, line) => this.logger.log({ msg: 'hook output', hook, stream, line }),
       })
-      .catch(
-        (error: unknown): CommandResult => ({
-          exitCode: null,
-          signal: null,
-          timedOut: false,
-          startError: messageOf(error),
-          outputTail: '',
-          durationMs: 0,
-        }),
-      );
+      .catch((error: unknown): CommandResult => ({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        startError: messageOf(error),
+        outputTail: '',
+        durationMs: 0,
+      }));
     const outcome = describeResult(result, this.timeoutMs);
     const fields = { hook, event: event.event, failoverId: event.failoverId, tookMs: result.durationMs };
     if (result.exitCode === 0 && !result.timedOut) this.logger.log({ msg: `hook ${outcome}`, ...fields });

@@ -1,4 +1,4 @@
-import { CommandRequest, CommandResult, CommandRunner } from './command-runner';
+import { type CommandRequest, type CommandResult, CommandRunner } from './command-runner';
 
 /** A CommandRunner that runs nothing: it records each request and answers the next scripted result (default: exit 0). */
 export class FakeCommandRunner extends CommandRunner {

@@ -7,9 +7,10 @@ import { FakeCommandRunner } from './fake-command-runner';
 import { PostFailoverHooks } from './post-failover-hooks';
 
 function world(hooks: Partial<FailoverHooksConfig>) {
-  const config = Object.assign(replicatedConfig(1), {
+  const config: AppConfig = {
+    ...replicatedConfig(1),
     failoverHooks: { pre: null, post: null, failed: null, timeoutMs: 5000, ...hooks },
-  }) as AppConfig;
+  };
   const commands = new FakeCommandRunner();
   const leadership = new SwitchableLeadership();
   const clock = new FakeClock(new Date('2026-11-29T12:00:00Z'));

@@ -20,7 +20,7 @@ import { FailoverHistoryService } from '../failover-history.service';
 import { FailoverMonitor } from '../failover-monitor.service';
 import type { FailoverRunner } from '../failover-runner';
 import { Fencer } from '../fencer';
-import { CommandRunner } from './command-runner';
+import { type CommandRunner } from './command-runner';
 import { FailoverHooks } from './failover-hooks';
 import { FakeCommandRunner } from './fake-command-runner';
 import { PreFailoverGate } from './pre-failover-gate';
@@ -31,10 +31,10 @@ const S = '127.0.0.1:2';
 const COOLDOWN_MS = 60_000;
 
 function hooked(hooks: Partial<FailoverHooksConfig>): AppConfig {
-  const config = replicatedConfig(1, { cooldownMs: COOLDOWN_MS });
-  return Object.assign(config, {
+  return {
+    ...replicatedConfig(1, { cooldownMs: COOLDOWN_MS }),
     failoverHooks: { pre: null, post: null, failed: null, timeoutMs: 10_000, ...hooks },
-  }) as AppConfig;
+  };
 }
 
 /** The real monitor and gate, a fake probe and runner; the hook runner is a fake unless a real one is given. */

@@ -83,7 +83,12 @@ describe('ShellCommandRunner (real processes)', () => {
   });
 
   it('ends a well-behaved hook at SIGTERM, before any SIGKILL', async () => {
-    const result = await new ShellCommandRunner(60_000).run({ command: 'sleep 1000', stdin: '', env: {}, timeoutMs: 300 });
+    const result = await new ShellCommandRunner(60_000).run({
+      command: 'sleep 1000',
+      stdin: '',
+      env: {},
+      timeoutMs: 300,
+    });
     expect(result).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: true });
   });
 

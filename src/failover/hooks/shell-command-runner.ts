@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { CommandRequest, CommandResult, CommandRunner } from './command-runner';
+import { type CommandRequest, type CommandResult, CommandRunner } from './command-runner';
 import { OutputCollector } from './output-collector';
 
 /** Between SIGTERM and SIGKILL: time for a script's trap to clean up. */
@@ -57,11 +57,11 @@ export class ShellCommandRunner extends CommandRunner {
         // A killed hook's run ends once its whole group is gone (or got SIGKILL), not before.
         void killed.then(() =>
           resolve({
-          exitCode: exit?.code ?? null,
-          signal: exit?.signal ?? null,
-          timedOut,
-          startError,
-          outputTail: output.finish(),
+            exitCode: exit?.code ?? null,
+            signal: exit?.signal ?? null,
+            timedOut,
+            startError,
+            outputTail: output.finish(),
             durationMs: Math.round(performance.now() - started),
           }),
         );
