@@ -67,6 +67,67 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ HEARTBEAT_INTERVAL_MS: '400' }, CWD).failover.heartbeatTimeoutMs).toBe(400);
   });
 
+  describe('failover hooks', () => {
+    const replicated = {
+      DB_TYPE: 'mysql',
+      DB_PRIMARY_URL: 'mysql://u:p@h1/db',
+      DB_STANDBY_URLS: 'mysql://u:p@h2/db',
+      DB_ADMIN_USER: 'monitor',
+    };
+
+    it('runs none by default, with a 10 s timeout', () => {
+      expect(loadAppConfig({}, CWD).failoverHooks).toEqual({ pre: null, post: null, failed: null, timeoutMs: 10_000 });
+    });
+
+    it('takes command lines (pipelines included) and a timeout, and keeps them out of the logged failover config', () => {
+      const config = loadAppConfig(
+        {
+          ...replicated,
+          FAILOVER_PRE_HOOK: ' /bin/sh -c "exit 0" ',
+          FAILOVER_POST_HOOK: 'cat | logger -t logic-ha',
+          FAILOVER_FAILED_HOOK: 'curl -fsS -d @- https://pager.example/hook',
+          FAILOVER_HOOK_TIMEOUT_MS: '2500',
+        },
+        CWD,
+      );
+      expect(config.failoverHooks).toEqual({
+        pre: '/bin/sh -c "exit 0"',
+        post: 'cat | logger -t logic-ha',
+        failed: 'curl -fsS -d @- https://pager.example/hook',
+        timeoutMs: 2500,
+      });
+      expect(JSON.stringify(config.failover)).not.toMatch(/hook/i);
+    });
+
+    it.each([
+      [{ FAILOVER_PRE_HOOK: 'true' }, /FAILOVER_PRE_HOOK: needs DB_TYPE=mysql and DB_STANDBY_URLS/],
+      [{ ...replicated, FAILOVER_HOOK_TIMEOUT_MS: '5000' }, /FAILOVER_HOOK_TIMEOUT_MS: needs a hook/],
+      [
+        { ...replicated, FAILOVER_POST_HOOK: 'true', FAILOVER_HOOK_TIMEOUT_MS: '50' },
+        /FAILOVER_HOOK_TIMEOUT_MS: .*100/,
+      ],
+      [
+        { ...replicated, FAILOVER_PRE_HOOK: '/etc/logic-ha/no-such-hook.sh --token s3cr3t' },
+        /FAILOVER_PRE_HOOK: runs \/etc\/logic-ha\/no-such-hook\.sh, which is not an executable file/,
+      ],
+      [
+        { ...replicated, FAILOVER_FAILED_HOOK: '/etc' },
+        /FAILOVER_FAILED_HOOK: runs \/etc, which is not an executable file/,
+      ],
+    ])('refuses %j', (env, expected) => {
+      expect(problemsOf(env as Record<string, string>)).toMatch(expected);
+    });
+
+    it('never echoes a hook command line, which may hold a token', () => {
+      const message = problemsOf({
+        ...replicated,
+        FAILOVER_PRE_HOOK: `/no/such/hook --token s3cr3t ${'x'.repeat(5000)}`,
+      });
+      expect(message).toMatch(/FAILOVER_PRE_HOOK/);
+      expect(message).not.toContain('s3cr3t');
+    });
+  });
+
   it('waits 5 minutes for the migration lock and adopts no logic-solution database at start, unless told', () => {
     expect(loadAppConfig({}, CWD).migrations).toEqual({ lockTimeoutMs: 300_000, baselineOnStart: false });
     expect(loadAppConfig({ MIGRATION_LOCK_TIMEOUT_MS: '0', DB_BASELINE_ON_START: 'true' }, CWD).migrations).toEqual({

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import {
   type Credentials,
   type DatabaseConfig,
   type FailoverConfig,
+  type FailoverHooksConfig,
   type InstanceJobsConfig,
   type RuntimeAccess,
   type S3BackupConfig,
@@ -67,6 +69,8 @@ export const DEFAULTS = {
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
   FAILOVER_APPLY_TIMEOUT_MS: 30_000,
+  // Long enough for a script that asks a load balancer or a chat bot; short next to an RTO of seconds it delays.
+  FAILOVER_HOOK_TIMEOUT_MS: 10_000,
   MIGRATION_LOCK_TIMEOUT_MS: 300_000,
   CLUSTER_LEASE_TTL_MS: 10_000,
   CLUSTER_PREFIX: '/logic-ha',
@@ -153,6 +157,7 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
   }
   problems.push(...clusterProblems(schema));
   problems.push(...s3Problems(schema));
+  problems.push(...hookProblems(schema));
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
@@ -265,6 +270,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string, encryption: BackupE
     configStore: buildConfigStoreConfig(schema),
     backup: { ...buildBackupConfig(schema, dataDir, cwd), encryption },
     failover: buildFailoverConfig(schema),
+    failoverHooks: buildFailoverHooksConfig(schema),
     migrations: {
       lockTimeoutMs: schema.MIGRATION_LOCK_TIMEOUT_MS ?? DEFAULTS.MIGRATION_LOCK_TIMEOUT_MS,
       baselineOnStart: schema.DB_BASELINE_ON_START === 'true',
@@ -336,6 +342,58 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
     forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
   };
+}
+
+function buildFailoverHooksConfig(schema: EnvironmentSchema): FailoverHooksConfig {
+  return {
+    pre: schema.FAILOVER_PRE_HOOK?.trim() ?? null,
+    post: schema.FAILOVER_POST_HOOK?.trim() ?? null,
+    failed: schema.FAILOVER_FAILED_HOOK?.trim() ?? null,
+    timeoutMs: schema.FAILOVER_HOOK_TIMEOUT_MS ?? DEFAULTS.FAILOVER_HOOK_TIMEOUT_MS,
+  };
+}
+
+const HOOK_VARIABLES = ['FAILOVER_PRE_HOOK', 'FAILOVER_POST_HOOK', 'FAILOVER_FAILED_HOOK'] as const;
+
+/** Hooks run around failovers: without a replicated database they would never run, which an operator should hear. */
+function hookProblems(schema: EnvironmentSchema): ConfigProblem[] {
+  const set = HOOK_VARIABLES.filter((name) => schema[name] !== undefined);
+  const problems: ConfigProblem[] = [];
+  if (schema.DB_TYPE !== 'mysql' || !schema.DB_STANDBY_URLS)
+    problems.push(
+      ...set.map((variable) => ({
+        variable,
+        reason:
+          'needs DB_TYPE=mysql and DB_STANDBY_URLS: hooks run around failovers, and there is nothing to fail over',
+      })),
+    );
+  for (const variable of set) {
+    const program = missingProgram(schema[variable]!);
+    // Only the program is named, never the whole value: the rest of the line may hold a token.
+    if (program) problems.push({ variable, reason: `runs ${program}, which is not an executable file` });
+  }
+  if (schema.FAILOVER_HOOK_TIMEOUT_MS !== undefined && set.length === 0)
+    problems.push({
+      variable: 'FAILOVER_HOOK_TIMEOUT_MS',
+      reason: 'needs a hook (FAILOVER_PRE_HOOK, FAILOVER_POST_HOOK or FAILOVER_FAILED_HOOK)',
+    });
+  return problems;
+}
+
+/**
+ * A command that starts with an absolute path (the usual form, `/etc/logic-ha/pre-failover.sh arg`)
+ * is checked at start, so a typo is found now rather than by the first failover it vetoes.
+ * Anything else (a pipeline, a name looked up in PATH) is the shell's business.
+ */
+function missingProgram(command: string): string | null {
+  const program = /^\s*(\/[^\s;&|<>()$`'"\\]+)(\s|$)/.exec(command)?.[1];
+  if (!program) return null;
+  try {
+    accessSync(program, constants.X_OK);
+    return statSync(program).isFile() ? null : program;
+  } catch {
+    return program;
+  }
 }
 
 function buildInstanceJobsConfig(schema: EnvironmentSchema): InstanceJobsConfig {

@@ -133,6 +133,21 @@ export interface FailoverConfig {
   forceSingleNode: boolean;
 }
 
+/**
+ * Commands run around failovers (docs/failover-hooks.md), each with /bin/sh -c. Kept apart
+ * from FailoverConfig, which is logged at start: a command line may carry a token.
+ */
+export interface FailoverHooksConfig {
+  /** Before an automatic failover; a non-zero exit or a timeout vetoes it. */
+  pre: string | null;
+  /** After a failover or switchover succeeded. */
+  post: string | null;
+  /** After a failover or switchover failed. */
+  failed: string | null;
+  /** Each run is killed (its whole process group) past this. */
+  timeoutMs: number;
+}
+
 /** How schema migrations run; see UPGRADING.md. */
 export interface MigrationsConfig {
   /** How long a node waits for another node's migration run before it gives up starting. */
@@ -189,6 +204,7 @@ export abstract class AppConfig {
   abstract readonly configStore: ConfigStoreConfig;
   abstract readonly backup: BackupConfig;
   abstract readonly failover: FailoverConfig;
+  abstract readonly failoverHooks: FailoverHooksConfig;
   abstract readonly migrations: MigrationsConfig;
   abstract readonly cluster?: ClusterConfig;
   abstract readonly monitorAccount?: Credentials;

@@ -450,6 +450,29 @@ export class EnvironmentSchema {
   @IsIn(BOOLEAN_WORDS)
   FAILOVER_FORCE_SINGLE_NODE?: (typeof BOOLEAN_WORDS)[number];
 
+  /** Shell command lines (run with /bin/sh -c); checked further in app-config.factory.ts. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  FAILOVER_PRE_HOOK?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  FAILOVER_POST_HOOK?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  FAILOVER_FAILED_HOOK?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  FAILOVER_HOOK_TIMEOUT_MS?: number;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -505,4 +528,8 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'BACKUP_ENCRYPTION_KEYS',
   'BACKUP_S3_SECRET_ACCESS_KEY',
   'BACKUP_TEST_RESTORE_URL',
+  // A hook's command line may carry a token (curl -H "Authorization: ...").
+  'FAILOVER_PRE_HOOK',
+  'FAILOVER_POST_HOOK',
+  'FAILOVER_FAILED_HOOK',
 ]);

@@ -11,6 +11,7 @@ type StreamedEvent = keyof Pick<
   | 'db.primary-changed'
   | 'db.failover-failed'
   | 'db.old-primary-fenced'
+  | 'db.failover-vetoed'
   | 'cluster.leader-changed'
   | 'cluster.etcd-lost'
   | 'cluster.etcd-regained'
@@ -67,6 +68,11 @@ export class EventStreamService implements BeforeApplicationShutdown {
   @OnAppEvent('db.old-primary-fenced')
   onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
     this.publish('db.old-primary-fenced', payload);
+  }
+
+  @OnAppEvent('db.failover-vetoed')
+  onVetoed(payload: AppEventMap['db.failover-vetoed']): void {
+    this.publish('db.failover-vetoed', payload);
   }
 
   @OnAppEvent('cluster.leader-changed')

@@ -4,6 +4,7 @@ import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverControl } from '../database/topology/topology-state';
 import { AutomaticFailover } from './automatic-failover';
 import { FailoverErrorCode } from './failover.errors';
+import { PreFailoverGate } from './hooks';
 
 /** The operator's switches: acknowledge (ends a cooldown, re-enables after a failure) and maintenance. */
 @Injectable()
@@ -13,11 +14,14 @@ export class FailoverControlService {
   constructor(
     private readonly topology: DatabaseTopology,
     private readonly automatic: AutomaticFailover,
+    private readonly preHook: PreFailoverGate,
   ) {}
 
   async acknowledge(note?: string): Promise<FailoverControl> {
     this.requireReplicated();
     const state = await this.automatic.enable({ acknowledged: true });
+    // A veto by FAILOVER_PRE_HOOK is asked again at the next confirmed death, not after the cooldown.
+    this.preHook.reset();
     this.logger.warn({ msg: 'failover acknowledged: automatic failover allowed again', note });
     return state;
   }

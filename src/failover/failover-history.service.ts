@@ -55,7 +55,8 @@ export class FailoverHistoryService {
   }
 }
 
-function toEntity(record: FailoverRecord): FailoverHistoryEntity {
+function toEntity({ veto: _veto, ...record }: FailoverRecord): FailoverHistoryEntity {
+  // A veto's details stay in the topology file; the table has its outcome and error text.
   return Object.assign(new FailoverHistoryEntity(), {
     ...record,
     startedAt: new Date(record.startedAt),

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Leadership } from '../cluster';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
@@ -12,6 +12,7 @@ import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { PreFailoverGate } from './hooks';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
 import { addressOf } from './server-address';
@@ -88,6 +89,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
     private readonly leadership: Leadership,
+    /** FAILOVER_PRE_HOOK; absent in unit tests that do not exercise it. */
+    @Optional() private readonly preHook?: PreFailoverGate,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -171,7 +174,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
 
   private async act(verdict: PrimaryVerdict): Promise<void> {
     if (verdict.kind === 'healthy' || verdict.kind === 'missing') {
-      if (verdict.kind === 'healthy') this.reportedEpisode = null;
+      if (verdict.kind === 'healthy') {
+        this.reportedEpisode = null;
+        this.preHook?.reset();
+      }
       this.blockedReason = null;
       return;
     }
@@ -195,6 +201,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     this.blockedReason = blocked;
     if (blocked) {
       this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
+      return;
+    }
+    const veto = (await this.preHook?.check(verdict.reason)) ?? null;
+    if (veto) {
+      this.blockedReason = veto;
+      this.reportSuspect('vetoed', `primary confirmed down but the pre-failover hook vetoed the failover: ${veto}`, []);
       return;
     }
     await this.runner.failover(verdict.reason);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
+import type { FailoverRecord } from '../database/topology/topology-state';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppAccountCheck } from './app-account.check';
 import { AppPool } from './app-pool';
@@ -58,7 +59,10 @@ export class FailoverStatusService {
       disabledReason: this.automatic.disabledReason,
       appAccount: this.appAccount.result,
       warnings: seen.warnings,
-      lastChange: state.history[0] ?? null,
+      // A veto changed nothing: the last change is the newest failover or switchover that ran.
+      lastChange: state.history.find((record) => record.outcome !== 'vetoed') ?? null,
+      hooks: hooksView(this.config),
+      lastVeto: vetoView(state.history.find((record) => record.outcome === 'vetoed')),
     };
   }
 
@@ -110,4 +114,32 @@ export class FailoverStatusService {
         : null,
     };
   }
+}
+
+/** Which hooks are configured (never their command lines, which may hold a token). */
+function hooksView(config: AppConfig) {
+  const hooks = config.failoverHooks;
+  return {
+    pre: hooks.pre !== null,
+    post: hooks.post !== null,
+    failed: hooks.failed !== null,
+    timeoutMs: hooks.timeoutMs,
+  };
+}
+
+/** The newest veto by FAILOVER_PRE_HOOK (the history keeps it), or null. */
+function vetoView(record: FailoverRecord | undefined) {
+  if (!record) return null;
+  return {
+    id: record.id,
+    at: record.finishedAt,
+    primary: record.oldPrimary,
+    epoch: record.epoch,
+    reason: record.error,
+    hook: record.veto?.hook ?? null,
+    exitCode: record.veto?.exitCode ?? null,
+    signal: record.veto?.signal ?? null,
+    timedOut: record.veto?.timedOut ?? null,
+    output: record.veto?.output ?? null,
+  };
 }

@@ -22,6 +22,7 @@ import { TopologyFollower } from './topology-follower';
 import { MysqlServerProbe } from './probes/mysql-server-probe';
 import { ServerProbe } from './probes/server-probe';
 import { Promoter } from './promotion/promoter';
+import { CommandRunner, FailoverHooks, PostFailoverHooks, PreFailoverGate, ShellCommandRunner } from './hooks';
 
 @Module({})
 export class FailoverModule {
@@ -38,6 +39,10 @@ export class FailoverModule {
           inject: [ServerProbe, AppConfig],
           useFactory: (probe: ServerProbe, config: AppConfig) => new Promoter(probe, config.failover.applyTimeoutMs),
         },
+        { provide: CommandRunner, useFactory: () => new ShellCommandRunner() },
+        FailoverHooks,
+        PreFailoverGate,
+        PostFailoverHooks,
         AppPool,
         AutomaticFailover,
         FailoverHistoryService,

@@ -38,6 +38,7 @@ export function replicatedConfig(standbys: number, failover: Partial<FailoverCon
       forceSingleNode: false,
       ...failover,
     },
+    failoverHooks: { pre: null, post: null, failed: null, timeoutMs: 10_000 },
   } as unknown as AppConfig;
 }
 

@@ -168,7 +168,7 @@ export interface ClusterEtcdRegainedEvent {
 export interface DbFailoverVetoedEvent {
   primary: string;
   epoch: number;
-  /** The command that vetoed. */
+  /** The hook that vetoed: its variable (FAILOVER_PRE_HOOK), never its command line, which may hold a token. */
   hook: string;
   /** null when it was killed at its timeout. */
   exitCode: number | null;

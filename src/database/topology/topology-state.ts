@@ -21,7 +21,20 @@ export interface FailoverStepRecord {
 }
 
 export type FailoverKind = 'failover' | 'switchover';
-export type FailoverOutcome = 'succeeded' | 'failed';
+/** vetoed: FAILOVER_PRE_HOOK refused an automatic failover; nothing was changed. */
+export type FailoverOutcome = 'succeeded' | 'failed' | 'vetoed';
+
+/** What the pre-failover hook answered when it vetoed. */
+export interface FailoverVeto {
+  /** The hook's variable (FAILOVER_PRE_HOOK), not its command line, which may hold a token. */
+  hook: string;
+  /** null when it did not exit on its own (killed at its timeout, or could not start). */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** The end of its output (stdout and stderr as they came). */
+  output: string;
+}
 
 export interface FailoverRecord {
   id: string;
@@ -37,6 +50,8 @@ export interface FailoverRecord {
   outcome: FailoverOutcome;
   steps: FailoverStepRecord[];
   error: string | null;
+  /** Set on a vetoed record only. */
+  veto?: FailoverVeto;
 }
 
 export interface FailoverControl {
