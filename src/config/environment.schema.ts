@@ -451,6 +451,10 @@ export class EnvironmentSchema {
   FAILOVER_FORCE_SINGLE_NODE?: (typeof BOOLEAN_WORDS)[number];
 
   @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  FAILOVER_AUTO_REJOIN?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)

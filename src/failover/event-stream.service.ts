@@ -11,6 +11,8 @@ type StreamedEvent = keyof Pick<
   | 'db.primary-changed'
   | 'db.failover-failed'
   | 'db.old-primary-fenced'
+  | 'db.rejoined'
+  | 'db.errant-transactions'
   | 'cluster.leader-changed'
   | 'cluster.etcd-lost'
   | 'cluster.etcd-regained'
@@ -67,6 +69,16 @@ export class EventStreamService implements BeforeApplicationShutdown {
   @OnAppEvent('db.old-primary-fenced')
   onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
     this.publish('db.old-primary-fenced', payload);
+  }
+
+  @OnAppEvent('db.rejoined')
+  onRejoined(payload: AppEventMap['db.rejoined']): void {
+    this.publish('db.rejoined', payload);
+  }
+
+  @OnAppEvent('db.errant-transactions')
+  onErrant(payload: AppEventMap['db.errant-transactions']): void {
+    this.publish('db.errant-transactions', payload);
   }
 
   @OnAppEvent('cluster.leader-changed')

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Leadership } from '../cluster';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
@@ -14,6 +14,7 @@ import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
+import { RejoinService } from './rejoin/rejoin.service';
 import { addressOf } from './server-address';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
@@ -88,6 +89,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
     private readonly leadership: Leadership,
+    /** Absent in unit tests that do not exercise rejoin. */
+    @Optional() private readonly rejoin?: RejoinService,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -362,6 +365,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     // Fencing is an action: only the leader takes it (always this node in single-node mode).
     if (this.refusal || !this.leadership.isLeader()) return;
     await this.fencer.enforceAll();
+    // Starts a rejoin in the background (never awaited here: a catch-up must not delay the heartbeat).
+    this.rejoin?.poke();
   }
 
   private observeStandbys(now: Date): Promise<StandbyObservation[]> {
