@@ -107,6 +107,12 @@ export class RejoinProcedure {
     let detail: string;
     if (method === 'replication') {
       const own = await this.rejoinProbe.gtidState(server);
+      // A former primary always logged something. An empty binlog was reset: by a reclone that
+      // stopped after RESET MASTER (its data may be half restored), or by hand. Never follow from there.
+      if (own.binlogState === '' && history.size > 0)
+        throw new Error(
+          `${key} has an empty binary log (reset by hand, or a reclone that did not finish): its data cannot be trusted; reclone it`,
+        );
       const ranges = errantRanges(parseGtidList(own.binlogState), history);
       if (ranges.length > 0)
         return { kind: 'errant', server: key, primary: primaryKey, ...(await this.describe(server, ranges)) };

@@ -195,6 +195,18 @@ describe('RejoinService', () => {
     expect(w.events.names()).toEqual(['db.rejoined']);
   });
 
+  it('never follows the primary from an empty binlog (a reclone that stopped after RESET MASTER): reclone it', async () => {
+    const w = await world();
+    w.rejoinProbe.set(OLD, { binlogPos: '', binlogState: '', slavePos: '0-2-90' });
+    await w.tick();
+    expect(w.rejoinProbe.calls).toEqual([]);
+    expect(w.topology.state.fenced).toEqual([OLD]);
+    expect(w.service.view(OLD)).toMatchObject({
+      state: 'failed',
+      lastError: expect.stringMatching(/empty binary log.*reclone it/),
+    });
+  });
+
   it.each([
     ['FAILOVER_AUTO_REJOIN=false', (w: Awaited<ReturnType<typeof world>>) => w],
     [
