@@ -163,8 +163,10 @@ export class RejoinService implements OnApplicationShutdown {
     return job;
   }
 
-  onApplicationShutdown(): void {
+  /** Stops an attempt at its next step (a restore kills its child processes) and waits for it to end. */
+  async onApplicationShutdown(): Promise<void> {
     this.abort.abort(new Error('the service is shutting down'));
+    await this.running.catch(() => undefined);
   }
 
   /** One at a time: a second request while one runs is refused, naming what runs. */
