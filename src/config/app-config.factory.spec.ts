@@ -57,8 +57,10 @@ describe('loadAppConfig', () => {
       cooldownMs: 600_000,
       applyTimeoutMs: 30_000,
       forceSingleNode: false,
+      autoRejoin: true,
     });
     expect(loadAppConfig({ FAILOVER_FORCE_SINGLE_NODE: 'true' }, CWD).failover.forceSingleNode).toBe(true);
+    expect(loadAppConfig({ FAILOVER_AUTO_REJOIN: 'false' }, CWD).failover.autoRejoin).toBe(false);
     const tuned = loadAppConfig(
       { HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' },
       CWD,

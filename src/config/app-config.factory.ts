@@ -341,6 +341,7 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     cooldownMs: schema.FAILOVER_COOLDOWN_MS ?? DEFAULTS.FAILOVER_COOLDOWN_MS,
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
     forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
+    autoRejoin: schema.FAILOVER_AUTO_REJOIN !== 'false',
   };
 }
 

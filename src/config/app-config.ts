@@ -131,6 +131,11 @@ export interface FailoverConfig {
    * (logic_ha_epoch) says a cluster manages it. Off: such a monitor watches but does not act.
    */
   forceSingleNode: boolean;
+  /**
+   * A fenced old primary that answers and holds nothing the primary lacks is made a replica
+   * of the primary and returned to the topology as a standby (src/failover/rejoin).
+   */
+  autoRejoin: boolean;
 }
 
 /**

@@ -474,6 +474,10 @@ export class EnvironmentSchema {
   FAILOVER_HOOK_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  FAILOVER_AUTO_REJOIN?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)

@@ -15,6 +15,7 @@ import { Fencer } from './fencer';
 import { PreFailoverGate } from './hooks';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
+import { RejoinService } from './rejoin/rejoin.service';
 import { addressOf } from './server-address';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
@@ -91,6 +92,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly leadership: Leadership,
     /** FAILOVER_PRE_HOOK; absent in unit tests that do not exercise it. */
     @Optional() private readonly preHook?: PreFailoverGate,
+    /** Absent in unit tests that do not exercise rejoin. */
+    @Optional() private readonly rejoin?: RejoinService,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -374,6 +377,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     // Fencing is an action: only the leader takes it (always this node in single-node mode).
     if (this.refusal || !this.leadership.isLeader()) return;
     await this.fencer.enforceAll();
+    // Starts a rejoin in the background (never awaited here: a catch-up must not delay the heartbeat).
+    this.rejoin?.poke();
   }
 
   private observeStandbys(now: Date): Promise<StandbyObservation[]> {

@@ -10,6 +10,7 @@ import { cooldownEndsAt } from './failover-policy';
 import { FailoverMonitor } from './failover-monitor.service';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { RejoinService } from './rejoin/rejoin.service';
 
 /** GET /api/v1/failover/status: everything an operator looks at first, from memory and the state file. */
 @Injectable()
@@ -24,6 +25,7 @@ export class FailoverStatusService {
     private readonly automatic: AutomaticFailover,
     private readonly appAccount: AppAccountCheck,
     private readonly clock: Clock,
+    private readonly rejoin: RejoinService,
   ) {}
 
   status() {
@@ -89,6 +91,8 @@ export class FailoverStatusService {
         readOnly: fenced?.readOnly ?? null,
         lastFencedAt: fenced?.lastFencedAt ?? null,
         lastError: fenced?.lastError ?? null,
+        // Why it is still fenced: errant GTIDs and the rows they touched, or the last failed rejoin.
+        rejoin: this.rejoin.view(key),
       };
     }
     const standby = seen.standbys.find((s) => s.key === key);

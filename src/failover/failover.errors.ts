@@ -7,4 +7,13 @@ export enum FailoverErrorCode {
   UnknownServer = 'FAILOVER_UNKNOWN_SERVER',
   SwitchoverRefused = 'SWITCHOVER_REFUSED',
   StaleEpoch = 'FAILOVER_STALE_EPOCH',
+  /** Rejoin: the server is the primary or a standby, not fenced. */
+  NotFenced = 'REJOIN_NOT_FENCED',
+  /** Rejoin: it holds transactions the primary lacks (details name them). */
+  ErrantTransactions = 'REJOIN_ERRANT_TRANSACTIONS',
+  /** Rejoin or reclone cannot start (another one runs, no account, no usable backup). */
+  RejoinRefused = 'REJOIN_REFUSED',
+  /** Rejoin was tried and did not finish; the server stays fenced. */
+  RejoinFailed = 'REJOIN_FAILED',
+  RejoinJobNotFound = 'REJOIN_JOB_NOT_FOUND',
 }

@@ -23,6 +23,14 @@ import { MysqlServerProbe } from './probes/mysql-server-probe';
 import { ServerProbe } from './probes/server-probe';
 import { Promoter } from './promotion/promoter';
 import { CommandRunner, FailoverHooks, PostFailoverHooks, PreFailoverGate, ShellCommandRunner } from './hooks';
+import { ErrantChangeReader, MariadbBinlogChangeReader } from './rejoin/errant-change-reader';
+import { LogicalBackupRebuilder } from './rejoin/logical-backup-rebuilder';
+import { MysqlRejoinProbe } from './rejoin/mysql-rejoin-probe';
+import { RejoinProbe } from './rejoin/rejoin-probe';
+import { RejoinController } from './rejoin/rejoin.controller';
+import { RejoinProcedure } from './rejoin/rejoin.procedure';
+import { RejoinService } from './rejoin/rejoin.service';
+import { ReplicaRebuilder } from './rejoin/replica-rebuilder';
 
 @Module({})
 export class FailoverModule {
@@ -30,7 +38,7 @@ export class FailoverModule {
     return {
       module: FailoverModule,
       imports: [TypeOrmModule.forFeature([FailoverHistoryEntity]), TerminusModule],
-      controllers: [FailoverController],
+      controllers: [FailoverController, RejoinController],
       providers: [
         { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
         { provide: RUN_FAILOVER_MONITOR, useValue: options.runMonitor },
@@ -58,6 +66,12 @@ export class FailoverModule {
         FailoverStatusService,
         EventStreamService,
         FailoverIndicator,
+        // Rejoin of fenced servers (src/failover/rejoin).
+        { provide: RejoinProbe, useClass: MysqlRejoinProbe },
+        { provide: ErrantChangeReader, useClass: MariadbBinlogChangeReader },
+        { provide: ReplicaRebuilder, useClass: LogicalBackupRebuilder },
+        RejoinProcedure,
+        RejoinService,
       ],
       exports: [FailoverIndicator],
     };

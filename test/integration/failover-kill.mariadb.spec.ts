@@ -20,7 +20,10 @@ const LOGIC_ID = 'failover-kill';
  * logic-ha on the new primary.
  */
 describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)', () => {
-  const world = useFailoverWorld({ replicas: 1, serverIdBase: 60 });
+  // This story is about fencing: the old primary must stay fenced when it returns (its
+  // automatic rejoin is failover-rejoin.mariadb.spec.ts's story).
+  const NO_REJOIN = { FAILOVER_AUTO_REJOIN: 'false' };
+  const world = useFailoverWorld({ replicas: 1, serverIdBase: 60, env: NO_REJOIN });
 
   it('starts at epoch 0 with the configured primary, the standby replicating, and the app account not privileged', async () => {
     const status = await world.app.admin.poll(
@@ -158,7 +161,7 @@ describe('failover after kill -9 of the primary (real MariaDB, semi-sync pair)',
 
   it('a restarted logic-ha reads the topology file and connects to the new primary, not DB_PRIMARY_URL', async () => {
     await world.app.close();
-    world.app = await startListeningApp({ ...world.cluster.env(), DATA_DIR: world.dataDir.path });
+    world.app = await startListeningApp({ ...world.cluster.env(), DATA_DIR: world.dataDir.path, ...NO_REJOIN });
     const before = await bizIdsOn(world.cluster.primary, LOGIC_ID);
     expect(await startInstance(world.app, LOGIC_ID, 'after-restart')).toBe(200);
     expect((await bizIdsOn(world.cluster.replicas[0], LOGIC_ID)).has('after-restart')).toBe(true);
