@@ -1,37 +1,62 @@
-import { BeforeApplicationShutdown, Injectable, MessageEvent } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, MessageEvent, OnModuleInit } from '@nestjs/common';
 import { Observable, Subject, concat, defer, interval, map, merge, of, takeUntil } from 'rxjs';
-import { AppEventMap } from '../common/events/app-events';
-import { OnAppEvent } from '../common/events/event-bus';
+import { AppEventName } from '../common/events/app-events';
+import { EventBus } from '../common/events/event-bus';
 import { DatabaseTopology } from '../database/topology/database-topology';
 
-type StreamedEvent = keyof Pick<
-  AppEventMap,
-  | 'db.primary-suspect'
-  | 'db.failover-started'
-  | 'db.primary-changed'
-  | 'db.failover-failed'
-  | 'db.old-primary-fenced'
-  | 'cluster.leader-changed'
-  | 'cluster.etcd-lost'
-  | 'cluster.etcd-regained'
->;
+/**
+ * What the stream carries: the failover and cluster events clients re-point on, the
+ * operations ones (rejoin, errant transactions, standby problems, semi-sync) and the
+ * backups' progress, so the dashboard follows all of them live.
+ */
+export const STREAMED_EVENTS = [
+  'db.primary-suspect',
+  'db.failover-started',
+  'db.primary-changed',
+  'db.failover-failed',
+  'db.old-primary-fenced',
+  'db.failover-vetoed',
+  'db.rejoined',
+  'db.errant-transactions',
+  'db.semi-sync-changed',
+  'db.standby-problem',
+  'db.replica-configured',
+  'db.possible-loss',
+  'cluster.leader-changed',
+  'cluster.etcd-lost',
+  'cluster.etcd-regained',
+  'backup.started',
+  'backup.succeeded',
+  'backup.failed',
+  'backup.verified',
+  'backup.test-restore-failed',
+] as const satisfies readonly AppEventName[];
 
 /** Proxies drop idle streams; a comment-only line every 15 s keeps them open. */
 const KEEPALIVE_MS = 15_000;
 
 /**
- * Feeds GET /api/v1/events: every failover event as it happens, each with the epoch and
+ * Feeds GET /api/v1/events: every streamed event as it happens, each with the epoch and
  * the primary at the time it is sent, after a first `topology` event so a client that
  * (re)connects knows where to write without waiting for the next change.
  */
 @Injectable()
-export class EventStreamService implements BeforeApplicationShutdown {
+export class EventStreamService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly events = new Subject<MessageEvent>();
   /** Streams never end on their own: shutdown ends them, or it would wait for every client. */
   private readonly closing = new Subject<void>();
+  private readonly unsubscribe: (() => void)[] = [];
   private sequence = 0;
 
-  constructor(private readonly topology: DatabaseTopology) {}
+  constructor(
+    private readonly topology: DatabaseTopology,
+    private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    for (const name of STREAMED_EVENTS)
+      this.unsubscribe.push(this.bus.on(name, (payload) => this.events.next(this.message(name, payload))));
+  }
 
   stream(): Observable<MessageEvent> {
     const first = defer(() => of(this.message('topology', {})));
@@ -40,52 +65,9 @@ export class EventStreamService implements BeforeApplicationShutdown {
   }
 
   beforeApplicationShutdown(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
     this.closing.next();
     this.closing.complete();
-  }
-
-  @OnAppEvent('db.primary-suspect')
-  onSuspect(payload: AppEventMap['db.primary-suspect']): void {
-    this.publish('db.primary-suspect', payload);
-  }
-
-  @OnAppEvent('db.failover-started')
-  onStarted(payload: AppEventMap['db.failover-started']): void {
-    this.publish('db.failover-started', payload);
-  }
-
-  @OnAppEvent('db.primary-changed')
-  onChanged(payload: AppEventMap['db.primary-changed']): void {
-    this.publish('db.primary-changed', payload);
-  }
-
-  @OnAppEvent('db.failover-failed')
-  onFailed(payload: AppEventMap['db.failover-failed']): void {
-    this.publish('db.failover-failed', payload);
-  }
-
-  @OnAppEvent('db.old-primary-fenced')
-  onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
-    this.publish('db.old-primary-fenced', payload);
-  }
-
-  @OnAppEvent('cluster.leader-changed')
-  onLeaderChanged(payload: AppEventMap['cluster.leader-changed']): void {
-    this.publish('cluster.leader-changed', payload);
-  }
-
-  @OnAppEvent('cluster.etcd-lost')
-  onEtcdLost(payload: AppEventMap['cluster.etcd-lost']): void {
-    this.publish('cluster.etcd-lost', payload);
-  }
-
-  @OnAppEvent('cluster.etcd-regained')
-  onEtcdRegained(payload: AppEventMap['cluster.etcd-regained']): void {
-    this.publish('cluster.etcd-regained', payload);
-  }
-
-  private publish<K extends StreamedEvent>(name: K, payload: AppEventMap[K]): void {
-    this.events.next(this.message(name, payload));
   }
 
   private message(type: string, payload: object): MessageEvent {
