@@ -11,6 +11,7 @@ import { acceptJsonBodiesOnly } from './common/http/json-bodies';
 import { createValidationPipe } from './common/http/validation';
 import { type AppConfig } from './config/app-config';
 import { prepareDataDirectory } from './config/data-directory';
+import { installDashboard } from './dashboard/dashboard-static';
 
 export interface CreateAppOptions {
   /** Defaults to a JSON logger on stdout at the configured level. */
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   );
   app.useGlobalPipes(createValidationPipe());
   installFastifyHooks(app);
+  installDashboard(app);
   setupOpenApi(app);
   return app;
 }

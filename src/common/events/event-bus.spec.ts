@@ -49,3 +49,25 @@ describe('EventBus with @OnAppEvent listeners', () => {
     await module.close();
   });
 });
+
+describe('EventBus.on', () => {
+  it('delivers until unsubscribed, and a throwing listener neither reaches the emitter nor stops the next one', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const module = await Test.createTestingModule({ imports: [EventsModule] }).compile();
+    module.useLogger(false);
+    await module.init();
+    const bus = module.get(EventBus);
+    const seen: string[] = [];
+    bus.on('config.evicted', () => {
+      throw new Error('listener bug');
+    });
+    const stop = bus.on('config.evicted', (payload) => seen.push(payload.logicId ?? 'all'));
+    expect(() => bus.emit('config.evicted', { logicId: 'L1', keys: [] })).not.toThrow();
+    stop();
+    bus.emit('config.evicted', { logicId: 'L2', keys: [] });
+    expect(seen).toEqual(['L1']);
+    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ msg: 'listener of config.evicted failed' }));
+    logged.mockRestore();
+    await module.close();
+  });
+});
