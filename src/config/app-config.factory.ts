@@ -67,6 +67,9 @@ export const DEFAULTS = {
   FAILURE_THRESHOLD: 3,
   FAILOVER_COOLDOWN_MS: 600_000,
   FAILOVER_APPLY_TIMEOUT_MS: 30_000,
+  // Long enough for data in flight and for an old primary restarted at once (systemd) to reach the
+  // candidate; short enough that, with FAILOVER_ALLOW_LOSS=true, it adds at most 5 s to the outage.
+  FAILOVER_LOSS_WAIT_MS: 5000,
   MIGRATION_LOCK_TIMEOUT_MS: 300_000,
   CLUSTER_LEASE_TTL_MS: 10_000,
   CLUSTER_PREFIX: '/logic-ha',
@@ -335,6 +338,9 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     cooldownMs: schema.FAILOVER_COOLDOWN_MS ?? DEFAULTS.FAILOVER_COOLDOWN_MS,
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
     forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
+    lossWaitMs: schema.FAILOVER_LOSS_WAIT_MS ?? DEFAULTS.FAILOVER_LOSS_WAIT_MS,
+    allowLoss: schema.FAILOVER_ALLOW_LOSS === 'true',
+    configureReplicas: schema.FAILOVER_CONFIGURE_REPLICAS !== 'false',
   };
 }
 

@@ -131,6 +131,15 @@ export interface FailoverConfig {
    * (logic_ha_epoch) says a cluster manages it. Off: such a monitor watches but does not act.
    */
   forceSingleNode: boolean;
+  /**
+   * Zero-loss guard: how long a candidate that has not received every possibly acknowledged
+   * transaction is waited for before the failover fails (or, with allowLoss, promotes it).
+   */
+  lossWaitMs: number;
+  /** Past lossWaitMs, promote anyway and report what may be lost. */
+  allowLoss: boolean;
+  /** Set the standbys' heartbeat period, read_only and semi-sync roles each heartbeat, instead of only warning. */
+  configureReplicas: boolean;
 }
 
 /** How schema migrations run; see UPGRADING.md. */

@@ -12,8 +12,10 @@ import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
+import { ReplicaConfigurer } from './replicas/replica-configurer';
 import { addressOf } from './server-address';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
@@ -88,6 +90,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
     private readonly leadership: Leadership,
+    private readonly acknowledged: AcknowledgedPosition,
+    private readonly replicas: ReplicaConfigurer,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -139,6 +143,11 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       blockedReason: this.blockedReason,
       lastTickAt: this.lastTickAt,
       warnings: [...this.warnings.values()],
+      /** Semi-sync on the primary as the heartbeats see it (db.semi-sync-changed on each change). */
+      semiSync: this.acknowledged.semiSync(),
+      /** What the zero-loss guard requires of a failover's candidate (see AcknowledgedPosition). */
+      acknowledgedPosition: this.acknowledged.requiredPosition,
+      replicaConfiguration: this.replicas.view(),
     };
   }
 
@@ -158,6 +167,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.config.failover.failureThreshold,
       periods,
     );
+    this.acknowledged.observe({
+      primary: primary.key,
+      epoch: this.topology.epoch,
+      heartbeat: primary.reachable ? primary.heartbeat : null,
+      received: standbys.flatMap((s) => (s.reachable && s.status ? [s.status.gtidIoPosition] : [])),
+    });
     this.checkSetup(primary, standbys);
     this.verdict = judgePrimary(
       this.misses,
@@ -167,6 +182,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     );
     if (await this.settlePending(primary)) return;
     await this.act(this.resumingVerdict(this.verdict));
+    if (this.mayConfigureReplicas()) await this.replicas.configure({ primary: primary.key, standbys });
+  }
+
+  /** Only around a healthy primary, as the leader acting on this database, never during a primary change. */
+  private mayConfigureReplicas(): boolean {
+    return this.verdict.kind === 'healthy' && !this.runner.inProgress && !this.refusal && this.leadership.isLeader();
   }
 
   private async act(verdict: PrimaryVerdict): Promise<void> {

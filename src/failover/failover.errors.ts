@@ -7,4 +7,6 @@ export enum FailoverErrorCode {
   UnknownServer = 'FAILOVER_UNKNOWN_SERVER',
   SwitchoverRefused = 'SWITCHOVER_REFUSED',
   StaleEpoch = 'FAILOVER_STALE_EPOCH',
+  /** The zero-loss guard: the candidate lacks transactions the primary may have acknowledged. */
+  LossPossible = 'FAILOVER_LOSS_POSSIBLE',
 }

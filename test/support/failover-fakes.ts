@@ -36,6 +36,9 @@ export function replicatedConfig(standbys: number, failover: Partial<FailoverCon
       cooldownMs: 600_000,
       applyTimeoutMs: 5000,
       forceSingleNode: false,
+      lossWaitMs: 0,
+      allowLoss: false,
+      configureReplicas: false,
       ...failover,
     },
   } as unknown as AppConfig;
