@@ -11,6 +11,9 @@ type StreamedEvent = keyof Pick<
   | 'db.primary-changed'
   | 'db.failover-failed'
   | 'db.old-primary-fenced'
+  | 'db.semi-sync-changed'
+  | 'db.possible-loss'
+  | 'db.replica-configured'
   | 'cluster.leader-changed'
   | 'cluster.etcd-lost'
   | 'cluster.etcd-regained'
@@ -67,6 +70,21 @@ export class EventStreamService implements BeforeApplicationShutdown {
   @OnAppEvent('db.old-primary-fenced')
   onFenced(payload: AppEventMap['db.old-primary-fenced']): void {
     this.publish('db.old-primary-fenced', payload);
+  }
+
+  @OnAppEvent('db.semi-sync-changed')
+  onSemiSyncChanged(payload: AppEventMap['db.semi-sync-changed']): void {
+    this.publish('db.semi-sync-changed', payload);
+  }
+
+  @OnAppEvent('db.possible-loss')
+  onPossibleLoss(payload: AppEventMap['db.possible-loss']): void {
+    this.publish('db.possible-loss', payload);
+  }
+
+  @OnAppEvent('db.replica-configured')
+  onReplicaConfigured(payload: AppEventMap['db.replica-configured']): void {
+    this.publish('db.replica-configured', payload);
   }
 
   @OnAppEvent('cluster.leader-changed')

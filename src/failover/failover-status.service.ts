@@ -58,6 +58,13 @@ export class FailoverStatusService {
       disabledReason: this.automatic.disabledReason,
       appAccount: this.appAccount.result,
       warnings: seen.warnings,
+      zeroLossGuard: {
+        semiSync: seen.semiSync,
+        acknowledgedPosition: seen.acknowledgedPosition || null,
+        lossWaitMs: this.config.failover.lossWaitMs,
+        allowLoss: this.config.failover.allowLoss,
+      },
+      replicaConfiguration: seen.replicaConfiguration,
       lastChange: state.history[0] ?? null,
     };
   }
