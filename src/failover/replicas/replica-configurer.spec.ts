@@ -16,7 +16,11 @@ async function world(configureReplicas = true) {
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
   const events = new RecordingEventBus();
   const configurer = new ReplicaConfigurer(config, topology, probe, events.asBus(), clock);
-  const pass = () => configurer.configure({ primary: P, standbys: [{ key: S, status: probe.server(S).replica }] });
+  // Each pass 5 s after the last: the configurer checks a primary's servers at most that often.
+  const pass = () => {
+    clock.advance(5000);
+    return configurer.configure({ primary: P, standbys: [{ key: S, status: probe.server(S).replica }] });
+  };
   const configured = () => events.emitted.filter((e) => e.name === 'db.replica-configured').map((e) => e.payload);
   return { probe, configurer, pass, configured, clock };
 }
@@ -81,7 +85,7 @@ describe('ReplicaConfigurer (FAILOVER_CONFIGURE_REPLICAS)', () => {
     stuck();
     await pass();
     expect(probe.calls.filter((c) => c.includes('restartReplicaIo'))).toHaveLength(1);
-    clock.advance(60_000);
+    clock.advance(55_000);
     await pass();
     expect(probe.calls.filter((c) => c.includes('restartReplicaIo'))).toHaveLength(2);
   });
@@ -105,5 +109,18 @@ describe('ReplicaConfigurer (FAILOVER_CONFIGURE_REPLICAS)', () => {
     off.probe.server(S).readOnly = false;
     await off.pass();
     expect(off.probe.calls).toEqual([]);
+  });
+
+  it('checks the servers of one primary at most every 5 s, and a new primary at once', async () => {
+    const { probe, configurer } = await world();
+    const round = (primary: string) =>
+      configurer.configure({ primary, standbys: [{ key: S, status: probe.server(S).replica }] });
+    await round(P);
+    probe.server(S).readOnly = false;
+    await round(P);
+    expect(probe.calls).toEqual([]);
+    probe.server(S).readOnly = false;
+    await round('127.0.0.1:9');
+    expect(probe.calls).toEqual([`${S} setReadOnly:true`]);
   });
 });

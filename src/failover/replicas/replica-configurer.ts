@@ -21,13 +21,18 @@ export interface ReplicaChange {
 }
 
 const KEPT_CHANGES = 20;
+/**
+ * Between two checks of the same primary: settings rarely change, and a check that hangs on a
+ * server that just stopped answering delays the next heartbeat. A new primary is checked at once.
+ */
+const CHECK_EVERY_MS = 5000;
 /** A standby whose IO thread still does not acknowledge after a reconnect is not reconnected again before this. */
 const RECONNECT_BACKOFF_MS = 60_000;
 /** The period a standby gets when it needs one: what a re-pointed replica gets, unless the window is shorter. */
 const PREFERRED_PERIOD_S = 1;
 
 /**
- * FAILOVER_CONFIGURE_REPLICAS: after a healthy heartbeat, sets what the failover's safety
+ * FAILOVER_CONFIGURE_REPLICAS: after a healthy heartbeat (every 5 s, and at once for a new primary), sets what the failover's safety
  * rests on instead of only warning about it. On every replicating standby: read_only ON,
  * MASTER_HEARTBEAT_PERIOD at most half the detection window (a hung primary is noticed
  * within the window), rpl_semi_sync_slave_enabled ON with its IO thread reconnected so it
@@ -47,6 +52,7 @@ export class ReplicaConfigurer {
   private readonly failures = new Map<string, string>();
   /** When each standby's IO thread was last reconnected for semi-sync (ms since epoch). */
   private readonly reconnectedAt = new Map<string, number>();
+  private lastCheck: { primary: string; at: number } | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -70,12 +76,19 @@ export class ReplicaConfigurer {
 
   /** One pass; the caller runs it only after a healthy heartbeat, as the leader, with no primary change running. */
   async configure(round: ConfigureRound): Promise<void> {
-    if (!this.enabled) return;
+    if (!this.enabled || !this.due(round.primary)) return;
     const replicating = round.standbys.filter(
       (s) => s.status && s.status.ioRunning !== 'No' && s.status.sqlRunning === 'Yes',
     );
     await Promise.all(replicating.map((s) => this.attempt(s.key, () => this.configureStandby(s.key, s.status!))));
     if (replicating.length > 0) await this.attempt(round.primary, () => this.configurePrimary(round.primary));
+  }
+
+  private due(primary: string): boolean {
+    const now = this.clock.now().getTime();
+    if (this.lastCheck?.primary === primary && now - this.lastCheck.at < CHECK_EVERY_MS) return false;
+    this.lastCheck = { primary, at: now };
+    return true;
   }
 
   /** The largest period that still lets a hung primary be noticed within the window. */
