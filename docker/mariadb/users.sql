@@ -17,10 +17,12 @@ CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'repl-password-change-me';
 GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%';
 
 -- The failover monitor: reads replication state (SLAVE MONITOR), promotes, fences (read_only), flushes
--- binary logs for incremental backups, and dumps for full ones.
+-- binary logs for incremental backups, and dumps for full ones. With FAILOVER_CONFIGURE_REPLICAS it also
+-- sets each standby's MASTER_HEARTBEAT_PERIOD and rpl_semi_sync_slave_enabled (REPLICATION SLAVE ADMIN)
+-- and the primary's rpl_semi_sync_master_enabled (REPLICATION MASTER ADMIN). Never SUPER.
 CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY 'monitor-password-change-me';
-GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN, SLAVE MONITOR,
-      READ_ONLY ADMIN, BINLOG ADMIN, CONNECTION ADMIN, SELECT, SHOW VIEW, EVENT, TRIGGER, LOCK TABLES
+GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN,
+      SLAVE MONITOR, READ_ONLY ADMIN, BINLOG ADMIN, CONNECTION ADMIN, SELECT, SHOW VIEW, EVENT, TRIGGER, LOCK TABLES
   ON *.* TO 'monitor'@'%';
 
 -- The epoch marker: after each failover or switchover the monitor records the new epoch in

@@ -58,9 +58,18 @@ describe('loadAppConfig', () => {
       applyTimeoutMs: 30_000,
       forceSingleNode: false,
       autoRejoin: true,
+      lossWaitMs: 5000,
+      allowLoss: false,
+      configureReplicas: true,
     });
     expect(loadAppConfig({ FAILOVER_FORCE_SINGLE_NODE: 'true' }, CWD).failover.forceSingleNode).toBe(true);
     expect(loadAppConfig({ FAILOVER_AUTO_REJOIN: 'false' }, CWD).failover.autoRejoin).toBe(false);
+    expect(
+      loadAppConfig(
+        { FAILOVER_LOSS_WAIT_MS: '0', FAILOVER_ALLOW_LOSS: 'true', FAILOVER_CONFIGURE_REPLICAS: 'false' },
+        CWD,
+      ).failover,
+    ).toMatchObject({ lossWaitMs: 0, allowLoss: true, configureReplicas: false });
     const tuned = loadAppConfig(
       { HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' },
       CWD,
@@ -310,6 +319,13 @@ describe('loadAppConfig', () => {
     ['FAILURE_THRESHOLD', '0', /FAILURE_THRESHOLD: must not be less than 1/],
     ['FAILOVER_COOLDOWN_MS', '-1', /FAILOVER_COOLDOWN_MS: must not be less than 0/],
     ['FAILOVER_APPLY_TIMEOUT_MS', '10', /FAILOVER_APPLY_TIMEOUT_MS: must not be less than 100/],
+    ['FAILOVER_LOSS_WAIT_MS', '-1', /FAILOVER_LOSS_WAIT_MS: must not be less than 0/],
+    ['FAILOVER_ALLOW_LOSS', 'yes', /FAILOVER_ALLOW_LOSS: must be one of the following values: true, false/],
+    [
+      'FAILOVER_CONFIGURE_REPLICAS',
+      'on',
+      /FAILOVER_CONFIGURE_REPLICAS: must be one of the following values: true, false/,
+    ],
     ['MIGRATION_LOCK_TIMEOUT_MS', '-1', /MIGRATION_LOCK_TIMEOUT_MS: must not be less than 0/],
     ['MIGRATION_LOCK_TIMEOUT_MS', 'forever', /MIGRATION_LOCK_TIMEOUT_MS: must be an integer number/],
     [

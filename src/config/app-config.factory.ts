@@ -71,6 +71,9 @@ export const DEFAULTS = {
   FAILOVER_APPLY_TIMEOUT_MS: 30_000,
   // Long enough for a script that asks a load balancer or a chat bot; short next to an RTO of seconds it delays.
   FAILOVER_HOOK_TIMEOUT_MS: 10_000,
+  // Long enough for data in flight and for an old primary restarted at once (systemd) to reach the
+  // candidate; short enough that, with FAILOVER_ALLOW_LOSS=true, it adds at most 5 s to the outage.
+  FAILOVER_LOSS_WAIT_MS: 5000,
   MIGRATION_LOCK_TIMEOUT_MS: 300_000,
   CLUSTER_LEASE_TTL_MS: 10_000,
   CLUSTER_PREFIX: '/logic-ha',
@@ -342,6 +345,9 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
     forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
     autoRejoin: schema.FAILOVER_AUTO_REJOIN !== 'false',
+    lossWaitMs: schema.FAILOVER_LOSS_WAIT_MS ?? DEFAULTS.FAILOVER_LOSS_WAIT_MS,
+    allowLoss: schema.FAILOVER_ALLOW_LOSS === 'true',
+    configureReplicas: schema.FAILOVER_CONFIGURE_REPLICAS !== 'false',
   };
 }
 

@@ -136,6 +136,15 @@ export interface FailoverConfig {
    * of the primary and returned to the topology as a standby (src/failover/rejoin).
    */
   autoRejoin: boolean;
+  /**
+   * Zero-loss guard: how long a candidate that has not received every possibly acknowledged
+   * transaction is waited for before the failover fails (or, with allowLoss, promotes it).
+   */
+  lossWaitMs: number;
+  /** Past lossWaitMs, promote anyway and report what may be lost. */
+  allowLoss: boolean;
+  /** Set the standbys' heartbeat period, read_only and semi-sync roles each heartbeat, instead of only warning. */
+  configureReplicas: boolean;
 }
 
 /**

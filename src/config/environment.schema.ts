@@ -481,6 +481,21 @@ export class EnvironmentSchema {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(3_600_000)
+  FAILOVER_LOSS_WAIT_MS?: number;
+
+  @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  FAILOVER_ALLOW_LOSS?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
+  @IsIn(BOOLEAN_WORDS)
+  FAILOVER_CONFIGURE_REPLICAS?: (typeof BOOLEAN_WORDS)[number];
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   @Max(24 * 3600 * 1000)
   MIGRATION_LOCK_TIMEOUT_MS?: number;
 

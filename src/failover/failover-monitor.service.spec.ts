@@ -17,6 +17,8 @@ import { AutomaticFailover } from './automatic-failover';
 import { FailoverMonitor } from './failover-monitor.service';
 import type { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { AcknowledgedPosition } from './guard/acknowledged-position';
+import { ReplicaConfigurer } from './replicas/replica-configurer';
 
 const P = '127.0.0.1:1';
 const S = '127.0.0.1:2';
@@ -54,6 +56,8 @@ async function world(config: AppConfig = replicatedConfig(1)) {
     // The loop would start in onApplicationBootstrap, which tests never call: they drive tick() themselves.
     true,
     leadership,
+    new AcknowledgedPosition(events.asBus(), clock),
+    new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
   );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
@@ -430,6 +434,40 @@ describe('FailoverMonitor', () => {
       probe.failing.delete('recordedEpoch');
       await ticks(1, () => true);
       expect(monitor.disabledReason).toMatch(/managed by a logic-ha cluster/);
+    });
+  });
+
+  describe('semi-sync and replica configuration', () => {
+    it('reports semi-sync switching off and back once each, and shows it in the snapshot', async () => {
+      const { monitor, probe, events, ticks } = await world();
+      const heartbeat = probe.heartbeat.bind(probe);
+      let active = true;
+      probe.heartbeat = async (address) => ({ ...(await heartbeat(address)), semiSyncActive: active });
+      await ticks(1, () => true);
+      active = false;
+      await ticks(2, () => true);
+      expect(monitor.snapshot().semiSync).toMatchObject({ primary: P, active: false });
+      active = true;
+      await ticks(1, () => true);
+      expect(events.emitted.filter((e) => e.name === 'db.semi-sync-changed').map((e) => e.payload)).toEqual([
+        { primary: P, epoch: 0, active: false },
+        { primary: P, epoch: 0, active: true },
+      ]);
+    });
+
+    it('configures replicas only around a healthy primary, and only as the leader', async () => {
+      const { probe, ticks, leadership } = await world(replicatedConfig(1, { configureReplicas: true }));
+      probe.server(S).readOnly = false;
+      leadership.leading = false;
+      await ticks(1, () => true);
+      expect(probe.calls).not.toContain(`${S} setReadOnly:true`);
+      leadership.leading = true;
+      probe.server(P).up = false;
+      await ticks(1, () => false);
+      expect(probe.calls).not.toContain(`${S} setReadOnly:true`);
+      probe.server(P).up = true;
+      await ticks(1, () => true);
+      expect(probe.calls).toContain(`${S} setReadOnly:true`);
     });
   });
 });

@@ -12,10 +12,12 @@ import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { PreFailoverGate } from './hooks';
+import { RejoinService } from './rejoin/rejoin.service';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
-import { RejoinService } from './rejoin/rejoin.service';
+import { ReplicaConfigurer } from './replicas/replica-configurer';
 import { addressOf } from './server-address';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
@@ -90,6 +92,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
     private readonly leadership: Leadership,
+    private readonly acknowledged: AcknowledgedPosition,
+    private readonly replicas: ReplicaConfigurer,
     /** FAILOVER_PRE_HOOK; absent in unit tests that do not exercise it. */
     @Optional() private readonly preHook?: PreFailoverGate,
     /** Absent in unit tests that do not exercise rejoin. */
@@ -145,6 +149,11 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       blockedReason: this.blockedReason,
       lastTickAt: this.lastTickAt,
       warnings: [...this.warnings.values()],
+      /** Semi-sync on the primary as the heartbeats see it (db.semi-sync-changed on each change). */
+      semiSync: this.acknowledged.semiSync(),
+      /** What the zero-loss guard requires of a failover's candidate (see AcknowledgedPosition). */
+      acknowledgedPosition: this.acknowledged.requiredPosition,
+      replicaConfiguration: this.replicas.view(),
     };
   }
 
@@ -164,6 +173,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.config.failover.failureThreshold,
       periods,
     );
+    this.acknowledged.observe({
+      primary: primary.key,
+      epoch: this.topology.epoch,
+      heartbeat: primary.reachable ? primary.heartbeat : null,
+      received: standbys.flatMap((s) => (s.reachable && s.status ? [s.status.gtidIoPosition] : [])),
+    });
     this.checkSetup(primary, standbys);
     this.verdict = judgePrimary(
       this.misses,
@@ -173,6 +188,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     );
     if (await this.settlePending(primary)) return;
     await this.act(this.resumingVerdict(this.verdict));
+    if (this.mayConfigureReplicas()) await this.replicas.configure({ primary: primary.key, standbys });
+  }
+
+  /** Only around a healthy primary, as the leader acting on this database, never during a primary change. */
+  private mayConfigureReplicas(): boolean {
+    return this.verdict.kind === 'healthy' && !this.runner.inProgress && !this.refusal && this.leadership.isLeader();
   }
 
   private async act(verdict: PrimaryVerdict): Promise<void> {

@@ -8,12 +8,15 @@ import {
   replicatedConfig,
 } from '../../test/support/failover-fakes';
 import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
+import type { FailoverConfig } from '../config/app-config';
 import type { DataSourceSwitch } from '../database/data-source-switch';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
 import { AutomaticFailover } from './automatic-failover';
 import type { FailoverHistoryService } from './failover-history.service';
 import { FailoverRunner } from './failover-runner';
+import { AcknowledgedPosition } from './guard/acknowledged-position';
+import { ZeroLossGuard } from './guard/zero-loss-guard';
 import { Promoter } from './promotion/promoter';
 import type { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
@@ -22,9 +25,9 @@ const P = '127.0.0.1:1';
 const S1 = '127.0.0.1:2';
 const S2 = '127.0.0.1:3';
 
-async function world() {
+async function world(failover: Partial<FailoverConfig> = {}) {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
-  const config = replicatedConfig(2);
+  const config = replicatedConfig(2, failover);
   const file = new InMemoryTopologyFile();
   const topology = new DatabaseTopology(config, file.asStore(), clock);
   const leadership = new SwitchableLeadership();
@@ -47,6 +50,7 @@ async function world() {
   const pool = new AppPool(dataSource as unknown as DataSourceSwitch, topology);
   const automatic = new AutomaticFailover(topology);
   const promoter = new Promoter(probe, config.failover.applyTimeoutMs);
+  const acknowledged = new AcknowledgedPosition(events.asBus(), clock);
   const runner = new FailoverRunner(
     topology,
     probe,
@@ -59,9 +63,13 @@ async function world() {
     events.asBus(),
     clock,
     leadership,
+    new ZeroLossGuard(config, probe, acknowledged, events.asBus()),
   );
-  return { topology, probe, dataSource, events, runner, file, recorded, automatic, leadership };
+  return { topology, probe, dataSource, events, runner, file, recorded, automatic, leadership, acknowledged };
 }
+
+const possibleLoss = (events: RecordingEventBus) =>
+  events.emitted.filter((e) => e.name === 'db.possible-loss').map((e) => e.payload);
 
 describe('FailoverRunner', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -94,6 +102,7 @@ describe('FailoverRunner', () => {
       'choose-candidate',
       'check-epoch',
       'record-intent',
+      'await-acknowledged',
       'stop-io-thread',
       'read-received-position',
       'apply-relay-log',
@@ -390,5 +399,58 @@ describe('FailoverRunner', () => {
       /127\.0\.0\.1:2 left replicating from the old primary: DB_REPLICATION_USER is not set/,
     );
     expect(probe.calls.some((call) => call.includes('replicateFrom'))).toBe(false);
+  });
+
+  describe('zero-loss guard (await-acknowledged)', () => {
+    /** The heartbeats saw the primary at 0-1-15 with semi-sync off; the best standby received 0-1-12. */
+    const lagging = async (failover: Partial<FailoverConfig>) => {
+      const w = await world({ lossWaitMs: 30, ...failover });
+      w.acknowledged.observe({
+        primary: P,
+        epoch: 0,
+        heartbeat: { gtidBinlogPosition: '0-1-15', readOnly: false, semiSyncActive: false },
+        received: ['0-1-10', '0-1-12'],
+      });
+      return w;
+    };
+
+    it('fails the failover before touching the candidate when it lacks acknowledged transactions and loss is not allowed', async () => {
+      const { runner, probe, topology, automatic, events } = await lagging({});
+      const record = await runner.failover('down');
+      expect(record.outcome).toBe('failed');
+      expect(record.error).toMatch(/await-acknowledged: .*127\.0\.0\.1:3 received 0-1-12 .*possibly lost 0-1-13\.\.15/);
+      expect(record.error).toMatch(/FAILOVER_ALLOW_LOSS=false/);
+      expect(probe.calls.some((call) => call.includes('stopReplicaIo') || call.includes('detachReplica'))).toBe(false);
+      expect(topology.epoch).toBe(0);
+      expect(automatic.disabledReason).toMatch(/await-acknowledged/);
+      expect(possibleLoss(events)).toEqual([]);
+      expect(events.emitted.find((e) => e.name === 'db.failover-failed')?.payload).toMatchObject({
+        step: 'await-acknowledged',
+      });
+    });
+
+    it('with FAILOVER_ALLOW_LOSS=true promotes after the wait and reports what may be lost', async () => {
+      const { runner, events } = await lagging({ allowLoss: true });
+      const record = await runner.failover('down');
+      expect(record.outcome).toBe('succeeded');
+      expect(record.newPrimary).toBe(S2);
+      expect(record.steps.find((s) => s.name === 'await-acknowledged')?.detail).toMatch(
+        /FAILOVER_ALLOW_LOSS=true: promoted anyway; .*possibly lost 0-1-13\.\.15/,
+      );
+      expect(possibleLoss(events)).toEqual([
+        expect.objectContaining({ id: record.id, candidate: S2, acknowledged: '0-1-15', received: '0-1-12' }),
+      ]);
+    });
+
+    it('promotes without loss once the candidate receives the rest during the wait', async () => {
+      const { runner, probe, events } = await lagging({ lossWaitMs: 60_000 });
+      setTimeout(() => (probe.server(S2).replica!.gtidIoPosition = '0-1-15'), 150);
+      const record = await runner.failover('down');
+      expect(record.outcome).toBe('succeeded');
+      expect(record.steps.find((s) => s.name === 'await-acknowledged')?.detail).toMatch(
+        /127\.0\.0\.1:3 received 0-1-15, holding the acknowledged position 0-1-15/,
+      );
+      expect(possibleLoss(events)).toEqual([]);
+    });
   });
 });

@@ -10,8 +10,8 @@ import { AppPool } from './app-pool';
 import { AutomaticFailover } from './automatic-failover';
 import { FailoverHistoryService } from './failover-history.service';
 import { FailoverErrorCode } from './failover.errors';
+import { ZeroLossGuard } from './guard/zero-loss-guard';
 import { ServerAddress, ServerProbe } from './probes/server-probe';
-import { chooseCandidate } from './promotion/candidate';
 import { Promoter } from './promotion/promoter';
 import { FailoverStepError, StepRecorder } from './promotion/step-recorder';
 import { addressOf } from './server-address';
@@ -59,6 +59,7 @@ export class FailoverRunner {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly leadership: Leadership,
+    private readonly guard: ZeroLossGuard,
   ) {}
 
   get inProgress(): boolean {
@@ -215,7 +216,7 @@ export class FailoverRunner {
         if (!resumed)
           await steps.run('record-intent', () => this.change.recordPending({ id, candidate: newPrimary, oldPrimary }));
         if (resumed && (await this.detached(newPrimary))) progress.detached = true;
-        else await this.prepare(newPrimary, steps, progress);
+        else await this.prepare(id, newPrimary, steps, progress);
       }
       const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), {
         detail: (s) => `epoch ${s.epoch}`,
@@ -322,8 +323,10 @@ export class FailoverRunner {
     return (await this.probe.replicaStatus(this.address(candidate))) === null;
   }
 
-  private async prepare(candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
+  private async prepare(id: string, candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
     const address = this.address(candidate);
+    // Before its IO thread stops: what it still lacks can only reach it while it receives.
+    await steps.run('await-acknowledged', () => this.guard.awaitAcknowledged(id, address), { detail: (d) => d });
     progress.ioStopSent = true;
     await this.promoter.stopReceiving(address, steps);
     // Only once it is stopped: undo() restarts a thread this failover stopped, never one it could not.
@@ -395,7 +398,7 @@ export class FailoverRunner {
     const statuses = await Promise.all(
       standbys.map((s) => this.probe.replicaStatus(this.address(s.key)).catch(() => null)),
     );
-    const choice = chooseCandidate(standbys.map((s, i) => ({ key: s.key, status: statuses[i] })));
+    const choice = this.guard.choose(standbys.map((s, i) => ({ key: s.key, status: statuses[i] })));
     if (choice.key === null)
       throw new DomainError(
         FailoverErrorCode.NoCandidate,

@@ -61,6 +61,13 @@ export class FailoverStatusService {
       disabledReason: this.automatic.disabledReason,
       appAccount: this.appAccount.result,
       warnings: seen.warnings,
+      zeroLossGuard: {
+        semiSync: seen.semiSync,
+        acknowledgedPosition: seen.acknowledgedPosition || null,
+        lossWaitMs: this.config.failover.lossWaitMs,
+        allowLoss: this.config.failover.allowLoss,
+      },
+      replicaConfiguration: seen.replicaConfiguration,
       // A veto changed nothing: the last change is the newest failover or switchover that ran.
       lastChange: state.history.find((record) => record.outcome !== 'vetoed') ?? null,
       hooks: hooksView(this.config),

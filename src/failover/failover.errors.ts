@@ -16,4 +16,6 @@ export enum FailoverErrorCode {
   /** Rejoin was tried and did not finish; the server stays fenced. */
   RejoinFailed = 'REJOIN_FAILED',
   RejoinJobNotFound = 'REJOIN_JOB_NOT_FOUND',
+  /** The zero-loss guard: the candidate lacks transactions the primary may have acknowledged. */
+  LossPossible = 'FAILOVER_LOSS_POSSIBLE',
 }

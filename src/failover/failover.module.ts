@@ -16,6 +16,9 @@ import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
 import { Fencer } from './fencer';
+import { AcknowledgedPosition } from './guard/acknowledged-position';
+import { ZeroLossGuard } from './guard/zero-loss-guard';
+import { ReplicaConfigurer } from './replicas/replica-configurer';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 import { TopologyFollower } from './topology-follower';
@@ -53,6 +56,9 @@ export class FailoverModule {
         PostFailoverHooks,
         AppPool,
         AutomaticFailover,
+        AcknowledgedPosition,
+        ZeroLossGuard,
+        ReplicaConfigurer,
         FailoverHistoryService,
         TopologyChange,
         SwitchoverProcedure,

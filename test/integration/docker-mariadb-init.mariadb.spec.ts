@@ -48,6 +48,9 @@ describe('docker/mariadb init files', () => {
     const grants = await grantsOf(primary, "'monitor'@'%'");
     expect(grants).toMatch(/READ_ONLY ADMIN/);
     expect(grants).toMatch(/REPLICATION SLAVE ADMIN/);
+    // FAILOVER_CONFIGURE_REPLICAS turns semi-sync on on the primary.
+    expect(grants).toMatch(/REPLICATION MASTER ADMIN/);
+    expect(grants).not.toMatch(/SUPER/);
   });
 
   it('users.sql lets the monitor record the epoch marker, and write nothing else in the app database', async () => {

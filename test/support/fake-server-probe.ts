@@ -4,6 +4,8 @@ import {
   type EpochRecord,
   type PrimaryHeartbeat,
   type RecordedEpoch,
+  type ReplicationSettings,
+  type SemiSyncRole,
   type ServerAddress,
   ServerProbe,
 } from '../../src/failover/probes/server-probe';
@@ -35,6 +37,8 @@ interface FakeServer {
   appliesWithinTimeout: boolean;
   /** Its logic_ha_epoch rows, oldest first (replication is not simulated: set a standby's by hand). */
   epochs: RecordedEpoch[];
+  /** What replicationSettings() answers (read_only comes from `readOnly`). */
+  settings: Omit<ReplicationSettings, 'readOnly'>;
 }
 
 /** A logic_ha_epoch row as a test sets it up on a server. */
@@ -67,6 +71,7 @@ export class FakeServerProbe extends ServerProbe {
       gtidBinlogPosition: '0-1-10',
       appliesWithinTimeout: true,
       epochs: [],
+      settings: { semiSyncMasterEnabled: true, semiSyncSlaveEnabled: true, semiSyncSlaveActive: true },
       ...server,
     });
     return this;
@@ -135,6 +140,28 @@ export class FakeServerProbe extends ServerProbe {
   async recordedEpoch(address: ServerAddress): Promise<RecordedEpoch | null> {
     const newest = this.reach(address, 'recordedEpoch').epochs.at(-1);
     return newest ? { ...newest } : null;
+  }
+
+  async replicationSettings(address: ServerAddress): Promise<ReplicationSettings> {
+    const server = this.reach(address, 'replicationSettings');
+    return { readOnly: server.readOnly, ...server.settings };
+  }
+
+  async setSemiSync(address: ServerAddress, role: SemiSyncRole, on: boolean): Promise<void> {
+    const server = this.act(address, `setSemiSync:${role}=${on}`);
+    if (role === 'master') server.settings.semiSyncMasterEnabled = on;
+    else server.settings.semiSyncSlaveEnabled = on;
+  }
+
+  async restartReplicaIo(address: ServerAddress): Promise<void> {
+    const server = this.act(address, 'restartReplicaIo');
+    server.settings.semiSyncSlaveActive = server.settings.semiSyncSlaveEnabled;
+  }
+
+  async setHeartbeatPeriod(address: ServerAddress, seconds: number): Promise<void> {
+    const server = this.act(address, `setHeartbeatPeriod:${seconds}`);
+    if (server.replica) server.replica.heartbeatPeriodSeconds = seconds;
+    server.settings.semiSyncSlaveActive = server.settings.semiSyncSlaveEnabled;
   }
 
   async globalPrivilegesOf(): Promise<string[]> {

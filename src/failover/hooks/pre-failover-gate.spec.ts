@@ -1,3 +1,5 @@
+import { AcknowledgedPosition } from '../guard/acknowledged-position';
+import { ReplicaConfigurer } from '../replicas/replica-configurer';
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import { FakeClock } from '../../../test/support/fake-clock';
@@ -70,6 +72,8 @@ async function world(config: AppConfig, commands: CommandRunner = new FakeComman
     clock,
     true,
     leadership,
+    new AcknowledgedPosition(events.asBus(), clock),
+    new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
     gate,
   );
   const ticks = async (count: number, primaryTalks: () => boolean) => {

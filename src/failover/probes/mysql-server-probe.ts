@@ -8,6 +8,8 @@ import {
   GtidStart,
   PrimaryHeartbeat,
   RecordedEpoch,
+  ReplicationSettings,
+  SemiSyncRole,
   ServerAddress,
   ServerProbe,
 } from './server-probe';
@@ -55,14 +57,25 @@ export class MysqlServerProbe extends ServerProbe {
   }
 
   async heartbeat(server: ServerAddress): Promise<PrimaryHeartbeat> {
+    // Semi-sync first, then the position: every commit counted as unacknowledged is within that position.
+    const semiSync = await this.probeQuery(
+      server,
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_no_tx')",
+    );
     const [position] = await this.probeQuery(server, 'SELECT @@global.gtid_binlog_pos AS gtid');
     // read_only in a SELECT of its own: mixed into another query it can mislead.
     const [readOnly] = await this.probeQuery(server, 'SELECT @@global.read_only AS readOnly');
-    const [semiSync] = await this.probeQuery(server, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
+    const status = (name: string): string | undefined => {
+      const row = semiSync.find((r) => String(r.Variable_name).toLowerCase() === name.toLowerCase());
+      const value = row?.Value;
+      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+    };
+    const noTx = status('Rpl_semi_sync_master_no_tx');
     return {
       gtidBinlogPosition: String((position?.gtid as string | null | undefined) ?? ''),
       readOnly: Number(readOnly?.readOnly) === 1,
-      semiSyncActive: String((semiSync?.Value as string | undefined) ?? 'OFF') === 'ON',
+      semiSyncActive: status('Rpl_semi_sync_master_status') === 'ON',
+      ...(noTx === undefined ? {} : { semiSyncUnacknowledgedCommits: Number(noTx) }),
     };
   }
 
@@ -135,6 +148,38 @@ export class MysqlServerProbe extends ServerProbe {
           `MASTER_USE_GTID = ${from === 'current_pos' ? 'current_pos' : 'slave_pos'}, MASTER_HEARTBEAT_PERIOD = ?, MASTER_CONNECT_RETRY = ?`,
         [source.host, source.port, account.user, account.password, REPLICA_HEARTBEAT_PERIOD_S, REPLICA_CONNECT_RETRY_S],
       );
+      await connection.query('START SLAVE');
+    });
+  }
+
+  async replicationSettings(server: ServerAddress): Promise<ReplicationSettings> {
+    const [readOnly] = await this.probeQuery(server, 'SELECT @@global.read_only AS readOnly');
+    const [semiSync] = await this.probeQuery(
+      server,
+      'SELECT @@global.rpl_semi_sync_master_enabled AS master, @@global.rpl_semi_sync_slave_enabled AS slave',
+    );
+    const [slaveStatus] = await this.probeQuery(server, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_slave_status'");
+    return {
+      readOnly: Number(readOnly?.readOnly) === 1,
+      semiSyncMasterEnabled: Number(semiSync?.master) === 1,
+      semiSyncSlaveEnabled: Number(semiSync?.slave) === 1,
+      semiSyncSlaveActive: String((slaveStatus?.Value as string | undefined) ?? 'OFF') === 'ON',
+    };
+  }
+
+  async setSemiSync(server: ServerAddress, role: SemiSyncRole, on: boolean): Promise<void> {
+    const variable = role === 'master' ? 'rpl_semi_sync_master_enabled' : 'rpl_semi_sync_slave_enabled';
+    await this.control(server, CONTROL_TIMEOUT_MS, [`SET GLOBAL ${variable} = ${on ? 'ON' : 'OFF'}`]);
+  }
+
+  async restartReplicaIo(server: ServerAddress): Promise<void> {
+    await this.control(server, CONTROL_TIMEOUT_MS, ['STOP SLAVE IO_THREAD', 'START SLAVE IO_THREAD']);
+  }
+
+  async setHeartbeatPeriod(server: ServerAddress, seconds: number): Promise<void> {
+    await this.withControlConnection(server, CONTROL_TIMEOUT_MS, async (connection) => {
+      await connection.query('STOP SLAVE');
+      await connection.query('CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = ?', [seconds]);
       await connection.query('START SLAVE');
     });
   }

@@ -17,7 +17,25 @@ export interface PrimaryHeartbeat {
   readOnly: boolean;
   /** rpl_semi_sync_master_status: commits wait for a standby's acknowledgement. */
   semiSyncActive: boolean;
+  /**
+   * Rpl_semi_sync_master_no_tx: commits that went through without a standby's
+   * acknowledgement (timed out, or while semi-sync was off). Read BEFORE gtidBinlogPosition,
+   * so every commit it counts is within that position (the zero-loss guard relies on it).
+   * Undefined when not read.
+   */
+  semiSyncUnacknowledgedCommits?: number;
 }
+
+/** A server's replication settings, as FAILOVER_CONFIGURE_REPLICAS checks them. */
+export interface ReplicationSettings {
+  readOnly: boolean;
+  semiSyncMasterEnabled: boolean;
+  semiSyncSlaveEnabled: boolean;
+  /** Rpl_semi_sync_slave_status: its IO thread acknowledges (it connected with semi-sync on). */
+  semiSyncSlaveActive: boolean;
+}
+
+export type SemiSyncRole = 'master' | 'slave';
 
 /** Who manages the database: one logic-ha node on its own, or a cluster of them with a leader on etcd. */
 export type EpochManager = 'single-node' | 'cluster';
@@ -81,6 +99,14 @@ export abstract class ServerProbe {
   abstract recordedEpoch(server: ServerAddress): Promise<RecordedEpoch | null>;
   /** The global privileges the given account holds (SHOW GRANTS as that account). */
   abstract globalPrivilegesOf(server: ServerAddress, account: Credentials): Promise<string[]>;
+  /** read_only and the semi-sync settings of one server. */
+  abstract replicationSettings(server: ServerAddress): Promise<ReplicationSettings>;
+  /** SET GLOBAL rpl_semi_sync_<role>_enabled; a replica's takes effect when its IO thread reconnects. */
+  abstract setSemiSync(server: ServerAddress, role: SemiSyncRole, on: boolean): Promise<void>;
+  /** STOP SLAVE IO_THREAD; START SLAVE IO_THREAD: it reconnects, with the current semi-sync setting. */
+  abstract restartReplicaIo(server: ServerAddress): Promise<void>;
+  /** STOP SLAVE; CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD; START SLAVE (MariaDB refuses it with a thread running). */
+  abstract setHeartbeatPeriod(server: ServerAddress, seconds: number): Promise<void>;
   /** Closes every cached connection. */
   abstract close(): Promise<void>;
 }
