@@ -15,6 +15,7 @@ import { FailoverRunner } from './failover-runner';
 import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
+import { FailoverMetrics } from './failover.metrics';
 import { Fencer } from './fencer';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
@@ -53,6 +54,7 @@ export class FailoverModule {
         FailoverStatusService,
         EventStreamService,
         FailoverIndicator,
+        FailoverMetrics,
       ],
       exports: [FailoverIndicator],
     };
