@@ -39,7 +39,7 @@ export class MetricsRegistry {
   private readonly logger = new Logger('Metrics');
   private readonly collectErrors = this.counter({
     name: 'logic_ha_metrics_collect_errors_total',
-    help: 'Scrapes in which a collector could not read its source (its gauges had no samples then)',
+    help: 'Scrapes in which a collector could not read its source (its gauges had no samples then); shown from the next scrape',
     labelNames: ['collector'],
   });
 
