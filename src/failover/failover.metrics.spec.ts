@@ -75,7 +75,7 @@ describe('serverSamples', () => {
   });
 
   it('no replicated topology (SQLite, no standbys): no samples', () => {
-    expect(serverSamples({ enabled: false, reason: 'no standbys' } as never)).toEqual({
+    expect(serverSamples({ enabled: false, reason: 'no standbys' })).toEqual({
       up: [],
       role: [],
       lag: [],
