@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
 import request from 'supertest';
+import { ClusterMetrics } from '../../src/cluster/cluster.metrics';
+import type { EtcdCluster } from '../../src/cluster/etcd/etcd-cluster';
+import type { Leadership } from '../../src/cluster/leadership';
+import { MetricsRegistry } from '../../src/common/metrics/metrics-registry';
+import { SystemClock } from '../../src/common/time/clock';
 import { ADMIN_TOKEN, AUTH, takeBackup } from '../support/backup-api';
-import { type PromExposition, parsePrometheusText } from '../support/prometheus-text';
+import { type PromExposition, familiesExposed, parsePrometheusText } from '../support/prometheus-text';
 import { type TestApp, startTestApp } from '../support/test-app';
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
@@ -218,5 +226,92 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(
       metrics.value('logic_ha_http_request_duration_seconds_count', { route: '/metrics', status_code: '401' }),
     ).toBeGreaterThanOrEqual(5);
+  });
+});
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+  annotations: { summary: string; description: string };
+}
+
+/** docs/alerts.yaml against what the app really serves. */
+describe('docs/alerts.yaml', () => {
+  let t: TestApp;
+  let exposed: Set<string>;
+  const root = join(__dirname, '..', '..');
+  const rules = (
+    load(readFileSync(join(root, 'docs', 'alerts.yaml'), 'utf8')) as { groups: { rules: AlertRule[] }[] }
+  ).groups.flatMap((group) => group.rules);
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_TOKEN, ...NO_SCHEDULES });
+    exposed = familiesExposed(await scrape(t));
+    // Cluster mode adds the etcd gauge, which a single node does not serve: take it from the collector itself.
+    const cluster = new MetricsRegistry();
+    const etcd = { keeper: { lastContactAt: null } } as unknown as EtcdCluster;
+    const leadership = { isLeader: () => true, leader: () => null } as unknown as Leadership;
+    new ClusterMetrics(cluster, leadership, new SystemClock(), etcd);
+    for (const name of familiesExposed(parsePrometheusText(await cluster.text()))) exposed.add(name);
+  });
+  afterAll(() => t?.close());
+
+  it('is valid YAML with named, unique alerts, each with a severity and a summary', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(10);
+    const names = rules.map((rule) => rule.alert);
+    expect(new Set(names).size).toBe(names.length);
+    for (const rule of rules) {
+      expect(rule.alert).toMatch(/^LogicHa[A-Za-z]+$/);
+      expect(['critical', 'warning', 'info']).toContain(rule.labels.severity);
+      expect(rule.annotations.summary).toBeTruthy();
+      if (rule.for !== undefined) expect(rule.for).toMatch(/^\d+[smh]$/);
+    }
+  });
+
+  it('every expression names only metrics that GET /metrics serves', () => {
+    for (const rule of rules) {
+      const named = rule.expr.match(/logic_ha_[a-z0-9_]+/g) ?? [];
+      expect({ alert: rule.alert, named: named.length > 0 }).toEqual({ alert: rule.alert, named: true });
+      expect({ alert: rule.alert, unknown: named.filter((name) => !exposed.has(name)) }).toEqual({
+        alert: rule.alert,
+        unknown: [],
+      });
+    }
+  });
+
+  it.each([
+    'LogicHaPrimaryDown',
+    'LogicHaReplicationStopped',
+    'LogicHaReplicationLagging',
+    'LogicHaFailoverFailed',
+    'LogicHaAutomaticFailoverDisabled',
+    'LogicHaNoVerifiedBackup',
+    'LogicHaPitrGap',
+    'LogicHaConfigHostBreakerOpen',
+    'LogicHaNoLeader',
+    'LogicHaEtcdLost',
+  ])('ships %s', (alert) => {
+    expect(rules.map((rule) => rule.alert)).toContain(alert);
+  });
+
+  it('has a runbook line for every alert in the README', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics and alerts'));
+    expect(readme).toContain('## Metrics and alerts');
+    for (const rule of rules)
+      expect({ alert: rule.alert, inReadme: section.includes(`\`${rule.alert}\``) }).toEqual({
+        alert: rule.alert,
+        inReadme: true,
+      });
+  });
+
+  it('lists every logic_ha_ metric family in the README table (Node defaults excepted)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const ours = [...exposed].filter(
+      (name) => !/^logic_ha_(process|nodejs)_/.test(name) && !/_(bucket|sum|count)$/.test(name),
+    );
+    expect(ours.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
