@@ -6,6 +6,7 @@ import { AuthModule } from './common/auth/auth.module';
 import { EventsModule } from './common/events/events.module';
 import { TimeModule } from './common/time/time.module';
 import { LoggingModule } from './common/logging/logging.module';
+import { MetricsRegistryModule } from './common/metrics/metrics.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ConfigStoreModule } from './config-store/config-store.module';
@@ -14,6 +15,7 @@ import { ENTITIES } from './entities';
 import { FailoverModule } from './failover/failover.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SystemModule } from './system/system.module';
 
 export interface AppModuleOptions {
@@ -38,6 +40,7 @@ export class AppModule {
         LoggingModule.forRoot(rootLogger),
         TimeModule,
         EventsModule,
+        MetricsRegistryModule,
         AuthModule,
         ClusterModule.forRoot(config, { run: runSchedules }),
         DatabaseModule.forRoot({ schemaOnStart: options.schemaOnStart ?? 'migrate', entities: ENTITIES }),
@@ -47,6 +50,7 @@ export class AppModule {
         InstancesModule.forRoot({ runSchedules }),
         backup,
         failover,
+        MetricsModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { BackupController } from './backup.controller';
 import { BackupStatus } from './backup-status';
+import { BackupMetrics } from './backup.metrics';
 import { BackupIndicator } from './backup.indicator';
 import { BackupLock } from './backup-lock';
 import { BackupMaintenanceService } from './backup-maintenance.service';
@@ -96,6 +97,7 @@ export class BackupModule {
         TestRestoreScheduler,
         BackupScheduler,
         BackupStatus,
+        BackupMetrics,
         BackupIndicator,
       ],
       exports: [

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EtcdCluster } from '../cluster/etcd/etcd-cluster';
+import { EtcdCluster } from '../cluster';
 import type { AppConfig } from '../config/app-config';
 import { run } from './cli-args';
 import { EXIT_FAILED } from './cli-errors';

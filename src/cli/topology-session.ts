@@ -1,7 +1,8 @@
 import { DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClusterModule } from '../cluster/cluster.module';
+import { ClusterModule } from '../cluster';
 import { EventsModule } from '../common/events/events.module';
+import { MetricsRegistryModule } from '../common/metrics/metrics.module';
 import { TimeModule } from '../common/time/time.module';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
@@ -21,6 +22,8 @@ class CliTopologyModule {
         AppConfigModule.forRoot(config),
         TimeModule,
         EventsModule,
+        // The cluster module defines its metrics; a command never serves them.
+        MetricsRegistryModule,
         ClusterModule.forRoot(config, { run: false }),
         DatabaseTopologyModule,
       ],

@@ -17,6 +17,7 @@ import { TopologyFile } from '../database/topology/topology-file';
 import { EXTERNAL_TOPOLOGY_STORE } from '../database/topology/topology-store';
 import { ClusterStatusService } from './cluster-status.service';
 import { ClusterController } from './cluster.controller';
+import { ClusterMetrics } from './cluster.metrics';
 import { EtcdCluster } from './etcd/etcd-cluster';
 import { EtcdWriteGate } from './etcd/etcd-write-gate';
 import { FailsafeProbe } from './etcd/failsafe-probe';
@@ -68,6 +69,7 @@ export class ClusterModule {
     const shared: Provider[] = [
       peers,
       ClusterStatusService,
+      ClusterMetrics,
       LeaderForwarding,
       { provide: APP_GUARD, useClass: WriteGateGuard },
     ];

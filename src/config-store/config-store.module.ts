@@ -9,6 +9,7 @@ import { createConfigCacheStore } from './cache/config-cache-store.factory';
 import { CachedReadFastPath } from './cached-read.fast-path';
 import { ConfigPublisher } from './config-publisher.service';
 import { ConfigStoreIndicator } from './config-store.indicator';
+import { ConfigStoreMetrics } from './config-store.metrics';
 import { ConfigStoreService } from './config-store.service';
 import { ConfigsController } from './configs.controller';
 import { LogicBakEntity } from './entities/logic-bak.entity';
@@ -45,6 +46,7 @@ import { IdeHostController } from './ide-host.controller';
     ConfigStoreService,
     ConfigPublisher,
     ConfigStoreIndicator,
+    ConfigStoreMetrics,
     CachedReadFastPath,
     {
       // CONFIG_HOST_URL set: an upstream over HTTP; empty: this node's own database is the host.

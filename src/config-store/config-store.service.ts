@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { CachedConfig, ConfigCache, cacheKey } from './cache/config-cache';
 import { ConfigAnswer, ConfigMode, LogicConfig, normaliseConfig, versionOf } from './config-answer';
 import { ConfigStoreErrorCode, configNotFound } from './config-store.errors';
+import { ConfigStoreMetrics } from './config-store.metrics';
 import { ConfigFileStore } from './file/config-file.store';
 import { ConfigHost, ConfigHostError, HostConfig } from './host/config-host';
 import { HostReachability } from './host-reachability';
@@ -27,6 +28,7 @@ export class ConfigStoreService {
     private readonly files: ConfigFileStore,
     private readonly reachability: HostReachability,
     private readonly clock: Clock,
+    private readonly metrics: ConfigStoreMetrics,
   ) {}
 
   async readLogicConfig(
@@ -113,6 +115,7 @@ export class ConfigStoreService {
     } catch (error) {
       if (!(error instanceof ConfigHostError)) throw error;
       this.reachability.failed(this.host.description, error);
+      this.metrics.hostFailed(error.failure);
       return this.fallBackToFile(logicId, version, error);
     }
     this.reachability.succeeded(this.host.description);
@@ -149,7 +152,9 @@ export class ConfigStoreService {
     hostError: ConfigHostError,
   ): Promise<ConfigAnswer> {
     const file = await this.readLogicConfigFromFile(logicId);
-    if (file && (version === undefined || file.version === version)) {
+    const served = file !== undefined && (version === undefined || file.version === version);
+    this.metrics.fellBackToFile(served);
+    if (served) {
       return {
         logicId,
         version: file.version,

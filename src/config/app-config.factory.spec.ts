@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadAppConfig } from './app-config.factory';
+import { describeConfig, loadAppConfig } from './app-config.factory';
 import { ConfigValidationError } from './config-validation.error';
 
 const CWD = '/srv/logic-ha';
@@ -287,6 +287,7 @@ describe('loadAppConfig', () => {
     ['PORT', '3.5', /PORT: must be an integer number/],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be longer than or equal to 16 characters$/m],
     ['RUNTIME_TOKEN', 'short', /RUNTIME_TOKEN: must be longer than or equal to 16 characters$/m],
+    ['METRICS_TOKEN', 'short', /METRICS_TOKEN: must be longer than or equal to 16 characters$/m],
     ['RUNTIME_AUTH', 'maybe', /RUNTIME_AUTH: .*auto, token, none \(got "maybe"\)/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*fatal, error, warn, info, debug, trace, silent \(got "loud"\)/],
     ['BODY_LIMIT_BYTES', '10', /BODY_LIMIT_BYTES: .*must not be less than 1024/],
@@ -350,6 +351,7 @@ describe('loadAppConfig', () => {
     ['RUNTIME_TOKEN', ` ${'r'.repeat(20)}`],
     ['RUNTIME_TOKEN', `${'r'.repeat(20)}\n`],
     ['CONFIG_HOST_TOKEN', 'upstream token'],
+    ['METRICS_TOKEN', `scrape ${'m'.repeat(20)}`],
     ['ADMIN_TOKEN', `${'a'.repeat(20)}\u00e9`],
   ])('refuses %s with whitespace or a character a header cannot carry (%j), without echoing it', (variable, value) => {
     const message = problemsOf({ [variable]: value });
@@ -361,6 +363,15 @@ describe('loadAppConfig', () => {
     const token = 'Az09-._~+/=!#$%&*^|'.padEnd(24, 'x');
     const config = loadAppConfig({ ADMIN_TOKEN: token, RUNTIME_TOKEN: `${token}r`, CONFIG_HOST_TOKEN: token }, CWD);
     expect(config.auth).toMatchObject({ adminToken: token, runtimeToken: `${token}r` });
+  });
+
+  it('reads METRICS_TOKEN (unset: GET /metrics is for loopback clients only) and keeps it out of the summary', () => {
+    const token = 'm'.repeat(24);
+    expect(loadAppConfig({}, CWD).auth.metricsToken).toBeUndefined();
+    const config = loadAppConfig({ METRICS_TOKEN: token }, CWD);
+    expect(config.auth.metricsToken).toBe(token);
+    expect(describeConfig(config)).toMatchObject({ metricsAccess: 'METRICS_TOKEN' });
+    expect(JSON.stringify(describeConfig(config))).not.toContain(token);
   });
 
   it('lists every bad variable in one message', () => {

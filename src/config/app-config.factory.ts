@@ -262,6 +262,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string, encryption: BackupE
       adminToken: schema.ADMIN_TOKEN,
       runtimeToken: schema.RUNTIME_TOKEN,
       runtimeAccess: runtimeAccess(schema),
+      metricsToken: schema.METRICS_TOKEN,
     },
     log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL },
     health: {
@@ -473,6 +474,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     listen: `${config.http.host}:${config.http.port}`,
     adminTokenSource: config.auth.adminToken ? 'ADMIN_TOKEN' : 'DATA_DIR/admin-token',
     runtimeAccess: config.auth.runtimeAccess,
+    metricsAccess: config.auth.metricsToken ? 'METRICS_TOKEN' : 'loopback only',
     logLevel: config.log.level,
     cluster: config.cluster
       ? { nodeId: config.cluster.nodeId, etcd: config.cluster.endpoints.length, leaseTtlMs: config.cluster.leaseTtlMs }

@@ -207,6 +207,8 @@ export abstract class AppConfig {
     readonly adminToken?: string;
     readonly runtimeToken?: string;
     readonly runtimeAccess: RuntimeAccess;
+    /** Bearer token of GET /metrics; unset: the route answers loopback clients only. */
+    readonly metricsToken?: string;
   };
   abstract readonly log: { readonly level: LogLevel };
   abstract readonly health: {

@@ -129,6 +129,12 @@ export class EnvironmentSchema {
   RUNTIME_AUTH?: (typeof RUNTIME_AUTH_MODES)[number];
 
   @IsOptional()
+  @IsString()
+  @MinLength(MIN_TOKEN_LENGTH)
+  @Matches(TOKEN_PATTERN, { message: TOKEN_MESSAGE })
+  METRICS_TOKEN?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 
@@ -538,6 +544,7 @@ export class EnvironmentSchema {
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'ADMIN_TOKEN',
   'RUNTIME_TOKEN',
+  'METRICS_TOKEN',
   'DB_ADMIN_PASSWORD',
   'DB_REPLICATION_PASSWORD',
   'DB_PRIMARY_URL',

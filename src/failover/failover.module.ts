@@ -15,6 +15,7 @@ import { FailoverRunner } from './failover-runner';
 import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
+import { FailoverMetrics } from './failover.metrics';
 import { Fencer } from './fencer';
 import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { ZeroLossGuard } from './guard/zero-loss-guard';
@@ -78,6 +79,7 @@ export class FailoverModule {
         { provide: ReplicaRebuilder, useClass: LogicalBackupRebuilder },
         RejoinProcedure,
         RejoinService,
+        FailoverMetrics,
       ],
       exports: [FailoverIndicator],
     };

@@ -5,6 +5,7 @@ import { LogicInstanceEntity } from './entities/logic-instance.entity';
 import { InstanceAdminController } from './instance-admin.controller';
 import { InstanceLifecycleController } from './instance-lifecycle.controller';
 import { InstanceLifecycleService } from './instance-lifecycle.service';
+import { InstanceMetrics } from './instance.metrics';
 import { InstanceService } from './instance.service';
 import { CleanupJob } from './jobs/cleanup.job';
 import { InstanceJobsScheduler, RUN_SCHEDULES } from './jobs/instance-jobs.scheduler';
@@ -22,6 +23,7 @@ export class InstancesModule {
       providers: [
         InstanceService,
         InstanceLifecycleService,
+        InstanceMetrics,
         LongRunningJob,
         RetrySweeperJob,
         CleanupJob,

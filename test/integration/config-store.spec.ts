@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { type DomainError } from '../../src/common/errors/domain-error';
 import { type ConfigStoreWorld, openConfigStoreWorld } from '../support/config-store-world';
+import { parsePrometheusText } from '../support/prometheus-text';
 import { FakeConfigHost } from '../support/fake-config-host';
 
 const ORDER_FLOW = { id: 'ignored', name: 'Order flow', version: '7', nodes: [{ id: 'n1' }], visualConfig: { x: 1 } };
@@ -22,6 +23,7 @@ beforeAll(() => Logger.overrideLogger(false));
 describe('config store against a real HTTP host', () => {
   const host = new FakeConfigHost();
   let world: ConfigStoreWorld;
+  const metrics = async () => parsePrometheusText(await world.metrics.text());
 
   beforeEach(async () => {
     await host.start();
@@ -78,6 +80,12 @@ describe('config store against a real HTTP host', () => {
     for (const answer of answers) expect(answer).toMatchObject({ source: 'file', stale: true, config: NORMALISED });
     expect(world.events).toHaveLength(1);
     expect(world.events[0].payload).toMatchObject({ host: host.url, failure: 'unreachable' });
+    // Counted per read, not per outage (the event is once per outage).
+    const seen = await metrics();
+    expect(seen.value('logic_ha_config_host_errors_total', { failure: 'unreachable' })).toBe(2);
+    expect(seen.value('logic_ha_config_file_fallbacks_total', { outcome: 'served' })).toBe(2);
+    expect(seen.value('logic_ha_config_stale_answers_total')).toBe(2);
+    expect(seen.value('logic_ha_config_host_up')).toBe(0);
   });
 
   it('answers 503 naming the host failure when there is no file to fall back to', async () => {
@@ -85,6 +93,9 @@ describe('config store against a real HTTP host', () => {
     const error = await failure(world.service.readLogicConfig('order-flow'));
     expect(error.code).toBe('CONFIG_HOST_UNAVAILABLE');
     expect(error.message).toMatch(/unreachable.*no local file for logicId "order-flow"/);
+    const seen = await metrics();
+    expect(seen.value('logic_ha_config_file_fallbacks_total', { outcome: 'missing' })).toBe(1);
+    expect(seen.value('logic_ha_config_stale_answers_total')).toBe(0);
   });
 
   it('honours the timeout of a host that hangs, and falls back', async () => {
@@ -110,11 +121,16 @@ describe('config store against a real HTTP host', () => {
     const whileOpen = await world.service.readLogicConfig('order-flow');
     expect(whileOpen).toMatchObject({ source: 'file', stale: true });
     expect(host.requests).toHaveLength(asked); // not asked while open
+    const open = await metrics();
+    expect(open.value('logic_ha_config_host_breaker_state', { state: 'open' })).toBe(1);
+    expect(open.value('logic_ha_config_host_breaker_state', { state: 'closed' })).toBe(0);
+    expect(open.value('logic_ha_config_host_errors_total', { failure: 'breaker-open' })).toBe(1);
     host.behaviour = { kind: 'answer', configs: { 'order-flow': ORDER_FLOW } };
     await new Promise((resolve) => setTimeout(resolve, 350)); // CONFIG_HOST_BREAKER_HALF_OPEN_MS = 300
     const recovered = await world.service.readLogicConfig('order-flow');
     expect(recovered).toMatchObject({ source: 'host', stale: false });
     expect(world.host.breakerState()).toBe('closed');
+    expect((await metrics()).value('logic_ha_config_host_breaker_state', { state: 'closed' })).toBe(1);
   });
 
   it.each([

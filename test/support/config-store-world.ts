@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createCache } from 'cache-manager';
 import { EventBus } from '../../src/common/events/event-bus';
+import { MetricsRegistry } from '../../src/common/metrics/metrics-registry';
 import type { AppConfig, ConfigStoreConfig } from '../../src/config/app-config';
 import { type CacheEvictionBus, LocalEvictionBus } from '../../src/config-store/cache/cache-eviction-bus';
 import { ConfigCache } from '../../src/config-store/cache/config-cache';
 import { createConfigCacheStore } from '../../src/config-store/cache/config-cache-store.factory';
+import { ConfigStoreMetrics } from '../../src/config-store/config-store.metrics';
 import { ConfigStoreService } from '../../src/config-store/config-store.service';
 import { AtomicFileWriter } from '../../src/config-store/file/atomic-file-writer';
 import { ConfigFileStore } from '../../src/config-store/file/config-file.store';
@@ -29,6 +31,8 @@ export const CONFIG_STORE_DEFAULTS: ConfigStoreConfig = {
 
 export interface ConfigStoreWorld {
   dataDir: string;
+  /** The store's metrics registry: tests read the counters the read path moved. */
+  metrics: MetricsRegistry;
   service: ConfigStoreService;
   host: HttpConfigHost;
   files: ConfigFileStore;
@@ -54,9 +58,13 @@ export function openConfigStoreWorld(
   const cache = new ConfigCache(cacheManager, appConfig, bus, evictions);
   const host = new HttpConfigHost(configStore);
   const files = new ConfigFileStore(appConfig, new AtomicFileWriter(), clock);
-  const service = new ConfigStoreService(appConfig, cache, host, files, new HostReachability(bus, clock), clock);
+  const reachability = new HostReachability(bus, clock);
+  const metrics = new MetricsRegistry();
+  const storeMetrics = new ConfigStoreMetrics(metrics, cache, host, reachability);
+  const service = new ConfigStoreService(appConfig, cache, host, files, reachability, clock, storeMetrics);
   return {
     dataDir,
+    metrics,
     service,
     host,
     files,

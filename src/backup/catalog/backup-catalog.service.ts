@@ -29,6 +29,21 @@ export interface RestoreCheckRecord {
   detail: string | null;
 }
 
+const SUMMARY_COLUMNS = [
+  'id',
+  'type',
+  'parentId',
+  'startedAt',
+  'finishedAt',
+  'verifiedAt',
+  'sizeBytes',
+  'restoreVerifiedAt',
+  'restoreCheckError',
+] as const satisfies (keyof BackupRecordEntity)[];
+
+/** A catalog row as the metrics see it. */
+export type BackupSummaryRow = Pick<BackupRecordEntity, (typeof SUMMARY_COLUMNS)[number]>;
+
 /** The catalog table: a queryable mirror of the manifests in storage. */
 @Injectable()
 export class BackupCatalogService {
@@ -83,6 +98,15 @@ export class BackupCatalogService {
       where: { ...(filter.state ? { state: filter.state } : {}), ...(filter.type ? { type: filter.type } : {}) },
       order: { startedAt: 'DESC', id: 'DESC' },
       take: filter.limit,
+    });
+  }
+
+  /** The succeeded rows without their manifest copy (large): what the metrics read at every scrape. */
+  succeededSummaries(): Promise<BackupSummaryRow[]> {
+    return this.records.find({
+      select: Object.fromEntries(SUMMARY_COLUMNS.map((column) => [column, true])),
+      where: { state: 'succeeded' },
+      order: { finishedAt: 'DESC', id: 'DESC' },
     });
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { Clock } from '../../common/time/clock';
 import { InstanceErrorCode } from '../instance.errors';
+import { InstanceMetrics } from '../instance.metrics';
 import { CleanupJob } from './cleanup.job';
 import { InstanceJob, InstanceJobName, JobReport } from './instance-job';
 import { LongRunningJob } from './long-running.job';
@@ -23,6 +24,7 @@ export class InstanceJobsService {
     retry: RetrySweeperJob,
     cleanup: CleanupJob,
     private readonly clock: Clock,
+    private readonly metrics: InstanceMetrics,
   ) {
     this.jobs = new Map<InstanceJobName, InstanceJob>([longRunning, retry, cleanup].map((job) => [job.name, job]));
   }
@@ -41,6 +43,7 @@ export class InstanceJobsService {
     const started = this.clock.now();
     try {
       const counts = await job.run();
+      this.metrics.jobFinished(name, counts);
       const report: JobReport = {
         job: name,
         trigger,
