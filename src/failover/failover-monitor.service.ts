@@ -15,6 +15,8 @@ import { Fencer } from './fencer';
 import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './probes/server-probe';
 import { ReplicaStatus } from './probes/replica-status';
 import { addressOf } from './server-address';
+import { StandbyHealth, sightingOf } from './standby-health/standby-health';
+import { decideInterrupted } from './journal/interrupted-failover';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
 
@@ -88,6 +90,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly clock: Clock,
     @Inject(RUN_FAILOVER_MONITOR) private readonly runLoop: boolean,
     private readonly leadership: Leadership,
+    private readonly standbyHealth: StandbyHealth,
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
@@ -138,7 +141,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       windowMs: this.windowMs,
       blockedReason: this.blockedReason,
       lastTickAt: this.lastTickAt,
-      warnings: [...this.warnings.values()],
+      warnings: [...this.warnings.values(), ...this.standbyHealth.warnings()],
     };
   }
 
@@ -159,6 +162,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       periods,
     );
     this.checkSetup(primary, standbys);
+    await this.standbyHealth.review({
+      standbys: standbys.map(sightingOf),
+      primaryPosition: primary.reachable ? (primary.heartbeat?.gtidBinlogPosition ?? '') : null,
+      notJudging: this.runner.inProgress || this.topology.state.pending ? 'a failover is running or pending' : null,
+      noRepair: this.blockedForServers(),
+    });
     this.verdict = judgePrimary(
       this.misses,
       this.config.failover.failureThreshold,
@@ -208,15 +217,21 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
    */
   private async settlePending(primary: PrimaryObservation): Promise<boolean> {
     const pending = this.topology.state.pending;
-    if (!pending || !this.leadership.isLeader() || this.runner.inProgress) return false;
-    // A single node beside a cluster, and an operator's maintenance, leave the servers alone.
-    if (this.refusal || this.topology.state.control.maintenance) return false;
-    // Only while the server in question answers: a dead candidate is replaced by a normal failover (act()).
-    if (!primary.reachable) return false;
+    // The journal says which side of the point of no return it stopped on (journal/interrupted-failover.ts).
+    const action = decideInterrupted({
+      state: this.topology.state,
+      primaryReachable: primary.reachable,
+      blocked: this.blockedForServers(),
+    });
+    // 'resume' goes through act(): the failover resumes on the same candidate (resumingVerdict).
+    if (!pending || action.kind === 'none' || action.kind === 'wait' || action.kind === 'resume') return false;
+    this.logger.warn({ msg: `interrupted failover: ${action.kind}`, failoverId: pending.id, reason: action.reason });
     const settle =
-      pending.candidate === this.topology.primaryKey
+      action.kind === 'finish'
         ? this.runner.finishPersisted(pending)
-        : this.runner.abandonPending(pending);
+        : action.kind === 'roll-back'
+          ? this.runner.abandonPending(pending)
+          : this.runner.discardPending(pending);
     await settle.catch((error: unknown) =>
       this.logger.error({
         msg: 'could not settle an interrupted failover',
@@ -225,6 +240,16 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       }),
     );
     return true;
+  }
+
+  /** Why this node may not act on the servers now (settling a failover, repairing a standby); null: it may. */
+  private blockedForServers(): string | null {
+    if (!this.leadership.isLeader()) return 'this node does not lead the cluster';
+    if (this.runner.inProgress) return 'a failover or switchover is running';
+    // A single node beside a cluster, and an operator's maintenance, leave the servers alone.
+    if (this.refusal) return 'this node refuses to act (a cluster manages the database)';
+    if (this.topology.state.control.maintenance) return 'maintenance mode';
+    return null;
   }
 
   /**

@@ -16,6 +16,7 @@ import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
 import { Fencer } from './fencer';
+import { StandbyHealth } from './standby-health/standby-health';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 import { TopologyFollower } from './topology-follower';
@@ -45,6 +46,7 @@ export class FailoverModule {
         SwitchoverProcedure,
         FailoverRunner,
         Fencer,
+        StandbyHealth,
         FailoverMonitor,
         TopologyFollower,
         ClusterMarker,
