@@ -54,8 +54,14 @@ describe('a failover interrupted by kill -9 of logic-ha is finished or rolled ba
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  const cases: { step: string; primaryBack: boolean; expected: 'rolled-back' | 'finished' }[] = [
+  /**
+   * `midDetach`: killed inside detach-from-old-primary, between its STOP SLAVE and its RESET
+   * SLAVE ALL (a kill -9 lands anywhere): the crash is after apply-relay-log, and the test
+   * sends the STOP SLAVE the detach would have sent. Both threads are then off.
+   */
+  const cases: { step: string; primaryBack: boolean; expected: 'rolled-back' | 'finished'; midDetach?: boolean }[] = [
     { step: 'stop-io-thread', primaryBack: true, expected: 'rolled-back' },
+    { step: 'apply-relay-log', primaryBack: true, expected: 'rolled-back', midDetach: true },
     { step: 'detach-from-old-primary', primaryBack: true, expected: 'rolled-back' },
     { step: 'persist-topology', primaryBack: true, expected: 'finished' },
     { step: 'enable-writes', primaryBack: false, expected: 'finished' },
@@ -65,7 +71,7 @@ describe('a failover interrupted by kill -9 of logic-ha is finished or rolled ba
 
   it.each(cases)(
     'killed after $step, old primary back: $primaryBack → $expected',
-    async ({ step, primaryBack, expected }) => {
+    async ({ step, primaryBack, expected, midDetach }) => {
       const oldPrimary = roles.primary;
       const env = { ...envFor(roles), DATA_DIR: dataDir };
 
@@ -80,6 +86,10 @@ describe('a failover interrupted by kill -9 of logic-ha is finished or rolled ba
       const exit = await first.exited;
       expect(exit.signal).toBe('SIGKILL');
       expect(first.stderr()).toContain(`killing this process after step ${step}`);
+      if (midDetach) {
+        const candidate = JSON.parse(readFileSync(join(dataDir, 'topology.json'), 'utf8')).pending.candidate as string;
+        await roles.standbys.find((s) => serverKey(s.port) === candidate)!.query('STOP SLAVE');
+      }
       if (primaryBack) await oldPrimary.restart();
 
       const second = startNode(env);
