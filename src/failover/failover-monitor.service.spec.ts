@@ -19,6 +19,7 @@ import type { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
 import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { ReplicaConfigurer } from './replicas/replica-configurer';
+import { StandbyHealth } from './standby-health/standby-health';
 
 const P = '127.0.0.1:1';
 const S = '127.0.0.1:2';
@@ -29,7 +30,8 @@ async function world(config: AppConfig = replicatedConfig(1)) {
   const topology = new DatabaseTopology(config, file.asStore(), clock);
   const leadership = new SwitchableLeadership();
   await topology.ready();
-  const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
+  // The standby replicates from P (port 1): a standby pointed elsewhere is a standby problem (StandbyHealth).
+  const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus({ masterPort: 1 }) });
   const events = new RecordingEventBus();
   const failovers: string[] = [];
   const settled: string[] = [];
@@ -38,6 +40,7 @@ async function world(config: AppConfig = replicatedConfig(1)) {
     failover: async (reason: string) => void failovers.push(reason),
     finishPersisted: async (pending: PendingFailover) => void settled.push(`finish ${pending.id}`),
     abandonPending: async (pending: PendingFailover) => void settled.push(`abandon ${pending.id}`),
+    discardPending: async (pending: PendingFailover) => void settled.push(`discard ${pending.id}`),
   } as unknown as FailoverRunner;
   const dataSource = new FakeDataSourceSwitch();
   const fencer = new Fencer(topology, probe, events.asBus());
@@ -58,6 +61,7 @@ async function world(config: AppConfig = replicatedConfig(1)) {
     leadership,
     new AcknowledgedPosition(events.asBus(), clock),
     new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
+    new StandbyHealth(config, topology, probe, events.asBus(), clock),
   );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
@@ -149,7 +153,7 @@ describe('FailoverMonitor', () => {
     it('never resumes it while a standby still hears the primary (a monitor-side partition)', async () => {
       const { probe, failovers, ticks, topology } = await world(replicatedConfig(2));
       const S2 = '127.0.0.1:3';
-      probe.add(S2, { readOnly: true, replica: replicaStatus() });
+      probe.add(S2, { readOnly: true, replica: replicaStatus({ masterPort: 1 }) });
       await topology.update((state) => ({ ...state, pending: intent(S) }));
       probe.server(P).up = false;
       probe.server(S).replica!.ioRunning = 'No';

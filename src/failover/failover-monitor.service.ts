@@ -19,6 +19,8 @@ import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './p
 import { ReplicaStatus } from './probes/replica-status';
 import { ReplicaConfigurer } from './replicas/replica-configurer';
 import { addressOf } from './server-address';
+import { StandbyHealth, sightingOf } from './standby-health/standby-health';
+import { decideInterrupted } from './journal/interrupted-failover';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
 
@@ -94,6 +96,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly leadership: Leadership,
     private readonly acknowledged: AcknowledgedPosition,
     private readonly replicas: ReplicaConfigurer,
+    private readonly standbyHealth: StandbyHealth,
     /** FAILOVER_PRE_HOOK; absent in unit tests that do not exercise it. */
     @Optional() private readonly preHook?: PreFailoverGate,
     /** Absent in unit tests that do not exercise rejoin. */
@@ -148,7 +151,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       windowMs: this.windowMs,
       blockedReason: this.blockedReason,
       lastTickAt: this.lastTickAt,
-      warnings: [...this.warnings.values()],
+      warnings: [...this.warnings.values(), ...this.standbyHealth.warnings()],
       /** Semi-sync on the primary as the heartbeats see it (db.semi-sync-changed on each change). */
       semiSync: this.acknowledged.semiSync(),
       /** What the zero-loss guard requires of a failover's candidate (see AcknowledgedPosition). */
@@ -180,6 +183,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       received: standbys.flatMap((s) => (s.reachable && s.status ? [s.status.gtidIoPosition] : [])),
     });
     this.checkSetup(primary, standbys);
+    await this.standbyHealth.review({
+      standbys: standbys.map(sightingOf),
+      primaryPosition: primary.reachable ? (primary.heartbeat?.gtidBinlogPosition ?? '') : null,
+      notJudging: this.runner.inProgress || this.topology.state.pending ? 'a failover is running or pending' : null,
+      noRepair: this.blockedForServers(),
+    });
     this.verdict = judgePrimary(
       this.misses,
       this.config.failover.failureThreshold,
@@ -244,15 +253,21 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
    */
   private async settlePending(primary: PrimaryObservation): Promise<boolean> {
     const pending = this.topology.state.pending;
-    if (!pending || !this.leadership.isLeader() || this.runner.inProgress) return false;
-    // A single node beside a cluster, and an operator's maintenance, leave the servers alone.
-    if (this.refusal || this.topology.state.control.maintenance) return false;
-    // Only while the server in question answers: a dead candidate is replaced by a normal failover (act()).
-    if (!primary.reachable) return false;
+    // The journal says which side of the point of no return it stopped on (journal/interrupted-failover.ts).
+    const action = decideInterrupted({
+      state: this.topology.state,
+      primaryReachable: primary.reachable,
+      blocked: this.blockedForServers(),
+    });
+    // 'resume' goes through act(): the failover resumes on the same candidate (resumingVerdict).
+    if (!pending || action.kind === 'none' || action.kind === 'wait' || action.kind === 'resume') return false;
+    this.logger.warn({ msg: `interrupted failover: ${action.kind}`, failoverId: pending.id, reason: action.reason });
     const settle =
-      pending.candidate === this.topology.primaryKey
+      action.kind === 'finish'
         ? this.runner.finishPersisted(pending)
-        : this.runner.abandonPending(pending);
+        : action.kind === 'roll-back'
+          ? this.runner.abandonPending(pending)
+          : this.runner.discardPending(pending);
     await settle.catch((error: unknown) =>
       this.logger.error({
         msg: 'could not settle an interrupted failover',
@@ -261,6 +276,16 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       }),
     );
     return true;
+  }
+
+  /** Why this node may not act on the servers now (settling a failover, repairing a standby); null: it may. */
+  private blockedForServers(): string | null {
+    if (!this.leadership.isLeader()) return 'this node does not lead the cluster';
+    if (this.runner.inProgress) return 'a failover or switchover is running';
+    // A single node beside a cluster, and an operator's maintenance, leave the servers alone.
+    if (this.refusal) return 'this node refuses to act (a cluster manages the database)';
+    if (this.topology.state.control.maintenance) return 'maintenance mode';
+    return null;
   }
 
   /**

@@ -453,4 +453,61 @@ describe('FailoverRunner', () => {
       expect(possibleLoss(events)).toEqual([]);
     });
   });
+
+  describe('the failover journal', () => {
+    it('writes each step before it runs, in order, through the topology, and clears it at the end', async () => {
+      const { runner, file } = await world();
+      const journal: (string | null)[] = [];
+      const write = file.write.bind(file);
+      file.write = async (state) => {
+        const step = state.pending?.step ?? null;
+        if (journal.at(-1) !== step) journal.push(step);
+        await write(state);
+      };
+      await runner.failover('primary confirmed down');
+      expect(journal).toEqual([
+        'record-intent',
+        'stop-io-thread',
+        'detach-from-old-primary',
+        'persist-topology',
+        'enable-writes',
+        'repoint-standbys',
+        null,
+      ]);
+    });
+
+    it('persist-topology moves the journal past the point of no return in the same write that names the new primary', async () => {
+      const { runner, file } = await world();
+      const persisted: unknown[] = [];
+      const write = file.write.bind(file);
+      file.write = async (state) => {
+        if (state.epoch === 1 && persisted.length === 0)
+          persisted.push({ primary: state.primary, step: state.pending?.step });
+        await write(state);
+      };
+      await runner.failover('primary confirmed down');
+      expect(persisted).toEqual([{ primary: S2, step: 'enable-writes' }]);
+    });
+
+    it('rolling back an interrupted failover restarts both threads of a candidate that was not detached', async () => {
+      const { runner, probe, topology } = await world();
+      probe.server(P).up = true;
+      Object.assign(probe.server(S2).replica!, { ioRunning: 'No', sqlRunning: 'No' });
+      await topology.update((state) => ({
+        ...state,
+        pending: {
+          id: 'fo-left',
+          candidate: S2,
+          oldPrimary: P,
+          startedAt: '',
+          by: null,
+          step: 'detach-from-old-primary',
+        },
+      }));
+      await runner.abandonPending(topology.state.pending!);
+      expect(probe.calls).toEqual([`${S2} startReplica`]);
+      expect(probe.server(S2).replica).toMatchObject({ ioRunning: 'Yes', sqlRunning: 'Yes' });
+      expect(topology.state.pending).toBeNull();
+    });
+  });
 });

@@ -90,6 +90,7 @@ export class FailoverRunner {
       });
       await this.promoter.enableWrites(this.address(pending.candidate), steps);
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
+      await this.change.journal(pending.id, 'repoint-standbys');
       await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate), { optional: true });
       const epoch = this.topology.epoch;
       this.events.emit('db.primary-changed', {
@@ -128,7 +129,8 @@ export class FailoverRunner {
         async () =>
           (await this.detached(pending.candidate))
             ? (await this.change.repointStandbys(this.topology.primaryKey, others)).join('; ')
-            : this.probe.startReplicaIo(this.address(pending.candidate)).then(() => 'IO thread restarted'),
+            : // Both threads: the interrupted failover may have stopped more than the IO thread (STOP SLAVE of a detach).
+              this.probe.startReplica(this.address(pending.candidate)).then(() => 'replication restarted'),
         { optional: true, detail: (line) => line },
       );
       // The primary serves again: the intent is cleared either way; a candidate left detached is an operator's.
@@ -142,6 +144,17 @@ export class FailoverRunner {
         failoverId: pending.id,
         candidate: back ?? 'not re-attached',
       });
+    });
+  }
+
+  /** An intent about a primary that is no longer the topology's (an operator or another leader moved on): cleared, nothing touched. */
+  discardPending(pending: PendingFailover): Promise<void> {
+    return this.exclusive(async () => {
+      this.logger.warn({
+        msg: 'an interrupted failover no longer applies: its intent is cleared',
+        failoverId: pending.id,
+      });
+      await this.change.clearPending(pending.id);
     });
   }
 
@@ -200,8 +213,9 @@ export class FailoverRunner {
           () => this.probe.setReadOnly(this.address(oldPrimary), true).then(() => true),
           { optional: true, expectedToFail: true },
         )) ?? false;
-      // Another leader's unfinished failover names its candidate: finish on that one.
+      // Another leader's unfinished failover names its candidate: finish on that one (and its journal).
       const resumed = this.resumableCandidate();
+      const journalId = resumed ? (this.topology.state.pending?.id ?? id) : id;
       const adopted = resumed
         ? null
         : await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
@@ -216,8 +230,9 @@ export class FailoverRunner {
         if (!resumed)
           await steps.run('record-intent', () => this.change.recordPending({ id, candidate: newPrimary, oldPrimary }));
         if (resumed && (await this.detached(newPrimary))) progress.detached = true;
-        else await this.prepare(id, newPrimary, steps, progress);
+        else await this.prepare({ failover: id, journal: journalId }, newPrimary, steps, progress);
       }
+      await this.change.journal(journalId, 'persist-topology');
       const state = await steps.run('persist-topology', () => this.change.persist(oldPrimary, newPrimary, kind), {
         detail: (s) => `epoch ${s.epoch}`,
       });
@@ -229,6 +244,7 @@ export class FailoverRunner {
             (error: unknown) => error,
           );
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
+      if (writable === true) await this.change.journal(journalId, 'repoint-standbys');
       await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), {
         optional: true,
         detail: (lines) => lines.join('; '),
@@ -323,14 +339,27 @@ export class FailoverRunner {
     return (await this.probe.replicaStatus(this.address(candidate))) === null;
   }
 
-  private async prepare(id: string, candidate: string, steps: StepRecorder, progress: Progress): Promise<void> {
+  /**
+   * The guard's wait, then each half journaled before it runs (see journal/interrupted-failover.ts).
+   * `journal` is the intent's id: a resumed failover journals under the one it resumes.
+   */
+  private async prepare(
+    ids: { failover: string; journal: string },
+    candidate: string,
+    steps: StepRecorder,
+    progress: Progress,
+  ): Promise<void> {
     const address = this.address(candidate);
     // Before its IO thread stops: what it still lacks can only reach it while it receives.
-    await steps.run('await-acknowledged', () => this.guard.awaitAcknowledged(id, address), { detail: (d) => d });
+    await steps.run('await-acknowledged', () => this.guard.awaitAcknowledged(ids.failover, address), {
+      detail: (d) => d,
+    });
+    await this.change.journal(ids.journal, 'stop-io-thread');
     progress.ioStopSent = true;
     await this.promoter.stopReceiving(address, steps);
     // Only once it is stopped: undo() restarts a thread this failover stopped, never one it could not.
     progress.ioStopped = true;
+    await this.change.journal(ids.journal, 'detach-from-old-primary');
     await this.promoter.applyAndDetach(address, steps);
     progress.detached = true;
   }

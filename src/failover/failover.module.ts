@@ -20,6 +20,7 @@ import { Fencer } from './fencer';
 import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { ZeroLossGuard } from './guard/zero-loss-guard';
 import { ReplicaConfigurer } from './replicas/replica-configurer';
+import { StandbyHealth } from './standby-health/standby-health';
 import { SwitchoverProcedure } from './switchover.procedure';
 import { TopologyChange } from './topology-change';
 import { TopologyFollower } from './topology-follower';
@@ -65,6 +66,7 @@ export class FailoverModule {
         SwitchoverProcedure,
         FailoverRunner,
         Fencer,
+        StandbyHealth,
         FailoverMonitor,
         TopologyFollower,
         ClusterMarker,

@@ -4,8 +4,9 @@ import { messageOf } from '../common/errors/error-message';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
-import { FailoverKind, FailoverRecord, TopologyState } from '../database/topology/topology-state';
+import { FailoverKind, FailoverRecord, JournalStep, TopologyState } from '../database/topology/topology-state';
 import { FailoverErrorCode } from './failover.errors';
+import { withJournalStep } from './journal/failover-journal';
 import { EpochRecord, RecordedEpoch, ServerProbe } from './probes/server-probe';
 import type { StepRecorder } from './promotion/step-recorder';
 import { addressOf } from './server-address';
@@ -51,7 +52,11 @@ export class TopologyChange {
           : state.fenced.filter((key) => key !== newPrimary),
       control: { ...state.control, lastChangeAt: now, acknowledged: kind === 'switchover' },
       // Kept only as this failover's own intent (finished once the new primary accepts writes); any other is void now.
-      pending: kind === 'failover' && state.pending?.candidate === newPrimary ? state.pending : null,
+      // Its journal moves past the point of no return in this same write: next, enable-writes.
+      pending:
+        kind === 'failover' && state.pending?.candidate === newPrimary
+          ? { ...state.pending, step: 'enable-writes', stepAt: now }
+          : null,
     }));
   }
 
@@ -60,8 +65,14 @@ export class TopologyChange {
     const by = this.config.cluster?.nodeId ?? null;
     return this.topology.update((state) => ({
       ...state,
-      pending: { ...intent, startedAt: this.clock.now().toISOString(), by },
+      pending: { ...intent, startedAt: this.clock.now().toISOString(), by, step: 'record-intent' },
     }));
+  }
+
+  /** The failover journal: written before `step` runs (see journal/interrupted-failover.ts); a no-op without this intent. */
+  async journal(id: string, step: JournalStep): Promise<void> {
+    if (this.topology.state.pending?.id !== id) return;
+    await this.topology.update((state) => withJournalStep(state, id, step, this.clock.now()));
   }
 
   /** Clears the intent (`id`: only that one; null: whichever); a no-op when there is none. */

@@ -116,6 +116,11 @@ export class FakeServerProbe extends ServerProbe {
     if (server.replica) server.replica.ioRunning = 'Yes';
   }
 
+  async startReplica(address: ServerAddress): Promise<void> {
+    const server = this.act(address, 'startReplica');
+    if (server.replica) Object.assign(server.replica, { ioRunning: 'Yes', sqlRunning: 'Yes' });
+  }
+
   async waitForApplied(address: ServerAddress, position: string): Promise<boolean> {
     return this.act(address, `waitForApplied:${position}`).appliesWithinTimeout;
   }

@@ -80,7 +80,26 @@ export interface PendingFailover {
   startedAt: string;
   /** The node that started it (cluster mode), for the log. */
   by: string | null;
+  /**
+   * The failover journal: the last step that was about to run, written BEFORE it ran (so it
+   * may or may not have happened; every step before it did). Absent in intents written
+   * before the journal existed: read as `record-intent`. See src/failover/journal.
+   */
+  step?: JournalStep;
+  /** When `step` was written. */
+  stepAt?: string;
 }
+
+/** The journaled steps of a failover, in order; each one is written before it runs. */
+export const JOURNAL_STEPS = [
+  'record-intent',
+  'stop-io-thread',
+  'detach-from-old-primary',
+  'persist-topology',
+  'enable-writes',
+  'repoint-standbys',
+] as const;
+export type JournalStep = (typeof JOURNAL_STEPS)[number];
 
 export interface TopologyState {
   format: typeof TOPOLOGY_FORMAT;

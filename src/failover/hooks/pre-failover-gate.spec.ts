@@ -1,3 +1,4 @@
+import { StandbyHealth } from '../standby-health/standby-health';
 import { AcknowledgedPosition } from '../guard/acknowledged-position';
 import { ReplicaConfigurer } from '../replicas/replica-configurer';
 import { Logger } from '@nestjs/common';
@@ -74,6 +75,7 @@ async function world(config: AppConfig, commands: CommandRunner = new FakeComman
     leadership,
     new AcknowledgedPosition(events.asBus(), clock),
     new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
+    new StandbyHealth(config, topology, probe, events.asBus(), clock),
     gate,
   );
   const ticks = async (count: number, primaryTalks: () => boolean) => {

@@ -121,6 +121,10 @@ export class MysqlServerProbe extends ServerProbe {
     await this.control(server, CONTROL_TIMEOUT_MS, ['START SLAVE IO_THREAD']);
   }
 
+  async startReplica(server: ServerAddress): Promise<void> {
+    await this.control(server, CONTROL_TIMEOUT_MS, ['START SLAVE']);
+  }
+
   async waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean> {
     const seconds = Math.max(timeoutMs / 1000, 0.001);
     return this.withControlConnection(server, timeoutMs + CONTROL_TIMEOUT_MS, async (connection) => {

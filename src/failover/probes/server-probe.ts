@@ -76,6 +76,8 @@ export abstract class ServerProbe {
   abstract stopReplicaIo(server: ServerAddress): Promise<void>;
   /** Undoes stopReplicaIo when a promotion is abandoned. */
   abstract startReplicaIo(server: ServerAddress): Promise<void>;
+  /** START SLAVE: both threads, as configured (a standby repaired, an interrupted failover rolled back). */
+  abstract startReplica(server: ServerAddress): Promise<void>;
   /** MASTER_GTID_WAIT: true when `position` was applied within the time. */
   abstract waitForApplied(server: ServerAddress, position: string, timeoutMs: number): Promise<boolean>;
   /** STOP SLAVE; RESET SLAVE ALL: the server no longer replicates. */

@@ -1,6 +1,7 @@
 import { type Logger } from '@nestjs/common';
 import { messageOf } from '../../common/errors/error-message';
 import type { FailoverStepRecord } from '../../database/topology/topology-state';
+import { crashAfterStepForTests } from '../journal/crash-for-tests';
 
 /** A step that failed; carries its name so the record and the event say where it stopped. */
 export class FailoverStepError extends Error {
@@ -57,6 +58,7 @@ export class StepRecorder {
       const result = await work();
       const detail = options.detail?.(result);
       this.record(name, startedAt, started, true, detail, false);
+      crashAfterStepForTests(name);
       return result;
     } catch (error) {
       const detail = messageOf(error);
