@@ -16,6 +16,7 @@ import { FailoverStatusService } from './failover-status.service';
 import { FailoverController } from './failover.controller';
 import { FailoverIndicator } from './failover.indicator';
 import { FailoverMetrics } from './failover.metrics';
+import { FailoverOperationsMetrics } from './failover-operations.metrics';
 import { Fencer } from './fencer';
 import { AcknowledgedPosition } from './guard/acknowledged-position';
 import { ZeroLossGuard } from './guard/zero-loss-guard';
@@ -82,6 +83,7 @@ export class FailoverModule {
         RejoinProcedure,
         RejoinService,
         FailoverMetrics,
+        FailoverOperationsMetrics,
       ],
       exports: [FailoverIndicator],
     };
