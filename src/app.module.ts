@@ -15,6 +15,7 @@ import { FailoverModule } from './failover/failover.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { SystemModule } from './system/system.module';
+import { WebhooksModule } from './webhooks';
 
 export interface AppModuleOptions {
   /** False for one-off commands (the CLI): no cron schedules. */
@@ -47,6 +48,7 @@ export class AppModule {
         InstancesModule.forRoot({ runSchedules }),
         backup,
         failover,
+        WebhooksModule.forRoot({ runWorker: runSchedules }),
       ],
     };
   }
