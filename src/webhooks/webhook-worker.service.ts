@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { WebhookDispatcher, WebhookNodeId } from './webhook-dispatcher';
@@ -14,7 +14,7 @@ export const RUN_WEBHOOK_WORKER = Symbol('RUN_WEBHOOK_WORKER');
  * attempt is made by one node, and a node that dies mid-attempt loses its claim at expiry.
  */
 @Injectable()
-export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
   private stopTimer: (() => void) | null = null;
   private prepared = false;
@@ -37,7 +37,8 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     void this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the data source closes (at application shutdown): the last attempt is recorded.
+  async onModuleDestroy(): Promise<void> {
     this.stopTimer?.();
     this.stopTimer = null;
     this.outbox.onRecorded = () => undefined;
