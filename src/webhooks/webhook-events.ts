@@ -58,7 +58,7 @@ export const WEBHOOK_EVENT_NAMES = Object.keys(WEBHOOK_EVENT_MAPPERS) as AppEven
 
 /** The webhook for an app event, or null when that event (or this occurrence of it) is not delivered. */
 export function toWebhookEvent<K extends AppEventName>(name: K, payload: AppEventMap[K]): WebhookEvent | null {
-  const mapper = WEBHOOK_EVENT_MAPPERS[name] as Mapper<K> | undefined;
+  const mapper = WEBHOOK_EVENT_MAPPERS[name];
   return mapper ? mapper(payload) : null;
 }
 

@@ -68,7 +68,7 @@ describe('webhooks through the whole app (SQLite, a real HTTP receiver)', () => 
   it('a receiver answering 500, 500, then 200 gets the event once, validly signed, as standardwebhooks verifies it', async () => {
     receiver.answer(500, 500, 200);
     t = await startTestApp(env());
-    emitBackupFailed(t, '20261129-020000-0001');
+    emitBackupFailed(t, '20261129-020001-000F');
 
     const log = await deliveriesWhen(t, (items) => items[0]?.status === 'delivered');
     expect(log.items).toEqual([
@@ -80,7 +80,7 @@ describe('webhooks through the whole app (SQLite, a real HTTP receiver)', () => 
       {
         type: 'backup.failed',
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-        data: { id: '20261129-020000-0001', type: 'full', code: 'BACKUP_TOOL_FAILED', reason: 'exit 2' },
+        data: { id: '20261129-020001-000F', type: 'full', code: 'BACKUP_TOOL_FAILED', reason: 'exit 2' },
       },
     ]);
     expect(receiver.requests[0].headers['content-type']).toBe('application/json');
@@ -89,7 +89,7 @@ describe('webhooks through the whole app (SQLite, a real HTTP receiver)', () => 
   it('a restart in the middle of the retries still delivers: the pending row is in the database', async () => {
     receiver.answer(500);
     t = await startTestApp(env());
-    emitBackupFailed(t, '20261129-020000-0002');
+    emitBackupFailed(t, '20261129-020002-000F');
     await receiver.waitForRequests(1);
     const before = await deliveriesWhen(t, (items) => items[0]?.attempts >= 1);
     expect(before.items[0]).toMatchObject({ status: 'pending', responseStatus: 500 });
@@ -120,7 +120,7 @@ describe('webhooks through the whole app (SQLite, a real HTTP receiver)', () => 
     receiver.answer(410);
     t = await startTestApp(env());
     const id = endpointId(receiver.url);
-    emitBackupFailed(t, '20261129-020000-0003');
+    emitBackupFailed(t, '20261129-020003-000F');
     const gone = await deliveriesWhen(t, (items) => items[0]?.status === 'disabled');
     expect(gone.endpoints).toEqual([
       expect.objectContaining({
@@ -131,14 +131,14 @@ describe('webhooks through the whole app (SQLite, a real HTTP receiver)', () => 
       }),
     ]);
 
-    emitBackupFailed(t, '20261129-020000-0004');
+    emitBackupFailed(t, '20261129-020004-000F');
     await deliveriesWhen(t, (items) => items.length === 2 && items.every((i) => i.status === 'disabled'));
     expect(receiver.requests).toHaveLength(1);
 
     receiver.answer(200);
     const enabled = await request(t.server).post(`/api/v1/webhooks/endpoints/${id}/enable`).set(AUTH).expect(200);
     expect(enabled.body).toMatchObject({ id, enabled: true, disabledAt: null });
-    emitBackupFailed(t, '20261129-020000-0005');
+    emitBackupFailed(t, '20261129-020005-000F');
     await deliveriesWhen(t, (items) => items[0]?.status === 'delivered');
     expect(receiver.requests.map((r) => r.answered)).toEqual([410, 200]);
   });

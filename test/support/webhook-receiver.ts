@@ -16,21 +16,21 @@ export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   private answers: number[] = [200];
 
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const answered = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
+      this.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
+      res.writeHead(answered, { 'content-type': 'text/plain' }).end(String(answered));
+    });
+  });
+
+  private constructor() {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const answered = receiver.answers.length > 1 ? receiver.answers.shift()! : receiver.answers[0];
-        receiver.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
-        res.writeHead(answered, { 'content-type': 'text/plain' }).end(String(answered));
-      });
-    });
-    receiver = new WebhookReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const receiver = new WebhookReceiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
 

@@ -9,7 +9,8 @@ import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
  * whichever way it got here. Where the scripts give no column order, the order is the
  * migrations'; where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5' | 'ha-6' | 'ha-7';
+export type SchemaVersion =
+  '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5' | 'ha-6' | 'ha-7';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
 export const SCHEMA_VERSIONS: SchemaVersion[] = [
   '0.6.2',
