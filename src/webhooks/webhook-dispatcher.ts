@@ -53,6 +53,11 @@ export class WebhookDispatcher {
     return this.running;
   }
 
+  /** Resolves when no pass is running (shutdown waits for the attempt in flight to be recorded). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   private async passes(): Promise<number> {
     let attempts = 0;
     do {

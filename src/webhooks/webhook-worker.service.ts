@@ -43,6 +43,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopTimer = null;
     this.outbox.onRecorded = () => undefined;
     await this.tickRunning;
+    await this.dispatcher.idle();
   }
 
   /** One round: first-run housekeeping, events kept in memory, then what is due. Never throws. */
