@@ -8,6 +8,7 @@ import { AddedFailoverHistory1764374400000 } from './1764374400000-AddedFailover
 import { AlignedLogicSolutionDefaults1764460800000 } from './1764460800000-AlignedLogicSolutionDefaults';
 import { AddedEpochMarker1764547200000 } from './1764547200000-AddedEpochMarker';
 import { AddedBackupRestoreCheck1764720000000 } from './1764720000000-AddedBackupRestoreCheck';
+import { AddedWebhookDeliveries1764806400000 } from './1764806400000-AddedWebhookDeliveries';
 
 /**
  * Every migration, oldest first. Each names the schema it leaves: a logic-solution
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AlignedLogicSolutionDefaults1764460800000,
   AddedEpochMarker1764547200000,
   AddedBackupRestoreCheck1764720000000,
+  AddedWebhookDeliveries1764806400000,
 ];

@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SystemModule } from './system/system.module';
+import { WebhooksModule } from './webhooks';
 
 export interface AppModuleOptions {
   /** False for one-off commands (the CLI): no cron schedules. */
@@ -51,6 +52,7 @@ export class AppModule {
         backup,
         failover,
         MetricsModule,
+        WebhooksModule.forRoot({ runWorker: runSchedules }),
       ],
     };
   }

@@ -2,6 +2,7 @@ import { BackupRecordEntity } from './backup';
 import { LogicBakEntity, LogicEntity, LogicPublishedEntity } from './config-store';
 import { FailoverHistoryEntity } from './failover';
 import { LogicInstanceEntity, LogicLogEntity } from './instances';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhooks';
 
 /**
  * The five logic-solution tables and logic-ha's own. Entities live with their feature; the
@@ -16,4 +17,6 @@ export const ENTITIES = [
   LogicLogEntity,
   BackupRecordEntity,
   FailoverHistoryEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 ];

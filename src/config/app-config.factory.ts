@@ -22,6 +22,7 @@ import { type ReadKeyFile, loadBackupEncryption } from './backup-encryption.conf
 import { type ConfigProblem, ConfigValidationError } from './config-validation.error';
 import { BACKUP_S3_VARIABLES, EnvironmentSchema, SECRET_VARIABLES } from './environment.schema';
 import { type MysqlEndpoint, isParseError, parseMysqlUrl, splitUrlList } from './mysql-url';
+import { loadWebhooks } from './webhooks.config';
 
 const MIB = 1024 * 1024;
 export const DEFAULTS = {
@@ -100,8 +101,10 @@ export function loadAppConfig(environment: Environment, cwd = process.cwd(), rea
   problems.push(...crossFieldProblems(schema));
   const encryption = loadBackupEncryption(schema, cwd, readKeyFile);
   problems.push(...encryption.problems);
+  const webhooks = loadWebhooks(schema);
+  problems.push(...webhooks.problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  return buildConfig(schema, cwd, encryption.config);
+  return { ...buildConfig(schema, cwd, encryption.config), webhooks: webhooks.config };
 }
 
 /** `PORT=` in a unit file or compose file means "use the default", as most tools read it. */
@@ -246,7 +249,11 @@ function pairProblems(schema: EnvironmentSchema, user: keyof EnvironmentSchema, 
     : [];
 }
 
-function buildConfig(schema: EnvironmentSchema, cwd: string, encryption: BackupEncryptionConfig): AppConfig {
+function buildConfig(
+  schema: EnvironmentSchema,
+  cwd: string,
+  encryption: BackupEncryptionConfig,
+): Omit<AppConfig, 'webhooks'> {
   const dataDir = resolve(cwd, schema.DATA_DIR ?? DEFAULTS.DATA_DIR);
   const host = schema.HOST ?? DEFAULTS.HOST;
   return {
@@ -479,5 +486,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     cluster: config.cluster
       ? { nodeId: config.cluster.nodeId, etcd: config.cluster.endpoints.length, leaseTtlMs: config.cluster.leaseTtlMs }
       : 'single-node',
+    webhooks: config.webhooks.endpoints.length,
   };
 }

@@ -189,6 +189,30 @@ export interface ClusterConfig {
   failsafe: boolean;
 }
 
+/** One receiver of WEBHOOK_URLS. */
+export interface WebhookEndpointConfig {
+  /** sha256(url), 16 hex digits: the key of its delivery rows, shown instead of the URL. */
+  id: string;
+  url: string;
+  /** 1-based place in WEBHOOK_URLS, for messages that must not show the URL. */
+  position: number;
+}
+
+/** Standard Webhooks delivery (docs/webhooks.md). No endpoints: webhooks are off. */
+export interface WebhooksConfig {
+  endpoints: WebhookEndpointConfig[];
+  /** The decoded WEBHOOK_SECRET (24 to 64 bytes); null when unset (then there are no endpoints). */
+  secret: Buffer | null;
+  /** One attempt's limit: connect, send and the receiver's answer. */
+  timeoutMs: number;
+  /** The waits after each failed attempt; a delivery is tried at most `retryDelaysMs.length + 1` times. */
+  retryDelaysMs: number[];
+  /** A delivery older than this is not tried again, whatever the schedule says. */
+  maxAgeMs: number;
+  /** How often the worker looks for due retries (a new event is sent at once, not at the next poll). */
+  pollIntervalMs: number;
+}
+
 /**
  * The one typed configuration object, built once from validated environment variables.
  * Injected by class token; treat as read-only.
@@ -223,6 +247,7 @@ export abstract class AppConfig {
   abstract readonly failoverHooks: FailoverHooksConfig;
   abstract readonly migrations: MigrationsConfig;
   abstract readonly cluster?: ClusterConfig;
+  abstract readonly webhooks: WebhooksConfig;
   abstract readonly monitorAccount?: Credentials;
   abstract readonly replicationAccount?: Credentials;
 }

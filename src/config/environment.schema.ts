@@ -538,6 +538,42 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsIn(BOOLEAN_WORDS)
   CLUSTER_FAILSAFE?: (typeof BOOLEAN_WORDS)[number];
+
+  /** Standard Webhooks receivers, comma-separated http(s) URLs; checked in webhooks.config.ts. */
+  @IsOptional()
+  @IsString()
+  WEBHOOK_URLS?: string;
+
+  /** `whsec_` + base64 of 24 to 64 bytes; checked in webhooks.config.ts. */
+  @IsOptional()
+  @IsString()
+  WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS?: number;
+
+  /** Waits after each failed attempt (`5s,5m,30m,2h,...`); checked in webhooks.config.ts. */
+  @IsOptional()
+  @IsString()
+  WEBHOOK_RETRY_SCHEDULE?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 24 * 3600 * 1000)
+  WEBHOOK_MAX_AGE_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  WEBHOOK_POLL_INTERVAL_MS?: number;
 }
 
 /** Variables whose values must never appear in a log line or an error message. */
@@ -558,4 +594,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'FAILOVER_PRE_HOOK',
   'FAILOVER_POST_HOOK',
   'FAILOVER_FAILED_HOOK',
+  'WEBHOOK_SECRET',
+  // A receiver's URL often carries its own token (in the path or the query).
+  'WEBHOOK_URLS',
 ]);

@@ -188,7 +188,7 @@ describe('upgrade', () => {
     const report = await upgrade(world.deps(), { baseline: false });
 
     const tag = `pre-upgrade-${SCHEMA_VERSIONS[2]}-${LATEST}`;
-    expect(tag).toBe('pre-upgrade-0.7.7-ha-6');
+    expect(tag).toBe('pre-upgrade-0.7.7-ha-7');
     // The backup is taken inside migrate(), under its lock, before the first change.
     // Registered before the schema check, so a failing check cannot lose it.
     expect(world.log).toEqual(['state', 'migrate', `takeFull ${tag}`, 'register 20250101T000000Z-full-abc', 'inspect']);
@@ -210,7 +210,7 @@ describe('upgrade', () => {
     await upgrade(world.deps(), { baseline: false });
     const steps = world.events.map((e) => e.step);
     expect(steps).toEqual(['backup', 'backup-done', ...NAMES.slice(6).map(() => 'migration-applied')]);
-    expect(world.events[0]).toMatchObject({ tag: 'pre-upgrade-ha-2-ha-6' });
+    expect(world.events[0]).toMatchObject({ tag: 'pre-upgrade-ha-2-ha-7' });
     expect(world.events[1]).toMatchObject({ backupId: '20250101T000000Z-full-abc' });
     expect(world.events.slice(2).map((e) => e.migration)).toEqual(NAMES.slice(6));
   });

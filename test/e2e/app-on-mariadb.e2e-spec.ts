@@ -47,6 +47,8 @@ describe('logic-ha on a private MariaDB', () => {
       'logic_ha_failover',
       'logic_ha_migrations',
       'logic_ha_schema_history',
+      'logic_ha_webhook_delivery',
+      'logic_ha_webhook_endpoint',
       'logic_instance',
       'logic_log',
       'logic_published',

@@ -106,6 +106,7 @@ describe('upgrade killed in the middle of a migration (MariaDB)', () => {
         'AlignedLogicSolutionDefaults1764460800000',
         'AddedEpochMarker1764547200000',
         'AddedBackupRestoreCheck1764720000000',
+        'AddedWebhookDeliveries1764806400000',
       ],
     });
     // Its index builds over the filled table take most of a minute on a busy two-core machine.

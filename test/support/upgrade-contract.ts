@@ -588,6 +588,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
           'AlignedLogicSolutionDefaults1764460800000',
           'AddedEpochMarker1764547200000',
           'AddedBackupRestoreCheck1764720000000',
+          'AddedWebhookDeliveries1764806400000',
         ],
       });
     else
@@ -636,10 +637,11 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
           'AlignedLogicSolutionDefaults1764460800000',
           'AddedEpochMarker1764547200000',
           'AddedBackupRestoreCheck1764720000000',
+          'AddedWebhookDeliveries1764806400000',
         ],
       },
     });
-    // ha-3's schema: ha-4 (nothing to align on logic-solution's tables), ha-5 and ha-6 are still pending.
+    // ha-3's schema: ha-4 (nothing to align on logic-solution's tables), ha-5, ha-6 and ha-7 are still pending.
     await withDatabase(db.config, async (ds) =>
       expect(diffSchemas(expectedSchema('ha-3', engineName), await inspectSchema(ds))).toEqual([]),
     );
@@ -656,6 +658,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
           'AlignedLogicSolutionDefaults1764460800000',
           'AddedEpochMarker1764547200000',
           'AddedBackupRestoreCheck1764720000000',
+          'AddedWebhookDeliveries1764806400000',
         ],
       },
     });
@@ -666,6 +669,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
         { schemaVersion: 'ha-4' },
         { schemaVersion: 'ha-5' },
         { schemaVersion: 'ha-6' },
+        { schemaVersion: 'ha-7' },
       ],
     });
     await withDatabase(db.config, async (ds) =>
@@ -688,6 +692,7 @@ export function describeUpgradeContract(engineName: SchemaEngine, engine: () => 
     const rolledBack = await runCli(db, ['rollback', '--to', '0.7.4'], { stdin: 'yes\n' });
     expect(rolledBack.code).toBe(0);
     expect(rolledBack.json.reverted.map((s: { schemaVersion: string }) => s.schemaVersion)).toEqual([
+      'ha-7',
       'ha-6',
       'ha-5',
       'ha-4',

@@ -9,7 +9,8 @@ import type { ColumnShape, IndexShape, TableShape } from '../schema-inspector';
  * whichever way it got here. Where the scripts give no column order, the order is the
  * migrations'; where they give a position (`after isRunning`), it is kept.
  */
-export type SchemaVersion = '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5' | 'ha-6';
+export type SchemaVersion =
+  '0.6.2' | '0.7.4' | '0.7.7' | '0.8' | 'ha-1' | 'ha-2' | 'ha-3' | 'ha-4' | 'ha-5' | 'ha-6' | 'ha-7';
 /** One per migration: logic-solution's versions, then logic-ha's own revisions on top. */
 export const SCHEMA_VERSIONS: SchemaVersion[] = [
   '0.6.2',
@@ -22,6 +23,7 @@ export const SCHEMA_VERSIONS: SchemaVersion[] = [
   'ha-4',
   'ha-5',
   'ha-6',
+  'ha-7',
 ];
 
 /**
@@ -223,6 +225,48 @@ function backupRestoreCheck(): ColumnShape[] {
   ];
 }
 
+/** ha-7: Standard Webhooks deliveries, one row per event and endpoint. */
+function webhookDeliveries(): TableShape {
+  return {
+    name: 'logic_ha_webhook_delivery',
+    primaryKey: ['messageId', 'endpoint'],
+    indexes: [
+      index('idx_webhook_delivery_due', ['status', 'nextAttemptAt']),
+      index('idx_webhook_delivery_createdAt', ['createdAt']),
+    ],
+    columns: [
+      column('messageId', 'varchar(40)', { notNull: true }),
+      column('endpoint', 'varchar(16)', { notNull: true }),
+      column('type', 'varchar(64)', { notNull: true }),
+      column('payload', 'longtext', { notNull: true }),
+      column('status', 'varchar(16)', { notNull: true }),
+      column('attempts', 'int', { notNull: true }),
+      column('createdAt', 'datetime(3)', { notNull: true }),
+      column('nextAttemptAt', 'datetime(3)'),
+      column('lastAttemptAt', 'datetime(3)'),
+      column('deliveredAt', 'datetime(3)'),
+      column('responseStatus', 'int'),
+      column('lastError', 'text'),
+      column('claimedBy', 'varchar(128)'),
+      column('claimedUntil', 'datetime(3)'),
+    ],
+  };
+}
+
+/** ha-7: the webhook endpoints a 410 Gone disabled. */
+function webhookEndpoints(): TableShape {
+  return {
+    name: 'logic_ha_webhook_endpoint',
+    primaryKey: ['endpoint'],
+    indexes: [],
+    columns: [
+      column('endpoint', 'varchar(16)', { notNull: true }),
+      column('disabledAt', 'datetime(3)', { notNull: true }),
+      column('disabledReason', 'text', { notNull: true }),
+    ],
+  };
+}
+
 /** logic-ha's epoch marker (ha-5): one row per primary change, written on the new primary. */
 function epochMarker(): TableShape {
   return {
@@ -272,6 +316,7 @@ export function expectedSchema(version: SchemaVersion, engine: SchemaEngine): Ta
   // rank 7 (ha-4) changes no shape.
   if (rank >= 8) tables.push(epochMarker());
   if (rank >= 9) table(tables, 'logic_ha_backup').columns.push(...backupRestoreCheck());
+  if (rank >= 10) tables.push(webhookDeliveries(), webhookEndpoints());
   for (const t of tables) t.indexes.sort((a, b) => a.name.localeCompare(b.name));
   return tables.sort((a, b) => a.name.localeCompare(b.name));
 }

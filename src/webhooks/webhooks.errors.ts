@@ -1,0 +1,3 @@
+export enum WebhookErrorCode {
+  UnknownEndpoint = 'WEBHOOK_UNKNOWN_ENDPOINT',
+}
