@@ -56,8 +56,10 @@ describe('loadAppConfig', () => {
       failureThreshold: 3,
       cooldownMs: 600_000,
       applyTimeoutMs: 30_000,
+      fastConfirmMs: 1000,
       forceSingleNode: false,
     });
+    expect(loadAppConfig({ FAILOVER_FAST_CONFIRM_MS: '0' }, CWD).failover.fastConfirmMs).toBe(0);
     expect(loadAppConfig({ FAILOVER_FORCE_SINGLE_NODE: 'true' }, CWD).failover.forceSingleNode).toBe(true);
     const tuned = loadAppConfig(
       { HEARTBEAT_INTERVAL_MS: '500', FAILURE_THRESHOLD: '5', HEARTBEAT_TIMEOUT_MS: '300' },
@@ -247,6 +249,9 @@ describe('loadAppConfig', () => {
     ['FAILURE_THRESHOLD', '0', /FAILURE_THRESHOLD: must not be less than 1/],
     ['FAILOVER_COOLDOWN_MS', '-1', /FAILOVER_COOLDOWN_MS: must not be less than 0/],
     ['FAILOVER_APPLY_TIMEOUT_MS', '10', /FAILOVER_APPLY_TIMEOUT_MS: must not be less than 100/],
+    ['FAILOVER_FAST_CONFIRM_MS', '300', /FAILOVER_FAST_CONFIRM_MS: must be 0 \(off\) or at least 500/],
+    ['FAILOVER_FAST_CONFIRM_MS', '3000', /FAILOVER_FAST_CONFIRM_MS: must be shorter than the detection window/],
+    ['FAILOVER_FAST_CONFIRM_MS', '20000', /FAILOVER_FAST_CONFIRM_MS: must not be greater than 10000/],
     ['MIGRATION_LOCK_TIMEOUT_MS', '-1', /MIGRATION_LOCK_TIMEOUT_MS: must not be less than 0/],
     ['MIGRATION_LOCK_TIMEOUT_MS', 'forever', /MIGRATION_LOCK_TIMEOUT_MS: must be an integer number/],
     [
