@@ -85,6 +85,8 @@ export function useFailoverWorld(options: {
   serverIdBase: number;
   viaProxy?: boolean;
   replicatingStandbys?: number;
+  /** More settings for logic-ha (detection timing, say). */
+  env?: Record<string, string>;
 }): FailoverWorld {
   const world = { dataDir: sharedDataDir() } as FailoverWorld;
   beforeAll(async () => {
@@ -93,6 +95,7 @@ export function useFailoverWorld(options: {
     world.app = await startListeningApp({
       ...world.cluster.env({ primaryPort: world.proxy?.port }),
       DATA_DIR: world.dataDir.path,
+      ...options.env,
     });
     const standbys = options.replicatingStandbys ?? 0;
     if (standbys > 0) {
