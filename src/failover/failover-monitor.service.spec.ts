@@ -473,6 +473,22 @@ describe('FailoverMonitor fast path (refused connections)', () => {
     );
   });
 
+  it('asks again at once, on a fresh connection, when the server closed the cached one (lost), then confirms', async () => {
+    const { monitor, failovers, heartbeats, standbyRefused } = await fastWorld(['PROTOCOL_CONNECTION_LOST']);
+    standbyRefused();
+    await monitor.tick();
+    expect(heartbeats).toEqual(['PROTOCOL_CONNECTION_LOST', 'ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('a lost connection answered at once on a fresh one is no miss', async () => {
+    const { monitor, failovers, heartbeats } = await fastWorld(['PROTOCOL_CONNECTION_LOST', null]);
+    await monitor.tick();
+    expect(heartbeats).toEqual(['PROTOCOL_CONNECTION_LOST', 'ok']);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot()).toMatchObject({ misses: 0, verdict: { kind: 'healthy' } });
+  });
+
   it('cancels when the primary answers within the window (a restart): no failover, misses reset', async () => {
     const { monitor, failovers, heartbeats, standbyRefused } = await fastWorld(['ECONNREFUSED', 'ECONNREFUSED', null]);
     standbyRefused();

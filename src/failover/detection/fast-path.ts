@@ -38,11 +38,19 @@ export class FastPath<T extends Observation> {
     return probeSpacingMs(this.windowMs);
   }
 
-  /** null when the fast path does not apply to this observation (off, or not a refusal). */
+  /**
+   * null when the fast path does not apply to this observation (off, or not a refusal). A
+   * connection the server closed (`lost`) is no evidence by itself: the primary is asked
+   * again at once, on a fresh connection, and a refusal there starts the confirmation.
+   */
   async confirm(first: T, probe: () => Promise<T>): Promise<RefusalConfirmation<T> | null> {
-    if (this.disabled || first.reachable || first.failure !== 'refused') return null;
+    if (this.disabled || first.reachable) return null;
+    const start = first.failure === 'lost' ? await probe() : first;
+    if (start.reachable || start.failure !== 'refused') {
+      return start === first ? null : { outcome: 'broken', run: { refusals: 0, spanMs: 0 }, last: start };
+    }
     const result = await confirmRefusals({
-      first,
+      first: start,
       probe,
       failureOf: (observation) => (observation.reachable ? null : (observation.failure ?? 'other')),
       windowMs: this.windowMs,
