@@ -66,7 +66,7 @@ async function round(index: number, env: Record<string, string>, lose: Loss, bef
   const cwd = mkdtempSync(join(tmpdir(), 'logic-ha-bench-failover-'));
   const app = spawnApp(cwd, { ...cluster.env(), PORT: '0', ADMIN_TOKEN, LOG_LEVEL: 'info', ...env });
   try {
-    const baseUrl = await app.listening();
+    const baseUrl = await app.listening(120_000); // a shared, loaded machine starts slowly
     await sleep(1500); // a few heartbeats: the standby has been seen replicating
     const load = startWriteLoad(baseUrl, { writers: WRITERS, logicId: 'bench' });
     await sleep(1000);
@@ -249,7 +249,7 @@ async function noFailoverRounds(
   const results: Record<string, number>[] = [];
   let failovers = 0;
   try {
-    const baseUrl = await app.listening();
+    const baseUrl = await app.listening(120_000); // a shared, loaded machine starts slowly
     const admin = adminHttp(() => baseUrl, ADMIN_TOKEN);
     const replicating = (s: Record<string, any>) => s.servers?.[1]?.replication?.ioThread === 'Yes';
     await admin.poll('/api/v1/failover/status', replicating, 30_000);
