@@ -83,6 +83,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   readonly fastPath: FastPath<PrimaryObservation>;
   /** A tick was asked for while one ran (the primary closed our connection): the next one starts at once. */
   private soon = false;
+  private ticking = false;
   private lastTickStartedAt = 0;
 
   constructor(
@@ -442,8 +443,6 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     // Never more than one extra heartbeat per fast-path probe spacing, whatever closes the connections.
     this.schedule(Math.max(0, this.lastTickStartedAt + this.fastPath.spacingMs - performance.now()));
   }
-
-  private ticking = false;
 
   private async loop(): Promise<void> {
     const started = performance.now();
