@@ -56,12 +56,14 @@ describe('loadAppConfig', () => {
       failureThreshold: 3,
       cooldownMs: 600_000,
       applyTimeoutMs: 30_000,
+      fastConfirmMs: 1000,
       forceSingleNode: false,
       autoRejoin: true,
       lossWaitMs: 5000,
       allowLoss: false,
       configureReplicas: true,
     });
+    expect(loadAppConfig({ FAILOVER_FAST_CONFIRM_MS: '0' }, CWD).failover.fastConfirmMs).toBe(0);
     expect(loadAppConfig({ FAILOVER_FORCE_SINGLE_NODE: 'true' }, CWD).failover.forceSingleNode).toBe(true);
     expect(loadAppConfig({ FAILOVER_AUTO_REJOIN: 'false' }, CWD).failover.autoRejoin).toBe(false);
     expect(
@@ -327,6 +329,9 @@ describe('loadAppConfig', () => {
       'on',
       /FAILOVER_CONFIGURE_REPLICAS: must be one of the following values: true, false/,
     ],
+    ['FAILOVER_FAST_CONFIRM_MS', '300', /FAILOVER_FAST_CONFIRM_MS: must be 0 \(off\) or at least 500/],
+    ['FAILOVER_FAST_CONFIRM_MS', '3000', /FAILOVER_FAST_CONFIRM_MS: must be shorter than the detection window/],
+    ['FAILOVER_FAST_CONFIRM_MS', '20000', /FAILOVER_FAST_CONFIRM_MS: must not be greater than 10000/],
     ['MIGRATION_LOCK_TIMEOUT_MS', '-1', /MIGRATION_LOCK_TIMEOUT_MS: must not be less than 0/],
     ['MIGRATION_LOCK_TIMEOUT_MS', 'forever', /MIGRATION_LOCK_TIMEOUT_MS: must be an integer number/],
     [

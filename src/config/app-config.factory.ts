@@ -75,6 +75,7 @@ export const DEFAULTS = {
   // Long enough for data in flight and for an old primary restarted at once (systemd) to reach the
   // candidate; short enough that, with FAILOVER_ALLOW_LOSS=true, it adds at most 5 s to the outage.
   FAILOVER_LOSS_WAIT_MS: 5000,
+  FAILOVER_FAST_CONFIRM_MS: 1000,
   MIGRATION_LOCK_TIMEOUT_MS: 300_000,
   CLUSTER_LEASE_TTL_MS: 10_000,
   CLUSTER_PREFIX: '/logic-ha',
@@ -161,12 +162,31 @@ function crossFieldProblems(schema: EnvironmentSchema): ConfigProblem[] {
       reason: 'is required when DB_STANDBY_URLS is set: the failover monitor needs its own admin account',
     });
   }
+  problems.push(...fastPathProblems(schema));
   problems.push(...clusterProblems(schema));
   problems.push(...s3Problems(schema));
   problems.push(...hookProblems(schema));
   problems.push(...pairProblems(schema, 'DB_ADMIN_USER', 'DB_ADMIN_PASSWORD'));
   problems.push(...pairProblems(schema, 'DB_REPLICATION_USER', 'DB_REPLICATION_PASSWORD'));
   return problems;
+}
+
+/** The fast path probes at least twice, 250–500 ms apart, and must be shorter than the full detection window. */
+function fastPathProblems(schema: EnvironmentSchema): ConfigProblem[] {
+  const fast = schema.FAILOVER_FAST_CONFIRM_MS;
+  if (fast === undefined || fast === 0) return [];
+  if (fast < 500) return [{ variable: 'FAILOVER_FAST_CONFIRM_MS', reason: 'must be 0 (off) or at least 500' }];
+  const interval = schema.HEARTBEAT_INTERVAL_MS ?? DEFAULTS.HEARTBEAT_INTERVAL_MS;
+  const window = interval * (schema.FAILURE_THRESHOLD ?? DEFAULTS.FAILURE_THRESHOLD);
+  if (fast >= window) {
+    return [
+      {
+        variable: 'FAILOVER_FAST_CONFIRM_MS',
+        reason: `must be shorter than the detection window (HEARTBEAT_INTERVAL_MS x FAILURE_THRESHOLD = ${window} ms), or 0`,
+      },
+    ];
+  }
+  return [];
 }
 
 function clusterProblems(schema: EnvironmentSchema): ConfigProblem[] {
@@ -351,6 +371,7 @@ function buildFailoverConfig(schema: EnvironmentSchema): FailoverConfig {
     failureThreshold: schema.FAILURE_THRESHOLD ?? DEFAULTS.FAILURE_THRESHOLD,
     cooldownMs: schema.FAILOVER_COOLDOWN_MS ?? DEFAULTS.FAILOVER_COOLDOWN_MS,
     applyTimeoutMs: schema.FAILOVER_APPLY_TIMEOUT_MS ?? DEFAULTS.FAILOVER_APPLY_TIMEOUT_MS,
+    fastConfirmMs: schema.FAILOVER_FAST_CONFIRM_MS ?? DEFAULTS.FAILOVER_FAST_CONFIRM_MS,
     forceSingleNode: schema.FAILOVER_FORCE_SINGLE_NODE === 'true',
     autoRejoin: schema.FAILOVER_AUTO_REJOIN !== 'false',
     lossWaitMs: schema.FAILOVER_LOSS_WAIT_MS ?? DEFAULTS.FAILOVER_LOSS_WAIT_MS,

@@ -127,6 +127,11 @@ export interface FailoverConfig {
   /** How long promotion waits for the standby to apply its relay log. */
   applyTimeoutMs: number;
   /**
+   * The fast path on hard evidence: how long the primary must refuse connections (and every
+   * standby be refused too) before it is confirmed dead without the full window; 0: off.
+   */
+  fastConfirmMs: number;
+  /**
    * Single-node mode only: run the monitor's actions even on a database whose epoch marker
    * (logic_ha_epoch) says a cluster manages it. Off: such a monitor watches but does not act.
    */

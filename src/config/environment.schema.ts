@@ -452,6 +452,14 @@ export class EnvironmentSchema {
   @Max(3_600_000)
   FAILOVER_APPLY_TIMEOUT_MS?: number;
 
+  /** 0: no fast path; otherwise at least two probes 250–500 ms apart (checked in app-config.factory.ts). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  FAILOVER_FAST_CONFIRM_MS?: number;
+
   @IsOptional()
   @IsIn(BOOLEAN_WORDS)
   FAILOVER_FORCE_SINGLE_NODE?: (typeof BOOLEAN_WORDS)[number];

@@ -475,3 +475,107 @@ describe('FailoverMonitor', () => {
     });
   });
 });
+
+describe('FailoverMonitor fast path (refused connections)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  const REFUSED =
+    "error reconnecting to master 'repl@127.0.0.1:1' - retry-time: 1  maximum-retries: 100000  message: Can't connect to server on '127.0.0.1' (111 \"Connection refused\")";
+
+  /** The primary's heartbeat fails as mysql2 fails: with a code. The pause moves the fake clock. */
+  async function fastWorld(script: (string | null)[]) {
+    const w = await world();
+    const real = w.probe.heartbeat.bind(w.probe);
+    const heartbeats: string[] = [];
+    w.probe.heartbeat = async (address) => {
+      const code = script.length > 0 ? script.shift()! : 'ECONNREFUSED';
+      heartbeats.push(code ?? 'ok');
+      if (code === null) return real(address);
+      throw Object.assign(new Error(`heartbeat failed: ${code}`), { code });
+    };
+    w.monitor.fastPath.pause = async (ms) => w.clock.advance(ms);
+    const standbyRefused = () =>
+      Object.assign(w.probe.server(w.topology.standbys()[0].key).replica!, {
+        ioRunning: 'Connecting',
+        lastIoErrno: 2003,
+        lastIoError: REFUSED,
+      });
+    return { ...w, heartbeats, standbyRefused };
+  }
+
+  it('fails over in one tick once three refusals span the window and the standby was refused too', async () => {
+    const { monitor, failovers, heartbeats, standbyRefused, clock } = await fastWorld([]);
+    standbyRefused();
+    const before = clock.now().getTime();
+    await monitor.tick();
+    expect(heartbeats).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+    expect(clock.now().getTime() - before).toBe(1000);
+    expect(failovers).toHaveLength(1);
+    expect(failovers[0]).toMatch(
+      /^fast path: the primary refused 3 connections over 1000 ms; every standby was refused too/,
+    );
+  });
+
+  it('asks again at once, on a fresh connection, when the server closed the cached one (lost), then confirms', async () => {
+    const { monitor, failovers, heartbeats, standbyRefused } = await fastWorld(['PROTOCOL_CONNECTION_LOST']);
+    standbyRefused();
+    await monitor.tick();
+    expect(heartbeats).toEqual(['PROTOCOL_CONNECTION_LOST', 'ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('a lost connection answered at once on a fresh one is no miss', async () => {
+    const { monitor, failovers, heartbeats } = await fastWorld(['PROTOCOL_CONNECTION_LOST', null]);
+    await monitor.tick();
+    expect(heartbeats).toEqual(['PROTOCOL_CONNECTION_LOST', 'ok']);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot()).toMatchObject({ misses: 0, verdict: { kind: 'healthy' } });
+  });
+
+  it('cancels when the primary answers within the window (a restart): no failover, misses reset', async () => {
+    const { monitor, failovers, heartbeats, standbyRefused } = await fastWorld(['ECONNREFUSED', 'ECONNREFUSED', null]);
+    standbyRefused();
+    await monitor.tick();
+    expect(heartbeats).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ok']);
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot()).toMatchObject({ misses: 0, verdict: { kind: 'healthy' } });
+  });
+
+  it('keeps the full window when the standby is not refused (still connected, or a lost connection)', async () => {
+    const { monitor, failovers, probe } = await fastWorld([]);
+    await monitor.tick();
+    expect(failovers).toEqual([]);
+    Object.assign(probe.server(S).replica!, {
+      ioRunning: 'Connecting',
+      lastIoErrno: 2013,
+      lastIoError: 'Lost connection',
+    });
+    await monitor.tick();
+    expect(failovers).toEqual([]);
+    await monitor.tick();
+    // The third miss: the full window's rule (IO thread disconnected) decides, not the fast path.
+    expect(failovers).toHaveLength(1);
+    expect(failovers[0]).toMatch(/^3 heartbeats missed/);
+  });
+
+  it('keeps the full window on timeouts (a hung primary): one heartbeat per tick, no extra probes', async () => {
+    const { monitor, failovers, heartbeats, standbyRefused } = await fastWorld(['ETIMEDOUT', 'ETIMEDOUT']);
+    standbyRefused();
+    await monitor.tick();
+    await monitor.tick();
+    expect(heartbeats).toEqual(['ETIMEDOUT', 'ETIMEDOUT']);
+    expect(failovers).toEqual([]);
+  });
+
+  it('is off with FAILOVER_FAST_CONFIRM_MS=0', async () => {
+    const w = await world(replicatedConfig(1, { fastConfirmMs: 0 }));
+    w.probe.heartbeat = async () => {
+      throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    };
+    Object.assign(w.probe.server(S).replica!, { ioRunning: 'Connecting', lastIoErrno: 2003, lastIoError: REFUSED });
+    await w.monitor.tick();
+    await w.monitor.tick();
+    expect(w.failovers).toEqual([]);
+    await w.monitor.tick();
+    expect(w.failovers[0]).toMatch(/^3 heartbeats missed/);
+  });
+});

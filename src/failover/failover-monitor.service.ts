@@ -7,6 +7,8 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { AppPool } from './app-pool';
 import { AutomaticFailover } from './automatic-failover';
+import { type HeartbeatFailure, classifyHeartbeatFailure } from './detection/fast-evidence';
+import { FastPath } from './detection/fast-path';
 import { PrimaryVerdict, StandbyView, confirmationWindowMs, judgePrimary } from './detection/primary-verdict';
 import { StandbyContact } from './detection/standby-contact';
 import { automaticFailoverBlocked } from './failover-policy';
@@ -29,6 +31,8 @@ export interface PrimaryObservation {
   reachable: boolean;
   lastHeartbeatAt: string | null;
   lastError: string | null;
+  /** How the last heartbeat failed (see fast-evidence.ts); null when it succeeded. */
+  failure?: HeartbeatFailure | null;
   heartbeat: PrimaryHeartbeat | null;
 }
 
@@ -81,6 +85,12 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private markerReadFailed = false;
   /** Why this single node does not act on the database (a cluster manages it); null: it acts. */
   private refusal: string | null = null;
+  /** Refused connections confirmed within a short window instead of the full one (FAILOVER_FAST_CONFIRM_MS); tests set its pause. */
+  readonly fastPath: FastPath<PrimaryObservation>;
+  /** A tick was asked for while one ran (the primary closed our connection): the next one starts at once. */
+  private soon = false;
+  private ticking = false;
+  private lastTickStartedAt = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -104,6 +114,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   ) {
     const { heartbeatIntervalMs, failureThreshold } = config.failover;
     this.windowMs = confirmationWindowMs(heartbeatIntervalMs, failureThreshold, []);
+    this.fastPath = new FastPath(config.failover.fastConfirmMs, this.logger, () => this.clock.now().getTime());
   }
 
   /** Why the monitor does not run, or null when it does. */
@@ -132,6 +143,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       epoch: this.topology.epoch,
       ...this.config.failover,
     });
+    this.probe.onConnectionLost((key) => this.connectionLost(key));
     this.schedule(0);
   }
 
@@ -165,7 +177,13 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     const now = this.clock.now();
     this.lastTickAt = now.toISOString();
     const observed = this.observePrimary(now);
-    const [primary, standbys] = await Promise.all([observed, this.observeStandbys(now), this.enforceFencing(observed)]);
+    let [primary, standbys] = await Promise.all([observed, this.observeStandbys(now), this.enforceFencing(observed)]);
+    const fast = await this.fastPath.confirm(primary, () => this.observePrimary(this.clock.now()));
+    if (fast) {
+      primary = fast.last;
+      // The standbys' evidence is judged as fresh as the monitor's last refusal.
+      if (fast.outcome === 'refused') standbys = await this.observeStandbys(this.clock.now());
+    }
     this.primary = primary;
     this.standbys = standbys;
     this.misses = primary.reachable ? 0 : this.misses + 1;
@@ -189,12 +207,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       notJudging: this.runner.inProgress || this.topology.state.pending ? 'a failover is running or pending' : null,
       noRepair: this.blockedForServers(),
     });
-    this.verdict = judgePrimary(
-      this.misses,
-      this.config.failover.failureThreshold,
-      standbys.map(toStandbyView),
-      this.windowMs,
-    );
+    const views = standbys.map(toStandbyView);
+    this.verdict =
+      this.fastPath.judge(fast, views) ??
+      judgePrimary(this.misses, this.config.failover.failureThreshold, views, this.windowMs);
     if (await this.settlePending(primary)) return;
     await this.act(this.resumingVerdict(this.verdict));
     if (this.mayConfigureReplicas()) await this.replicas.configure({ primary: primary.key, standbys });
@@ -374,6 +390,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
         reachable: false,
         lastHeartbeatAt: previous?.lastHeartbeatAt ?? null,
         lastError: messageOf(error),
+        failure: classifyHeartbeatFailure(error),
         heartbeat: previous?.heartbeat ?? null,
       };
     }
@@ -478,8 +495,23 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setTimeout(() => void this.loop(), delayMs);
   }
 
+  /** The primary closed the monitor's connection (a killed server does at once): heartbeat now, not at the next tick. */
+  private connectionLost(key: string): void {
+    if (this.stopped || key !== this.topology.primaryKey || this.fastPath.disabled) return;
+    if (this.ticking) {
+      this.soon = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    // Never more than one extra heartbeat per fast-path probe spacing, whatever closes the connections.
+    this.schedule(Math.max(0, this.lastTickStartedAt + this.fastPath.spacingMs - performance.now()));
+  }
+
   private async loop(): Promise<void> {
     const started = performance.now();
+    this.lastTickStartedAt = started;
+    this.ticking = true;
+    this.soon = false;
     try {
       this.current = this.tick();
       await this.current;
@@ -489,8 +521,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
         err: error instanceof Error ? error.stack : String(error),
       });
     }
+    this.ticking = false;
     const elapsed = performance.now() - started;
-    this.schedule(Math.max(0, this.config.failover.heartbeatIntervalMs - elapsed));
+    if (this.soon) this.schedule(Math.max(0, this.fastPath.spacingMs - elapsed));
+    else this.schedule(Math.max(0, this.config.failover.heartbeatIntervalMs - elapsed));
   }
 }
 
@@ -501,6 +535,7 @@ function toStandbyView(observation: StandbyObservation): StandbyView {
     silenceMs: observation.silenceMs ?? undefined,
     ioState: observation.status?.ioRunning,
     lastIoError: observation.status?.lastIoError,
+    lastIoErrno: observation.status?.lastIoErrno,
   };
 }
 

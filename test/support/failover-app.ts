@@ -85,7 +85,7 @@ export function useFailoverWorld(options: {
   serverIdBase: number;
   viaProxy?: boolean;
   replicatingStandbys?: number;
-  /** Added to the app's environment (FAILOVER_PRE_HOOK, backups, ...). */
+  /** Added to the app's environment (FAILOVER_PRE_HOOK, detection timing, backups, ...). */
   env?: Record<string, string>;
 }): FailoverWorld {
   const world = { dataDir: sharedDataDir() } as FailoverWorld;

@@ -35,6 +35,7 @@ export function replicatedConfig(standbys: number, failover: Partial<FailoverCon
       failureThreshold: 3,
       cooldownMs: 600_000,
       applyTimeoutMs: 5000,
+      fastConfirmMs: 1000,
       forceSingleNode: false,
       lossWaitMs: 0,
       allowLoss: false,

@@ -24,6 +24,7 @@ export function replicaStatus(overrides: Partial<ReplicaStatus> = {}): ReplicaSt
     receivedHeartbeats: 1,
     heartbeatPeriodSeconds: 1,
     lastIoError: '',
+    lastIoErrno: 0,
     lastSqlError: '',
     ...overrides,
   };

@@ -11,6 +11,8 @@ export interface StandbyView {
   silenceMs?: number;
   ioState?: string;
   lastIoError?: string;
+  /** Last_IO_Errno; with `lastIoError` it tells a refused reconnect (hard evidence, see fast-evidence.ts). */
+  lastIoErrno?: number;
 }
 
 export type PrimaryVerdict =

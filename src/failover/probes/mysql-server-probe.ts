@@ -47,6 +47,7 @@ function bounded<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
 @Injectable()
 export class MysqlServerProbe extends ServerProbe {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly lostListeners: ((serverKey: string) => void)[] = [];
   private readonly admin: Credentials;
   private readonly timeoutMs: number;
 
@@ -262,12 +263,33 @@ export class MysqlServerProbe extends ServerProbe {
     );
   }
 
+  override onConnectionLost(listener: (serverKey: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  /** A cached connection the server closed is dropped at once (the next probe connects afresh) and reported. */
+  private watch(key: string, pending: Promise<Connection>): void {
+    pending.then(
+      (connection) => {
+        const lost = () => {
+          if (this.connections.get(key) !== pending) return; // dropped by us already
+          this.drop(key, pending);
+          for (const listener of this.lostListeners) listener(key);
+        };
+        connection.once('end', lost);
+        connection.on('error', lost);
+      },
+      () => undefined,
+    );
+  }
+
   /** A read on the server's cached monitor connection; any error drops the connection. */
   private async probeQuery(server: ServerAddress, sql: string): Promise<Row[]> {
     let connection: Promise<Connection> | undefined = this.connections.get(server.key);
     if (!connection) {
       connection = this.connect(server, this.timeoutMs);
       this.connections.set(server.key, connection);
+      this.watch(server.key, connection);
     }
     try {
       const open = await bounded(this.timeoutMs, `connect to ${server.key}`, connection);

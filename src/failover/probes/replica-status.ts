@@ -17,6 +17,8 @@ export interface ReplicaStatus {
   receivedHeartbeats: number;
   heartbeatPeriodSeconds: number;
   lastIoError: string;
+  /** Last_IO_Errno: 2003 is a connection the primary's host refused (or could not be reached); 0: none. */
+  lastIoErrno: number;
   lastSqlError: string;
 }
 
@@ -47,6 +49,7 @@ export function replicaStatusFromRow(row: Row): ReplicaStatus {
     receivedHeartbeats: number(row, 'Slave_received_heartbeats'),
     heartbeatPeriodSeconds: number(row, 'Slave_heartbeat_period'),
     lastIoError: text(row, 'Last_IO_Error'),
+    lastIoErrno: number(row, 'Last_IO_Errno'),
     lastSqlError: text(row, 'Last_SQL_Error'),
   };
 }

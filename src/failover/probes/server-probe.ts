@@ -111,4 +111,12 @@ export abstract class ServerProbe {
   abstract setHeartbeatPeriod(server: ServerAddress, seconds: number): Promise<void>;
   /** Closes every cached connection. */
   abstract close(): Promise<void>;
+  /**
+   * Calls `listener` with the server's key when the server closes a cached connection
+   * (a killed process closes its sockets at once): the monitor probes again without waiting
+   * for its next heartbeat. A probe without long-lived connections never calls it.
+   */
+  onConnectionLost(listener: (serverKey: string) => void): void {
+    void listener;
+  }
 }
