@@ -94,6 +94,17 @@ describe('SwitchoverProcedure', () => {
     expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed']);
   });
 
+  it('with FAILOVER_CONFIGURE_REPLICAS, turns the semi-sync master role of the old primary off before it follows (else what it applies stalls)', async () => {
+    const base = replicatedConfig(2);
+    const { probe, procedure } = await world({ ...base, failover: { ...base.failover, configureReplicas: true } });
+    const record = await procedure.run(S2);
+    expect(record.outcome).toBe('succeeded');
+    const calls = probe.calls;
+    expect(calls).toContain(`${P} setSemiSync:master=false`);
+    expect(calls.indexOf(`${P} setSemiSync:master=false`)).toBeLessThan(calls.indexOf(`${P} replicateFrom:${S2}`));
+    expect(record.steps.map((s) => s.name)).toContain('old-primary-semi-sync-master-off');
+  });
+
   it('picks the most advanced standby when no target is named', async () => {
     const { procedure } = await world();
     expect((await procedure.run()).newPrimary).toBe(S1);

@@ -104,6 +104,13 @@ export class SwitchoverProcedure {
       (error: unknown) => error,
     );
     await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
+    // A demoted server still a semi-sync master stalls the first transaction it applies as a
+    // replica for rpl_semi_sync_master_timeout (nobody acknowledges it): a failover landing
+    // then waits for it in apply-relay-log (issue 18, RTO after a switchover).
+    if (this.config.failover.configureReplicas)
+      await steps.run('old-primary-semi-sync-master-off', () => this.probe.setSemiSync(old, 'master', false), {
+        optional: true,
+      });
     await steps.run('old-primary-follows', () => this.probe.replicateFrom(old, next, account, 'current_pos'), {
       optional: true,
       detail: () => `${oldPrimary} replicates from ${target}`,

@@ -14,6 +14,8 @@ async function world(configureReplicas = true) {
   const topology = new DatabaseTopology(config, new InMemoryTopologyFile().asStore(), clock);
   await topology.ready();
   const probe = new FakeServerProbe().add(P).add(S, { readOnly: true, replica: replicaStatus() });
+  // Set up right: the standby acknowledges and is no semi-sync master itself.
+  probe.server(S).settings.semiSyncMasterEnabled = false;
   const events = new RecordingEventBus();
   const configurer = new ReplicaConfigurer(config, topology, probe, events.asBus(), clock);
   // Each pass 5 s after the last: the configurer checks a primary's servers at most that often.
@@ -27,6 +29,16 @@ async function world(configureReplicas = true) {
 
 describe('ReplicaConfigurer (FAILOVER_CONFIGURE_REPLICAS)', () => {
   beforeAll(() => Logger.overrideLogger(false));
+
+  it('turns the semi-sync master role off on a standby (a demoted primary), so what it applies never waits', async () => {
+    const { probe, pass, configured } = await world();
+    probe.server(S).settings.semiSyncMasterEnabled = true;
+    await pass();
+    expect(probe.calls).toEqual([`${S} setSemiSync:master=false`]);
+    expect(configured()).toEqual([
+      { server: S, changes: ['rpl_semi_sync_master_enabled ON -> OFF (a standby acknowledges, it does not wait)'] },
+    ]);
+  });
 
   it('changes nothing on servers set up right', async () => {
     const { probe, pass, configured } = await world();

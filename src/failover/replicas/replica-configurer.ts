@@ -36,7 +36,8 @@ const PREFERRED_PERIOD_S = 1;
  * rests on instead of only warning about it. On every replicating standby: read_only ON,
  * MASTER_HEARTBEAT_PERIOD at most half the detection window (a hung primary is noticed
  * within the window), rpl_semi_sync_slave_enabled ON with its IO thread reconnected so it
- * acknowledges. On the primary, once a standby replicates: rpl_semi_sync_master_enabled
+ * acknowledges, and rpl_semi_sync_master_enabled OFF (a standby that waits for
+ * acknowledgements stalls what it applies). On the primary, once a standby replicates: rpl_semi_sync_master_enabled
  * ON. So the semi-sync roles follow the primary across switchovers and failovers, at the
  * first healthy heartbeat after the change. Each change is checked first and made only
  * when wrong; it is logged, emitted (db.replica-configured) and kept for the status.
@@ -107,6 +108,12 @@ export class ReplicaConfigurer {
     if (!settings.semiSyncSlaveEnabled) {
       await this.probe.setSemiSync(address, 'slave', true);
       done.push('rpl_semi_sync_slave_enabled OFF -> ON');
+    }
+    // A standby that is a semi-sync master too (a demoted primary, or both roles set by hand)
+    // waits rpl_semi_sync_master_timeout on the first transaction it applies: nobody acknowledges it.
+    if (settings.semiSyncMasterEnabled) {
+      await this.probe.setSemiSync(address, 'master', false);
+      done.push('rpl_semi_sync_master_enabled ON -> OFF (a standby acknowledges, it does not wait)');
     }
     const period = status.heartbeatPeriodSeconds;
     const maxPeriod = this.maxHeartbeatPeriodSeconds;
