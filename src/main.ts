@@ -3,11 +3,14 @@ import { createApp } from './app.factory';
 import { createRootLogger } from './common/logging/root-logger';
 import { describeConfig } from './config/app-config.factory';
 import { loadAppConfigOrExit } from './config/load-or-exit';
+import { installFatalErrorHandlers } from './fatal-errors';
+import { flushLogs } from './common/logging/log-flush';
 import { installGracefulShutdown } from './shutdown';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfigOrExit(process.env);
   const rootLogger = createRootLogger(config.log.level);
+  installFatalErrorHandlers(rootLogger);
   rootLogger.info({ config: describeConfig(config) }, 'starting logic-ha');
   try {
     const app = await createApp(config, { rootLogger });
@@ -16,7 +19,7 @@ async function bootstrap(): Promise<void> {
     rootLogger.info({ url: await app.getUrl() }, 'logic-ha is listening');
   } catch (error) {
     rootLogger.fatal({ err: error }, 'logic-ha failed to start');
-    rootLogger.flush();
+    await flushLogs(rootLogger);
     process.exit(1);
   }
 }

@@ -34,6 +34,7 @@ export const DEFAULTS = {
   HEALTH_DISK_MIN_FREE_BYTES: 100 * MIB,
   HEALTH_HEAP_MAX_BYTES: 1536 * MIB,
   LOG_LEVEL: 'info',
+  LOG_REQUESTS: 'all',
   CRON_TIMEZONE: 'UTC',
   INSTANCE_LONG_RUNNING_CRON: '* * * * *',
   INSTANCE_LONG_RUNNING_TIMEOUT_S: 3600,
@@ -255,7 +256,7 @@ function buildConfig(schema: EnvironmentSchema, cwd: string, encryption: BackupE
       runtimeToken: schema.RUNTIME_TOKEN,
       runtimeAccess: runtimeAccess(schema),
     },
-    log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL },
+    log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL, requests: schema.LOG_REQUESTS ?? DEFAULTS.LOG_REQUESTS },
     health: {
       checkTimeoutMs: schema.HEALTH_CHECK_TIMEOUT_MS ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS,
       diskMinFreeBytes: schema.HEALTH_DISK_MIN_FREE_BYTES ?? DEFAULTS.HEALTH_DISK_MIN_FREE_BYTES,
@@ -409,6 +410,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     adminTokenSource: config.auth.adminToken ? 'ADMIN_TOKEN' : 'DATA_DIR/admin-token',
     runtimeAccess: config.auth.runtimeAccess,
     logLevel: config.log.level,
+    logRequests: config.log.requests,
     cluster: config.cluster
       ? { nodeId: config.cluster.nodeId, etcd: config.cluster.endpoints.length, leaseTtlMs: config.cluster.leaseTtlMs }
       : 'single-node',
