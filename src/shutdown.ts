@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { flushLogs } from './common/logging/log-flush';
+import { flushLogs, flushLogsSync } from './common/logging/log-flush';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
@@ -17,7 +17,9 @@ export function installGracefulShutdown(app: INestApplication, timeoutMs: number
     logger.info({ signal, timeoutMs }, 'shutting down');
     const watchdog = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown timed out; exiting');
-      void exitAfterFlush(logger, 1);
+      // No more waiting: what the destination has not written by now is written synchronously.
+      flushLogsSync(logger);
+      process.exit(1);
     }, timeoutMs);
     watchdog.unref();
     try {
@@ -32,7 +34,10 @@ export function installGracefulShutdown(app: INestApplication, timeoutMs: number
   for (const signal of SIGNALS) process.once(signal, (s) => void shutdown(s));
 }
 
-/** Logs are written asynchronously: every line, the last ones included, goes out before the exit. */
+/**
+ * Logs are written asynchronously: every line, the last ones included, goes out before the
+ * exit. The watchdog above still bounds the wait.
+ */
 async function exitAfterFlush(logger: Logger, code: number): Promise<never> {
   await flushLogs(logger);
   process.exit(code);

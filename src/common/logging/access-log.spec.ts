@@ -35,7 +35,10 @@ describe('pathOf', () => {
 describe('AccessLogController', () => {
   function setup(level = 'info') {
     const lines: Record<string, unknown>[] = [];
-    const root = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const root = pino(
+      { level },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     const request = {
       method: 'GET',
       url: '/api/v1/configs/order-approval?version=12',
