@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { AccessLogController } from './common/logging/access-log';
 import { createRootLogger } from './common/logging/root-logger';
 import { PinoNestLogger } from './common/logging/pino-nest.logger';
 import { setupOpenApi } from './common/http/openapi';
@@ -28,6 +29,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   prepareDataDirectory(config.dataDir);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
+    // One access line per answered request, as LOG_REQUESTS says (see AccessLogController).
+    logController: new AccessLogController(config.log.requests),
     genReqId: requestIdFromHeaders,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { flushLogs, flushLogsSync } from './common/logging/log-flush';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
@@ -16,20 +17,28 @@ export function installGracefulShutdown(app: INestApplication, timeoutMs: number
     logger.info({ signal, timeoutMs }, 'shutting down');
     const watchdog = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown timed out; exiting');
-      logger.flush();
+      // No more waiting: what the destination has not written by now is written synchronously.
+      flushLogsSync(logger);
       process.exit(1);
     }, timeoutMs);
     watchdog.unref();
     try {
       await app.close();
       logger.info('shutdown complete');
-      logger.flush();
-      process.exit(0);
+      await exitAfterFlush(logger, 0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      logger.flush();
-      process.exit(1);
+      await exitAfterFlush(logger, 1);
     }
   };
   for (const signal of SIGNALS) process.once(signal, (s) => void shutdown(s));
+}
+
+/**
+ * Logs are written asynchronously: every line, the last ones included, goes out before the
+ * exit. The watchdog above still bounds the wait.
+ */
+async function exitAfterFlush(logger: Logger, code: number): Promise<never> {
+  await flushLogs(logger);
+  process.exit(code);
 }

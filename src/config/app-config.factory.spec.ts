@@ -22,7 +22,15 @@ describe('loadAppConfig', () => {
       database: { type: 'sqlite', sqlitePath: join(CWD, 'data', 'logic-ha.sqlite') },
       http: { host: '127.0.0.1', port: 3000, bodyLimitBytes: 5 * 1024 * 1024 },
       auth: { adminToken: undefined, runtimeToken: undefined, runtimeAccess: 'loopback-open' },
-      log: { level: 'info' },
+      log: { level: 'info', requests: 'all' },
+    });
+  });
+
+  it('takes LOG_REQUESTS=errors or off for the access log', () => {
+    expect(loadAppConfig({ LOG_REQUESTS: 'errors' }, CWD).log).toEqual({ level: 'info', requests: 'errors' });
+    expect(loadAppConfig({ LOG_REQUESTS: 'off', LOG_LEVEL: 'debug' }, CWD).log).toEqual({
+      level: 'debug',
+      requests: 'off',
     });
   });
 
@@ -292,6 +300,7 @@ describe('loadAppConfig', () => {
     ['METRICS_TOKEN', 'short', /METRICS_TOKEN: must be longer than or equal to 16 characters$/m],
     ['RUNTIME_AUTH', 'maybe', /RUNTIME_AUTH: .*auto, token, none \(got "maybe"\)/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*fatal, error, warn, info, debug, trace, silent \(got "loud"\)/],
+    ['LOG_REQUESTS', 'some', /LOG_REQUESTS: .*all, errors, off \(got "some"\)/],
     ['BODY_LIMIT_BYTES', '10', /BODY_LIMIT_BYTES: .*must not be less than 1024/],
     ['SHUTDOWN_TIMEOUT_MS', '-1', /SHUTDOWN_TIMEOUT_MS: .*must not be less than 0/],
     ['HEALTH_CHECK_TIMEOUT_MS', '1', /HEALTH_CHECK_TIMEOUT_MS: .*must not be less than 50/],

@@ -37,6 +37,7 @@ export const DEFAULTS = {
   HEALTH_DISK_MIN_FREE_BYTES: 100 * MIB,
   HEALTH_HEAP_MAX_BYTES: 1536 * MIB,
   LOG_LEVEL: 'info',
+  LOG_REQUESTS: 'all',
   CRON_TIMEZONE: 'UTC',
   INSTANCE_LONG_RUNNING_CRON: '* * * * *',
   INSTANCE_LONG_RUNNING_TIMEOUT_S: 3600,
@@ -291,7 +292,7 @@ function buildConfig(
       runtimeAccess: runtimeAccess(schema),
       metricsToken: schema.METRICS_TOKEN,
     },
-    log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL },
+    log: { level: schema.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL, requests: schema.LOG_REQUESTS ?? DEFAULTS.LOG_REQUESTS },
     health: {
       checkTimeoutMs: schema.HEALTH_CHECK_TIMEOUT_MS ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS,
       diskMinFreeBytes: schema.HEALTH_DISK_MIN_FREE_BYTES ?? DEFAULTS.HEALTH_DISK_MIN_FREE_BYTES,
@@ -504,6 +505,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     runtimeAccess: config.auth.runtimeAccess,
     metricsAccess: config.auth.metricsToken ? 'METRICS_TOKEN' : 'loopback only',
     logLevel: config.log.level,
+    logRequests: config.log.requests,
     cluster: config.cluster
       ? { nodeId: config.cluster.nodeId, etcd: config.cluster.endpoints.length, leaseTtlMs: config.cluster.leaseTtlMs }
       : 'single-node',

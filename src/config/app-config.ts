@@ -1,8 +1,10 @@
 import type { BackupCipher, MasterKey } from './encryption-keys';
 import type { MysqlEndpoint } from './mysql-url';
-import type { LOG_LEVELS } from './environment.schema';
+import type { LOG_LEVELS, LOG_REQUESTS_MODES } from './environment.schema';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `all`: one line per answered request; `errors`: only answers with status >= 400; `off`: none. */
+export type LogRequests = (typeof LOG_REQUESTS_MODES)[number];
 
 export interface SqliteDatabaseConfig {
   type: 'sqlite';
@@ -239,7 +241,7 @@ export abstract class AppConfig {
     /** Bearer token of GET /metrics; unset: the route answers loopback clients only. */
     readonly metricsToken?: string;
   };
-  abstract readonly log: { readonly level: LogLevel };
+  abstract readonly log: { readonly level: LogLevel; readonly requests: LogRequests };
   abstract readonly health: {
     readonly checkTimeoutMs: number;
     readonly diskMinFreeBytes: number;

@@ -7,6 +7,8 @@ import { IsMysqlUrl, IsMysqlUrlList } from './mysql-url.validator';
 
 export const DB_TYPES = ['sqlite', 'mysql'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Which answered requests get an access log line (see src/common/logging/access-log.ts). */
+export const LOG_REQUESTS_MODES = ['all', 'errors', 'off'] as const;
 export const RUNTIME_AUTH_MODES = ['auto', 'token', 'none'] as const;
 export const CONFIG_MODES = ['online', 'offline'] as const;
 export const CONFIG_CACHE_STORES = ['memory', 'redis'] as const;
@@ -137,6 +139,10 @@ export class EnvironmentSchema {
   @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional()
+  @IsIn(LOG_REQUESTS_MODES)
+  LOG_REQUESTS?: (typeof LOG_REQUESTS_MODES)[number];
 
   @IsOptional()
   @Type(() => Number)

@@ -35,7 +35,7 @@ function freePort(): Promise<number> {
 /** The environment of a fresh shell: none of logic-ha's variables leak in from the one running the tests. */
 function cleanEnvironment(): NodeJS.ProcessEnv {
   const ours =
-    /^(DB_|SQLITE_|BACKUP_|CONFIG_|INSTANCE_|HEARTBEAT_|FAILOVER_|FAILURE_|MIGRATION_|HEALTH_|CRON_|ADMIN_TOKEN$|RUNTIME_|LOG_LEVEL$|HOST$|PORT$|DATA_DIR$|BODY_LIMIT_|SHUTDOWN_)/;
+    /^(DB_|SQLITE_|BACKUP_|CONFIG_|INSTANCE_|HEARTBEAT_|FAILOVER_|FAILURE_|MIGRATION_|HEALTH_|CRON_|ADMIN_TOKEN$|RUNTIME_|LOG_LEVEL$|LOG_REQUESTS$|HOST$|PORT$|DATA_DIR$|BODY_LIMIT_|SHUTDOWN_)/;
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !ours.test(key)));
 }
 

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../../config/app-config';
+import { createLogDestination } from './log-destination';
 
 /**
  * Paths redacted from every log line. Request headers carry the bearer tokens; config
@@ -17,7 +18,11 @@ const REDACTED_PATHS = [
   '*.credentials',
 ];
 
-/** The process-wide pino logger; Fastify logs requests through it, Nest through PinoNestLogger. */
+/**
+ * The process-wide pino logger; Fastify and the access log write through it, Nest through
+ * PinoNestLogger. Without a destination: stdout, asynchronously (see createLogDestination);
+ * whoever exits the process flushes it first (flushLogs).
+ */
 export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -27,6 +32,6 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? createLogDestination(),
   );
 }
