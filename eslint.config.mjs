@@ -53,6 +53,7 @@ const BROWSER_GLOBALS = [
   'setInterval',
   'setTimeout',
   'window',
+  'URLSearchParams',
 ];
 
 export default tseslint.config(

@@ -86,13 +86,21 @@ export function followEvents({ onEvent, onState }) {
   };
 }
 
+/** The server sends a keepalive every 15 s: a stream silent for longer is dead (a half-open connection). */
+const SILENCE_MS = 45_000;
+
 async function readStream(body, onEvent) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
-    const { value, done } = await reader.read();
+    let timer;
+    const silence = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('event stream silent')), SILENCE_MS);
+    });
+    const { value, done } = await Promise.race([reader.read(), silence]).finally(() => clearTimeout(timer));
     if (done) return;
-    buffer += value;
+    // A proxy may re-frame the stream with CRLF line ends.
+    buffer += value.replace(/\r\n?/g, '\n');
     let end;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       dispatch(buffer.slice(0, end), onEvent);

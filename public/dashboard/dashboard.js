@@ -5,10 +5,18 @@ import { renderBackups, renderConfigStore, renderFailovers } from './timelines.j
 import { renderTopology } from './topology.js';
 
 // Lag and heartbeats change without events: a slow poll keeps them fresh; events refresh at once.
-const POLL_MS = 5000;
+// `?poll=0` turns the poll off (the browser tests prove the event stream alone moves the page).
+const POLL_MS = pollInterval(new URLSearchParams(window.location.search).get('poll'));
+
+function pollInterval(seconds) {
+  if (seconds === null) return 5000;
+  const value = Number(seconds);
+  return Number.isFinite(value) && value >= 0 ? value * 1000 : 5000;
+}
 let events = null;
 let poll = null;
 let pending = null;
+let settled = null;
 
 const byId = (id) => document.getElementById(id);
 
@@ -33,10 +41,18 @@ async function refresh() {
   document.body.dataset.refreshedAt = new Date().toISOString();
 }
 
-/** Many events in a burst (a failover emits several): one refresh. */
-function refreshSoon() {
+/**
+ * Many events in a burst (a failover emits several): one refresh, and a second once the
+ * burst has settled, because an event is announced before everything it changed is
+ * recorded (a failover's history record is written after db.primary-changed). Keepalives
+ * change nothing.
+ */
+function refreshSoon(type) {
+  if (type === 'keepalive') return;
   clearTimeout(pending);
+  clearTimeout(settled);
   pending = setTimeout(() => void refresh().catch(showFailure), 150);
+  settled = setTimeout(() => void refresh().catch(showFailure), 2500);
 }
 
 function showFailure(error) {
@@ -81,7 +97,7 @@ async function start() {
   byId('sign-out').hidden = false;
   await refresh().catch(showFailure);
   events = followEvents({ onEvent: refreshSoon, onState: setLive });
-  poll = setInterval(() => void refresh().catch(showFailure), POLL_MS);
+  if (POLL_MS > 0) poll = setInterval(() => void refresh().catch(showFailure), POLL_MS);
 }
 
 function signOut(message) {
@@ -118,5 +134,5 @@ byId('sign-in').addEventListener('submit', (event) => {
   void signIn(token);
 });
 byId('sign-out').addEventListener('click', () => signOut());
-wireActions({ report, after: refreshSoon });
+wireActions({ report, after: () => refreshSoon('action') });
 if (session.token()) void start();

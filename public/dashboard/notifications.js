@@ -36,7 +36,13 @@ export function renderNotifications(log) {
           el('td', {}, delivery.url ?? delivery.endpoint ?? '—'),
           el('td', {}, badge(delivery.status, STATUS_TONE[delivery.status] ?? 'unknown')),
           el('td', {}, String(delivery.attempts ?? 0)),
-          el('td', {}, delivery.lastError ?? (delivery.lastStatusCode ? `HTTP ${delivery.lastStatusCode}` : '—')),
+          el(
+            'td',
+            {},
+            [delivery.responseStatus ? `HTTP ${delivery.responseStatus}` : null, delivery.lastError]
+              .filter(Boolean)
+              .join(': ') || '—',
+          ),
         ),
       ),
   );

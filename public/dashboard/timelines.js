@@ -14,7 +14,9 @@ export function renderFailovers(history) {
           'p',
           {},
           badge(record.outcome, record.outcome === 'succeeded' ? 'good' : 'bad'),
-          ` ${record.kind} ${time(record.startedAt)}: ${record.oldPrimary} → ${record.newPrimary ?? 'none'} (epoch ${record.epoch}, ${milliseconds(Date.parse(record.finishedAt) - Date.parse(record.startedAt))})`,
+          ` ${record.kind} ${time(record.startedAt)}: ${record.oldPrimary} → ${record.newPrimary ?? 'none'} (epoch ${record.epoch}${
+            record.finishedAt ? `, ${milliseconds(Date.parse(record.finishedAt) - Date.parse(record.startedAt))}` : ''
+          })`,
         ),
         record.error ? el('p', { class: 'error' }, record.error) : null,
         el(

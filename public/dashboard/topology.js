@@ -63,9 +63,21 @@ function problemsOf(server) {
     r?.lastSqlError,
     server.role === 'primary' && server.readOnly ? 'read-only' : null,
     server.role === 'primary' && server.semiSyncActive === false ? 'semi-sync off' : null,
-    server.errantGtids ? `errant transactions ${server.errantGtids}` : null,
-    ...(server.problems ?? []),
+    ...rejoinProblems(server.rejoin),
   ].filter(Boolean);
+}
+
+/** Why a fenced server is still fenced: errant transactions (and the rows they touched), or a failed rejoin. */
+function rejoinProblems(rejoin) {
+  if (!rejoin) return [];
+  const errant = rejoin.errant
+    ? `errant transactions ${rejoin.errant.errantGtids}: ${
+        (rejoin.errant.changes ?? []).map((c) => `${c.operation} ${c.table} (${c.rows} rows)`).join(', ') ||
+        'rows unknown'
+      }; rejoin with reclone after deciding`
+    : null;
+  const state = rejoin.state === 'rejoining' ? 'rejoining now' : null;
+  return [errant, state, rejoin.state === 'failed' ? `rejoin failed: ${rejoin.lastError}` : null];
 }
 
 function automaticState(status) {

@@ -61,16 +61,19 @@ describe('backupFigures', () => {
 
 describe('pitrWindow', () => {
   it('spans the newest whole chain: from its full’s end to its newest backup’s end', () => {
-    expect(pitrWindow(CHAIN, NOW)).toEqual({ seconds: 9 * 3600, endAgeSeconds: 3600 });
+    expect(pitrWindow(CHAIN, NOW)).toMatchObject({ seconds: 9 * 3600, endAgeSeconds: 3600 });
   });
 
   it('is empty, not absent, right after a full backup', () => {
-    expect(pitrWindow([row('f2', 'full', 0.5), ...CHAIN], NOW)).toEqual({ seconds: 0, endAgeSeconds: 1800 });
+    const window = pitrWindow([row('f2', 'full', 0.5), ...CHAIN], NOW);
+    expect(window).toMatchObject({ seconds: 0, endAgeSeconds: 1800 });
+    expect(window!.from).toEqual(window!.to);
+    expect(window!.to).toEqual(new Date(NOW.getTime() - 1800_000));
   });
 
   it('a broken link (the parent failed or expired: not among the succeeded) falls back to the newest whole chain', () => {
     const broken = [row('i9', 'incremental', 0.5, { parentId: 'i8-failed' }), ...CHAIN];
-    expect(pitrWindow(broken, NOW)).toEqual({ seconds: 9 * 3600, endAgeSeconds: 3600 });
+    expect(pitrWindow(broken, NOW)).toMatchObject({ seconds: 9 * 3600, endAgeSeconds: 3600 });
   });
 
   it('no whole chain at all: undefined (the gauges show no sample)', () => {

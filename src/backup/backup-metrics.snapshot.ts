@@ -15,6 +15,9 @@ export interface PitrWindow {
   seconds: number;
   /** How old the newest point a restore reaches is. */
   endAgeSeconds: number;
+  /** The earliest and the newest point a restore reaches. */
+  from: Date;
+  to: Date;
 }
 
 export interface BackupFigures {
@@ -63,7 +66,12 @@ export function pitrWindow(rows: BackupSummaryRow[], now: Date): PitrWindow | un
     if (!end.finishedAt) continue;
     const full = fullOf(end, byId);
     if (!full?.finishedAt) continue;
-    return { seconds: seconds(full.finishedAt, end.finishedAt), endAgeSeconds: seconds(end.finishedAt, now) };
+    return {
+      seconds: seconds(full.finishedAt, end.finishedAt),
+      endAgeSeconds: seconds(end.finishedAt, now),
+      from: full.finishedAt,
+      to: end.finishedAt,
+    };
   }
   return undefined;
 }

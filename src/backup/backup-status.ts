@@ -4,6 +4,7 @@ import { BackupService } from './backup.service';
 import { BackupCatalogService } from './catalog/backup-catalog.service';
 import type { BackupCipher } from '../config/encryption-keys';
 import { KeyRing } from './crypto/key-ring';
+import { pitrWindow } from './backup-metrics.snapshot';
 
 export interface BackupStatusSummary {
   newestVerifiedId: string | null;
@@ -14,6 +15,11 @@ export interface BackupStatusSummary {
   newestRestoreVerifiedAgeSeconds: number | null;
   newestRestoreVerifiedAt: string | null;
   running: string | null;
+  /**
+   * The point-in-time restore window: the newest whole chain, from its full backup's end to
+   * its newest backup's end (`to`); null without a succeeded whole chain.
+   */
+  pitr: { from: string; to: string; seconds: number; endAgeSeconds: number } | null;
   encryption: { cipher: BackupCipher; currentKeyId: string | null };
 }
 
@@ -31,11 +37,14 @@ export class BackupStatus {
   ) {}
 
   async summary(): Promise<BackupStatusSummary> {
-    const [verified, succeeded, restoreVerified] = await Promise.all([
+    const [verified, succeeded, restoreVerified, summaries] = await Promise.all([
       this.catalog.newestVerified(),
       this.catalog.newestSucceeded(),
       this.catalog.newestRestoreVerified(),
+      this.catalog.succeededSummaries(),
     ]);
+    const now = this.clock.now();
+    const window = pitrWindow(summaries, now);
     const ageOf = (at: Date | null | undefined) =>
       at ? Math.round((this.clock.now().getTime() - at.getTime()) / 1000) : null;
     return {
@@ -48,6 +57,14 @@ export class BackupStatus {
       newestRestoreVerifiedAgeSeconds: ageOf(restoreVerified?.finishedAt),
       newestRestoreVerifiedAt: restoreVerified?.restoreVerifiedAt?.toISOString() ?? null,
       running: this.backups.runningId,
+      pitr: window
+        ? {
+            from: window.from.toISOString(),
+            to: window.to.toISOString(),
+            seconds: Math.round(window.seconds),
+            endAgeSeconds: Math.round(window.endAgeSeconds),
+          }
+        : null,
       // What new backups are written with: the cipher and the key id, never key bytes.
       encryption: { cipher: this.keys.cipher, currentKeyId: this.keys.encrypting ? this.keys.currentKeyId : null },
     };

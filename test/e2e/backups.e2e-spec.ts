@@ -174,6 +174,7 @@ describe('GET /api/v1/backups/status', () => {
       newestRestoreVerifiedAgeSeconds: null,
       newestRestoreVerifiedAt: null,
       running: null,
+      pitr: null,
       encryption: { cipher: 'none', currentKeyId: null },
     });
   });
@@ -183,6 +184,13 @@ describe('GET /api/v1/backups/status', () => {
     const { body } = await request(t.server).get('/api/v1/backups/status').set(AUTH).expect(200);
     expect(body).toMatchObject({ newestSucceededId: full.id, newestSucceededAgeSeconds: expect.any(Number) });
     expect(body.newestRestoreVerifiedId).toBeNull();
+    // One full is a whole chain: the window is that full's end alone (a restore reaches exactly it).
+    expect(body.pitr).toEqual({
+      from: full.finishedAt,
+      to: full.finishedAt,
+      seconds: 0,
+      endAgeSeconds: expect.any(Number),
+    });
     const ready = await request(t.server).get('/health/ready');
     expect(Object.keys(ready.body.info?.backup ?? ready.body.details?.backup).sort()).toEqual(
       ['status', ...Object.keys(body)].sort(),
