@@ -45,7 +45,7 @@ GRANT ALL PRIVILEGES ON `logic_ha_logic_ha_restore_check`.* TO 'monitor'@'%';
 -- transactions is rebuilt by the monitor from the newest backup. On that server it runs
 -- STOP SLAVE, RESET SLAVE ALL (REPLICATION SLAVE ADMIN) and RESET MASTER (RELOAD), then, in
 -- sessions with sql_log_bin = 0 (BINLOG ADMIN), drops and re-creates the app database, loads
--- the dump (DROP/CREATE TABLE, LOCK TABLES, ALTER TABLE … DISABLE KEYS, INSERT) and replays
+-- the dump (DROP/CREATE TABLE, LOCK TABLES, ALTER TABLE ... DISABLE KEYS, INSERT) and replays
 -- the backups' binlogs (the app's writes and migrations, as statements or BINLOG row events:
 -- BINLOG REPLAY). All global rights above; on the app database it needs these, and only
 -- these: no GRANT OPTION, and nothing for views, routines or triggers (the schema has none).
