@@ -36,6 +36,19 @@ const boundaries = [
     except: ['./index.ts'],
     message: `import another feature through its index.ts (its public face), not its internals.`,
   })),
+  // Not even through index.ts (docs: ARCHITECTURE.md, "Which way the arrows run"): they meet through
+  // ports in database/ (ReplicaRebuilder) bound by the app's wiring, and through events.
+  {
+    target: './src/failover',
+    from: './src/backup',
+    message: 'failover does not import backup: use a port in src/database bound in src/app.module.ts, or an event.',
+  },
+  {
+    target: './src/backup',
+    from: './src/failover',
+    message:
+      'backup does not import failover: react to its events (db.primary-changed), or use a port in src/database.',
+  },
 ];
 
 /** What the dashboard's modules use from the browser (no `globals` package for a dozen names). */

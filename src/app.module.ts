@@ -33,7 +33,8 @@ export class AppModule {
     const runSchedules = options.runSchedules ?? true;
     // Created once and imported by Health too: the same dynamic module is one instance.
     const backup = BackupModule.forRoot({ runSchedules });
-    const failover = FailoverModule.forRoot({ runMonitor: runSchedules });
+    // Failover's reclone rebuilds with backup's ReplicaRebuilder: handed the module here, as neither feature imports the other.
+    const failover = FailoverModule.forRoot({ runMonitor: runSchedules, rebuilder: backup });
     return {
       module: AppModule,
       imports: [

@@ -27,8 +27,9 @@ GRANT PROCESS, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, REPLICATION SLAVE 
 
 -- The epoch marker: after each failover or switchover the monitor records the new epoch in
 -- logic_ha_epoch (created by logic-ha's migration ha-5) on the new primary; replication carries
--- it to the standbys. Only INSERT on that one table: CREATE is what lets MariaDB accept a grant
--- on a table that does not exist yet (the migrations create it); the monitor creates nothing.
+-- it to the standbys. INSERT on that one table: CREATE is what lets MariaDB accept a grant on a
+-- table that does not exist yet (the migrations create it). (The reclone grant below covers it
+-- too; this one says what the monitor writes in normal operation.)
 GRANT CREATE, INSERT ON logic_ha.logic_ha_epoch TO 'monitor'@'%';
 
 -- Test restores (docs/backups-test-restore.md): the monitor restores the newest chain into a
@@ -39,3 +40,13 @@ GRANT CREATE, INSERT ON logic_ha.logic_ha_epoch TO 'monitor'@'%';
 -- scratch database, named after the app database: <db>_logic_ha_restore_check.
 GRANT BINLOG REPLAY ON *.* TO 'monitor'@'%';
 GRANT ALL PRIVILEGES ON `logic_ha_logic_ha_restore_check`.* TO 'monitor'@'%';
+
+-- Reclone (docs/operations.md, "Rejoin a fenced server"): a fenced server holding errant
+-- transactions is rebuilt by the monitor from the newest backup. On that server it runs
+-- STOP SLAVE, RESET SLAVE ALL (REPLICATION SLAVE ADMIN) and RESET MASTER (RELOAD), then, in
+-- sessions with sql_log_bin = 0 (BINLOG ADMIN), drops and re-creates the app database, loads
+-- the dump (DROP/CREATE TABLE, LOCK TABLES, ALTER TABLE ... DISABLE KEYS, INSERT) and replays
+-- the backups' binlogs (the app's writes and migrations, as statements or BINLOG row events:
+-- BINLOG REPLAY). All global rights above; on the app database it needs these, and only
+-- these: no GRANT OPTION, and nothing for views, routines or triggers (the schema has none).
+GRANT CREATE, DROP, ALTER, INDEX, INSERT, UPDATE, DELETE ON logic_ha.* TO 'monitor'@'%';

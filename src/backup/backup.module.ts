@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { ReplicaRebuilder } from '../database/replication/replica-rebuilder';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { BackupController } from './backup.controller';
 import { BackupStatus } from './backup-status';
@@ -24,6 +25,7 @@ import { InterruptedBackups } from './interrupted-backups';
 import { ClientTools } from './process/client-tools';
 import { ProcessRunner } from './process/process-runner';
 import { PreChangeBackupService } from './pre-change-backup.service';
+import { LogicalBackupRebuilder } from './replica-rebuild/logical-backup-rebuilder';
 import { RestoreJobsService } from './restore-jobs.service';
 import { RestoreService } from './restore.service';
 import { BackupStorage } from './storage/backup-storage';
@@ -99,6 +101,8 @@ export class BackupModule {
         BackupStatus,
         BackupMetrics,
         BackupIndicator,
+        // Failover's reclone rebuilds a fenced server through this port; the app's wiring hands failover this module.
+        { provide: ReplicaRebuilder, useClass: LogicalBackupRebuilder },
       ],
       exports: [
         BackupService,
@@ -113,6 +117,7 @@ export class BackupModule {
         BackupScheduler,
         TestRestoreService,
         TestRestoreScheduler,
+        ReplicaRebuilder,
       ],
     };
   }

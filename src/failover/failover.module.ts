@@ -30,20 +30,27 @@ import { ServerProbe } from './probes/server-probe';
 import { Promoter } from './promotion/promoter';
 import { CommandRunner, FailoverHooks, PostFailoverHooks, PreFailoverGate, ShellCommandRunner } from './hooks';
 import { ErrantChangeReader, MariadbBinlogChangeReader } from './rejoin/errant-change-reader';
-import { LogicalBackupRebuilder } from './rejoin/logical-backup-rebuilder';
 import { MysqlRejoinProbe } from './rejoin/mysql-rejoin-probe';
 import { RejoinProbe } from './rejoin/rejoin-probe';
 import { RejoinController } from './rejoin/rejoin.controller';
 import { RejoinProcedure } from './rejoin/rejoin.procedure';
 import { RejoinService } from './rejoin/rejoin.service';
-import { ReplicaRebuilder } from './rejoin/replica-rebuilder';
+
+export interface FailoverModuleOptions {
+  runMonitor: boolean;
+  /**
+   * The module that provides and exports ReplicaRebuilder (src/database/replication), which a
+   * reclone rebuilds with: the app's wiring hands in BackupModule, so failover never imports backup.
+   */
+  rebuilder: DynamicModule;
+}
 
 @Module({})
 export class FailoverModule {
-  static forRoot(options: { runMonitor: boolean }): DynamicModule {
+  static forRoot(options: FailoverModuleOptions): DynamicModule {
     return {
       module: FailoverModule,
-      imports: [TypeOrmModule.forFeature([FailoverHistoryEntity]), TerminusModule],
+      imports: [TypeOrmModule.forFeature([FailoverHistoryEntity]), TerminusModule, options.rebuilder],
       controllers: [FailoverController, RejoinController],
       providers: [
         { provide: ServerProbe, inject: [AppConfig], useFactory: (config: AppConfig) => new MysqlServerProbe(config) },
@@ -79,7 +86,6 @@ export class FailoverModule {
         // Rejoin of fenced servers (src/failover/rejoin).
         { provide: RejoinProbe, useClass: MysqlRejoinProbe },
         { provide: ErrantChangeReader, useClass: MariadbBinlogChangeReader },
-        { provide: ReplicaRebuilder, useClass: LogicalBackupRebuilder },
         RejoinProcedure,
         RejoinService,
         FailoverMetrics,

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { messageOf } from '../common/errors/error-message';
 import { EventBus } from '../common/events/event-bus';
 import { DatabaseTopology } from '../database/topology/database-topology';
-import type { TopologyState } from '../database/topology/topology-state';
+import type { FailoverKind, TopologyState } from '../database/topology/topology-state';
 import { AppPool } from './app-pool';
 import { FailoverMonitor } from './failover-monitor.service';
 
@@ -38,11 +38,9 @@ export class TopologyFollower implements OnApplicationBootstrap {
       epoch: next.epoch,
     });
     this.monitor.forgetPrimary();
-    const change = next.history[0];
     const closing = this.pool.close({ abandon: true });
     this.events.emit('db.primary-changed', {
-      id: change?.id ?? `epoch-${next.epoch}`,
-      kind: change?.kind ?? 'failover',
+      ...changeBehind(next, previous),
       epoch: next.epoch,
       oldPrimary: previous.primary,
       newPrimary: next.primary,
@@ -57,4 +55,18 @@ export class TopologyFollower implements OnApplicationBootstrap {
       this.logger.warn({ msg: 'could not reopen the pool on the new primary yet', err: messageOf(error) });
     }
   }
+}
+
+/**
+ * Which change moved the primary to `next`. Not simply the newest history record: a vetoed
+ * failover is recorded too and changed nothing, and the mover's own record is written after
+ * the move (a later update), so the newest one may be an older change. The record of this
+ * epoch when it is there; else the failover's intent (kept until the new primary takes
+ * writes); else the epoch, with the kind told by fencing (a failover fences the old primary).
+ */
+function changeBehind(next: TopologyState, previous: TopologyState): { id: string; kind: FailoverKind } {
+  const record = next.history.find((r) => r.outcome !== 'vetoed' && r.epoch === next.epoch);
+  if (record) return { id: record.id, kind: record.kind };
+  if (next.pending?.candidate === next.primary) return { id: next.pending.id, kind: 'failover' };
+  return { id: `epoch-${next.epoch}`, kind: next.fenced.includes(previous.primary) ? 'failover' : 'switchover' };
 }

@@ -5,6 +5,7 @@ import { messageOf } from '../../common/errors/error-message';
 import type { ErrantRowChange } from '../../common/events/app-events';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
+import { ReplicaRebuilder } from '../../database/replication/replica-rebuilder';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import { FailoverErrorCode } from '../failover.errors';
 import { ServerAddress, ServerProbe } from '../probes/server-probe';
@@ -12,7 +13,6 @@ import { addressOf } from '../server-address';
 import { ErrantChangeReader } from './errant-change-reader';
 import { type ErrantRange, errantRanges, formatErrant, historyOf, parseGtidList, reaches } from './gtid-set';
 import { RejoinProbe } from './rejoin-probe';
-import { ReplicaRebuilder } from './replica-rebuilder';
 
 export type RejoinMethod = 'replication' | 'reclone';
 
@@ -40,7 +40,8 @@ export const RECLONE_SYNC_TIMEOUT_MS = 30 * 60_000;
  * 1. its gtid_binlog_state against the primary's history (binlog state and slave position):
  *    anything it holds that the primary lacks is errant, and it stays fenced (the outcome
  *    names the GTIDs and the rows they touched);
- * 2. (reclone only) its data rebuilt from a backup of the primary's history first;
+ * 2. (reclone only) a copy of the primary's history chosen (ReplicaRebuilder, bound by the
+ *    app's wiring to backup's restore), then the server reset (RESET MASTER) and rebuilt from it;
  * 3. CHANGE MASTER to the primary (read_only stays ON; heartbeat period half the detection
  *    time), START SLAVE, and wait until both threads run and it holds the primary's position
  *    read at the start;
@@ -118,7 +119,11 @@ export class RejoinProcedure {
         return { kind: 'errant', server: key, primary: primaryKey, ...(await this.describe(server, ranges)) };
       detail = `held nothing ${primaryKey} lacks (binlog state ${own.binlogState || 'empty'})`;
     } else {
-      const rebuilt = await this.rebuilder.rebuild(server, history, signal);
+      // The copy is chosen first: a server is reset (binlog dropped) only once there is one to restore.
+      const plan = await this.rebuilder.plan(server, (gtid) => reaches(history, gtid));
+      signal.throwIfAborted();
+      await this.rejoinProbe.resetForRebuild(server);
+      const rebuilt = await this.rebuilder.rebuild(server, plan, signal);
       slavePos = rebuilt.position;
       detail = `rebuilt by ${this.rebuilder.method} from ${rebuilt.source}, at ${rebuilt.position}`;
     }

@@ -6,16 +6,16 @@ import {
   replicatedConfig,
 } from '../../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../../test/support/fake-server-probe';
+import { type RebuildPlan, type RebuildResult, ReplicaRebuilder } from '../../database/replication/replica-rebuilder';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import type { FailoverRunner } from '../failover-runner';
 import type { FencedServerView, Fencer } from '../fencer';
 import type { ServerAddress } from '../probes/server-probe';
 import { type ErrantChanges, ErrantChangeReader } from './errant-change-reader';
-import type { ErrantRange, GtidHistory } from './gtid-set';
+import type { ErrantRange } from './gtid-set';
 import { type GtidState, RejoinProbe, type ReplicationSetup } from './rejoin-probe';
 import { RejoinProcedure } from './rejoin.procedure';
 import { RejoinService } from './rejoin.service';
-import { type RebuildResult, ReplicaRebuilder } from './replica-rebuilder';
 
 const P = '127.0.0.1:1';
 const OLD = '127.0.0.1:2';
@@ -66,12 +66,24 @@ class FakeChangeReader extends ErrantChangeReader {
   }
 }
 
+/** Its one copy ends at 0-1-140; `holds` is what the procedure said the primary holds. */
 class FakeRebuilder extends ReplicaRebuilder {
   readonly method = 'fake copy';
-  histories: GtidHistory[] = [];
-  async rebuild(_server: ServerAddress, history: GtidHistory): Promise<RebuildResult> {
-    this.histories.push(history);
-    return { position: '0-1-140', source: 'backup 20261129-220000-000F' };
+  holds: ((gtid: string) => boolean) | null = null;
+  /** No copy the primary holds: refused before any server is touched. */
+  refuse = false;
+  constructor(private readonly calls: string[]) {
+    super();
+  }
+  async plan(server: ServerAddress, primaryHolds: (gtid: string) => boolean): Promise<RebuildPlan> {
+    this.holds = primaryHolds;
+    this.calls.push(`${server.key} plan`);
+    if (this.refuse) throw new Error('reclone refused: no MariaDB backup ends at a position the primary holds');
+    return { ref: '20261129-220000-000F', position: '0-1-140' };
+  }
+  async rebuild(server: ServerAddress, plan: RebuildPlan): Promise<RebuildResult> {
+    this.calls.push(`${server.key} rebuild from ${plan.ref}`);
+    return { position: plan.position, source: `backup ${plan.ref}` };
   }
 }
 
@@ -88,7 +100,7 @@ async function world(options: { autoRejoin?: boolean } = {}) {
     .set(P, { binlogPos: '0-1-150', binlogState: '0-1-150', slavePos: '0-2-100' })
     .set(OLD, { binlogPos: '0-2-100', binlogState: '0-2-100' });
   const reader = new FakeChangeReader();
-  const rebuilder = new FakeRebuilder();
+  const rebuilder = new FakeRebuilder(rejoinProbe.calls);
   const leadership = new SwitchableLeadership();
   const events = new RecordingEventBus();
   const fenced = new Map<string, FencedServerView>([
@@ -277,10 +289,28 @@ describe('RejoinService', () => {
         state: 'succeeded',
         outcome: { kind: 'rejoined', method: 'reclone' },
       });
-      expect(w.rebuilder.histories[0].get('0-2')).toBe(100);
-      expect(w.rejoinProbe.calls).toEqual([`${OLD} replicate from ${P} slave_pos 0-1-140 heartbeat 1.5`]);
+      // The primary's history: its binlog state and slave position.
+      expect(['0-1-150', '0-2-100'].map(w.rebuilder.holds!)).toEqual([true, true]);
+      expect(['0-1-151', '0-2-101'].map(w.rebuilder.holds!)).toEqual([false, false]);
+      // Reset only once a copy was chosen, then rebuilt, then replicating from the copy's end.
+      expect(w.rejoinProbe.calls).toEqual([
+        `${OLD} plan`,
+        `${OLD} reset`,
+        `${OLD} rebuild from 20261129-220000-000F`,
+        `${OLD} replicate from ${P} slave_pos 0-1-140 heartbeat 1.5`,
+      ]);
       expect(w.topology.state.fenced).toEqual([]);
       expect(w.events.emitted.at(-1)).toMatchObject({ name: 'db.rejoined', payload: { method: 'reclone' } });
+    });
+
+    it('refuses a reclone with no usable copy before touching the server: no reset, it stays fenced', async () => {
+      const w = await world();
+      w.rebuilder.refuse = true;
+      const job = w.service.startReclone(OLD);
+      await w.service.running;
+      expect(w.service.job(job.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/reclone refused/) });
+      expect(w.rejoinProbe.calls).toEqual([`${OLD} plan`]);
+      expect(w.topology.state.fenced).toEqual([OLD]);
     });
   });
 });
