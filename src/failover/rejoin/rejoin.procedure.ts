@@ -37,7 +37,8 @@ export const RECLONE_SYNC_TIMEOUT_MS = 30 * 60_000;
 /**
  * Returns a fenced server to the topology as a standby of the current primary:
  *
- * 1. its gtid_binlog_state against the primary's history (binlog state and slave position):
+ * 1. (replication) made read-only, the app account's sessions killed; then its
+ *    gtid_binlog_state against the primary's history (binlog state and slave position):
  *    anything it holds that the primary lacks is errant, and it stays fenced (the outcome
  *    names the GTIDs and the rows they touched);
  * 2. (reclone only) its data rebuilt from a backup of the primary's history first;
@@ -106,6 +107,7 @@ export class RejoinProcedure {
     let slavePos: string | undefined;
     let detail: string;
     if (method === 'replication') {
+      await this.quiesce(key, server);
       const own = await this.rejoinProbe.gtidState(server);
       // A former primary always logged something. An empty binlog was reset: by a reclone that
       // stopped after RESET MASTER (its data may be half restored), or by hand. Never follow from there.
@@ -142,6 +144,18 @@ export class RejoinProcedure {
     });
     this.events.emit('db.rejoined', { server: key, primary: primaryKey, epoch, method });
     return { kind: 'rejoined', server: key, primary: primaryKey, epoch, method, detail };
+  }
+
+  /**
+   * read_only = ON and the app account's sessions killed before its GTID state is read: the
+   * fencer did so when it came back, but a person (or a rejoin on request, before the
+   * fencer's next poll) may have turned read_only off, and a stale client writing between
+   * the errant check and CHANGE MASTER would be an errant transaction nobody checked.
+   * Accounts with READ_ONLY ADMIN (SUPER) are not stopped by read_only: the app's must not have it.
+   */
+  private async quiesce(key: string, server: ServerAddress): Promise<void> {
+    await this.probe.setReadOnly(server, true);
+    await this.probe.killConnectionsOf(server, this.topology.endpointOf(key).user);
   }
 
   /** Half the detection time (interval × threshold), as a replica needs for a hung primary to be seen in time. */

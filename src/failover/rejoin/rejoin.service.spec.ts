@@ -143,6 +143,23 @@ describe('RejoinService', () => {
     expect(w.service.view(OLD)).toBeNull();
   });
 
+  it('makes the server read-only and kills the app sessions before reading its GTID state (no write slips in after the check)', async () => {
+    const w = await world();
+    const gtidState = w.rejoinProbe.gtidState.bind(w.rejoinProbe);
+    w.rejoinProbe.gtidState = async (server) => {
+      w.probe.calls.push(`${server.key} gtidState`);
+      return gtidState(server);
+    };
+    await w.tick();
+    const calls = w.probe.calls.filter((call) => call.startsWith(OLD));
+    expect(calls.slice(0, 3)).toEqual([
+      `${OLD} setReadOnly:true`,
+      `${OLD} killConnectionsOf:logic_ha`,
+      `${OLD} gtidState`,
+    ]);
+    expect(w.topology.state.fenced).toEqual([]);
+  });
+
   it('keeps a server with an errant transaction fenced, names it and the rows, and reports it once per discovery', async () => {
     const w = await world();
     w.rejoinProbe.set(OLD, { binlogPos: '0-2-101', binlogState: '0-2-101' });
