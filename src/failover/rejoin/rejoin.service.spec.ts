@@ -6,6 +6,7 @@ import {
   replicatedConfig,
 } from '../../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../../test/support/fake-server-probe';
+import { ErrorKind } from '../../common/errors/domain-error';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import type { FailoverRunner } from '../failover-runner';
 import type { FencedServerView, Fencer } from '../fencer';
@@ -272,6 +273,24 @@ describe('RejoinService', () => {
         details: { field: 'server', server: '127.0.0.1:9' },
       });
       expect(() => w.service.startReclone(P)).toThrow(expect.objectContaining({ code: 'REJOIN_NOT_FENCED' }));
+    });
+
+    it('answers 503 REJOIN_UNAVAILABLE when the server does not answer (try again), 409 REJOIN_FAILED when it answered wrong', async () => {
+      const w = await world();
+      w.probe.server(OLD).up = false;
+      await expect(w.service.rejoinNow(OLD)).rejects.toMatchObject({
+        code: 'REJOIN_UNAVAILABLE',
+        kind: ErrorKind.Unavailable,
+        details: { server: OLD },
+        retryAfterSeconds: 5,
+      });
+      w.probe.server(OLD).up = true;
+      w.rejoinProbe.set(OLD, { binlogPos: '', binlogState: '', slavePos: '0-2-90' });
+      await expect(w.service.rejoinNow(OLD)).rejects.toMatchObject({
+        code: 'REJOIN_FAILED',
+        kind: ErrorKind.Conflict,
+      });
+      expect(w.topology.state.fenced).toEqual([OLD]);
     });
 
     it('answers an errant server with 409 naming the GTIDs', async () => {
