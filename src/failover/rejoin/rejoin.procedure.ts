@@ -53,6 +53,8 @@ export const RECLONE_SYNC_TIMEOUT_MS = 30 * 60_000;
 @Injectable()
 export class RejoinProcedure {
   private readonly logger = new Logger('Rejoin');
+  /** Per fenced server, the last errant finding whose binlog read succeeded (see describe). */
+  private readonly described = new Map<string, ErrantFinding>();
 
   constructor(
     private readonly config: AppConfig,
@@ -135,6 +137,7 @@ export class RejoinProcedure {
     const timeoutMs = method === 'replication' ? REPLICATION_SYNC_TIMEOUT_MS : RECLONE_SYNC_TIMEOUT_MS;
     await this.waitInSync(server, primaryState.binlogPos, timeoutMs, signal);
     const epoch = await this.persist(key, primaryKey);
+    this.described.delete(key);
     this.logger.warn({
       msg: 'rejoined a fenced server as a standby',
       server: key,
@@ -164,11 +167,28 @@ export class RejoinProcedure {
     return Math.max(0.5, Math.floor((heartbeatIntervalMs * failureThreshold) / 2 / 100) / 10);
   }
 
+  /**
+   * The errant GTIDs and the rows they touched. An errant server is looked at again every
+   * minute until a person acts; its binlog is read (mariadb-binlog, up to its bounds) only
+   * when the errant set changed. A read that failed is not kept: the next check tries again.
+   */
   private async describe(server: ServerAddress, ranges: ErrantRange[]): Promise<ErrantFinding> {
-    const read = await this.changes
-      .read(server, ranges)
-      .catch((error: unknown) => ({ changes: [], incomplete: `could not read its binlog: ${messageOf(error)}` }));
-    return { errantGtids: formatErrant(ranges), changes: read.changes, changesIncomplete: read.incomplete };
+    const errantGtids = formatErrant(ranges);
+    const cached = this.described.get(server.key);
+    if (cached?.errantGtids === errantGtids) return cached;
+    const finding = await this.changes.read(server, ranges).then(
+      (read): ErrantFinding => {
+        const found = { errantGtids, changes: read.changes, changesIncomplete: read.incomplete };
+        this.described.set(server.key, found);
+        return found;
+      },
+      (error: unknown): ErrantFinding => ({
+        errantGtids,
+        changes: [],
+        changesIncomplete: `could not read its binlog: ${messageOf(error)}`,
+      }),
+    );
+    return finding;
   }
 
   /**

@@ -175,19 +175,41 @@ describe('RejoinService', () => {
       { name: 'db.errant-transactions', payload: { server: OLD, primary: P, epoch: 1, ...errant } },
     ]);
     expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
-    // Not looked at again every tick; a minute later it is, and the same set is not reported again.
+    // Not looked at again every tick; a minute later it is, but the same set is neither read
+    // from its binlog again (mariadb-binlog) nor reported again.
     await w.tick();
     expect(w.reader.reads).toBe(1);
     w.clock.advance(60_000);
     await w.tick();
-    expect(w.reader.reads).toBe(2);
+    expect(w.reader.reads).toBe(1);
+    expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
     expect(w.events.names()).toEqual(['db.errant-transactions']);
-    // A further errant write is a new discovery.
+    // A further errant write is a new discovery, read again.
     w.rejoinProbe.set(OLD, { binlogPos: '0-2-102', binlogState: '0-2-102' });
     w.clock.advance(60_000);
     await w.tick();
+    expect(w.reader.reads).toBe(2);
     expect(w.events.names()).toEqual(['db.errant-transactions', 'db.errant-transactions']);
     expect(w.service.view(OLD)?.errant?.errantGtids).toBe('0-2-101-102');
+  });
+
+  it('reads the binlog of an errant server again at the next check when the read failed', async () => {
+    const w = await world();
+    w.rejoinProbe.set(OLD, { binlogPos: '0-2-101', binlogState: '0-2-101' });
+    const read = w.reader.read.bind(w.reader);
+    let calls = 0;
+    w.reader.read = async (server, ranges) => {
+      if (++calls === 1) throw new Error('connect ETIMEDOUT');
+      return read(server, ranges);
+    };
+    await w.tick();
+    expect(w.service.view(OLD)?.errant?.changesIncomplete).toMatch(/could not read its binlog: connect ETIMEDOUT/);
+    w.clock.advance(60_000);
+    await w.tick();
+    expect(w.service.view(OLD)?.errant).toMatchObject({ changesIncomplete: null, changes: [{ gtid: '0-2-101' }] });
+    w.clock.advance(60_000);
+    await w.tick();
+    expect(calls).toBe(2);
   });
 
   it('leaves a server that does not catch up fenced, says why, and backs off before trying again', async () => {
