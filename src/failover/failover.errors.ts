@@ -15,6 +15,8 @@ export enum FailoverErrorCode {
   RejoinRefused = 'REJOIN_REFUSED',
   /** Rejoin was tried and did not finish; the server stays fenced. */
   RejoinFailed = 'REJOIN_FAILED',
+  /** Rejoin could not reach the server (or the primary): 503, try again; it stays fenced. */
+  RejoinUnavailable = 'REJOIN_UNAVAILABLE',
   RejoinJobNotFound = 'REJOIN_JOB_NOT_FOUND',
   /** The zero-loss guard: the candidate lacks transactions the primary may have acknowledged. */
   LossPossible = 'FAILOVER_LOSS_POSSIBLE',

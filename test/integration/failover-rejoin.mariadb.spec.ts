@@ -156,10 +156,10 @@ describe('an old primary with an errant transaction stays fenced; reclone rejoin
       method: 'POST',
     });
     expect(anonymous.status).toBe(401);
-    // The old primary is down: a rejoin now fails, and it stays fenced.
+    // The old primary is down: a rejoin now fails with 503 (try again later), and it stays fenced.
     const down = await post(primaryKey(world), {});
-    expect(down.status).toBe(409);
-    expect(down.body.code).toBe('REJOIN_FAILED');
+    expect(down.status).toBe(503);
+    expect(down.body.code).toBe('REJOIN_UNAVAILABLE');
     expect(world.dataDir.topology()).toMatchObject({
       epoch: before.epoch,
       primary: before.primary,

@@ -1,7 +1,14 @@
 import type { ErrantRowChange } from '../../common/events/app-events';
 import { type ErrantRange, inRanges } from './gtid-set';
 
-const GTID_LINE = /\bGTID (\d+-\d+-\d+)\b/;
+/**
+ * The header of a GTID event, and only that: `#261129 23:44:14 server id 7  end_log_pos 633
+ * CRC32 0x85d47de3 <TAB>GTID 0-7-3 trans` (no CRC32 part when binlog_checksum=NONE). Row
+ * values (`###   @1='… GTID 0-2-7'`) and annotated statements (`#Q> …`) may hold the same
+ * words and must not switch the transaction.
+ */
+const GTID_LINE =
+  /^#\d{6} +\d{1,2}:\d\d:\d\d server id \d+ +end_log_pos \d+\s+(?:CRC32 0x[0-9a-fA-F]+\s+)?GTID (\d+-\d+-\d+)\b/;
 const ROW_LINE = /^### (INSERT INTO|UPDATE|DELETE FROM) (\S+)/;
 const OPERATIONS: Record<string, string> = { 'INSERT INTO': 'INSERT', UPDATE: 'UPDATE', 'DELETE FROM': 'DELETE' };
 
@@ -20,7 +27,7 @@ export class BinlogChangeCollector {
 
   line(text: string): void {
     const gtid = GTID_LINE.exec(text);
-    if (gtid && text.startsWith('#')) {
+    if (gtid) {
       this.current = inRanges(gtid[1], this.ranges) ? gtid[1] : null;
       if (this.current) this.seen.add(this.current);
       return;

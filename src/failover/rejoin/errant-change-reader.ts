@@ -7,7 +7,7 @@ import type { ErrantRowChange } from '../../common/events/app-events';
 import { AppConfig, type Credentials } from '../../config/app-config';
 import type { ServerAddress } from '../probes/server-probe';
 import { BinlogChangeCollector } from './binlog-changes';
-import type { ErrantRange } from './gtid-set';
+import { type ErrantRange, formatErrant, parseGtidList } from './gtid-set';
 import { RejoinProbe } from './rejoin-probe';
 
 export interface ErrantChanges {
@@ -24,7 +24,10 @@ export abstract class ErrantChangeReader {
 /** Bounds: a person needs the tables and counts, not a dump of a big binlog. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_TIME_MS = 20_000;
-/** The newest files only: errant transactions are what it wrote last, after it lost its standbys. */
+/**
+ * The newest files only: errant transactions are what it wrote last, after it lost its
+ * standbys. Any not met in them are counted in `incomplete` (see notFound).
+ */
 const NEWEST_FILES = 4;
 
 /**
@@ -61,9 +64,50 @@ export class MariadbBinlogChangeReader extends ErrantChangeReader {
       files[0],
     ];
     const collector = new BinlogChangeCollector(ranges);
-    const incomplete = await stream(program, args, { MYSQL_PWD: this.admin.password }, (line) => collector.line(line));
-    return { changes: collector.changes(), incomplete };
+    const stopped = await stream(program, args, { MYSQL_PWD: this.admin.password }, (line) => collector.line(line));
+    const missing = notFound(ranges, collector.gtids(), files);
+    return { changes: collector.changes(), incomplete: [stopped, missing].filter(Boolean).join('; ') || null };
   }
+}
+
+/**
+ * Null when every errant transaction was met in the files read; else how many were not, and
+ * where it looked. Counted per domain over the union of the ranges, since sequence numbers
+ * are shared by a domain's servers: a range is an upper bound (another server's transaction
+ * may hold a number in it), so the count is "up to". Missing ones are in older files than the
+ * newest read, or purged.
+ */
+export function notFound(ranges: ErrantRange[], found: string[], files: string[]): string | null {
+  let expected = 0;
+  let met = 0;
+  for (const domain of new Set(ranges.map((range) => range.domain))) {
+    const spans = mergedSpans(ranges.filter((range) => range.domain === domain));
+    expected += spans.reduce((sum, [from, to]) => sum + to - from + 1, 0);
+    const sequences = new Set(
+      parseGtidList(found.join(','))
+        .filter(
+          (gtid) => gtid.domain === domain && spans.some(([from, to]) => gtid.sequence >= from && gtid.sequence <= to),
+        )
+        .map((gtid) => gtid.sequence),
+    );
+    met += sequences.size;
+  }
+  if (met >= expected) return null;
+  return (
+    `${expected - met} of up to ${expected} errant transactions (${formatErrant(ranges)}) not found in the ` +
+    `binlog files read (${files.join(', ')}): in older files, or purged`
+  );
+}
+
+/** The ranges' [from, to] spans of one domain, overlaps merged. */
+function mergedSpans(ranges: ErrantRange[]): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const { from, to } of [...ranges].sort((a, b) => a.from - b.from)) {
+    const last = spans.at(-1);
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else spans.push([from, to]);
+  }
+  return spans;
 }
 
 /** Runs `program`, hands each stdout line to `onLine`; resolves with why it stopped early, or null. */

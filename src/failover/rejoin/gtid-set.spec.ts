@@ -26,7 +26,13 @@ describe('GTID sets for rejoin', () => {
     ['the primary logged it (log_slave_updates)', '0-1-100', '0-1-100,0-2-150', '', ''],
     ['one write acknowledged to nobody', '0-1-101', '0-2-150', '0-1-100', '0-1-101'],
     ['three errant writes', '0-1-103', '0-1-100,0-2-150', '', '0-1-101-103'],
-    ['a server the primary never heard of', '0-1-100,0-9-4', '0-2-150', '0-1-100', '0-9-1-4'],
+    // A server the primary's history does not name (a primary rebuilt from a backup + gtid_slave_pos,
+    // or recloned, keeps one entry per domain): its transactions below the primary's highest precede it.
+    ['an older server the primary no longer names', '0-3-50,0-1-100', '0-1-100,0-2-150', '', ''],
+    ['an unnamed server above the primary in the domain', '0-1-100,0-9-160', '0-2-150', '0-1-100', '0-9-151-160'],
+    // Both wrote the same numbers after the divergence: the primary names server 1 at 100, so 0-1-101 is its own.
+    ['same numbers written on both sides', '0-1-101', '0-1-100,0-2-105', '', '0-1-101'],
+    ['same numbers, the old one named only by the slave pos', '0-1-101', '0-2-105', '0-1-100', '0-1-101'],
     ['an errant write in another domain', '0-1-100,1-1-7', '0-2-150', '0-1-100', '1-1-1-7'],
     ['an empty binlog holds nothing', '', '0-2-150', '', ''],
     ['a replica of the primary all along', '0-1-100,0-2-150', '0-1-100,0-2-160', '', ''],

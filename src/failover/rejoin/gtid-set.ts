@@ -43,8 +43,10 @@ export function historyOf(...lists: string[]): GtidHistory {
 
 /**
  * One run of transactions a server holds and the reference does not: `server` wrote
- * sequence numbers `from`..`to` in `domain` (from is 1 when the reference never saw that
- * server in that domain: everything it holds of it up to `to` is suspect).
+ * sequence numbers `from`..`to` in `domain`. `from` is one past what the reference holds of
+ * that server in that domain when it holds any; one past the reference's highest sequence
+ * in the domain when it never saw that server there; 1 when it never saw the domain at all.
+ * A range is an upper bound: other servers' transactions of the domain may share its numbers.
  */
 export interface ErrantRange {
   domain: number;
@@ -54,17 +56,45 @@ export interface ErrantRange {
 }
 
 /**
- * What `server` (its binlog state) holds that `reference` (the primary's history) does not.
- * Empty: every transaction in its binlog reached the primary, so it can replicate from it.
+ * What `server` (its gtid_binlog_state) holds that `reference` (the primary's history) does
+ * not. Empty: every transaction in its binlog reached the primary, so it can replicate from it.
+ *
+ * In a domain, sequence numbers grow across servers (each new transaction takes the domain's
+ * highest + 1), but a history keeps only the last number per (domain, server_id), and a
+ * primary built from a backup + gtid_slave_pos (or recloned) keeps one entry per domain. So:
+ *
+ * (a) the reference has an entry for the same (domain, server_id): errant above that entry.
+ *     This catches the old primary's own writes after the divergence even when the new
+ *     primary went further in the domain meanwhile (0-1-101 errant against 0-1-100,0-2-105);
+ * (b) it has none for that server but knows the domain: errant only above its highest
+ *     sequence in the domain (0-3-50 against 0-1-100,0-2-150 precedes everything it holds);
+ * (c) it never saw the domain: everything of it is errant.
+ *
+ * Blind spot of (b): a server the primary's history does not name (its entry dropped by a
+ * rebuild from gtid_slave_pos) whose transactions the primary never got, numbered at or
+ * below the primary's highest in the domain, is not seen. After a failover the old primary's
+ * own server_id is nearly always named (the new primary replicated from it), so its writes
+ * after the divergence fall under (a); (b) only decides for servers of an older past. It also
+ * assumes sequence numbers grow within a domain (gtid_strict_mode, or one writer at a time).
  */
 export function errantRanges(server: GtidEntry[], reference: GtidHistory): ErrantRange[] {
+  const highest = highestPerDomain(reference);
   const ranges: ErrantRange[] = [];
   for (const entry of server) {
-    const known = reference.get(pairKey(entry.domain, entry.serverId));
-    if (known !== undefined && known >= entry.sequence) continue;
-    ranges.push({ domain: entry.domain, serverId: entry.serverId, from: (known ?? 0) + 1, to: entry.sequence });
+    const known = reference.get(pairKey(entry.domain, entry.serverId)) ?? highest.get(entry.domain) ?? 0;
+    if (known >= entry.sequence) continue;
+    ranges.push({ domain: entry.domain, serverId: entry.serverId, from: known + 1, to: entry.sequence });
   }
   return ranges.sort((a, b) => a.domain - b.domain || a.serverId - b.serverId);
+}
+
+function highestPerDomain(history: GtidHistory): Map<number, number> {
+  const highest = new Map<number, number>();
+  for (const [key, sequence] of history) {
+    const domain = Number(key.split('-')[0]);
+    highest.set(domain, Math.max(highest.get(domain) ?? 0, sequence));
+  }
+  return highest;
 }
 
 /** `0-1-105` for one transaction, `0-1-105-107` for a run (the form the events and status use). */

@@ -37,7 +37,8 @@ export const RECLONE_SYNC_TIMEOUT_MS = 30 * 60_000;
 /**
  * Returns a fenced server to the topology as a standby of the current primary:
  *
- * 1. its gtid_binlog_state against the primary's history (binlog state and slave position):
+ * 1. (replication) made read-only, the app account's sessions killed; then its
+ *    gtid_binlog_state against the primary's history (binlog state and slave position):
  *    anything it holds that the primary lacks is errant, and it stays fenced (the outcome
  *    names the GTIDs and the rows they touched);
  * 2. (reclone only) a copy of the primary's history chosen (ReplicaRebuilder, bound by the
@@ -53,6 +54,8 @@ export const RECLONE_SYNC_TIMEOUT_MS = 30 * 60_000;
 @Injectable()
 export class RejoinProcedure {
   private readonly logger = new Logger('Rejoin');
+  /** Per fenced server, the last errant finding whose binlog read succeeded (see describe). */
+  private readonly described = new Map<string, ErrantFinding>();
 
   constructor(
     private readonly config: AppConfig,
@@ -107,6 +110,7 @@ export class RejoinProcedure {
     let slavePos: string | undefined;
     let detail: string;
     if (method === 'replication') {
+      await this.quiesce(key, server);
       const own = await this.rejoinProbe.gtidState(server);
       // A former primary always logged something. An empty binlog was reset: by a reclone that
       // stopped after RESET MASTER (its data may be half restored), or by hand. Never follow from there.
@@ -138,6 +142,7 @@ export class RejoinProcedure {
     const timeoutMs = method === 'replication' ? REPLICATION_SYNC_TIMEOUT_MS : RECLONE_SYNC_TIMEOUT_MS;
     await this.waitInSync(server, primaryState.binlogPos, timeoutMs, signal);
     const epoch = await this.persist(key, primaryKey);
+    this.described.delete(key);
     this.logger.warn({
       msg: 'rejoined a fenced server as a standby',
       server: key,
@@ -149,17 +154,46 @@ export class RejoinProcedure {
     return { kind: 'rejoined', server: key, primary: primaryKey, epoch, method, detail };
   }
 
+  /**
+   * read_only = ON and the app account's sessions killed before its GTID state is read: the
+   * fencer did so when it came back, but a person (or a rejoin on request, before the
+   * fencer's next poll) may have turned read_only off, and a stale client writing between
+   * the errant check and CHANGE MASTER would be an errant transaction nobody checked.
+   * Accounts with READ_ONLY ADMIN (SUPER) are not stopped by read_only: the app's must not have it.
+   */
+  private async quiesce(key: string, server: ServerAddress): Promise<void> {
+    await this.probe.setReadOnly(server, true);
+    await this.probe.killConnectionsOf(server, this.topology.endpointOf(key).user);
+  }
+
   /** Half the detection time (interval × threshold), as a replica needs for a hung primary to be seen in time. */
   heartbeatPeriodSeconds(): number {
     const { heartbeatIntervalMs, failureThreshold } = this.config.failover;
     return Math.max(0.5, Math.floor((heartbeatIntervalMs * failureThreshold) / 2 / 100) / 10);
   }
 
+  /**
+   * The errant GTIDs and the rows they touched. An errant server is looked at again every
+   * minute until a person acts; its binlog is read (mariadb-binlog, up to its bounds) only
+   * when the errant set changed. A read that failed is not kept: the next check tries again.
+   */
   private async describe(server: ServerAddress, ranges: ErrantRange[]): Promise<ErrantFinding> {
-    const read = await this.changes
-      .read(server, ranges)
-      .catch((error: unknown) => ({ changes: [], incomplete: `could not read its binlog: ${messageOf(error)}` }));
-    return { errantGtids: formatErrant(ranges), changes: read.changes, changesIncomplete: read.incomplete };
+    const errantGtids = formatErrant(ranges);
+    const cached = this.described.get(server.key);
+    if (cached?.errantGtids === errantGtids) return cached;
+    const finding = await this.changes.read(server, ranges).then(
+      (read): ErrantFinding => {
+        const found = { errantGtids, changes: read.changes, changesIncomplete: read.incomplete };
+        this.described.set(server.key, found);
+        return found;
+      },
+      (error: unknown): ErrantFinding => ({
+        errantGtids,
+        changes: [],
+        changesIncomplete: `could not read its binlog: ${messageOf(error)}`,
+      }),
+    );
+    return finding;
   }
 
   /**

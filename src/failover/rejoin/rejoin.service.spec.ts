@@ -7,6 +7,7 @@ import {
 } from '../../../test/support/failover-fakes';
 import { FakeServerProbe, replicaStatus } from '../../../test/support/fake-server-probe';
 import { type RebuildPlan, type RebuildResult, ReplicaRebuilder } from '../../database/replication/replica-rebuilder';
+import { ErrorKind } from '../../common/errors/domain-error';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import type { FailoverRunner } from '../failover-runner';
 import type { FencedServerView, Fencer } from '../fencer';
@@ -155,6 +156,23 @@ describe('RejoinService', () => {
     expect(w.service.view(OLD)).toBeNull();
   });
 
+  it('makes the server read-only and kills the app sessions before reading its GTID state (no write slips in after the check)', async () => {
+    const w = await world();
+    const gtidState = w.rejoinProbe.gtidState.bind(w.rejoinProbe);
+    w.rejoinProbe.gtidState = async (server) => {
+      w.probe.calls.push(`${server.key} gtidState`);
+      return gtidState(server);
+    };
+    await w.tick();
+    const calls = w.probe.calls.filter((call) => call.startsWith(OLD));
+    expect(calls.slice(0, 3)).toEqual([
+      `${OLD} setReadOnly:true`,
+      `${OLD} killConnectionsOf:logic_ha`,
+      `${OLD} gtidState`,
+    ]);
+    expect(w.topology.state.fenced).toEqual([]);
+  });
+
   it('keeps a server with an errant transaction fenced, names it and the rows, and reports it once per discovery', async () => {
     const w = await world();
     w.rejoinProbe.set(OLD, { binlogPos: '0-2-101', binlogState: '0-2-101' });
@@ -169,19 +187,41 @@ describe('RejoinService', () => {
       { name: 'db.errant-transactions', payload: { server: OLD, primary: P, epoch: 1, ...errant } },
     ]);
     expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
-    // Not looked at again every tick; a minute later it is, and the same set is not reported again.
+    // Not looked at again every tick; a minute later it is, but the same set is neither read
+    // from its binlog again (mariadb-binlog) nor reported again.
     await w.tick();
     expect(w.reader.reads).toBe(1);
     w.clock.advance(60_000);
     await w.tick();
-    expect(w.reader.reads).toBe(2);
+    expect(w.reader.reads).toBe(1);
+    expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
     expect(w.events.names()).toEqual(['db.errant-transactions']);
-    // A further errant write is a new discovery.
+    // A further errant write is a new discovery, read again.
     w.rejoinProbe.set(OLD, { binlogPos: '0-2-102', binlogState: '0-2-102' });
     w.clock.advance(60_000);
     await w.tick();
+    expect(w.reader.reads).toBe(2);
     expect(w.events.names()).toEqual(['db.errant-transactions', 'db.errant-transactions']);
     expect(w.service.view(OLD)?.errant?.errantGtids).toBe('0-2-101-102');
+  });
+
+  it('reads the binlog of an errant server again at the next check when the read failed', async () => {
+    const w = await world();
+    w.rejoinProbe.set(OLD, { binlogPos: '0-2-101', binlogState: '0-2-101' });
+    const read = w.reader.read.bind(w.reader);
+    let calls = 0;
+    w.reader.read = async (server, ranges) => {
+      if (++calls === 1) throw new Error('connect ETIMEDOUT');
+      return read(server, ranges);
+    };
+    await w.tick();
+    expect(w.service.view(OLD)?.errant?.changesIncomplete).toMatch(/could not read its binlog: connect ETIMEDOUT/);
+    w.clock.advance(60_000);
+    await w.tick();
+    expect(w.service.view(OLD)?.errant).toMatchObject({ changesIncomplete: null, changes: [{ gtid: '0-2-101' }] });
+    w.clock.advance(60_000);
+    await w.tick();
+    expect(calls).toBe(2);
   });
 
   it('leaves a server that does not catch up fenced, says why, and backs off before trying again', async () => {
@@ -267,6 +307,24 @@ describe('RejoinService', () => {
         details: { field: 'server', server: '127.0.0.1:9' },
       });
       expect(() => w.service.startReclone(P)).toThrow(expect.objectContaining({ code: 'REJOIN_NOT_FENCED' }));
+    });
+
+    it('answers 503 REJOIN_UNAVAILABLE when the server does not answer (try again), 409 REJOIN_FAILED when it answered wrong', async () => {
+      const w = await world();
+      w.probe.server(OLD).up = false;
+      await expect(w.service.rejoinNow(OLD)).rejects.toMatchObject({
+        code: 'REJOIN_UNAVAILABLE',
+        kind: ErrorKind.Unavailable,
+        details: { server: OLD },
+        retryAfterSeconds: 5,
+      });
+      w.probe.server(OLD).up = true;
+      w.rejoinProbe.set(OLD, { binlogPos: '', binlogState: '', slavePos: '0-2-90' });
+      await expect(w.service.rejoinNow(OLD)).rejects.toMatchObject({
+        code: 'REJOIN_FAILED',
+        kind: ErrorKind.Conflict,
+      });
+      expect(w.topology.state.fenced).toEqual([OLD]);
     });
 
     it('answers an errant server with 409 naming the GTIDs', async () => {

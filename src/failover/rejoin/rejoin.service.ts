@@ -9,6 +9,7 @@ import { FailoverRunner } from '../failover-runner';
 import { FailoverErrorCode } from '../failover.errors';
 import { Fencer } from '../fencer';
 import { type ErrantFinding, type RejoinMethod, type RejoinOutcome, RejoinProcedure } from './rejoin.procedure';
+import { isUnreachable } from './unreachable';
 
 /** What status shows of a fenced server's rejoin. */
 export interface RejoinView {
@@ -111,6 +112,13 @@ export class RejoinService implements OnApplicationShutdown {
     this.claim(key);
     const outcome = await this.attempt(key, 'replication', true).catch((error: unknown) => {
       if (error instanceof DomainError) throw error;
+      if (isUnreachable(error))
+        throw new DomainError(
+          FailoverErrorCode.RejoinUnavailable,
+          ErrorKind.Unavailable,
+          `rejoin of ${key} failed: ${messageOf(error)}; it stays fenced, try again when it answers`,
+          { details: { server: key }, retryAfterSeconds: FIRST_RETRY_MS / 1000 },
+        );
       throw new DomainError(
         FailoverErrorCode.RejoinFailed,
         ErrorKind.Conflict,
