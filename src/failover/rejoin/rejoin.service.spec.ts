@@ -157,6 +157,7 @@ describe('RejoinService', () => {
       { name: 'db.errant-transactions', payload: { server: OLD, primary: P, epoch: 1, ...errant } },
     ]);
     expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, true]]));
     // Not looked at again every tick; a minute later it is, and the same set is not reported again.
     await w.tick();
     expect(w.reader.reads).toBe(1);
@@ -170,6 +171,7 @@ describe('RejoinService', () => {
     await w.tick();
     expect(w.events.names()).toEqual(['db.errant-transactions', 'db.errant-transactions']);
     expect(w.service.view(OLD)?.errant?.errantGtids).toBe('0-2-101-102');
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, true]]));
   });
 
   it('leaves a server that does not catch up fenced, says why, and backs off before trying again', async () => {
@@ -183,6 +185,7 @@ describe('RejoinService', () => {
       lastError: expect.stringContaining('ECONNREFUSED'),
       nextAttemptAt: '2026-11-29T12:00:05.000Z',
     });
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, false]]));
     await w.tick();
     expect(w.rejoinProbe.calls).toHaveLength(1);
     w.clock.advance(5_000);
