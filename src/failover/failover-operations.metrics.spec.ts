@@ -2,14 +2,16 @@ import { parsePrometheusText } from '../../test/support/prometheus-text';
 import { MetricsRegistry } from '../common/metrics/metrics-registry';
 import { FailoverOperationsMetrics } from './failover-operations.metrics';
 import type { AcknowledgedPosition } from './guard/acknowledged-position';
+import type { RejoinService } from './rejoin/rejoin.service';
 import type { StandbyHealth, StandbyProblem } from './standby-health/standby-health';
 
 describe('FailoverOperationsMetrics', () => {
-  const setup = (active: boolean | null, problems: Partial<StandbyProblem>[]) => {
+  const setup = (active: boolean | null, problems: Partial<StandbyProblem>[], errant = new Map<string, boolean>()) => {
     const registry = new MetricsRegistry();
     const acknowledged = { semiSync: () => ({ active }) } as unknown as AcknowledgedPosition;
     const standbys = { problems: () => problems } as unknown as StandbyHealth;
-    const metrics = new FailoverOperationsMetrics(registry, acknowledged, standbys);
+    const rejoin = { errantByServer: () => errant } as unknown as RejoinService;
+    const metrics = new FailoverOperationsMetrics(registry, acknowledged, standbys, rejoin);
     const scrape = async () => parsePrometheusText(await registry.text());
     return { metrics, scrape };
   };
@@ -26,6 +28,20 @@ describe('FailoverOperationsMetrics', () => {
     const unknown = await setup(null, []).scrape();
     expect(value(unknown, 'logic_ha_semi_sync_active')).toEqual([]);
     expect(value(unknown, 'logic_ha_standby_problem')).toEqual([]);
+  });
+
+  it('shows 1 per fenced server whose rejoin view is errant, 0 for the others, nothing without a fenced server', async () => {
+    const errant = new Map([
+      ['db1:3306', true],
+      ['db3:3306', false],
+    ]);
+    const { scrape } = setup(true, [], errant);
+    expect(value(await scrape(), 'logic_ha_rejoin_errant')).toEqual([
+      { labels: { server: 'db1:3306' }, value: 1 },
+      { labels: { server: 'db3:3306' }, value: 0 },
+    ]);
+    errant.clear(); // rejoined with a reclone, or no longer fenced
+    expect(value(await scrape(), 'logic_ha_rejoin_errant')).toEqual([]);
   });
 
   it('counts the operations events: fallbacks, repairs, vetoes, rejoins, errant finds, settings, possible loss', async () => {

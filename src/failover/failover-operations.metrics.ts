@@ -9,6 +9,7 @@ import {
 import { OnAppEvent } from '../common/events/event-bus';
 import { MetricsRegistry } from '../common/metrics/metrics-registry';
 import { AcknowledgedPosition } from './guard/acknowledged-position';
+import { RejoinService } from './rejoin/rejoin.service';
 import { StandbyHealth } from './standby-health/standby-health';
 
 /**
@@ -27,7 +28,12 @@ export class FailoverOperationsMetrics {
   private readonly replicaChanges: Counter<'server'>;
   private readonly possibleLoss: Counter;
 
-  constructor(metrics: MetricsRegistry, acknowledged: AcknowledgedPosition, standbys: StandbyHealth) {
+  constructor(
+    metrics: MetricsRegistry,
+    acknowledged: AcknowledgedPosition,
+    standbys: StandbyHealth,
+    rejoin: RejoinService,
+  ) {
     metrics.sampledGauge({
       name: 'logic_ha_semi_sync_active',
       help: 'Rpl_semi_sync_master_status on the primary at the last heartbeat (0: commits no longer wait for a standby)',
@@ -41,6 +47,14 @@ export class FailoverOperationsMetrics {
       help: '1 per standby with a reported replication problem (stopped, broken, wrong source, unreachable), by kind',
       labelNames: ['server', 'kind'],
       read: () => standbys.problems().map((p) => ({ labels: { server: p.server, kind: p.kind }, value: 1 })),
+    });
+    // A gauge, not the counter below: a counter's series first appears at 1, so increase() never sees it.
+    metrics.sampledGauge({
+      name: 'logic_ha_rejoin_errant',
+      help: '1 while a fenced server holds errant transactions (it stays fenced until a person decides), 0 for the other fenced servers the rejoin looked at',
+      labelNames: ['server'],
+      read: () =>
+        [...rejoin.errantByServer()].map(([server, errant]) => ({ labels: { server }, value: errant ? 1 : 0 })),
     });
     this.semiSyncChanges = metrics.counter({
       name: 'logic_ha_semi_sync_changes_total',

@@ -8,6 +8,7 @@ import { WebhookDeliveryStore } from './webhook-delivery.store';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookSender } from './webhook-ports';
 import { signWebhook } from './webhook-signature';
+import { WebhookMetrics } from './webhook.metrics';
 
 /** Rows claimed per pass; each pass sends them in parallel, so one slow receiver does not hold up the others. */
 const BATCH = 20;
@@ -38,6 +39,7 @@ export class WebhookDispatcher {
     private readonly sender: WebhookSender,
     private readonly clock: Clock,
     private readonly node: WebhookNodeId,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   /**
@@ -85,10 +87,10 @@ export class WebhookDispatcher {
       const why = endpoint
         ? 'the endpoint is disabled (it answered 410 Gone)'
         : 'the endpoint is no longer in WEBHOOK_URLS';
-      return this.store.record(row, this.node.value, this.settled(row, now, endpoint ? 'disabled' : 'failed', why));
+      return this.record(row, this.settled(row, now, endpoint ? 'disabled' : 'failed', why));
     }
     if (now.getTime() - row.createdAt.getTime() > this.config.webhooks.maxAgeMs)
-      return this.store.record(row, this.node.value, this.settled(row, now, 'failed', 'older than WEBHOOK_MAX_AGE_MS'));
+      return this.record(row, this.settled(row, now, 'failed', 'older than WEBHOOK_MAX_AGE_MS'));
     const headers = signWebhook(this.config.webhooks.secret!, row.messageId, now, row.payload);
     const attempts = row.attempts + 1;
     let status: number | null = null;
@@ -103,11 +105,17 @@ export class WebhookDispatcher {
     const outcome = this.outcome(row, attempts, at, status, error);
     this.logOutcome(row, endpoint, outcome);
     if (status === 410) {
-      await this.store.record(row, this.node.value, outcome);
+      await this.record(row, outcome);
       await this.store.disable(row.endpoint, at, `answered 410 Gone to ${row.messageId}`);
       return;
     }
+    await this.record(row, outcome);
+  }
+
+  /** Stores an attempt's outcome, then counts it (a row the store refused to update is not counted). */
+  private async record(row: WebhookDeliveryEntity, outcome: AttemptOutcome): Promise<void> {
     await this.store.record(row, this.node.value, outcome);
+    this.metrics.countOutcome(outcome.status);
   }
 
   private outcome(

@@ -75,6 +75,8 @@ describe('GET /metrics on loopback, without METRICS_TOKEN', () => {
     ['logic_ha_failover_automatic_disabled', 'gauge'],
     ['logic_ha_failover_maintenance', 'gauge'],
     ['logic_ha_failover_in_progress', 'gauge'],
+    ['logic_ha_rejoin_errant', 'gauge'],
+    ['logic_ha_webhook_delivery_outcomes_total', 'counter'],
   ])('exposes %s as a %s', async (name, type) => {
     expect((await scrape(t)).types.get(name)).toBe(type);
   });
@@ -288,6 +290,9 @@ describe('docs/alerts.yaml', () => {
     'LogicHaFailoverFailed',
     'LogicHaAutomaticFailoverDisabled',
     'LogicHaNoVerifiedBackup',
+    'LogicHaBackupTooOld',
+    'LogicHaErrantTransactions',
+    'LogicHaWebhooksFailing',
     'LogicHaPitrGap',
     'LogicHaConfigHostBreakerOpen',
     'LogicHaNoLeader',

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DatabaseConfig } from '../../src/config/app-config';
 import { endpointId } from '../../src/config/webhooks.config';
 import type { AppEventMap } from '../../src/common/events/app-events';
+import { parsePrometheusText } from './prometheus-text';
 import { URL_A, URL_B, type WebhookWorld, openWebhookWorld, signatureValid } from './webhook-world';
 
 const A = endpointId(URL_A);
@@ -33,6 +34,13 @@ export function describeWebhookDeliveryContract(database: () => Promise<Database
     world = await openWebhookWorld(await database(), overrides);
     return world;
   };
+  /** logic_ha_webhook_delivery_outcomes_total by outcome, as a scrape shows it. */
+  const outcomes = async () =>
+    Object.fromEntries(
+      parsePrometheusText(await world.metrics.text())
+        .all('logic_ha_webhook_delivery_outcomes_total')
+        .map((s) => [s.labels.outcome, s.value]),
+    );
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
   beforeEach(() => open());
@@ -129,6 +137,8 @@ export function describeWebhookDeliveryContract(database: () => Promise<Database
     world.clock.advance(10 * 3_600_000);
     expect(await dispatcher.runDue()).toBe(0);
     expect(world.sender.to(URL_A)).toHaveLength(3);
+    // A to retry twice, then failed; B delivered at once.
+    expect(await outcomes()).toEqual({ delivered: 1, retry: 2, failed: 1, disabled: 0 });
   });
 
   it('410 Gone disables the endpoint: its pending deliveries stop, new events are logged as disabled, the others go on', async () => {
@@ -152,6 +162,8 @@ export function describeWebhookDeliveryContract(database: () => Promise<Database
     world.clock.advance(3_000_000);
     await dispatcher.runDue();
     expect(world.sender.to(URL_A)).toHaveLength(sentBefore);
+    // b-3's first try a retry; b-3's retry and b-4 both answered 410; b-5 was written disabled, never attempted.
+    expect(await outcomes()).toMatchObject({ retry: 1, failed: 0, disabled: 2 });
     expect((await world.rows()).filter((r) => r.endpoint === A).map((r) => r.status)).toEqual([
       'disabled',
       'disabled',

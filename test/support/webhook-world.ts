@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { MetricsRegistry } from '../../src/common/metrics/metrics-registry';
 import type { AppConfig, DatabaseConfig, WebhooksConfig } from '../../src/config/app-config';
 import { endpointId } from '../../src/config/webhooks.config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.factory';
@@ -11,6 +12,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { WebhookEndpointEntity } from '../../src/webhooks/webhook-endpoint.entity';
 import { WebhookOutbox } from '../../src/webhooks/webhook-outbox.service';
 import { WebhookSender, type WebhookResponse } from '../../src/webhooks/webhook-ports';
+import { WebhookMetrics } from '../../src/webhooks/webhook.metrics';
 import { FakeClock } from './fake-clock';
 
 export const WEBHOOK_SECRET_BYTES = Buffer.alloc(32, 0x5a);
@@ -75,6 +77,8 @@ export interface WebhookWorld {
   store: WebhookDeliveryStore;
   outbox: WebhookOutbox;
   log: WebhookDeliveryLog;
+  /** The registry the dispatchers count their attempts' outcomes in. */
+  metrics: MetricsRegistry;
   /** A dispatcher sending as `node` (default node-a). */
   dispatcher(node?: string): WebhookDispatcher;
   rows(): Promise<WebhookDeliveryEntity[]>;
@@ -106,6 +110,8 @@ export async function openWebhookWorld(
     dataSource.getRepository(WebhookDeliveryEntity),
     dataSource.getRepository(WebhookEndpointEntity),
   );
+  const metrics = new MetricsRegistry();
+  const webhookMetrics = new WebhookMetrics(metrics, store);
   return {
     dataSource,
     clock,
@@ -114,7 +120,9 @@ export async function openWebhookWorld(
     store,
     outbox: new WebhookOutbox(appConfig, store, clock),
     log: new WebhookDeliveryLog(appConfig, store),
-    dispatcher: (node = 'node-a') => new WebhookDispatcher(appConfig, store, sender, clock, { value: node }),
+    metrics,
+    dispatcher: (node = 'node-a') =>
+      new WebhookDispatcher(appConfig, store, sender, clock, { value: node }, webhookMetrics),
     rows: () => dataSource.getRepository(WebhookDeliveryEntity).find({ order: { createdAt: 'ASC', endpoint: 'ASC' } }),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();

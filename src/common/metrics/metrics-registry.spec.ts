@@ -56,6 +56,32 @@ describe('MetricsRegistry', () => {
     expect(after.types.get('logic_ha_test_hits_total')).toBe('counter');
   });
 
+  it('a read that throws and a read that never resolves do not fail the scrape: the other metrics answer', async () => {
+    const registry = new MetricsRegistry({ readTimeoutMs: 50 });
+    registry.sampledGauge({ name: 'logic_ha_test_ok', help: 'x', read: () => [{ value: 7 }] });
+    registry.sampledGauge({
+      name: 'logic_ha_test_broken',
+      help: 'x',
+      read: async () => Promise.reject(new Error('database away')),
+    });
+    registry.sampledGauge({ name: 'logic_ha_test_hung', help: 'x', read: () => new Promise<never>(() => undefined) });
+    registry.sampledCounter({
+      name: 'logic_ha_test_broken_total',
+      help: 'x',
+      read: () => {
+        throw new Error('database away');
+      },
+    });
+    const first = await read(registry);
+    expect(first.value('logic_ha_test_ok')).toBe(7);
+    for (const name of ['logic_ha_test_broken', 'logic_ha_test_hung', 'logic_ha_test_broken_total'])
+      expect({ name, samples: first.all(name) }).toEqual({ name, samples: [] });
+    const second = await read(registry);
+    expect(second.value('logic_ha_test_ok')).toBe(7);
+    for (const collector of ['logic_ha_test_broken', 'logic_ha_test_hung', 'logic_ha_test_broken_total'])
+      expect(second.value('logic_ha_metrics_collect_errors_total', { collector })).toBe(1);
+  });
+
   it('counts a collector that could not read its source', async () => {
     const registry = new MetricsRegistry();
     registry.collectFailed('backup', new Error('database away'));

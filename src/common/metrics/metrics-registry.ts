@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   Counter,
   type CounterConfiguration,
@@ -13,6 +13,15 @@ import {
 export const METRIC_PREFIX = 'logic_ha_';
 
 type Config<C> = Omit<C, 'registers'>;
+
+/** How long one scrape-time read may take before its metric is left without samples for that scrape. */
+export const DEFAULT_READ_TIMEOUT_MS = 2_000;
+
+/** Optional settings of the registry (tests shorten the read timeout). */
+export interface MetricsRegistryOptions {
+  readTimeoutMs?: number;
+}
+export const METRICS_REGISTRY_OPTIONS = Symbol('METRICS_REGISTRY_OPTIONS');
 
 /** One sample of a gauge read at scrape time; labels are omitted for a gauge without any. */
 export interface Sample<L extends string = string> {
@@ -37,11 +46,16 @@ export interface SampledGaugeConfiguration<L extends string> {
 export class MetricsRegistry {
   readonly registry = new Registry();
   private readonly logger = new Logger('Metrics');
+  private readonly readTimeoutMs: number;
   private readonly collectErrors = this.counter({
     name: 'logic_ha_metrics_collect_errors_total',
-    help: 'Scrapes in which a collector could not read its source (its gauges had no samples then); shown from the next scrape',
+    help: 'Scrape-time reads that failed or timed out, by collector (the metric had no samples in that scrape); shown from the next scrape',
     labelNames: ['collector'],
   });
+
+  constructor(@Optional() @Inject(METRICS_REGISTRY_OPTIONS) options?: MetricsRegistryOptions) {
+    this.readTimeoutMs = options?.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  }
 
   counter<L extends string>(config: Config<CounterConfiguration<L>>): Counter<L> {
     return new Counter({ ...this.checked(config), registers: [this.registry] });
@@ -63,11 +77,12 @@ export class MetricsRegistry {
   sampledGauge<L extends string>(config: SampledGaugeConfiguration<L>): Gauge<L> {
     const { read, ...rest } = config;
     const labelled = (rest.labelNames ?? []).length > 0;
+    const guarded = this.guarded(config.name, read);
     return this.gauge<L>({
       ...rest,
       labelNames: rest.labelNames ?? [],
       async collect() {
-        const samples = await read();
+        const samples = await guarded();
         this.reset();
         // reset() leaves a label-less gauge at 0: remove that default when there is no sample.
         if (!samples?.length) {
@@ -86,16 +101,48 @@ export class MetricsRegistry {
    */
   sampledCounter<L extends string>(config: SampledGaugeConfiguration<L>): Counter<L> {
     const { read, ...rest } = config;
+    const labelled = (rest.labelNames ?? []).length > 0;
+    const guarded = this.guarded(config.name, read);
     return this.counter<L>({
       ...rest,
       labelNames: rest.labelNames ?? [],
       async collect() {
-        const samples = await read();
+        const samples = await guarded();
         this.reset();
+        // A failed read shows no sample rather than a 0 (Prometheus would take a 0 for a counter reset).
+        if (!samples && !labelled) this.remove();
         for (const sample of samples ?? [])
           this.inc((sample.labels ?? {}) as Partial<Record<L, string | number>>, sample.value);
       },
     });
+  }
+
+  /**
+   * The one guard every scrape-time read goes through. prom-client's registry.metrics()
+   * rejects as a whole when one collect() throws, and waits for every collect(): an app
+   * database that is down or hung would take /metrics down with it, exactly when
+   * LogicHaPrimaryDown must fire. So a read that throws or outlasts the timeout leaves its
+   * metric without samples for this scrape, and is counted and logged; it never rejects.
+   */
+  private guarded<T>(collector: string, read: () => T | Promise<T>): () => Promise<T | undefined> {
+    return async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`read timed out after ${this.readTimeoutMs} ms`)),
+          this.readTimeoutMs,
+        );
+        timer.unref();
+      });
+      try {
+        return await Promise.race([Promise.resolve().then(read), timeout]);
+      } catch (error) {
+        this.collectFailed(collector, error);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
   }
 
   /**

@@ -187,6 +187,7 @@ describe('RejoinService', () => {
       { name: 'db.errant-transactions', payload: { server: OLD, primary: P, epoch: 1, ...errant } },
     ]);
     expect(w.service.view(OLD)).toMatchObject({ state: 'errant', errant: { ...errant, changesIncomplete: null } });
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, true]]));
     // Not looked at again every tick; a minute later it is, but the same set is neither read
     // from its binlog again (mariadb-binlog) nor reported again.
     await w.tick();
@@ -203,6 +204,7 @@ describe('RejoinService', () => {
     expect(w.reader.reads).toBe(2);
     expect(w.events.names()).toEqual(['db.errant-transactions', 'db.errant-transactions']);
     expect(w.service.view(OLD)?.errant?.errantGtids).toBe('0-2-101-102');
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, true]]));
   });
 
   it('reads the binlog of an errant server again at the next check when the read failed', async () => {
@@ -235,6 +237,7 @@ describe('RejoinService', () => {
       lastError: expect.stringContaining('ECONNREFUSED'),
       nextAttemptAt: '2026-11-29T12:00:05.000Z',
     });
+    expect(w.service.errantByServer()).toEqual(new Map([[OLD, false]]));
     await w.tick();
     expect(w.rejoinProbe.calls).toHaveLength(1);
     w.clock.advance(5_000);

@@ -70,6 +70,14 @@ export class RejoinService implements OnApplicationShutdown {
     return this.views.get(key) ?? null;
   }
 
+  /**
+   * Each fenced server with a rejoin view: true while its last finding is errant transactions.
+   * The finding is kept through a re-check or a failed try, so an alert on it does not flap.
+   */
+  errantByServer(): Map<string, boolean> {
+    return new Map([...this.views].map(([key, view]) => [key, view.errant !== null]));
+  }
+
   job(id: string): RecloneJobView {
     const job = this.jobs.get(id);
     if (!job)
