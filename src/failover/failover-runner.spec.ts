@@ -330,10 +330,28 @@ describe('FailoverRunner', () => {
     probe.failing.add('setReadOnly');
     const record = await runner.failover('down');
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: S2, epoch: 1 });
+    expect(record.error).toMatch(/enable-writes.*stays pending at enable-writes/);
     expect(topology.primaryKey).toBe(S2);
     expect(probe.server(S2).readOnly).toBe(true);
     expect(dataSource.opened).toContain(3);
-    expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed', 'db.failover-failed']);
+    // Clients hear of the new primary only once it takes writes (finishPersisted).
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+    expect(events.emitted[1].payload).toMatchObject({ step: 'enable-writes', epoch: 1 });
+  });
+
+  it('a failure to enable writes past the point of no return leaves the intent at enable-writes, which finishPersisted completes', async () => {
+    const { probe, runner, topology, events, automatic } = await world();
+    probe.failing.add('setReadOnly');
+    await runner.failover('down');
+    // Kept for the monitor (decideInterrupted: finish), not deleted; automatic failover stays enabled.
+    expect(topology.state.pending).toMatchObject({ candidate: S2, oldPrimary: P, step: 'enable-writes' });
+    expect(automatic.disabledReason).toBeNull();
+    probe.failing.delete('setReadOnly');
+    await runner.finishPersisted(topology.state.pending!);
+    expect(probe.server(S2).readOnly).toBe(false);
+    expect(topology.state.pending).toBeNull();
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed', 'db.primary-changed']);
+    expect(events.emitted[2].payload).toMatchObject({ kind: 'failover', epoch: 1, oldPrimary: P, newPrimary: S2 });
   });
 
   it('adopts a standby already promoted (detached and writable) instead of promoting a second one', async () => {

@@ -39,8 +39,9 @@ interface Progress {
  * applied, detached, still read-only); the new topology (epoch + 1, old primary fenced) is
  * persisted; only then does the new primary accept writes; the pool reopens there, the
  * other standbys follow, clients hear `db.primary-changed`, and the new epoch is recorded
- * on the new primary (logic_ha_epoch), from where it replicates to every standby. A failure undoes what was done so far,
- * emits `db.failover-failed` and disables automatic failover until acknowledged.
+ * on the new primary (logic_ha_epoch), from where it replicates to every standby. A failure before the
+ * topology is persisted undoes what was done so far, emits `db.failover-failed` and disables automatic
+ * failover until acknowledged; one after it (enable-writes) leaves the intent for the monitor to finish (leftPending).
  */
 @Injectable()
 export class FailoverRunner {
@@ -244,7 +245,9 @@ export class FailoverRunner {
             (error: unknown) => error,
           );
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
-      if (writable === true) await this.change.journal(journalId, 'repoint-standbys');
+      if (writable !== true)
+        return await this.leftPending({ id, kind, oldPrimary, newPrimary, epoch: state.epoch }, record, writable);
+      await this.change.journal(journalId, 'repoint-standbys');
       await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), {
         optional: true,
         detail: (lines) => lines.join('; '),
@@ -259,8 +262,7 @@ export class FailoverRunner {
       });
       // Last, once the app and the standbys are on the new primary: with semi-sync this commit
       // may wait for a standby's acknowledgement, and nothing else should wait for it.
-      if (writable === true && !adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
-      if (writable !== true) throw writable;
+      if (!adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
       await steps.run('clear-intent', () => this.change.clearPending(null), { optional: true });
       const done = record(newPrimary, state.epoch, null);
       await this.history.record(done);
@@ -277,7 +279,8 @@ export class FailoverRunner {
       if (!this.leadership.isLeader()) return this.deposed(id, record, error);
       await this.undo(progress, oldPrimary, steps);
       // Undone (or left for an operator, with automatic failover disabled): nothing for a next leader to finish.
-      await this.change.clearPending(null).catch(() => undefined);
+      // Once persisted, the intent is what finishes it (the monitor's finishPersisted): it stays.
+      if (!progress.persisted) await this.change.clearPending(null).catch(() => undefined);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
       await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
       await this.history.record(failed);
@@ -298,6 +301,30 @@ export class FailoverRunner {
       });
       return failed;
     }
+  }
+
+  /**
+   * Past the point of no return, the new primary could not be made writable: nothing is
+   * undone (the topology names it, the old primary is fenced) and the intent stays, its
+   * journal at enable-writes, so the monitor finishes it (finishPersisted, retried at each
+   * heartbeat by the leader) and only then tells clients `db.primary-changed`. Automatic
+   * failover stays enabled: this failover is not over, and a new one replaces a new primary that dies.
+   */
+  private async leftPending(
+    change: { id: string; kind: 'failover'; oldPrimary: string; newPrimary: string; epoch: number },
+    record: (newPrimary: string | null, epoch: number, error: string | null) => FailoverRecord,
+    error: unknown,
+  ): Promise<FailoverRecord> {
+    const { id, kind, oldPrimary, newPrimary, epoch } = change;
+    if (!this.leadership.isLeader()) return this.deposed(id, record, error);
+    const reason =
+      `${messageOf(error)}; ${newPrimary} is the primary (epoch ${epoch}) but read-only: writes get 503 until it ` +
+      `accepts them; the failover stays pending at enable-writes and is retried at each heartbeat`;
+    const failed = record(newPrimary, epoch, reason);
+    await this.history.record(failed);
+    this.logger.error({ msg: 'failover persisted but not finished: pending', failoverId: id, err: reason });
+    this.events.emit('db.failover-failed', { id, kind, epoch, oldPrimary, step: 'enable-writes', reason });
+    return failed;
   }
 
   /**
