@@ -507,6 +507,59 @@ describe('FailoverRunner', () => {
       expect(persisted).toEqual([{ primary: S2, step: 'enable-writes' }]);
     });
 
+    it('notes in the intent that the old primary was fenced, and a rollback lifts that fence', async () => {
+      const { runner, probe, topology } = await world();
+      probe.server(P).up = true;
+      // The intent as it stood when the candidate was detached (this run itself goes on and succeeds).
+      const detach = probe.detachReplica.bind(probe);
+      let intent: unknown = null;
+      probe.detachReplica = async (address) => {
+        intent = topology.state.pending;
+        return detach(address);
+      };
+      await runner.failover('down');
+      expect(intent).toMatchObject({ candidate: S2, oldPrimary: P, fencedOldPrimary: true });
+      // As after a kill -9 past detach-from-old-primary: the intent left, the old primary read-only.
+      await probe.setReadOnly({ key: P, host: '127.0.0.1', port: 1 }, true);
+      await topology.update((state) => ({ ...state, primary: P, epoch: 0, pending: intent as never }));
+      probe.calls.length = 0;
+      await runner.abandonPending(topology.state.pending!);
+      expect(probe.calls).toContain(`${P} setReadOnly:false`);
+      expect(probe.server(P).readOnly).toBe(false);
+      expect(topology.state.pending).toBeNull();
+    });
+
+    it('a resumed intent notes the fence too; an intent without it lifts nothing', async () => {
+      const { runner, probe, topology } = await world();
+      probe.server(P).up = true;
+      probe.server(P).readOnly = true; // fenced by somebody else, or an intent from before the field existed
+      const left = {
+        id: 'fo-left',
+        candidate: S2,
+        oldPrimary: P,
+        startedAt: '',
+        by: null,
+        step: 'stop-io-thread' as const,
+      };
+      await topology.update((state) => ({ ...state, pending: left }));
+      await runner.abandonPending(topology.state.pending!);
+      expect(probe.server(P).readOnly).toBe(true);
+      expect(probe.calls).not.toContain(`${P} setReadOnly:false`);
+      // Resumed while the old primary still takes the fence: the intent says so.
+      const { runner: next, probe: probe2, topology: topology2 } = await world();
+      probe2.server(P).up = true;
+      probe2.failing.add('detachReplica');
+      await topology2.update((state) => ({ ...state, pending: left }));
+      let noted: unknown = null;
+      const stop = probe2.stopReplicaIo.bind(probe2);
+      probe2.stopReplicaIo = async (address) => {
+        noted = topology2.state.pending;
+        return stop(address);
+      };
+      await next.failover('resuming failover fo-left');
+      expect(noted).toMatchObject({ id: 'fo-left', fencedOldPrimary: true });
+    });
+
     it('rolling back an interrupted failover restarts both threads of a candidate that was not detached', async () => {
       const { runner, probe, topology } = await world();
       probe.server(P).up = true;

@@ -134,9 +134,15 @@ export class FailoverRunner {
               this.probe.startReplica(this.address(pending.candidate)).then(() => 'replication restarted'),
         { optional: true, detail: (line) => line },
       );
+      const rolledBack = back !== undefined && !back.includes('not re-pointed');
+      // The interrupted run set the old primary read-only: with the candidate following it again, it is the primary as before.
+      if (rolledBack && pending.fencedOldPrimary)
+        await steps.run('lift-fence', () => this.probe.setReadOnly(this.address(pending.oldPrimary), false), {
+          optional: true,
+        });
       // The primary serves again: the intent is cleared either way; a candidate left detached is an operator's.
       await steps.run('clear-intent', () => this.change.clearPending(pending.id));
-      if (back === undefined || back.includes('not re-pointed'))
+      if (!rolledBack)
         await this.automatic.disable(
           `failover ${pending.id} was interrupted and the primary came back, but ${pending.candidate} could not follow it again: re-attach it, then acknowledge`,
         );
@@ -217,6 +223,8 @@ export class FailoverRunner {
       // Another leader's unfinished failover names its candidate: finish on that one (and its journal).
       const resumed = this.resumableCandidate();
       const journalId = resumed ? (this.topology.state.pending?.id ?? id) : id;
+      // A new intent records the fence itself (record-intent, below); a resumed one is told now.
+      if (resumed && progress.fencedOld) await this.change.journalFence(journalId);
       const adopted = resumed
         ? null
         : await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
@@ -229,7 +237,9 @@ export class FailoverRunner {
         // A standby promoted already is adopted as it is (nothing changes on it); one to promote is checked first.
         await steps.run('check-epoch', () => this.change.checkEpoch(newPrimary), { detail: (d) => d });
         if (!resumed)
-          await steps.run('record-intent', () => this.change.recordPending({ id, candidate: newPrimary, oldPrimary }));
+          await steps.run('record-intent', () =>
+            this.change.recordPending({ id, candidate: newPrimary, oldPrimary, fencedOldPrimary: progress.fencedOld }),
+          );
         if (resumed && (await this.detached(newPrimary))) progress.detached = true;
         else await this.prepare({ failover: id, journal: journalId }, newPrimary, steps, progress);
       }

@@ -88,6 +88,11 @@ export interface PendingFailover {
   step?: JournalStep;
   /** When `step` was written. */
   stepAt?: string;
+  /**
+   * The failover set the old primary read-only (fence-old-primary succeeded): rolling the
+   * failover back lifts that fence. Absent: no fence to lift (or one written before this field existed).
+   */
+  fencedOldPrimary?: boolean;
 }
 
 /** The journaled steps of a failover, in order; each one is written before it runs. */
