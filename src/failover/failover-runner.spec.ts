@@ -354,6 +354,35 @@ describe('FailoverRunner', () => {
     expect(events.emitted[2].payload).toMatchObject({ kind: 'failover', epoch: 1, oldPrimary: P, newPrimary: S2 });
   });
 
+  it("finishes a switchover's intent as a switchover: its old primary (following already) is not re-pointed", async () => {
+    const { probe, runner, topology, events } = await world();
+    probe.server(P).up = true;
+    probe.server(S1).replica = null;
+    await topology.update((state) => ({
+      ...state,
+      epoch: 1,
+      primary: S1,
+      pending: {
+        id: 'so-x',
+        candidate: S1,
+        oldPrimary: P,
+        startedAt: '',
+        by: null,
+        step: 'enable-writes',
+        kind: 'switchover',
+      },
+    }));
+    await runner.finishPersisted(topology.state.pending!);
+    expect(probe.server(S1).readOnly).toBe(false);
+    expect(probe.calls).toContain(`${S2} replicateFrom:${S1}`);
+    expect(probe.calls.filter((call) => call.startsWith(`${P} replicateFrom`))).toEqual([]);
+    expect(events.emitted.at(-1)).toMatchObject({
+      name: 'db.primary-changed',
+      payload: { id: 'so-x', kind: 'switchover' },
+    });
+    expect(topology.state.pending).toBeNull();
+  });
+
   it('adopts a standby already promoted (detached and writable) instead of promoting a second one', async () => {
     const { probe, runner, topology } = await world();
     probe.server(S1).replica = null;

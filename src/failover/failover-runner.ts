@@ -89,14 +89,19 @@ export class FailoverRunner {
         failoverId: pending.id,
         by: pending.by,
       });
+      const kind = pending.kind ?? 'failover';
       await this.promoter.enableWrites(this.address(pending.candidate), steps);
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
       await this.change.journal(pending.id, 'repoint-standbys');
-      await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate), { optional: true });
+      // A switchover's old primary follows the new one already (from its current_pos): left as it is.
+      const except = kind === 'switchover' ? [pending.oldPrimary] : [];
+      await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate, except), {
+        optional: true,
+      });
       const epoch = this.topology.epoch;
       this.events.emit('db.primary-changed', {
         id: pending.id,
-        kind: 'failover',
+        kind,
         epoch,
         oldPrimary: pending.oldPrimary,
         newPrimary: pending.candidate,

@@ -74,6 +74,20 @@ export class TopologyChange {
     }));
   }
 
+  /**
+   * A switchover whose topology names `candidate` but which could not make it writable:
+   * an intent past the point of no return (journal at enable-writes), which the monitor
+   * finishes (FailoverRunner.finishPersisted) like an interrupted failover's.
+   */
+  recordUnfinishedSwitchover(intent: { id: string; candidate: string; oldPrimary: string }): Promise<TopologyState> {
+    const by = this.config.cluster?.nodeId ?? null;
+    const now = this.clock.now().toISOString();
+    return this.topology.update((state) => ({
+      ...state,
+      pending: { ...intent, kind: 'switchover', startedAt: now, by, step: 'enable-writes', stepAt: now },
+    }));
+  }
+
   /** Notes in intent `id` that the old primary was fenced (a rollback lifts it); a no-op without this intent. */
   async journalFence(id: string): Promise<void> {
     if (this.topology.state.pending?.id !== id || this.topology.state.pending.fencedOldPrimary) return;
