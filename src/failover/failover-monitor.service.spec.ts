@@ -323,6 +323,25 @@ describe('FailoverMonitor', () => {
     ]);
   });
 
+  it('warns while the primary is read-only (writes get 503), unless a failover is running or pending, and clears it once writable', async () => {
+    const { probe, ticks, monitor, topology } = await world();
+    probe.server(P).readOnly = true;
+    await ticks(1, () => true);
+    const warning = `the primary ${P} is read-only: writes get 503 until it takes them again (SET GLOBAL read_only = OFF on it, if nothing else should be the primary)`;
+    expect(monitor.snapshot().warnings).toEqual([warning]);
+    probe.server(P).readOnly = false;
+    await ticks(1, () => true);
+    expect(monitor.snapshot().warnings).toEqual([]);
+    // A pending intent explains it (and has its own status warning).
+    probe.server(P).readOnly = true;
+    await topology.update((state) => ({
+      ...state,
+      pending: { id: 'fo-left', candidate: S, oldPrimary: '127.0.0.1:9', startedAt: '', by: null },
+    }));
+    await ticks(1, () => true);
+    expect(monitor.snapshot().warnings).toEqual([]);
+  });
+
   it('reopens a pool a failed failover left closed once the primary answers', async () => {
     const { ticks, dataSource } = await world();
     dataSource.inProgress = true;

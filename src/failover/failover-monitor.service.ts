@@ -338,6 +338,13 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
         'semi-synchronous replication is not active on the primary: a failover can lose the last writes it acknowledged',
       );
     }
+    // A change running, or an intent pending (status warns about it), explains a read-only primary; nothing else does.
+    if (primary.heartbeat?.readOnly && !this.runner.inProgress && !this.topology.state.pending) {
+      warn(
+        'primary-read-only',
+        `the primary ${primary.key} is read-only: writes get 503 until it takes them again (SET GLOBAL read_only = OFF on it, if nothing else should be the primary)`,
+      );
+    }
     const detectionMs = this.config.failover.heartbeatIntervalMs * this.config.failover.failureThreshold;
     for (const standby of standbys) {
       const periodMs = (standby.status?.heartbeatPeriodSeconds ?? 0) * 1000;

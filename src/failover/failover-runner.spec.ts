@@ -330,10 +330,57 @@ describe('FailoverRunner', () => {
     probe.failing.add('setReadOnly');
     const record = await runner.failover('down');
     expect(record).toMatchObject({ outcome: 'failed', newPrimary: S2, epoch: 1 });
+    expect(record.error).toMatch(/enable-writes.*stays pending at enable-writes/);
     expect(topology.primaryKey).toBe(S2);
     expect(probe.server(S2).readOnly).toBe(true);
     expect(dataSource.opened).toContain(3);
-    expect(events.names()).toEqual(['db.failover-started', 'db.primary-changed', 'db.failover-failed']);
+    // Clients hear of the new primary only once it takes writes (finishPersisted).
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+    expect(events.emitted[1].payload).toMatchObject({ step: 'enable-writes', epoch: 1 });
+  });
+
+  it('a failure to enable writes past the point of no return leaves the intent at enable-writes, which finishPersisted completes', async () => {
+    const { probe, runner, topology, events, automatic } = await world();
+    probe.failing.add('setReadOnly');
+    await runner.failover('down');
+    // Kept for the monitor (decideInterrupted: finish), not deleted; automatic failover stays enabled.
+    expect(topology.state.pending).toMatchObject({ candidate: S2, oldPrimary: P, step: 'enable-writes' });
+    expect(automatic.disabledReason).toBeNull();
+    probe.failing.delete('setReadOnly');
+    await runner.finishPersisted(topology.state.pending!);
+    expect(probe.server(S2).readOnly).toBe(false);
+    expect(topology.state.pending).toBeNull();
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed', 'db.primary-changed']);
+    expect(events.emitted[2].payload).toMatchObject({ kind: 'failover', epoch: 1, oldPrimary: P, newPrimary: S2 });
+  });
+
+  it("finishes a switchover's intent as a switchover: its old primary (following already) is not re-pointed", async () => {
+    const { probe, runner, topology, events } = await world();
+    probe.server(P).up = true;
+    probe.server(S1).replica = null;
+    await topology.update((state) => ({
+      ...state,
+      epoch: 1,
+      primary: S1,
+      pending: {
+        id: 'so-x',
+        candidate: S1,
+        oldPrimary: P,
+        startedAt: '',
+        by: null,
+        step: 'enable-writes',
+        kind: 'switchover',
+      },
+    }));
+    await runner.finishPersisted(topology.state.pending!);
+    expect(probe.server(S1).readOnly).toBe(false);
+    expect(probe.calls).toContain(`${S2} replicateFrom:${S1}`);
+    expect(probe.calls.filter((call) => call.startsWith(`${P} replicateFrom`))).toEqual([]);
+    expect(events.emitted.at(-1)).toMatchObject({
+      name: 'db.primary-changed',
+      payload: { id: 'so-x', kind: 'switchover' },
+    });
+    expect(topology.state.pending).toBeNull();
   });
 
   it('adopts a standby already promoted (detached and writable) instead of promoting a second one', async () => {
@@ -487,6 +534,59 @@ describe('FailoverRunner', () => {
       };
       await runner.failover('primary confirmed down');
       expect(persisted).toEqual([{ primary: S2, step: 'enable-writes' }]);
+    });
+
+    it('notes in the intent that the old primary was fenced, and a rollback lifts that fence', async () => {
+      const { runner, probe, topology } = await world();
+      probe.server(P).up = true;
+      // The intent as it stood when the candidate was detached (this run itself goes on and succeeds).
+      const detach = probe.detachReplica.bind(probe);
+      let intent: unknown = null;
+      probe.detachReplica = async (address) => {
+        intent = topology.state.pending;
+        return detach(address);
+      };
+      await runner.failover('down');
+      expect(intent).toMatchObject({ candidate: S2, oldPrimary: P, fencedOldPrimary: true });
+      // As after a kill -9 past detach-from-old-primary: the intent left, the old primary read-only.
+      await probe.setReadOnly({ key: P, host: '127.0.0.1', port: 1 }, true);
+      await topology.update((state) => ({ ...state, primary: P, epoch: 0, pending: intent as never }));
+      probe.calls.length = 0;
+      await runner.abandonPending(topology.state.pending!);
+      expect(probe.calls).toContain(`${P} setReadOnly:false`);
+      expect(probe.server(P).readOnly).toBe(false);
+      expect(topology.state.pending).toBeNull();
+    });
+
+    it('a resumed intent notes the fence too; an intent without it lifts nothing', async () => {
+      const { runner, probe, topology } = await world();
+      probe.server(P).up = true;
+      probe.server(P).readOnly = true; // fenced by somebody else, or an intent from before the field existed
+      const left = {
+        id: 'fo-left',
+        candidate: S2,
+        oldPrimary: P,
+        startedAt: '',
+        by: null,
+        step: 'stop-io-thread' as const,
+      };
+      await topology.update((state) => ({ ...state, pending: left }));
+      await runner.abandonPending(topology.state.pending!);
+      expect(probe.server(P).readOnly).toBe(true);
+      expect(probe.calls).not.toContain(`${P} setReadOnly:false`);
+      // Resumed while the old primary still takes the fence: the intent says so.
+      const { runner: next, probe: probe2, topology: topology2 } = await world();
+      probe2.server(P).up = true;
+      probe2.failing.add('detachReplica');
+      await topology2.update((state) => ({ ...state, pending: left }));
+      let noted: unknown = null;
+      const stop = probe2.stopReplicaIo.bind(probe2);
+      probe2.stopReplicaIo = async (address) => {
+        noted = topology2.state.pending;
+        return stop(address);
+      };
+      await next.failover('resuming failover fo-left');
+      expect(noted).toMatchObject({ id: 'fo-left', fencedOldPrimary: true });
     });
 
     it('rolling back an interrupted failover restarts both threads of a candidate that was not detached', async () => {

@@ -39,8 +39,9 @@ interface Progress {
  * applied, detached, still read-only); the new topology (epoch + 1, old primary fenced) is
  * persisted; only then does the new primary accept writes; the pool reopens there, the
  * other standbys follow, clients hear `db.primary-changed`, and the new epoch is recorded
- * on the new primary (logic_ha_epoch), from where it replicates to every standby. A failure undoes what was done so far,
- * emits `db.failover-failed` and disables automatic failover until acknowledged.
+ * on the new primary (logic_ha_epoch), from where it replicates to every standby. A failure before the
+ * topology is persisted undoes what was done so far, emits `db.failover-failed` and disables automatic
+ * failover until acknowledged; one after it (enable-writes) leaves the intent for the monitor to finish (leftPending).
  */
 @Injectable()
 export class FailoverRunner {
@@ -88,14 +89,19 @@ export class FailoverRunner {
         failoverId: pending.id,
         by: pending.by,
       });
+      const kind = pending.kind ?? 'failover';
       await this.promoter.enableWrites(this.address(pending.candidate), steps);
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
       await this.change.journal(pending.id, 'repoint-standbys');
-      await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate), { optional: true });
+      // A switchover's old primary follows the new one already (from its current_pos): left as it is.
+      const except = kind === 'switchover' ? [pending.oldPrimary] : [];
+      await steps.run('repoint-standbys', () => this.change.repointStandbys(pending.candidate, except), {
+        optional: true,
+      });
       const epoch = this.topology.epoch;
       this.events.emit('db.primary-changed', {
         id: pending.id,
-        kind: 'failover',
+        kind,
         epoch,
         oldPrimary: pending.oldPrimary,
         newPrimary: pending.candidate,
@@ -133,9 +139,15 @@ export class FailoverRunner {
               this.probe.startReplica(this.address(pending.candidate)).then(() => 'replication restarted'),
         { optional: true, detail: (line) => line },
       );
+      const rolledBack = back !== undefined && !back.includes('not re-pointed');
+      // The interrupted run set the old primary read-only: with the candidate following it again, it is the primary as before.
+      if (rolledBack && pending.fencedOldPrimary)
+        await steps.run('lift-fence', () => this.probe.setReadOnly(this.address(pending.oldPrimary), false), {
+          optional: true,
+        });
       // The primary serves again: the intent is cleared either way; a candidate left detached is an operator's.
       await steps.run('clear-intent', () => this.change.clearPending(pending.id));
-      if (back === undefined || back.includes('not re-pointed'))
+      if (!rolledBack)
         await this.automatic.disable(
           `failover ${pending.id} was interrupted and the primary came back, but ${pending.candidate} could not follow it again: re-attach it, then acknowledge`,
         );
@@ -216,6 +228,8 @@ export class FailoverRunner {
       // Another leader's unfinished failover names its candidate: finish on that one (and its journal).
       const resumed = this.resumableCandidate();
       const journalId = resumed ? (this.topology.state.pending?.id ?? id) : id;
+      // A new intent records the fence itself (record-intent, below); a resumed one is told now.
+      if (resumed && progress.fencedOld) await this.change.journalFence(journalId);
       const adopted = resumed
         ? null
         : await steps.run('find-promoted-standby', () => this.alreadyPromoted(), { detail: (key) => key ?? 'none' });
@@ -228,7 +242,9 @@ export class FailoverRunner {
         // A standby promoted already is adopted as it is (nothing changes on it); one to promote is checked first.
         await steps.run('check-epoch', () => this.change.checkEpoch(newPrimary), { detail: (d) => d });
         if (!resumed)
-          await steps.run('record-intent', () => this.change.recordPending({ id, candidate: newPrimary, oldPrimary }));
+          await steps.run('record-intent', () =>
+            this.change.recordPending({ id, candidate: newPrimary, oldPrimary, fencedOldPrimary: progress.fencedOld }),
+          );
         if (resumed && (await this.detached(newPrimary))) progress.detached = true;
         else await this.prepare({ failover: id, journal: journalId }, newPrimary, steps, progress);
       }
@@ -244,7 +260,9 @@ export class FailoverRunner {
             (error: unknown) => error,
           );
       await steps.run('repoint-app', () => this.pool.reopenOnPrimary(), { optional: true });
-      if (writable === true) await this.change.journal(journalId, 'repoint-standbys');
+      if (writable !== true)
+        return await this.leftPending({ id, kind, oldPrimary, newPrimary, epoch: state.epoch }, record, writable);
+      await this.change.journal(journalId, 'repoint-standbys');
       await steps.run('repoint-standbys', () => this.change.repointStandbys(newPrimary), {
         optional: true,
         detail: (lines) => lines.join('; '),
@@ -259,8 +277,7 @@ export class FailoverRunner {
       });
       // Last, once the app and the standbys are on the new primary: with semi-sync this commit
       // may wait for a standby's acknowledgement, and nothing else should wait for it.
-      if (writable === true && !adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
-      if (writable !== true) throw writable;
+      if (!adopted) await this.recordEpoch(newPrimary, state.epoch, steps);
       await steps.run('clear-intent', () => this.change.clearPending(null), { optional: true });
       const done = record(newPrimary, state.epoch, null);
       await this.history.record(done);
@@ -277,7 +294,8 @@ export class FailoverRunner {
       if (!this.leadership.isLeader()) return this.deposed(id, record, error);
       await this.undo(progress, oldPrimary, steps);
       // Undone (or left for an operator, with automatic failover disabled): nothing for a next leader to finish.
-      await this.change.clearPending(null).catch(() => undefined);
+      // Once persisted, the intent is what finishes it (the monitor's finishPersisted): it stays.
+      if (!progress.persisted) await this.change.clearPending(null).catch(() => undefined);
       const failed = record(progress.persisted ? progress.candidate : null, this.topology.epoch, messageOf(error));
       await this.automatic.disable(`${kind} ${id} failed at ${messageOf(error)}`);
       await this.history.record(failed);
@@ -298,6 +316,30 @@ export class FailoverRunner {
       });
       return failed;
     }
+  }
+
+  /**
+   * Past the point of no return, the new primary could not be made writable: nothing is
+   * undone (the topology names it, the old primary is fenced) and the intent stays, its
+   * journal at enable-writes, so the monitor finishes it (finishPersisted, retried at each
+   * heartbeat by the leader) and only then tells clients `db.primary-changed`. Automatic
+   * failover stays enabled: this failover is not over, and a new one replaces a new primary that dies.
+   */
+  private async leftPending(
+    change: { id: string; kind: 'failover'; oldPrimary: string; newPrimary: string; epoch: number },
+    record: (newPrimary: string | null, epoch: number, error: string | null) => FailoverRecord,
+    error: unknown,
+  ): Promise<FailoverRecord> {
+    const { id, kind, oldPrimary, newPrimary, epoch } = change;
+    if (!this.leadership.isLeader()) return this.deposed(id, record, error);
+    const reason =
+      `${messageOf(error)}; ${newPrimary} is the primary (epoch ${epoch}) but read-only: writes get 503 until it ` +
+      `accepts them; the failover stays pending at enable-writes and is retried at each heartbeat`;
+    const failed = record(newPrimary, epoch, reason);
+    await this.history.record(failed);
+    this.logger.error({ msg: 'failover persisted but not finished: pending', failoverId: id, err: reason });
+    this.events.emit('db.failover-failed', { id, kind, epoch, oldPrimary, step: 'enable-writes', reason });
+    return failed;
   }
 
   /**

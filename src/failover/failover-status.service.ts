@@ -10,6 +10,7 @@ import { cooldownEndsAt } from './failover-policy';
 import { FailoverMonitor } from './failover-monitor.service';
 import { FailoverRunner } from './failover-runner';
 import { Fencer } from './fencer';
+import { pendingFailoverView, pendingFailoverWarning } from './journal/pending-failover-view';
 import { RejoinService } from './rejoin/rejoin.service';
 
 /** GET /api/v1/failover/status: everything an operator looks at first, from memory and the state file. */
@@ -60,7 +61,8 @@ export class FailoverStatusService {
       maintenance: { enabled: state.control.maintenance, reason: state.control.maintenanceReason },
       disabledReason: this.automatic.disabledReason,
       appAccount: this.appAccount.result,
-      warnings: seen.warnings,
+      warnings: [...seen.warnings, ...[this.pendingFailoverWarning()].filter((w) => w !== null)],
+      pendingFailover: pendingFailoverView(state.pending),
       zeroLossGuard: {
         semiSync: seen.semiSync,
         acknowledgedPosition: seen.acknowledgedPosition || null,
@@ -73,6 +75,21 @@ export class FailoverStatusService {
       hooks: hooksView(this.config),
       lastVeto: vetoView(state.history.find((record) => record.outcome === 'vetoed')),
     };
+  }
+
+  /** An interrupted failover that outlived a tick, and what it waits for (see pendingFailoverWarning); null otherwise. */
+  pendingFailoverWarning(): string | null {
+    if (!this.topology.replicated) return null;
+    const state = this.topology.state;
+    const seen = this.monitor.snapshot();
+    return pendingFailoverWarning({
+      pending: state.pending,
+      now: this.clock.now(),
+      heartbeatIntervalMs: this.config.failover.heartbeatIntervalMs,
+      running: this.runner.inProgress,
+      primary: { key: state.primary, reachable: seen.primary?.key === state.primary ? seen.primary.reachable : null },
+      maintenance: state.control.maintenance,
+    });
   }
 
   private serverView(key: string, role: string, seen: ReturnType<FailoverMonitor['snapshot']>) {

@@ -9,7 +9,8 @@ import { StandbyHealth } from './standby-health/standby-health';
  * moment; lag is reported, not judged (alert on it). A standby problem (replication
  * stopped, broken, or from the wrong source) makes it `degraded: true` with the problems
  * listed, but still up: this node serves every request, and taking every node out of the
- * load balancer for a standby would turn lost redundancy into an outage.
+ * load balancer for a standby would turn lost redundancy into an outage. An interrupted failover
+ * still pending after a tick makes it degraded the same way.
  */
 @Injectable()
 export class FailoverIndicator {
@@ -23,6 +24,7 @@ export class FailoverIndicator {
     const status = this.status.status();
     if (!('servers' in status) || !status.servers || !status.detection)
       return this.indicators.check(key).up({ replicated: false });
+    const pendingWarning = this.status.pendingFailoverWarning();
     const details = {
       epoch: status.epoch,
       primary: status.primary,
@@ -36,8 +38,10 @@ export class FailoverIndicator {
           lagSeconds: 'replication' in server ? (server.replication?.lagSeconds ?? null) : null,
         })),
       fenced: status.servers.filter((server) => server.role === 'fenced').map((server) => server.key),
-      degraded: this.standbyHealth.problems().length > 0,
+      degraded: this.standbyHealth.problems().length > 0 || pendingWarning !== null,
       standbyProblems: this.standbyHealth.problems(),
+      // An interrupted failover not settled (the topology may name a read-only primary): degraded, never down.
+      pendingFailover: pendingWarning,
     };
     return status.switching ? this.indicators.check(key).down(details) : this.indicators.check(key).up(details);
   }

@@ -211,6 +211,22 @@ describe('SwitchoverProcedure', () => {
     expect(automatic.disabledReason).toMatch(/failed at catch-up: .* and its roll-back did not complete/);
   });
 
+  it('a new primary that cannot be made writable leaves an intent at enable-writes for the monitor, and no db.primary-changed yet', async () => {
+    const { probe, procedure, topology, events, automatic } = await world();
+    failToLiftReadOnly(probe, S1);
+    const record = await procedure.run(S1);
+    expect(topology.primaryKey).toBe(S1);
+    expect(record.error).toMatch(/enable-writes.*stays pending at enable-writes/);
+    expect(topology.state.pending).toMatchObject({
+      candidate: S1,
+      oldPrimary: P,
+      kind: 'switchover',
+      step: 'enable-writes',
+    });
+    expect(automatic.disabledReason).toBeNull();
+    expect(events.names()).toEqual(['db.failover-started', 'db.failover-failed']);
+  });
+
   it('stays disabled when the new primary cannot be made writable and the disk fills after the topology names it', async () => {
     const { probe, procedure, file, topology, automatic } = await world();
     failToLiftReadOnly(probe, S1, () => (file.failWrites = true));

@@ -119,14 +119,16 @@ export class SwitchoverProcedure {
       optional: true,
       detail: (lines) => lines.join('; '),
     });
-    this.events.emit('db.primary-changed', {
-      id,
-      kind,
-      epoch: state.epoch,
-      oldPrimary,
-      newPrimary: target,
-      at: this.clock.now(),
-    });
+    // Clients hear of it once the new primary takes writes: here, or when the monitor finishes it (below).
+    if (writable === true)
+      this.events.emit('db.primary-changed', {
+        id,
+        kind,
+        epoch: state.epoch,
+        oldPrimary,
+        newPrimary: target,
+        at: this.clock.now(),
+      });
     if (writable === true) {
       // After the old primary and the standbys follow: with semi-sync, this commit waits for one of them.
       await steps.run('record-epoch', () => this.change.recordEpoch(target, state.epoch), {
@@ -134,7 +136,18 @@ export class SwitchoverProcedure {
         detail: (d) => d,
       });
     }
-    const error = writable === true ? null : messageOf(writable);
+    // Not writable: an intent at enable-writes lets the monitor finish it (retried at each heartbeat by the leader).
+    const pending =
+      writable === true
+        ? false
+        : await this.change.recordUnfinishedSwitchover({ id, candidate: target, oldPrimary }).then(
+            () => true,
+            () => false,
+          );
+    const error =
+      writable === true
+        ? null
+        : `${messageOf(writable)}${pending ? '; the switchover stays pending at enable-writes and is retried at each heartbeat' : ''}`;
     const record = this.change.record({
       id,
       kind,
@@ -148,9 +161,11 @@ export class SwitchoverProcedure {
     });
     await this.history.record(record);
     if (error) {
-      await this.automatic.disable(
-        `switchover ${id}: ${target} is the primary but could not be made writable: ${error}`,
-      );
+      // Only when no intent could be kept: then nothing would finish it.
+      if (!pending)
+        await this.automatic.disable(
+          `switchover ${id}: ${target} is the primary but could not be made writable: ${error}`,
+        );
       this.events.emit('db.failover-failed', {
         id,
         kind,

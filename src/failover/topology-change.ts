@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseTopology } from '../database/topology/database-topology';
 import { FailoverKind, FailoverRecord, JournalStep, TopologyState } from '../database/topology/topology-state';
 import { FailoverErrorCode } from './failover.errors';
-import { withJournalStep } from './journal/failover-journal';
+import { withFenceApplied, withJournalStep } from './journal/failover-journal';
 import { EpochRecord, RecordedEpoch, ServerProbe } from './probes/server-probe';
 import type { StepRecorder } from './promotion/step-recorder';
 import { addressOf } from './server-address';
@@ -61,12 +61,37 @@ export class TopologyChange {
   }
 
   /** Stores the intent of a failover before its candidate is touched (see PendingFailover). */
-  recordPending(intent: { id: string; candidate: string; oldPrimary: string }): Promise<TopologyState> {
+  recordPending(intent: {
+    id: string;
+    candidate: string;
+    oldPrimary: string;
+    fencedOldPrimary: boolean;
+  }): Promise<TopologyState> {
     const by = this.config.cluster?.nodeId ?? null;
     return this.topology.update((state) => ({
       ...state,
       pending: { ...intent, startedAt: this.clock.now().toISOString(), by, step: 'record-intent' },
     }));
+  }
+
+  /**
+   * A switchover whose topology names `candidate` but which could not make it writable:
+   * an intent past the point of no return (journal at enable-writes), which the monitor
+   * finishes (FailoverRunner.finishPersisted) like an interrupted failover's.
+   */
+  recordUnfinishedSwitchover(intent: { id: string; candidate: string; oldPrimary: string }): Promise<TopologyState> {
+    const by = this.config.cluster?.nodeId ?? null;
+    const now = this.clock.now().toISOString();
+    return this.topology.update((state) => ({
+      ...state,
+      pending: { ...intent, kind: 'switchover', startedAt: now, by, step: 'enable-writes', stepAt: now },
+    }));
+  }
+
+  /** Notes in intent `id` that the old primary was fenced (a rollback lifts it); a no-op without this intent. */
+  async journalFence(id: string): Promise<void> {
+    if (this.topology.state.pending?.id !== id || this.topology.state.pending.fencedOldPrimary) return;
+    await this.topology.update((state) => withFenceApplied(state, id));
   }
 
   /** The failover journal: written before `step` runs (see journal/interrupted-failover.ts); a no-op without this intent. */

@@ -10,3 +10,9 @@ export function withJournalStep(state: TopologyState, id: string, step: JournalS
   if (!state.pending || state.pending.id !== id) return state;
   return { ...state, pending: { ...state.pending, step, stepAt: now.toISOString() } };
 }
+
+/** The state with failover `id`'s intent noting that it fenced the old primary (abandonPending lifts it); same rule as withJournalStep. */
+export function withFenceApplied(state: TopologyState, id: string): TopologyState {
+  if (!state.pending || state.pending.id !== id || state.pending.fencedOldPrimary) return state;
+  return { ...state, pending: { ...state.pending, fencedOldPrimary: true } };
+}

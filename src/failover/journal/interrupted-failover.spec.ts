@@ -1,6 +1,6 @@
 import type { PendingFailover } from '../../database/topology/topology-state';
 import { decideInterrupted, journalStep } from './interrupted-failover';
-import { withJournalStep } from './failover-journal';
+import { withFenceApplied, withJournalStep } from './failover-journal';
 import { initialTopologyState } from '../../database/topology/topology-state';
 
 const P = '127.0.0.1:1';
@@ -83,5 +83,15 @@ describe('withJournalStep', () => {
     expect(withJournalStep(state, 'fo-other', 'stop-io-thread', now)).toBe(state);
     const empty = initialTopologyState(P, now);
     expect(withJournalStep(empty, 'fo-x', 'stop-io-thread', now)).toBe(empty);
+  });
+});
+
+describe('withFenceApplied', () => {
+  const now = new Date('2026-11-27T12:00:01Z');
+
+  it("notes the fence in this failover's intent only", () => {
+    const state = { ...initialTopologyState(P, now), pending: intent('stop-io-thread') };
+    expect(withFenceApplied(state, 'fo-x').pending).toMatchObject({ fencedOldPrimary: true, step: 'stop-io-thread' });
+    expect(withFenceApplied(state, 'fo-other')).toBe(state);
   });
 });
