@@ -7,6 +7,7 @@ import {
   RecordingEventBus,
   replicatedConfig,
 } from '../../test/support/failover-fakes';
+import { FakeGtidStates } from '../../test/support/fake-gtid-states';
 import { FakeServerProbe, recordedEpoch, replicaStatus } from '../../test/support/fake-server-probe';
 import type { AppConfig } from '../config/app-config';
 import type { DataSourceSwitch } from '../database/data-source-switch';
@@ -35,8 +36,15 @@ async function world(config: AppConfig = replicatedConfig(1)) {
   const events = new RecordingEventBus();
   const failovers: string[] = [];
   const settled: string[] = [];
+  /** busy: a failover or switchover holds the runner, so tryExclusive runs nothing (as the real one). */
+  const exclusive = { busy: false, ran: [] as string[] };
   const runner = {
     inProgress: false,
+    tryExclusive: async <T>(what: string, work: () => Promise<T>) => {
+      if (exclusive.busy) return undefined;
+      exclusive.ran.push(what);
+      return work();
+    },
     failover: async (reason: string) => void failovers.push(reason),
     finishPersisted: async (pending: PendingFailover) => void settled.push(`finish ${pending.id}`),
     abandonPending: async (pending: PendingFailover) => void settled.push(`abandon ${pending.id}`),
@@ -61,7 +69,7 @@ async function world(config: AppConfig = replicatedConfig(1)) {
     leadership,
     new AcknowledgedPosition(events.asBus(), clock),
     new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
-    new StandbyHealth(config, topology, probe, events.asBus(), clock),
+    new StandbyHealth(config, topology, probe, events.asBus(), clock, new FakeGtidStates(probe)),
   );
   /** One tick per heartbeat interval, the standby's heartbeat counter moving while `primaryTalks`. */
   const ticks = async (count: number, primaryTalks: () => boolean) => {
@@ -84,6 +92,7 @@ async function world(config: AppConfig = replicatedConfig(1)) {
     dataSource,
     automatic,
     leadership,
+    exclusive,
   };
 }
 
@@ -491,6 +500,43 @@ describe('FailoverMonitor', () => {
       probe.server(P).up = true;
       await ticks(1, () => true);
       expect(probe.calls).toContain(`${S} setReadOnly:true`);
+    });
+
+    it('configures replicas only exclusively of a failover or switchover (FailoverRunner.tryExclusive)', async () => {
+      const { probe, ticks, exclusive } = await world(replicatedConfig(1, { configureReplicas: true }));
+      probe.server(S).readOnly = false;
+      exclusive.busy = true;
+      await ticks(1, () => true);
+      expect(probe.calls).not.toContain(`${S} setReadOnly:true`);
+      exclusive.busy = false;
+      await ticks(1, () => true);
+      expect(exclusive.ran).toEqual(['configuring replicas']);
+      expect(probe.calls).toContain(`${S} setReadOnly:true`);
+    });
+
+    it('configures no replica in maintenance', async () => {
+      const { probe, ticks, topology } = await world(replicatedConfig(1, { configureReplicas: true }));
+      probe.server(S).readOnly = false;
+      await topology.update((state) => ({ ...state, control: { ...state.control, maintenance: true } }));
+      await ticks(3, () => true);
+      expect(probe.calls).not.toContain(`${S} setReadOnly:true`);
+      await topology.update((state) => ({ ...state, control: { ...state.control, maintenance: false } }));
+      await ticks(1, () => true);
+      expect(probe.calls).toContain(`${S} setReadOnly:true`);
+    });
+
+    it('zero-loss guard: counts what standbys received from the primary or an unknown address, not from another configured server', async () => {
+      const T = '127.0.0.1:3';
+      const w = await world(replicatedConfig(2));
+      w.probe.server(S).replica!.gtidIoPosition = '0-1-10';
+      // T replicates from S (a configured server that is not the primary): another history.
+      w.probe.add(T, { readOnly: true, replica: replicaStatus({ masterPort: 2, gtidIoPosition: '0-2-50' }) });
+      await w.ticks(1, () => true);
+      expect(w.monitor.snapshot().acknowledgedPosition).toBe('0-1-10');
+      // Through a proxy (an address no configured server has): it may be the primary; counted.
+      Object.assign(w.probe.server(T).replica!, { masterPort: 45123, gtidIoPosition: '0-1-12' });
+      await w.ticks(1, () => true);
+      expect(w.monitor.snapshot().acknowledgedPosition).toBe('0-1-12');
     });
   });
 });

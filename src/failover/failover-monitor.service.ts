@@ -21,7 +21,8 @@ import { PrimaryHeartbeat, RecordedEpoch, ServerAddress, ServerProbe } from './p
 import { ReplicaStatus } from './probes/replica-status';
 import { ReplicaConfigurer } from './replicas/replica-configurer';
 import { addressOf } from './server-address';
-import { StandbyHealth, sightingOf } from './standby-health/standby-health';
+import { sourceOf } from './standby-health/standby-diagnosis';
+import { StandbyHealth, sightingOf, spellingsOf } from './standby-health/standby-health';
 import { decideInterrupted } from './journal/interrupted-failover';
 
 export const RUN_FAILOVER_MONITOR = Symbol('RUN_FAILOVER_MONITOR');
@@ -198,7 +199,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       primary: primary.key,
       epoch: this.topology.epoch,
       heartbeat: primary.reachable ? primary.heartbeat : null,
-      received: standbys.flatMap((s) => (s.reachable && s.status ? [s.status.gtidIoPosition] : [])),
+      received: this.receivedPositions(primary.key, standbys),
     });
     this.checkSetup(primary, standbys);
     await this.standbyHealth.review({
@@ -206,6 +207,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       primaryPosition: primary.reachable ? (primary.heartbeat?.gtidBinlogPosition ?? '') : null,
       notJudging: this.runner.inProgress || this.topology.state.pending ? 'a failover is running or pending' : null,
       noRepair: this.blockedForServers(),
+      exclusive: (what, work) => this.runner.tryExclusive(what, work),
     });
     const views = standbys.map(toStandbyView);
     this.verdict =
@@ -213,12 +215,50 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       judgePrimary(this.misses, this.config.failover.failureThreshold, views, this.windowMs);
     if (await this.settlePending(primary)) return;
     await this.act(this.resumingVerdict(this.verdict));
-    if (this.mayConfigureReplicas()) await this.replicas.configure({ primary: primary.key, standbys });
+    if (this.mayConfigureReplicas()) await this.configureReplicas(primary.key, standbys);
   }
 
-  /** Only around a healthy primary, as the leader acting on this database, never during a primary change. */
+  /**
+   * Only around a healthy primary, as the leader acting on this database, never during a
+   * primary change (running or left pending) nor in an operator's maintenance.
+   */
   private mayConfigureReplicas(): boolean {
-    return this.verdict.kind === 'healthy' && !this.runner.inProgress && !this.refusal && this.leadership.isLeader();
+    const { control, pending } = this.topology.state;
+    return (
+      this.verdict.kind === 'healthy' &&
+      !this.runner.inProgress &&
+      !this.refusal &&
+      !control.maintenance &&
+      !pending &&
+      this.leadership.isLeader()
+    );
+  }
+
+  /** Exclusively of failovers and switchovers, and only if the primary did not change since this tick saw it. */
+  private async configureReplicas(primary: string, standbys: StandbyObservation[]): Promise<void> {
+    const epoch = this.topology.epoch;
+    await this.runner
+      .tryExclusive('configuring replicas', async () => {
+        if (this.topology.primaryKey !== primary || this.topology.epoch !== epoch) return;
+        await this.replicas.configure({ primary, standbys });
+      })
+      .catch((error: unknown) => this.logger.warn({ msg: 'replicas not configured', err: messageOf(error) }));
+  }
+
+  /**
+   * What the standbys received, for the zero-loss guard: from those replicating from the
+   * primary, or from an address no configured server has (a proxy, an alias: maybe the
+   * primary). One pointed at another configured server (a fenced old primary) receives
+   * another history: left out.
+   */
+  private receivedPositions(primaryKey: string, standbys: StandbyObservation[]): string[] {
+    const servers = spellingsOf(this.topology);
+    const primary = servers.find((server) => server.key === primaryKey);
+    return standbys.flatMap((s) =>
+      s.reachable && s.status && (!primary || sourceOf(s.status, primary, servers).kind !== 'other')
+        ? [s.status.gtidIoPosition]
+        : [],
+    );
   }
 
   private async act(verdict: PrimaryVerdict): Promise<void> {
@@ -252,14 +292,32 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       this.reportSuspect('blocked', `primary confirmed down but automatic failover is blocked: ${blocked}`, []);
       return;
     }
-    const veto = (await this.preHook?.check(verdict.reason)) ?? null;
-    if (veto) {
-      this.blockedReason = veto;
-      this.reportSuspect('vetoed', `primary confirmed down but the pre-failover hook vetoed the failover: ${veto}`, []);
+    const gate = (await this.preHook?.ask(verdict.reason)) ?? { veto: null, asked: false };
+    if (gate.veto) {
+      this.blockedReason = gate.veto;
+      this.reportSuspect(
+        'vetoed',
+        `primary confirmed down but the pre-failover hook vetoed the failover: ${gate.veto}`,
+        [],
+      );
       return;
     }
+    // The hook may have run for up to FAILOVER_HOOK_TIMEOUT_MS: the verdict is that old.
+    if (gate.asked && (await this.answersAgain())) return;
+    if (this.stopped) return;
     await this.runner.failover(verdict.reason);
     this.forgetPrimary();
+  }
+
+  /** One more heartbeat after an allowing pre-hook: a primary restarted meanwhile is not failed over. */
+  private async answersAgain(): Promise<boolean> {
+    const again = await this.observePrimary(this.clock.now());
+    if (!again.reachable) return false;
+    this.logger.warn({ msg: 'primary answered again after the pre-hook: no failover', primary: again.key });
+    this.primary = again;
+    this.misses = 0;
+    this.blockedReason = null;
+    return true;
   }
 
   /**

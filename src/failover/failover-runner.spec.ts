@@ -611,3 +611,29 @@ describe('FailoverRunner', () => {
     });
   });
 });
+
+describe('FailoverRunner.tryExclusive (standby repairs, replica configuration)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('holds off a failover or switchover while it runs (409 already running), and readiness does not see a primary change', async () => {
+    const { runner } = await world();
+    let failover: unknown;
+    const result = await runner.tryExclusive('repairing standby', async () => {
+      expect(runner.inProgress).toBe(false);
+      failover = await runner.failover('primary confirmed down').catch((error: unknown) => error);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(failover).toMatchObject({ message: 'a failover or switchover is already running' });
+  });
+
+  it('runs nothing while a failover or another such work runs, and only on the leader', async () => {
+    const { runner, leadership } = await world();
+    const inner = await runner.tryExclusive('configuring replicas', () =>
+      runner.tryExclusive('repairing standby', async () => 'ran'),
+    );
+    expect(inner).toBeUndefined();
+    leadership.leading = false;
+    await expect(runner.tryExclusive('repairing standby', async () => 'ran')).rejects.toThrow(/repairing standby/);
+  });
+});

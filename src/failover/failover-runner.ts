@@ -64,7 +64,8 @@ export class FailoverRunner {
   ) {}
 
   get inProgress(): boolean {
-    return this.running;
+    // A repair or configuration pass (tryExclusive) holds the flag but is no primary change: readiness stays up.
+    return this.running && this.sideWork === null;
   }
 
   failover(reason: string): Promise<FailoverRecord> {
@@ -482,4 +483,26 @@ export class FailoverRunner {
   private address(key: string): ServerAddress {
     return addressOf(this.topology, key);
   }
+
+  /**
+   * Runs `work` (a standby repair, a replica configuration pass) under the same flag as
+   * failovers and switchovers, so they never overlap: undefined, without running it, when
+   * one of them (or another such work) runs; a switchover asked for meanwhile gets the
+   * usual 409. Only the leader acts: a deposed one throws (Leadership.assertLeader).
+   */
+  async tryExclusive<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.running) return undefined;
+    this.leadership.assertLeader(what);
+    this.running = true;
+    this.sideWork = what;
+    try {
+      return await work();
+    } finally {
+      this.running = false;
+      this.sideWork = null;
+    }
+  }
+
+  /** What tryExclusive runs now; null: nothing, or a failover/switchover (see inProgress). */
+  private sideWork: string | null = null;
 }

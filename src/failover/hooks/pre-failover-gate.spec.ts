@@ -11,6 +11,7 @@ import {
   SwitchableLeadership,
   replicatedConfig,
 } from '../../../test/support/failover-fakes';
+import { FakeGtidStates } from '../../../test/support/fake-gtid-states';
 import { FakeServerProbe, replicaStatus } from '../../../test/support/fake-server-probe';
 import type { AppConfig, FailoverHooksConfig } from '../../config/app-config';
 import type { DataSourceSwitch } from '../../database/data-source-switch';
@@ -26,7 +27,7 @@ import { Fencer } from '../fencer';
 import { type CommandRunner } from './command-runner';
 import { FailoverHooks } from './failover-hooks';
 import { FakeCommandRunner } from './fake-command-runner';
-import { PreFailoverGate } from './pre-failover-gate';
+import { MIN_VETO_HOLD_MS, PreFailoverGate } from './pre-failover-gate';
 import { ShellCommandRunner } from './shell-command-runner';
 
 const P = '127.0.0.1:1';
@@ -52,6 +53,8 @@ async function world(config: AppConfig, commands: CommandRunner = new FakeComman
   const failovers: string[] = [];
   const runner = {
     inProgress: false,
+    // The flag itself is the real runner's (failover-runner.spec.ts): here work just runs.
+    tryExclusive: async <T>(_what: string, work: () => Promise<T>) => work(),
     failover: async (reason: string) => void failovers.push(reason),
     finishPersisted: async (_pending: PendingFailover) => undefined,
     abandonPending: async (_pending: PendingFailover) => undefined,
@@ -75,7 +78,7 @@ async function world(config: AppConfig, commands: CommandRunner = new FakeComman
     leadership,
     new AcknowledgedPosition(events.asBus(), clock),
     new ReplicaConfigurer(config, topology, probe, events.asBus(), clock),
-    new StandbyHealth(config, topology, probe, events.asBus(), clock),
+    new StandbyHealth(config, topology, probe, events.asBus(), clock, new FakeGtidStates(probe)),
     gate,
   );
   const ticks = async (count: number, primaryTalks: () => boolean) => {
@@ -166,6 +169,52 @@ describe('FAILOVER_PRE_HOOK before an automatic failover', () => {
     expect(failovers).toHaveLength(1);
   });
 
+  it('holds a veto at least 60 s even with FAILOVER_COOLDOWN_MS=0 (not a hook run at every heartbeat)', async () => {
+    const commands = new FakeCommandRunner().answer({ exitCode: 1 }, { exitCode: 0 });
+    const config = { ...hooked({ pre: 'veto-once' }), failover: { ...hooked({}).failover, cooldownMs: 0 } };
+    const { failovers, killPrimary, ticks, clock } = await world(config, commands);
+    await killPrimary();
+    await ticks(10, () => false);
+    expect(commands.requests).toHaveLength(1);
+    expect(failovers).toEqual([]);
+    clock.advance(MIN_VETO_HOLD_MS);
+    await ticks(1, () => false);
+    expect(commands.requests).toHaveLength(2);
+    expect(failovers).toHaveLength(1);
+  });
+
+  it('does not fail over a primary that answers again once an allowing hook returns (a restart while it ran)', async () => {
+    const commands = new FakeCommandRunner();
+    let finish = () => {};
+    commands.gate = new Promise<void>((resolve) => (finish = resolve));
+    const { failovers, killPrimary, probe, ticks, monitor } = await world(hooked({ pre: 'slow-check' }), commands);
+    const dying = killPrimary();
+    await until(() => commands.requests.length === 1);
+    // systemd restarted it while the hook was deciding.
+    probe.server(P).up = true;
+    probe.server(S).replica!.ioRunning = 'Yes';
+    finish();
+    await dying;
+    expect(failovers).toEqual([]);
+    expect(monitor.snapshot().primary).toMatchObject({ key: P, reachable: true });
+    await ticks(2, () => true);
+    expect(failovers).toEqual([]);
+  });
+
+  it('does not start the failover when the service shuts down while the hook runs', async () => {
+    const commands = new FakeCommandRunner();
+    let finish = () => {};
+    commands.gate = new Promise<void>((resolve) => (finish = resolve));
+    const { failovers, killPrimary, monitor } = await world(hooked({ pre: 'slow-check' }), commands);
+    const dying = killPrimary();
+    await until(() => commands.requests.length === 1);
+    const shutdown = monitor.onApplicationShutdown();
+    finish();
+    await dying;
+    await shutdown;
+    expect(failovers).toEqual([]);
+  });
+
   it('asks again in a new episode: the primary came back in between', async () => {
     const commands = new FakeCommandRunner().answer({ exitCode: 1 }, { exitCode: 1 });
     const { failovers, killPrimary, revivePrimary, topology } = await world(hooked({ pre: 'veto' }), commands);
@@ -241,3 +290,9 @@ describe('FAILOVER_PRE_HOOK before an automatic failover', () => {
     expect(topology.state.history).toHaveLength(1);
   });
 });
+
+/** Lets pending promises run until `done` holds (a hook was asked, say); fails after many rounds. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('the awaited condition never held');
+}

@@ -10,6 +10,8 @@ import { CommandResult, describeResult, succeeded } from './command-runner';
 import { FailoverHooks } from './failover-hooks';
 
 const HOOK = 'FAILOVER_PRE_HOOK';
+/** A veto holds at least this long, even with FAILOVER_COOLDOWN_MS=0: no hook run at every heartbeat. */
+export const MIN_VETO_HOLD_MS = 60_000;
 
 /** A veto in force: which primary (at which epoch) it was about, until when, and what to say meanwhile. */
 interface Hold {
@@ -27,7 +29,7 @@ interface Hold {
  * emitted.
  *
  * A veto holds for that suspicion episode, so the hook is not run at every heartbeat: it is
- * asked again only after FAILOVER_COOLDOWN_MS, once the primary was seen healthy in between
+ * asked again only after FAILOVER_COOLDOWN_MS (at least 60 s), once the primary was seen healthy in between
  * (a new episode), or after an operator's POST /api/v1/failover/ack. The hold lives in this
  * process: a node that becomes leader asks the hook once more.
  *
@@ -51,13 +53,21 @@ export class PreFailoverGate {
 
   /** null: the failover may start; otherwise why not, for the status's blockedReason. */
   async check(reason: string): Promise<string | null> {
-    if (!this.hooks.configured(HOOK)) return null;
+    return (await this.ask(reason)).veto;
+  }
+
+  /**
+   * As check(), and whether the hook actually ran: it may have taken up to
+   * FAILOVER_HOOK_TIMEOUT_MS, so the caller looks at the primary again before acting.
+   */
+  async ask(reason: string): Promise<{ veto: string | null; asked: boolean }> {
+    if (!this.hooks.configured(HOOK)) return { veto: null, asked: false };
     const primary = this.topology.primaryKey;
     const epoch = this.topology.epoch;
-    if (this.topology.state.pending?.oldPrimary === primary) return null;
+    if (this.topology.state.pending?.oldPrimary === primary) return { veto: null, asked: false };
     const hold = this.hold;
     if (hold && hold.primary === primary && hold.epoch === epoch && this.clock.now().getTime() < hold.until)
-      return hold.reason;
+      return { veto: hold.reason, asked: false };
     const startedAt = this.clock.now();
     const result = await this.hooks.run(HOOK, {
       event: 'pre-failover',
@@ -73,9 +83,9 @@ export class PreFailoverGate {
     });
     if (!result || succeeded(result)) {
       this.hold = null;
-      return null;
+      return { veto: null, asked: true };
     }
-    return this.veto(result, { primary, epoch, reason, startedAt });
+    return { veto: await this.veto(result, { primary, epoch, reason, startedAt }), asked: true };
   }
 
   /** The primary answered again, or an operator acknowledged: the next failover asks the hook again. */
@@ -88,7 +98,7 @@ export class PreFailoverGate {
     context: { primary: string; epoch: number; reason: string; startedAt: Date },
   ): Promise<string> {
     const at = this.clock.now();
-    const until = new Date(at.getTime() + this.config.failover.cooldownMs);
+    const until = new Date(at.getTime() + Math.max(this.config.failover.cooldownMs, MIN_VETO_HOLD_MS));
     const outcome = describeResult(result, this.hooks.timeoutMs);
     const why = `${HOOK} ${outcome}`;
     this.hold = {

@@ -1,11 +1,15 @@
 import type { ReplicaStatus } from '../probes/replica-status';
+import { errantRanges, formatErrant, historyOf, parseGtidList } from '../rejoin/gtid-set';
 
 /**
  * What can be wrong with a standby's replication, judged while the primary answers (while
  * it does not, a standby that cannot reach it is the primary's problem, not its own):
  *
  * - `not-replicating`: it answers but replicates from nothing (detached and left so);
- * - `wrong-source`: Master_Host:Master_Port is not the topology's primary;
+ * - `wrong-source`: Master_Host:Master_Port is another server of the topology (a fenced old
+ *   primary, another standby), not its primary. A source that is no configured server at all
+ *   (a proxy, a dedicated replication network, NAT, another spelling of the primary's host)
+ *   is not a problem: it may well be the primary, so it is only noted (see sourceOf);
  * - `sql-error`: the SQL thread stopped on an error (Last_SQL_Error): never repaired
  *   automatically, a person must look at the transaction;
  * - `io-error`: the IO thread stopped on an error (Last_IO_Error), or keeps failing to connect;
@@ -21,15 +25,48 @@ export interface StandbyDiagnosis {
   detail: string;
 }
 
+export interface ServerSpelling {
+  key: string;
+  host: string;
+  port: number;
+}
+
 export interface DiagnosisInput {
   key: string;
   /** undefined: the standby did not answer; null: it answers and replicates from nothing. */
   status: ReplicaStatus | null | undefined;
-  primary: { key: string; host: string; port: number };
+  primary: ServerSpelling;
+  /** Every configured server (primary included), as DB_PRIMARY_URL / DB_STANDBY_URLS spell them. */
+  servers: ServerSpelling[];
+}
+
+/**
+ * Where a standby's Master_Host:Master_Port points, compared as text with the configured
+ * servers: `primary`; `other` (another configured server: the fenced old primary, say),
+ * which is certainly wrong; or `unknown` (no configured server spells it so): a proxy, a
+ * dedicated replication network, NAT or an alias of the primary, which logic-ha cannot tell
+ * from a wrong source, so it never re-points it.
+ */
+export type SourceKind = { kind: 'primary' } | { kind: 'other'; server: string } | { kind: 'unknown' };
+
+export function sourceOf(
+  status: Pick<ReplicaStatus, 'masterHost' | 'masterPort'>,
+  primary: ServerSpelling,
+  servers: ServerSpelling[],
+): SourceKind {
+  const spells = (server: ServerSpelling) => status.masterHost === server.host && status.masterPort === server.port;
+  if (spells(primary)) return { kind: 'primary' };
+  const other = servers.find((server) => server.key !== primary.key && spells(server));
+  return other ? { kind: 'other', server: other.key } : { kind: 'unknown' };
+}
+
+/** The status note for a source that is no configured server (never a problem, never repaired). */
+export function unknownSourceNote(key: string, status: ReplicaStatus, primary: ServerSpelling): string {
+  return `standby ${key} replicates from ${status.masterHost}:${status.masterPort}, which is not a server logic-ha knows; if it is an alias of ${primary.key} ignore this`;
 }
 
 export function diagnoseStandby(input: DiagnosisInput): StandbyDiagnosis | null {
-  const { key, status, primary } = input;
+  const { key, status, primary, servers } = input;
   if (status === undefined) return { kind: 'unreachable', detail: `standby ${key} does not answer` };
   if (status === null)
     return { kind: 'not-replicating', detail: `standby ${key} replicates from nothing (primary is ${primary.key})` };
@@ -38,10 +75,11 @@ export function diagnoseStandby(input: DiagnosisInput): StandbyDiagnosis | null 
       kind: 'sql-error',
       detail: `standby ${key} stopped applying on an error (SQL thread ${status.sqlRunning}): ${status.lastSqlError}`,
     };
-  if (status.masterHost !== primary.host || status.masterPort !== primary.port)
+  const source = sourceOf(status, primary, servers);
+  if (source.kind === 'other')
     return {
       kind: 'wrong-source',
-      detail: `standby ${key} replicates from ${status.masterHost}:${status.masterPort}, not from the primary ${primary.key}`,
+      detail: `standby ${key} replicates from ${source.server} (${status.masterHost}:${status.masterPort}), not from the primary ${primary.key}`,
     };
   if (status.lastIoError && status.ioRunning !== 'Yes')
     return {
@@ -57,30 +95,14 @@ export function diagnoseStandby(input: DiagnosisInput): StandbyDiagnosis | null 
 }
 
 /**
- * Whether `standby` holds no transaction `primary` lacks, from MariaDB GTID positions
- * (`domain-server-seq` lists, one entry per domain): every domain it has, the primary has,
- * at a sequence number at least as high. Re-pointing it with MASTER_USE_GTID=slave_pos is
- * then safe; otherwise it would diverge (errant transactions), so it is left for a person.
+ * What a standby holds that the primary lacks, from MariaDB GTID lists (`domain-server-seq`,
+ * several per domain in gtid_binlog_state), per (domain, server_id): for each pair the
+ * standby has, the primary must have seen the same server_id in that domain at a sequence
+ * at least as high. A server_id the primary never saw in that domain is errant, whatever
+ * the sequence numbers ('0-3-501' is not within '0-1-600': another server wrote it).
+ * Re-pointing with MASTER_USE_GTID=slave_pos is safe only when this is '' (nothing errant);
+ * otherwise it would diverge, so it is left for a person. Returns the errant GTIDs.
  */
-export function gtidContained(standby: string, primary: string): boolean {
-  const theirs = parsePosition(primary);
-  for (const [domain, seq] of parsePosition(standby)) {
-    const reached = theirs.get(domain);
-    if (reached === undefined || reached < seq) return false;
-  }
-  return true;
-}
-
-function parsePosition(position: string): Map<string, bigint> {
-  const domains = new Map<string, bigint>();
-  for (const entry of position.split(',').map((part) => part.trim())) {
-    if (!entry) continue;
-    const [domain, , seq] = entry.split('-');
-    if (domain === undefined || seq === undefined || !/^\d+$/.test(seq))
-      throw new Error(`not a GTID position: ${position}`);
-    const value = BigInt(seq);
-    const known = domains.get(domain);
-    if (known === undefined || value > known) domains.set(domain, value);
-  }
-  return domains;
+export function errantAgainst(standby: string[], primary: string[]): string {
+  return formatErrant(errantRanges(standby.flatMap(parseGtidList), historyOf(...primary)));
 }

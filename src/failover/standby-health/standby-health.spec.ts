@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { InMemoryTopologyFile, RecordingEventBus, replicatedConfig } from '../../../test/support/failover-fakes';
+import { FakeGtidStates } from '../../../test/support/fake-gtid-states';
 import { FakeServerProbe, replicaStatus } from '../../../test/support/fake-server-probe';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import { StandbyHealth, sightingOf } from './standby-health';
@@ -10,14 +11,17 @@ const S = '127.0.0.1:2';
 
 async function world() {
   const clock = new FakeClock(new Date('2026-11-27T12:00:00Z'));
-  const config = replicatedConfig(1);
+  const config = replicatedConfig(2);
   const topology = new DatabaseTopology(config, new InMemoryTopologyFile().asStore(), clock);
   await topology.ready();
   const probe = new FakeServerProbe()
     .add(P, { gtidBinlogPosition: '0-1-10' })
     .add(S, { readOnly: true, gtidBinlogPosition: '0-1-10', replica: replicaStatus({ masterPort: 1 }) });
   const events = new RecordingEventBus();
-  const health = new StandbyHealth(config, topology, probe, events.asBus(), clock);
+  const gtid = new FakeGtidStates(probe);
+  const health = new StandbyHealth(config, topology, probe, events.asBus(), clock, gtid);
+  /** Whether a failover or switchover holds the runner (tryExclusive then runs nothing). */
+  const runner = { busy: false, before: async () => {} };
   /** One monitor tick's review, the standby read from the fake as the monitor reads it. */
   const review = async (options: { noRepair?: string | null; notJudging?: string | null } = {}) => {
     const replica = probe.server(S).up ? probe.server(S).replica : undefined;
@@ -26,10 +30,12 @@ async function world() {
       primaryPosition: probe.server(P).gtidBinlogPosition,
       notJudging: options.notJudging ?? null,
       noRepair: options.noRepair ?? null,
+      exclusive: async <T>(_what: string, work: () => Promise<T>) =>
+        runner.busy ? undefined : runner.before().then(work),
     });
   };
   const problemEvents = () => events.emitted.filter((e) => e.name === 'db.standby-problem').map((e) => e.payload);
-  return { probe, health, review, problemEvents };
+  return { probe, health, review, problemEvents, gtid, topology, runner };
 }
 
 describe('StandbyHealth', () => {
@@ -86,9 +92,9 @@ describe('StandbyHealth', () => {
     ]);
   });
 
-  it('the wrong source, or none: re-pointed with slave_pos when it holds nothing the primary lacks', async () => {
+  it('another configured server as source, or none: re-pointed with slave_pos when it holds nothing the primary lacks', async () => {
     const wrong = await world();
-    wrong.probe.server(S).replica!.masterPort = 9;
+    wrong.probe.server(S).replica!.masterPort = 3;
     await wrong.review();
     await wrong.review();
     expect(wrong.probe.calls).toEqual([`${S} replicateFrom:${P}`]);
@@ -102,6 +108,60 @@ describe('StandbyHealth', () => {
     await detached.review();
     await detached.review();
     expect(detached.probe.calls).toEqual([`${S} replicateFrom:${P}`]);
+  });
+
+  it('a source no configured server has (a proxy, NAT, an alias): noted in the warnings, never re-pointed, no problem', async () => {
+    const { probe, health, review, problemEvents } = await world();
+    probe.server(S).replica!.masterPort = 45123;
+    for (let i = 0; i < 3; i++) await review();
+    expect(probe.calls).toEqual([]);
+    expect(health.problems()).toEqual([]);
+    expect(problemEvents()).toEqual([]);
+    expect(health.warnings()).toEqual([
+      `standby ${S} replicates from 127.0.0.1:45123, which is not a server logic-ha knows; if it is an alias of ${P} ignore this`,
+    ]);
+    // Back on the primary: the note goes.
+    probe.server(S).replica!.masterPort = 1;
+    await review();
+    expect(health.warnings()).toEqual([]);
+  });
+
+  it('never re-points a standby whose history has a server_id the primary never saw in that domain', async () => {
+    const { probe, health, review } = await world();
+    probe.server(P).gtidBinlogPosition = '0-1-600';
+    probe.server(S).replica = null;
+    // Per domain only, 0-3-501 would pass as "within 0-1-600".
+    probe.server(S).gtidBinlogPosition = '0-3-501';
+    for (let i = 0; i < 3; i++) await review();
+    expect(probe.calls).toEqual([]);
+    expect(health.warnings()).toEqual([
+      expect.stringMatching(/not repaired: it holds transactions the primary lacks \(0-3-1-501/),
+    ]);
+    // Once the primary's history holds server 3's transactions (its gtid_binlog_state), it is safe.
+    const after = await world();
+    after.probe.server(P).gtidBinlogPosition = '0-1-600';
+    after.gtid.states.set(P, '0-3-501,0-1-600');
+    after.probe.server(S).replica = null;
+    after.probe.server(S).gtidBinlogPosition = '0-3-501';
+    for (let i = 0; i < 2; i++) await after.review();
+    expect(after.probe.calls).toEqual([`${S} replicateFrom:${P}`]);
+  });
+
+  it('repairs only exclusively of failovers and switchovers, and not after a primary change', async () => {
+    const { probe, health, review, runner, topology } = await world();
+    probe.server(S).replica!.masterPort = 3;
+    runner.busy = true;
+    for (let i = 0; i < 3; i++) await review();
+    expect(probe.calls).toEqual([]);
+    expect(health.warnings()).toEqual([expect.stringMatching(/not repaired yet: a failover or switchover is running/)]);
+    // A primary change between the tick's look and the repair (a switchover that just ended): nothing done.
+    runner.busy = false;
+    runner.before = async () => void (await topology.update((state) => ({ ...state, epoch: state.epoch + 1 })));
+    await review();
+    expect(probe.calls).toEqual([]);
+    runner.before = async () => {};
+    await review();
+    expect(probe.calls).toEqual([`${S} replicateFrom:${P}`]);
   });
 
   it('never re-points a standby holding transactions the primary lacks (errant)', async () => {

@@ -6,8 +6,17 @@ import { AppConfig } from '../../config/app-config';
 import { DatabaseTopology } from '../../database/topology/database-topology';
 import type { ReplicaStatus } from '../probes/replica-status';
 import { ServerProbe } from '../probes/server-probe';
+import { RejoinProbe } from '../rejoin/rejoin-probe';
 import { addressOf } from '../server-address';
-import { StandbyDiagnosis, StandbyProblemKind, diagnoseStandby, gtidContained } from './standby-diagnosis';
+import {
+  ServerSpelling,
+  StandbyDiagnosis,
+  StandbyProblemKind,
+  diagnoseStandby,
+  errantAgainst,
+  sourceOf,
+  unknownSourceNote,
+} from './standby-diagnosis';
 
 /** A standby problem being reported: the accessor a metrics module reads (problems()). */
 export interface StandbyProblem {
@@ -35,6 +44,11 @@ export interface StandbyReview {
   notJudging: string | null;
   /** Why nothing is repaired now (maintenance, a follower, a refusal); null: repairs are allowed. */
   noRepair: string | null;
+  /**
+   * Runs a repair exclusively of any failover or switchover (FailoverRunner.tryExclusive):
+   * undefined when one is running, so the repair waits for a later tick.
+   */
+  exclusive: <T>(what: string, work: () => Promise<T>) => Promise<T | undefined>;
 }
 
 interface Episode {
@@ -56,10 +70,13 @@ const SEEN_BEFORE_REPORTED = 2;
  * ticks in a row is reported once per episode: a status warning, readiness details, the
  * log and `db.standby-problem`; it ends when the standby is healthy again.
  *
- * Repairs, only when allowed (the leader, no maintenance, no failover running or pending):
- * a stopped thread with no error gets START SLAVE; a standby replicating from the wrong
- * source, or from nothing, is re-pointed at the primary with MASTER_USE_GTID=slave_pos, but
- * only when its GTID positions hold nothing the primary lacks. An SQL error, an IO error
+ * Repairs, only when allowed (the leader, no maintenance, no failover running or pending),
+ * each run exclusively of failovers and switchovers (see StandbyReview.exclusive):
+ * a stopped thread with no error gets START SLAVE; a standby replicating from another
+ * server of the topology, or from nothing, is re-pointed at the primary with
+ * MASTER_USE_GTID=slave_pos, but only when its GTID history (gtid_binlog_state and
+ * gtid_slave_pos, per domain and server_id) holds nothing the primary's lacks. A source that
+ * is no configured server (a proxy, another network, an alias) is noted, never re-pointed. An SQL error, an IO error
  * and an unreachable standby are reported, never repaired. One attempt per episode; a
  * successful one emits `db.standby-problem` again with `repaired: true`.
  */
@@ -67,6 +84,8 @@ const SEEN_BEFORE_REPORTED = 2;
 export class StandbyHealth {
   private readonly logger = new Logger('StandbyHealth');
   private readonly episodes = new Map<string, Episode>();
+  /** Standbys replicating from an address no configured server has: one note each (status warnings only). */
+  private readonly notes = new Map<string, string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -74,6 +93,7 @@ export class StandbyHealth {
     private readonly probe: ServerProbe,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly gtid: RejoinProbe,
   ) {}
 
   /** The problems being reported now, for status, readiness and metrics. */
@@ -89,21 +109,41 @@ export class StandbyHealth {
       }));
   }
 
-  /** One line per problem, for the status warnings. */
+  /** One line per problem, for the status warnings, and the notes about unknown sources. */
   warnings(): string[] {
-    return this.problems().map((problem) => `${problem.detail} (${problem.repair})`);
+    return [...this.problems().map((problem) => `${problem.detail} (${problem.repair})`), ...this.notes.values()];
   }
 
   async review(input: StandbyReview): Promise<void> {
     const current = new Set(input.standbys.map((s) => s.key));
     // A server that is no longer a standby (promoted, fenced) ends its episode.
     for (const key of this.episodes.keys()) if (!current.has(key)) this.episodes.delete(key);
+    for (const key of this.notes.keys()) if (!current.has(key)) this.notes.delete(key);
     if (input.primaryPosition === null || input.notJudging !== null) return;
     const primary = addressOf(this.topology, this.topology.primaryKey);
+    const servers = spellingsOf(this.topology);
     for (const standby of input.standbys) {
-      const diagnosis = diagnoseStandby({ key: standby.key, status: standby.status, primary });
+      this.note(standby, primary, servers);
+      const diagnosis = diagnoseStandby({ key: standby.key, status: standby.status, primary, servers });
       await this.observe(standby, diagnosis, input);
     }
+  }
+
+  /** A source no configured server has is noted (logged once), not judged: it may be the primary by another way. */
+  private note(standby: StandbySighting, primary: ServerSpelling, servers: ServerSpelling[]): void {
+    const status = standby.status;
+    // Unreachable: the last note stands (nothing new is known).
+    if (status === undefined) return;
+    const note =
+      status && sourceOf(status, primary, servers).kind === 'unknown'
+        ? unknownSourceNote(standby.key, status, primary)
+        : null;
+    if (note === null) {
+      this.notes.delete(standby.key);
+      return;
+    }
+    if (this.notes.get(standby.key) !== note) this.logger.warn({ msg: note, server: standby.key });
+    this.notes.set(standby.key, note);
   }
 
   private async observe(standby: StandbySighting, diagnosis: StandbyDiagnosis | null, input: StandbyReview) {
@@ -133,8 +173,23 @@ export class StandbyHealth {
       this.emit(standby.key, diagnosis, false);
     }
     if (episode.repairTried || !this.repairable(diagnosis) || input.noRepair !== null) return;
+    const primary = this.topology.primaryKey;
+    const epoch = this.topology.epoch;
+    const outcome = await input
+      .exclusive(`repairing standby ${standby.key}`, () =>
+        // The tick's verdict may be stale by now: a primary change in between voids it.
+        this.topology.primaryKey === primary && this.topology.epoch === epoch
+          ? this.repair(standby, diagnosis)
+          : Promise.resolve(null),
+      )
+      .catch((error: unknown) => `repair failed: ${messageOf(error)}`);
+    // Busy (a failover or switchover runs) or the primary changed: tried again at a later tick.
+    if (outcome === undefined || outcome === null) {
+      episode.repair = 'not repaired yet: a failover or switchover is running';
+      return;
+    }
     episode.repairTried = true;
-    episode.repair = await this.repair(standby, diagnosis, input.primaryPosition!);
+    episode.repair = outcome;
   }
 
   private repairable(diagnosis: StandbyDiagnosis): boolean {
@@ -149,7 +204,7 @@ export class StandbyHealth {
     return 'repairing';
   }
 
-  private async repair(standby: StandbySighting, diagnosis: StandbyDiagnosis, primaryPosition: string) {
+  private async repair(standby: StandbySighting, diagnosis: StandbyDiagnosis): Promise<string> {
     const server = addressOf(this.topology, standby.key);
     try {
       if (diagnosis.kind === 'stopped') {
@@ -158,14 +213,16 @@ export class StandbyHealth {
       }
       const account = this.config.replicationAccount;
       if (!account) return 'not repaired: DB_REPLICATION_USER is not set';
-      const positions = [
-        standby.status?.gtidSlavePosition ?? '',
-        (await this.probe.heartbeat(server)).gtidBinlogPosition,
-      ];
-      const errant = positions.find((position) => !gtidContained(position, primaryPosition));
-      if (errant !== undefined)
-        return `not repaired: it holds transactions the primary lacks (${errant} vs the primary's ${primaryPosition})`;
-      await this.probe.replicateFrom(server, addressOf(this.topology, this.topology.primaryKey), account, 'slave_pos');
+      const primary = addressOf(this.topology, this.topology.primaryKey);
+      // Histories, not positions: gtid_binlog_pos keeps one server_id per domain and hides the others.
+      const [theirs, ours] = await Promise.all([this.gtid.gtidState(server), this.gtid.gtidState(primary)]);
+      const errant = errantAgainst(
+        [theirs.binlogState, theirs.slavePos, standby.status?.gtidSlavePosition ?? ''],
+        [ours.binlogState, ours.slavePos],
+      );
+      if (errant !== '')
+        return `not repaired: it holds transactions the primary lacks (${errant}, not in the primary's history ${ours.binlogState})`;
+      await this.probe.replicateFrom(server, primary, account, 'slave_pos');
       return this.repaired(
         standby.key,
         diagnosis,
@@ -206,4 +263,9 @@ export function sightingOf(observation: {
 }): StandbySighting {
   if (observation.reachable) return { key: observation.key, status: observation.status };
   return { key: observation.key, status: observation.lastError === 'not replicating' ? null : undefined };
+}
+
+/** Every configured server as DB_PRIMARY_URL / DB_STANDBY_URLS spell it, for sourceOf. */
+export function spellingsOf(topology: DatabaseTopology): ServerSpelling[] {
+  return topology.servers().map(({ key, endpoint }) => ({ key, host: endpoint.host, port: endpoint.port }));
 }
