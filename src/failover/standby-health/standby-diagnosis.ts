@@ -104,5 +104,16 @@ export function diagnoseStandby(input: DiagnosisInput): StandbyDiagnosis | null 
  * otherwise it would diverge, so it is left for a person. Returns the errant GTIDs.
  */
 export function errantAgainst(standby: string[], primary: string[]): string {
-  return formatErrant(errantRanges(standby.flatMap(parseGtidList), historyOf(...primary)));
+  const entries = standby.flatMap(parseGtidList);
+  const history = historyOf(...primary);
+  const ranges = errantRanges(entries, history);
+  // Stricter than the rejoin's rule: an automatic re-point is refused for any server_id the
+  // primary never saw in that domain, whatever its sequence numbers (nobody can tell where
+  // those transactions came from; a person decides).
+  for (const entry of entries) {
+    const known = history.has(`${entry.domain}-${entry.serverId}`);
+    const listed = ranges.some((r) => r.domain === entry.domain && r.serverId === entry.serverId);
+    if (!known && !listed) ranges.push({ domain: entry.domain, serverId: entry.serverId, from: 1, to: entry.sequence });
+  }
+  return formatErrant(ranges);
 }
