@@ -159,7 +159,7 @@ describe('cluster mode: three nodes, a 3-member etcd, a MariaDB primary + standb
     // The gate closed on its own and said so; it dropped the pool, which the monitor reopens for reads.
     const lost = await events.waitFor('cluster.etcd-lost', 5000);
     expect(lost.data).toMatchObject({ node: c.id, failsafe: false });
-    expect(c.process.stdout()).toMatch(/"msg":"writes suspended: dropping the app pool/);
+    await c.process.logged(/"msg":"writes suspended: dropping the app pool/);
     await eventually(
       async () => ((await c.api('GET', `/api/v1/instances/cluster/start-${c.id}`)).status === 200 ? true : undefined),
       5000,
@@ -502,7 +502,7 @@ describe('cluster mode: the leader dies in the middle of a failover', () => {
     await blocker.end();
 
     await everyNodeOn({ live: [b] } as ClusterWorld, 1, serverKey(standby.port), TTL_MS * 2 + 30_000);
-    expect(b.process.stdout()).toMatch(/resuming failover fo-/);
+    await b.process.logged(/resuming failover fo-/);
     const [{ n }] = await standby.query<{ n: number }[]>(
       "SELECT COUNT(*) AS n FROM logic_ha.logic_instance WHERE bizId LIKE 'unapplied-%'",
     );

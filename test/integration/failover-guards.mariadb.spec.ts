@@ -123,10 +123,14 @@ describe('cooldown after a failover (real MariaDB, primary + two standbys)', () 
     await sleep(300);
     await load.stop();
     // The second standby now follows the first: it has every acknowledged write.
+    // Warnings settle too: the new primary becomes a semi-sync master at the replica
+    // configuration pass that follows a standby replicating from it.
     const following = await world.app.admin.poll(
       '/api/v1/failover/status',
-      (s) => s.servers.find((x: any) => x.key === serverKey(second.port))?.replication?.ioThread === 'Yes',
-      10_000,
+      (s) =>
+        s.servers.find((x: any) => x.key === serverKey(second.port))?.replication?.ioThread === 'Yes' &&
+        s.warnings.length === 0,
+      20_000,
     );
     // CHANGE MASTER to a new host resets the heartbeat period to 30 s unless it is set again.
     expect(

@@ -176,7 +176,7 @@ describe('a failover interrupted by kill -9 of logic-ha is finished or rolled ba
       Slave_SQL_Running: 'Yes',
       Master_Port: roles.primary.port,
     });
-    expect(node.stdout()).toMatch(/standby repaired: START SLAVE/);
+    await node.logged(/standby repaired: START SLAVE/);
     const healthy = (await (await fetch(`${url}/health/ready`)).json()) as Record<string, any>;
     expect(healthy.details.topology).toMatchObject({ degraded: false, standbyProblems: [] });
     node.child.kill('SIGTERM');

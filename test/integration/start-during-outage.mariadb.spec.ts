@@ -92,8 +92,8 @@ describe('starting while the database primary is down (real processes)', () => {
       const written = await bizIdsOn(cluster.replicas[0], LOGIC_ID);
       expect(written.has('before')).toBe(true);
       expect(written.has('after-restart')).toBe(true);
-      expect(second.stdout()).toMatch(/the database primary cannot be reached at start/);
-      expect(second.stdout()).toMatch(/connected and migrated/);
+      await second.logged(/the database primary cannot be reached at start/);
+      await second.logged(/connected and migrated/);
       console.log(
         `primary ${failure}: node listening ${listeningAfterMs} ms after its restart, standby promoted after ${promotedAfterMs} ms, first write acknowledged after ${firstWriteAfterMs} ms`,
       );
@@ -131,7 +131,7 @@ describe('starting while the database primary is down (real processes)', () => {
       expect(Number(migrations[0].n)).toBeGreaterThan(0);
       expect((await bizIdsOn(cluster.primary, LOGIC_ID)).has('after-return')).toBe(true);
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
-      expect(node.stdout()).toMatch(/connected and migrated/);
+      await node.logged(/connected and migrated/);
       console.log(
         `only database, ${setup}: first write acknowledged ${writtenAfterMs} ms after the database accepted connections again`,
       );

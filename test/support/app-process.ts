@@ -13,6 +13,11 @@ export interface AppProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the base URL once the app logs that it listens. */
   listening(timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves once stdout matches: the app writes its log asynchronously (flushed within
+   * 250 ms), so a line logged just before an event may reach the pipe a moment after it.
+   */
+  logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -45,5 +50,12 @@ export function spawnApp(
     child.kill('SIGKILL');
     throw new Error(`app did not listen within ${timeoutMs} ms:\n${err}\n${out}`);
   };
-  return { child, stdout: () => out, stderr: () => err, exited, listening };
+  const logged = async (pattern: RegExp, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(out)) {
+      if (Date.now() > deadline) throw new Error(`no log line matching ${String(pattern)} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { child, stdout: () => out, stderr: () => err, exited, listening, logged };
 }
