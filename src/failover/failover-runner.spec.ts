@@ -615,16 +615,23 @@ describe('FailoverRunner', () => {
 describe('FailoverRunner.tryExclusive (standby repairs, replica configuration)', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('holds off a failover or switchover while it runs (409 already running), and readiness does not see a primary change', async () => {
+  it('makes a failover or switchover wait until it ends (never both at once), and readiness does not see a primary change', async () => {
     const { runner } = await world();
-    let failover: unknown;
+    const order: string[] = [];
+    let failover: Promise<unknown> | undefined;
     const result = await runner.tryExclusive('repairing standby', async () => {
       expect(runner.inProgress).toBe(false);
-      failover = await runner.failover('primary confirmed down').catch((error: unknown) => error);
+      failover = runner.failover('primary confirmed down').then((record) => {
+        order.push('failover');
+        return record;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      order.push('repair done');
       return 'done';
     });
     expect(result).toBe('done');
-    expect(failover).toMatchObject({ message: 'a failover or switchover is already running' });
+    await expect(failover).resolves.toMatchObject({ outcome: 'succeeded' });
+    expect(order).toEqual(['repair done', 'failover']);
   });
 
   it('runs nothing while a failover or another such work runs, and only on the leader', async () => {

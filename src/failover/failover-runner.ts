@@ -29,6 +29,9 @@ interface Progress {
   persisted: boolean;
 }
 
+/** How long a failover or switchover waits for a repair or configuration pass holding the lock. */
+const SIDE_WORK_WAIT_MS = 30_000;
+
 /**
  * One primary change at a time, automatic (failover) or planned (switchover).
  *
@@ -178,6 +181,11 @@ export class FailoverRunner {
 
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
     this.leadership.assertLeader('a failover or switchover');
+    // A repair or configuration pass is short: a primary change waits for it rather than failing.
+    const deadline = Date.now() + SIDE_WORK_WAIT_MS;
+    while (this.running && this.sideWorkDone && Date.now() < deadline) {
+      await Promise.race([this.sideWorkDone, new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
     if (this.running)
       throw new DomainError(
         FailoverErrorCode.InProgress,
@@ -495,14 +503,20 @@ export class FailoverRunner {
     this.leadership.assertLeader(what);
     this.running = true;
     this.sideWork = what;
+    let done!: () => void;
+    this.sideWorkDone = new Promise<void>((resolve) => (done = resolve));
     try {
       return await work();
     } finally {
       this.running = false;
       this.sideWork = null;
+      this.sideWorkDone = null;
+      done();
     }
   }
 
   /** What tryExclusive runs now; null: nothing, or a failover/switchover (see inProgress). */
   private sideWork: string | null = null;
+  /** Settles when the running repair or configuration pass ends (exclusive() waits for it). */
+  private sideWorkDone: Promise<void> | null = null;
 }
