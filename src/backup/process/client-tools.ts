@@ -1,5 +1,4 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from '../../common/fs/find-on-path';
 import { Injectable } from '@nestjs/common';
 
 /** MariaDB's names first; MySQL's as the fallback. */
@@ -42,25 +41,8 @@ export class ClientTools {
   private find(tool: ClientTool): string | null {
     const known = this.found.get(tool);
     if (known) return known;
-    const directories = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-    for (const name of CANDIDATES[tool]) {
-      for (const directory of directories) {
-        const candidate = join(directory, name);
-        if (isExecutable(candidate)) {
-          this.found.set(tool, candidate);
-          return candidate;
-        }
-      }
-    }
-    return null;
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
+    const found = findOnPath(CANDIDATES[tool]);
+    if (found) this.found.set(tool, found);
+    return found;
   }
 }

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Injectable } from '@nestjs/common';
 import type { ErrantRowChange } from '../../common/events/app-events';
+import { findOnPath } from '../../common/fs/find-on-path';
 import { AppConfig, type Credentials } from '../../config/app-config';
 import type { ServerAddress } from '../probes/server-probe';
 import { BinlogChangeCollector } from './binlog-changes';
@@ -142,19 +141,4 @@ function stream(
       else resolve(code === 0 ? null : `mariadb-binlog exited with ${code}: ${stderr.trim().slice(0, 500)}`);
     });
   });
-}
-
-function findOnPath(names: string[]): string | null {
-  const directories = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const name of names)
-    for (const directory of directories) {
-      const candidate = join(directory, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  return null;
 }
